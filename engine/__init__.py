@@ -1,0 +1,1 @@
+"""The domain and the AWS orchestration of LISA Desktop (plain Python, never Qt)."""

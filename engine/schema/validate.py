@@ -1,0 +1,154 @@
+"""Strict entry points: check a create/update request and report every problem by field and rule."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from engine.errors import InvalidInput, Problem
+from engine.schema.base import LisaShape, Loc, RuleViolations
+from engine.schema.requests import (
+    CreateModelRequest,
+    UpdateModelRequest,
+    check_create_rules,
+    check_update_rules,
+)
+
+Shape = TypeVar("Shape", bound=LisaShape)
+
+
+class RequestKind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+
+
+def detect_kind(data: object) -> RequestKind:
+    """A create request names its model (modelId); an update request never does."""
+    if isinstance(data, dict) and "modelId" in data:
+        return RequestKind.CREATE
+    return RequestKind.UPDATE
+
+
+def parse_create(data: object) -> CreateModelRequest:
+    return _parse(CreateModelRequest, data)
+
+
+def parse_update(data: object) -> UpdateModelRequest:
+    return _parse(UpdateModelRequest, data)
+
+
+def parse_request(data: object, kind: RequestKind | None = None) -> CreateModelRequest | UpdateModelRequest:
+    kind = kind or detect_kind(data)
+    return parse_create(data) if kind is RequestKind.CREATE else parse_update(data)
+
+
+def _parse(shape: type[Shape], data: object) -> Shape:
+    """Validate `data` as `shape`; raise InvalidInput (and only that) listing every problem."""
+    subject = shape.__name__
+    if not isinstance(data, dict):
+        raise InvalidInput([Problem(subject, f"must be a mapping of fields, not {_kind_of(data)}")], subject)
+    try:
+        parsed = shape.model_validate(data)
+    except ValidationError as error:
+        problems = set(_problems(error, subject))
+        problems.update(_cross_field_problems(shape, data, subject))
+        problems.update(
+            Problem(field_path((str(key),)), f"unknown field (not part of LISA's {subject})")
+            for key in data
+            if key not in shape.model_fields
+        )
+        raise InvalidInput(sorted(problems), subject) from None
+    unknown = [
+        Problem(field_path(loc), f"unknown field (not part of LISA's {subject})") for loc in parsed.unknown_fields()
+    ]
+    if unknown:
+        raise InvalidInput(sorted(unknown), subject)
+    return parsed
+
+
+def _problems(error: ValidationError, subject: str) -> list[Problem]:
+    return [Problem(field_path(detail["loc"]) or subject, rule_text(detail)) for detail in error.errors()]
+
+
+def _cross_field_problems(shape: type[LisaShape], data: dict[str, Any], subject: str) -> list[Problem]:
+    """Pydantic skips model-level rules once a field fails; run them on the raw input so all are reported."""
+    checks = {CreateModelRequest: check_create_rules, UpdateModelRequest: check_update_rules}
+    check = checks.get(shape)
+    if check is None:
+        return []
+    violations = RuleViolations(subject)
+    check(violations, data)
+    try:
+        violations.raise_any()
+    except ValidationError as error:
+        return _problems(error, subject)
+    return []
+
+
+def field_path(loc: Loc) -> str:
+    """('a', 'b', 0, 'c') → 'a.b[0].c'; union branch names pydantic adds are dropped."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part == "":
+            path += '[""]'
+        elif part in _UNION_BRANCHES or part.startswith(("function-", "list[", "dict[")):
+            continue
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+_UNION_BRANCHES = {"str", "int", "bool", "float", "list[str]"}
+
+_RULES: dict[str, str] = {
+    "missing": "is required",
+    "string_type": 'must be a string (in YAML, quote values such as "4096")',
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields",
+    "none_required": "must be empty",
+}
+
+
+def rule_text(detail: ErrorDetails) -> str:
+    kind = detail["type"]
+    ctx: dict[str, Any] = dict(detail.get("ctx") or {})
+    if kind in _RULES:
+        return _RULES[kind]
+    if kind == "greater_than":
+        return f"must be greater than {ctx['gt']}"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx['ge']}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx['le']}"
+    if kind == "less_than":
+        return f"must be less than {ctx['lt']}"
+    if kind == "string_too_short":
+        return "must not be empty" if ctx.get("min_length") == 1 else f"needs at least {ctx['min_length']} characters"
+    if kind == "enum":
+        return f"must be one of {ctx['expected']}"
+    if kind == "value_error":
+        return str(ctx.get("error", detail["msg"]))
+    message = detail["msg"]
+    return message[0].lower() + message[1:] if message else kind
+
+
+def _kind_of(data: object) -> str:
+    if data is None:
+        return "nothing (empty document)"
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, str):
+        return "text"
+    return f"a {type(data).__name__}"

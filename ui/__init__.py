@@ -1,0 +1,1 @@
+"""Qt widgets, models and wizards of LISA Desktop (never calls boto3)."""
