@@ -14,3 +14,37 @@ EXAMPLES = REPO / "examples"
 @pytest.fixture
 def examples() -> Path:
     return EXAMPLES
+
+
+@pytest.fixture
+def memory_keyring():  # type: ignore[no-untyped-def]
+    """Install an in-memory OS keychain for the test, then put the previous backend back."""
+    import keyring
+
+    from tests.keyrings import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():  # type: ignore[no-untyped-def]
+    """The headless-Linux case: keyring's fail backend, as on a machine without a Secret Service."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def isolated_config_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own config directory: nothing reads or writes the developer's real settings."""
+    path = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("LISA_DESKTOP_CONFIG_DIR", str(path))
+    return path

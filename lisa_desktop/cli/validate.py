@@ -1,35 +1,22 @@
-"""The command line: the same engine calls as the GUI, for scripts and for ops."""
+"""`models validate FILE`: check a create/update file offline, with no credentials and no network."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from engine.errors import ConfigFileError, InvalidInput
+from engine.errors import InvalidInput
 from engine.files import load_document
 from engine.schema.requests import CreateModelRequest
 from engine.schema.validate import RequestKind, detect_kind, parse_request
-from lisa_desktop import __version__
 from lisa_desktop.exit_codes import ExitCode
 
-Handler = Callable[[argparse.Namespace, TextIO], int]
 
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="lisa-desktop",
-        description="Manage the LLM models of a LISA deployment. With no command, opens the console window.",
-    )
-    parser.add_argument("--version", action="version", version=f"lisa-desktop {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    models = commands.add_parser("models", help="list, check and change models")
-    model_commands = models.add_subparsers(dest="model_command", metavar="ACTION", required=True)
-    validate = model_commands.add_parser(
+def add_parser(models: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
+    validate = models.add_parser(
         "validate",
+        parents=[parent],
         help="check a create/update file offline (no credentials, no network)",
         description="Check a CreateModelRequest or UpdateModelRequest file (YAML or JSON, LISA's API shapes). "
         "Exit 0 when valid, 2 when not; every problem is printed as 'field: rule'.",
@@ -39,15 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", choices=[kind.value for kind in RequestKind], help="default: create if the file has modelId"
     )
     validate.add_argument("--json", action="store_true", help="print the result as JSON")
-    validate.set_defaults(handler=_validate)
-    return parser
+    validate.set_defaults(handler=run_validate)
 
 
-def _validate(args: argparse.Namespace, out: TextIO) -> int:
-    try:
-        data = load_document(args.file)
-    except ConfigFileError as error:
-        return _fail(out, args.json, str(error))
+def run_validate(args: argparse.Namespace, out: TextIO) -> int:
+    data = load_document(args.file)
     kind = RequestKind(args.kind) if args.kind else detect_kind(data)
     how = "" if args.kind else " (detected)"
     try:
@@ -74,23 +57,3 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write(f"{args.file}: valid {kind} request{how}: {subject}\n")
     return ExitCode.OK
-
-
-def _fail(out: TextIO, as_json: bool, message: str) -> int:
-    if as_json:
-        json.dump({"valid": False, "error": message}, out, indent=2)
-        out.write("\n")
-    else:
-        print(f"lisa-desktop: error: {message}", file=sys.stderr)
-    return ExitCode.INVALID
-
-
-def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run one command line; returns the exit code. With no command, opens the console window."""
-    args = build_parser().parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        from lisa_desktop.app import run_app
-
-        return run_app(args)
-    return handler(args, out or sys.stdout)

@@ -1,0 +1,187 @@
+"""EC2 Auto Scaling: a typed view of a group and its instances, batched reads, and checked updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from engine.aws.clients import AwsClients
+from engine.errors import InvalidInput, Problem
+
+DESCRIBE_GROUPS_MAX: Final = 100
+"""DescribeAutoScalingGroups takes up to 100 names per call (with MaxRecords=100, one page answers them)."""
+
+MAX_INSTANCE_WARMUP_S: Final = 3600
+
+
+@dataclass(frozen=True)
+class ScalingInstance:
+    instance_id: str
+    lifecycle_state: str
+    health_status: str
+    instance_type: str | None = None
+    availability_zone: str | None = None
+
+    @classmethod
+    def from_response(cls, raw: Mapping[str, Any]) -> ScalingInstance:
+        return cls(
+            instance_id=str(raw.get("InstanceId", "")),
+            lifecycle_state=str(raw.get("LifecycleState", "")),
+            health_status=str(raw.get("HealthStatus", "")),
+            instance_type=raw.get("InstanceType"),
+            availability_zone=raw.get("AvailabilityZone"),
+        )
+
+    @property
+    def is_healthy_in_service(self) -> bool:
+        return self.lifecycle_state == "InService" and self.health_status == "Healthy"
+
+
+@dataclass(frozen=True)
+class ScalingGroup:
+    name: str
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    default_cooldown: int | None
+    default_instance_warmup: int | None
+    """None when AWS omits it (it is unset) — moto never returns it."""
+    instances: tuple[ScalingInstance, ...] = ()
+
+    @classmethod
+    def from_response(cls, raw: Mapping[str, Any]) -> ScalingGroup:
+        cooldown = raw.get("DefaultCooldown")
+        warmup = raw.get("DefaultInstanceWarmup")
+        return cls(
+            name=str(raw.get("AutoScalingGroupName", "")),
+            min_size=int(raw.get("MinSize", 0)),
+            max_size=int(raw.get("MaxSize", 0)),
+            desired_capacity=int(raw.get("DesiredCapacity", 0)),
+            default_cooldown=int(cooldown) if cooldown is not None else None,
+            default_instance_warmup=int(warmup) if warmup is not None else None,
+            instances=tuple(ScalingInstance.from_response(i) for i in raw.get("Instances", ())),
+        )
+
+    @property
+    def healthy_in_service_count(self) -> int:
+        """Instances that are InService and Healthy (LISA's readiness count)."""
+        return sum(1 for i in self.instances if i.is_healthy_in_service)
+
+    @property
+    def healthy_count(self) -> int:
+        return self.healthy_in_service_count
+
+    @property
+    def is_stopped(self) -> bool:
+        return self.min_size == 0 and self.max_size == 0 and self.desired_capacity == 0
+
+    @property
+    def reached_desired(self) -> bool:
+        """As many healthy in-service instances as desired (desired 0 counts as reached)."""
+        return self.healthy_in_service_count >= self.desired_capacity
+
+
+def check_capacity(
+    group: str,
+    min_size: int,
+    max_size: int,
+    desired: int | None,
+    *,
+    given: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """Problems of min/max/desired as AWS would see them after the update (`given` = the fields being set)."""
+    problems: list[Problem] = []
+    where = f"Auto Scaling group {group}"
+    for name, value in (("minSize", min_size), ("maxSize", max_size), ("desiredCapacity", desired)):
+        if value is not None and value < 0:
+            problems.append(Problem(name, f"must be 0 or more (got {value})"))
+    if problems:
+        return problems
+    if min_size > max_size:
+        field = "minSize" if "minSize" in given else "maxSize"
+        problems.append(Problem(field, f"minSize {min_size} must not exceed maxSize {max_size} of {where}"))
+    if desired is not None:
+        if desired > max_size:
+            problems.append(Problem("desiredCapacity", f"desired {desired} exceeds maxSize {max_size} of {where}"))
+        elif desired < min_size:
+            problems.append(Problem("desiredCapacity", f"desired {desired} is below minSize {min_size} of {where}"))
+    return problems
+
+
+class AutoScalingGateway:
+    def __init__(self, clients: AwsClients) -> None:
+        self._clients = clients
+
+    def describe(self, names: Iterable[str]) -> dict[str, ScalingGroup]:
+        """The named groups keyed by name (missing ones are absent), 100 names per call."""
+        wanted = list(dict.fromkeys(n for n in names if n))
+        groups: dict[str, ScalingGroup] = {}
+        paginator = self._clients.autoscaling().get_paginator("describe_auto_scaling_groups")
+        with self._clients.errors("autoscaling:DescribeAutoScalingGroups"):
+            for start in range(0, len(wanted), DESCRIBE_GROUPS_MAX):
+                pages = paginator.paginate(
+                    AutoScalingGroupNames=wanted[start : start + DESCRIBE_GROUPS_MAX],
+                    PaginationConfig={"PageSize": DESCRIBE_GROUPS_MAX},
+                )
+                for page in pages:
+                    for raw in page.get("AutoScalingGroups", ()):
+                        group = ScalingGroup.from_response(raw)
+                        groups[group.name] = group
+        return groups
+
+    def describe_one(self, name: str) -> ScalingGroup | None:
+        return self.describe([name]).get(name)
+
+    def update(
+        self,
+        name: str,
+        *,
+        min_size: int | None = None,
+        max_size: int | None = None,
+        desired: int | None = None,
+        cooldown: int | None = None,
+        warmup: int | None = None,
+        current: ScalingGroup | None = None,
+    ) -> None:
+        """UpdateAutoScalingGroup with only the given values.
+
+        Refuses (InvalidInput, naming the field) a desired capacity outside [min, max] as it would be after the
+        update, min > max, negative values and a warmup over 3600 s — before calling AWS, because moto accepts
+        desired > max where AWS rejects it. When desired is set but min or max is not, the group is read
+        first (or `current` is used). Setting min/max without desired lets AWS move desired into the range.
+        """
+        problems: list[Problem] = []
+        if cooldown is not None and cooldown < 0:
+            problems.append(Problem("defaultCooldown", f"must be 0 or more (got {cooldown})"))
+        if warmup is not None and not 0 <= warmup <= MAX_INSTANCE_WARMUP_S:
+            problems.append(Problem("defaultInstanceWarmup", f"must be between 0 and 3600 seconds (got {warmup})"))
+        sizes = {"minSize": min_size, "maxSize": max_size, "desiredCapacity": desired}
+        given = frozenset(field for field, value in sizes.items() if value is not None)
+        if given:
+            effective_min, effective_max = min_size, max_size
+            if effective_min is None or effective_max is None:
+                group = current if current is not None and current.name == name else self.describe_one(name)
+                if group is None:
+                    missing = Problem("autoScalingGroup", f"Auto Scaling group {name} does not exist")
+                    raise InvalidInput([*problems, missing], f"update of Auto Scaling group {name}")
+                effective_min = group.min_size if effective_min is None else effective_min
+                effective_max = group.max_size if effective_max is None else effective_max
+            problems.extend(check_capacity(name, effective_min, effective_max, desired, given=given))
+        if problems:
+            raise InvalidInput(problems, f"update of Auto Scaling group {name}")
+
+        kwargs: dict[str, Any] = {}
+        for key, value in (
+            ("MinSize", min_size),
+            ("MaxSize", max_size),
+            ("DesiredCapacity", desired),
+            ("DefaultCooldown", cooldown),
+            ("DefaultInstanceWarmup", warmup),
+        ):
+            if value is not None:
+                kwargs[key] = value
+        if not kwargs:
+            return
+        with self._clients.errors("autoscaling:UpdateAutoScalingGroup", f"Auto Scaling group {name}"):
+            self._clients.autoscaling().update_auto_scaling_group(AutoScalingGroupName=name, **kwargs)

@@ -1,0 +1,277 @@
+"""AWS failures as domain errors: botocore exceptions never leave a gateway.
+
+Every gateway runs its calls inside `translate_errors` (usually through `AwsClients.errors(action, resource)`),
+which turns connection failures, missing or expired credentials and denied permissions into
+`DeploymentUnreachable` with advice, and any other AWS error into `AwsError`. Errors the gateways raise on
+purpose (`StatusChanged`, `ModelNotFound`, ...) pass through unchanged. Throttling is never retried here:
+botocore's `adaptive` retry mode does it; what still fails after that is reported as `Throttled`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Final
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    SSLError,
+    SSOError,
+    TokenRetrievalError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from engine.errors import InvalidInput, LisaDesktopError, Problem, StatusNotAllowed
+
+
+class DeploymentUnreachable(LisaDesktopError):
+    """The deployment cannot be reached or the identity cannot be authenticated or authorized.
+
+    `code` says which (EndpointUnreachable, SsoTokenExpired, ExpiredToken, NoCredentials, AccessDenied, ...),
+    `advice` what the user can do about it.
+    """
+
+    def __init__(self, code: str, message: str, advice: str = "") -> None:
+        self.code = code
+        self.message = message
+        self.advice = advice
+        super().__init__(f"{message} — {advice}" if advice else message)
+
+
+class DeploymentNotFound(DeploymentUnreachable):
+    """No LISA deployment is published under the prefix: SSM parameters (or the secret they name) are missing."""
+
+    def __init__(self, prefix: str, missing_names: Iterable[str]) -> None:
+        self.prefix = prefix
+        self.missing_names: tuple[str, ...] = tuple(missing_names)
+        super().__init__(
+            "DeploymentNotFound",
+            f"no LISA deployment was found under the prefix '{prefix}' (missing: {', '.join(self.missing_names)})",
+            "check the deployment prefix (LISA's deploymentPrefix, e.g. /dev/lisa) and the region",
+        )
+
+
+class AwsError(LisaDesktopError):
+    """An AWS call failed for a reason that is neither reachability nor permissions (the AWS message says why)."""
+
+    def __init__(self, code: str, message: str, action: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.action = action
+        super().__init__(f"{action + ' failed: ' if action else ''}{code}: {message}")
+
+
+class StackNotFound(LisaDesktopError):
+    """The model's CloudFormation stack does not exist (any more)."""
+
+    def __init__(self, stack_name: str) -> None:
+        self.stack_name = stack_name
+        super().__init__(f"CloudFormation stack '{stack_name}' does not exist")
+
+
+class EcsServiceNotFound(LisaDesktopError):
+    """The model's ECS service (or its cluster) does not exist (any more)."""
+
+    def __init__(self, cluster: str, service: str) -> None:
+        self.cluster = cluster
+        self.service = service
+        super().__init__(f"ECS service '{service}' was not found in cluster '{cluster}'")
+
+
+class StatusChanged(StatusNotAllowed):
+    """A conditional write found the model in another status than the one the change was planned from."""
+
+    def __init__(self, model_id: str, expected: str, actual: str | None, holder: str | None = None) -> None:
+        self.model_id = model_id
+        self.expected = expected
+        self.actual = actual
+        self.holder = holder
+        held = f" (held by job {holder})" if holder else ""
+        super().__init__(f"model '{model_id}' is now {actual}{held}, not {expected}: it changed since it was read")
+
+
+class ModelAlreadyExists(InvalidInput):
+    """A model with this id exists already (LISA: "Model '<id>' already exists. Please select another name.")."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        super().__init__([Problem("modelId", f"a model '{model_id}' already exists; choose another id")], "create")
+
+
+class LiteLLMError(LisaDesktopError):
+    """LiteLLM (through LISA Serve) answered a request with an HTTP error or an unusable body."""
+
+    def __init__(self, status: int, body_excerpt: str, action: str | None = None) -> None:
+        self.status = status
+        self.body_excerpt = body_excerpt
+        self.action = action
+        super().__init__(f"LiteLLM{' ' + action if action else ''} failed with HTTP {status}: {body_excerpt}")
+
+
+_EXPIRED_CODES: Final = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"})
+_BAD_CREDENTIAL_CODES: Final = frozenset(
+    {
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "InvalidAccessKeyId",
+        "AuthFailure",
+    }
+)
+_DENIED_CODES: Final = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException", "Forbidden"}
+)
+_THROTTLING_CODES: Final = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+    }
+)
+_ACTION_IN_MESSAGE: Final = re.compile(r"perform:\s*([\w-]+:[\w*]+)")
+_RESOURCE_IN_MESSAGE: Final = re.compile(r"on resource:\s*(\S+)")
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+
+
+def _operation(exc: ClientError) -> str:
+    return str(getattr(exc, "operation_name", "") or "")
+
+
+def _login_advice(profile: str | None) -> str:
+    return (
+        f"run: aws sso login --profile {profile}" if profile else "run: aws sso login (with the connection's profile)"
+    )
+
+
+def _refresh_advice(profile: str | None) -> str:
+    if profile:
+        return f"refresh the credentials of profile '{profile}' (for SSO run: aws sso login --profile {profile})"
+    return "refresh the session credentials (new temporary keys, or aws sso login for an SSO profile)"
+
+
+def from_client_error(
+    exc: ClientError, action: str | None = None, resource: str | None = None, *, profile: str | None = None
+) -> LisaDesktopError:
+    """The domain error for an AWS error response."""
+    code = error_code(exc)
+    message = error_message(exc)
+    if code in _EXPIRED_CODES:
+        return DeploymentUnreachable(
+            "ExpiredToken", f"the AWS credentials have expired ({message})", _refresh_advice(profile)
+        )
+    if code in _BAD_CREDENTIAL_CODES:
+        return DeploymentUnreachable(
+            "InvalidCredentials", f"AWS does not accept the credentials ({code}: {message})", _refresh_advice(profile)
+        )
+    if code in _DENIED_CODES:
+        found_action = _ACTION_IN_MESSAGE.search(message)
+        found_resource = _RESOURCE_IN_MESSAGE.search(message)
+        what = action or (found_action.group(1) if found_action else None) or _operation(exc) or "the call"
+        where = resource or (found_resource.group(1) if found_resource else None)
+        needed = f"{what} on {where}" if where else what
+        return DeploymentUnreachable(
+            "AccessDenied",
+            f"access denied: the identity may not perform {needed} ({message})",
+            f"ask an administrator to allow {needed} for this identity (IAM policy), or use another profile",
+        )
+    if code in _THROTTLING_CODES:
+        return DeploymentUnreachable(
+            "Throttled",
+            f"AWS kept throttling {action or _operation(exc) or 'the call'} after retries ({message})",
+            "wait a minute and try again; other tools may be using the same account's API limits",
+        )
+    return AwsError(code or "Unknown", message, action or _operation(exc) or None)
+
+
+def from_botocore_error(
+    exc: BotoCoreError, action: str | None = None, *, profile: str | None = None, endpoint: str | None = None
+) -> LisaDesktopError:
+    """The domain error for a failure on the client side (network, credentials, configuration)."""
+    where = f"the sandbox at {endpoint}" if endpoint else "AWS"
+    if isinstance(exc, SSLError):
+        return DeploymentUnreachable(
+            "TlsError",
+            f"TLS verification failed talking to {where} ({exc})",
+            "if a corporate proxy re-signs TLS traffic, point AWS_CA_BUNDLE at its CA certificate",
+        )
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        advice = (
+            f"is the sandbox running? check that {endpoint} answers"
+            if endpoint
+            else "check the network connection, VPN or proxy, and the region"
+        )
+        return DeploymentUnreachable("EndpointUnreachable", f"cannot reach {where} ({exc})", advice)
+    sso_failure = isinstance(exc, SSOError | TokenRetrievalError) or (
+        isinstance(exc, CredentialRetrievalError) and "sso" in str(exc).lower()
+    )
+    if sso_failure:
+        return DeploymentUnreachable(
+            "SsoTokenExpired", f"the SSO login is missing or has expired ({exc})", _login_advice(profile)
+        )
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError | CredentialRetrievalError):
+        return DeploymentUnreachable(
+            "NoCredentials",
+            f"no usable AWS credentials were found ({exc})",
+            f"check profile '{profile}' (aws configure list --profile {profile})"
+            if profile
+            else "choose a profile for the connection, or store access keys in the keychain",
+        )
+    if isinstance(exc, ProfileNotFound):
+        return DeploymentUnreachable(
+            "ProfileNotFound", str(exc), "check the profile name (aws configure list-profiles)"
+        )
+    if isinstance(exc, NoRegionError):
+        return DeploymentUnreachable("NoRegion", "no AWS region is configured", "choose a region for the connection")
+    return AwsError(type(exc).__name__, str(exc), action)
+
+
+@contextmanager
+def translate_errors(
+    action: str | None = None,
+    resource: str | None = None,
+    *,
+    profile: str | None = None,
+    endpoint: str | None = None,
+) -> Iterator[None]:
+    """Context manager (and decorator) that lets only domain errors out.
+
+    `action` ("dynamodb:Scan") and `resource` ("table Models") name what an access-denied advice asks for;
+    `profile` makes the SSO advice exact; `endpoint` is the sandbox endpoint, if any.
+    """
+    try:
+        yield
+    except LisaDesktopError:
+        raise
+    except ClientError as exc:
+        raise from_client_error(exc, action, resource, profile=profile) from exc
+    except BotoCoreError as exc:
+        raise from_botocore_error(exc, action, profile=profile, endpoint=endpoint) from exc
+
+
+def response_item(exc: ClientError) -> dict[str, Any] | None:
+    """The `Item` an error response carries (DynamoDB's ReturnValuesOnConditionCheckFailure=ALL_OLD), if any."""
+    item = exc.response.get("Item")
+    return dict(item) if isinstance(item, dict) else None

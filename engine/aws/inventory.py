@@ -1,0 +1,284 @@
+"""The model table as the console shows it: each stored record with the live state of its AWS resources.
+
+One listing costs: one paginated Scan; one DescribeStackResources per hosted model the first time only (cached
+per stack); one DescribeServices per ECS cluster (LISA makes one cluster per model); DescribeAutoScalingGroups
+for all groups at once (100 per call); one LiteLLM GET /model/info. Per-stack and per-cluster calls run
+concurrently. A model whose stack or service is missing gets `live_error` instead of failing the listing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.aws.autoscaling import AutoScalingGateway, ScalingGroup
+from engine.aws.clients import AwsClients, map_concurrently
+from engine.aws.cloudformation import ModelStackResources, StackGateway
+from engine.aws.discovery import DeploymentInfo
+from engine.aws.ecs import EcsGateway, EcsService, ServiceRef
+from engine.aws.litellm import LiteLLMClient
+from engine.aws.models_table import ModelsTable
+from engine.errors import LisaDesktopError
+from engine.schema.enums import ModelStatus
+from engine.schema.record import ModelRecord
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What AWS says about a LISA-hosted model now; fields are None where it could not be read (`live_error`)."""
+
+    task_definition_arn: str | None = None
+    task_definition_revision: int | None = None
+    rollout_state: str | None = None
+    running_count: int | None = None
+    desired_count: int | None = None
+    pending_count: int | None = None
+    scaling_group: ScalingGroup | None = None
+    litellm_registered: bool | None = None
+    live_error: str | None = None
+    service: EcsService | None = field(default=None, repr=False, compare=False)
+    """The whole described service (deployments, events) for detail views."""
+    stack: ModelStackResources | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def build(
+        cls,
+        service: EcsService | None,
+        group: ScalingGroup | None,
+        litellm_registered: bool | None,
+        errors: Sequence[str] = (),
+        stack: ModelStackResources | None = None,
+    ) -> LiveState:
+        primary = service.primary_deployment if service is not None else None
+        return cls(
+            task_definition_arn=service.task_definition_arn if service else None,
+            task_definition_revision=service.revision if service else None,
+            rollout_state=primary.rollout_state if primary else None,
+            running_count=service.running_count if service else None,
+            desired_count=service.desired_count if service else None,
+            pending_count=service.pending_count if service else None,
+            scaling_group=group,
+            litellm_registered=litellm_registered,
+            live_error="; ".join(errors) if errors else None,
+            service=service,
+            stack=stack,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        group = self.scaling_group
+        return {
+            "taskDefinitionArn": self.task_definition_arn,
+            "taskDefinitionRevision": self.task_definition_revision,
+            "rolloutState": self.rollout_state,
+            "runningCount": self.running_count,
+            "desiredCount": self.desired_count,
+            "autoScalingGroup": None
+            if group is None
+            else {
+                "name": group.name,
+                "minSize": group.min_size,
+                "maxSize": group.max_size,
+                "desiredCapacity": group.desired_capacity,
+                "healthyInstances": group.healthy_in_service_count,
+            },
+            "litellmRegistered": self.litellm_registered,
+        }
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """One row of the console: the stored record, and the live state for LISA-hosted models (None otherwise)."""
+
+    record: ModelRecord
+    live: LiveState | None
+    litellm_registered: bool | None
+    """Whether the record's `litellm_id` is registered in LiteLLM; None when LiteLLM could not be asked."""
+    litellm_error: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        return self.record.model_id
+
+    @property
+    def status(self) -> ModelStatus:
+        return self.record.model_status
+
+    @property
+    def live_error(self) -> str | None:
+        return self.live.live_error if self.live is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.record.to_api(),
+            "live": self.live.to_json() if self.live is not None else None,
+            "failureReason": self.record.failure_reason,
+        }
+
+
+def is_hosted(record: ModelRecord) -> bool:
+    """Has AWS resources to look at: LISA-hosted by the five-field rule, or a stack/ASG is recorded."""
+    return record.is_lisa_hosted or bool(record.cloudformation_stack_name) or bool(record.auto_scaling_group)
+
+
+class Inventory:
+    def __init__(
+        self,
+        clients: AwsClients,
+        deployment: DeploymentInfo,
+        *,
+        models_table: ModelsTable | None = None,
+        stacks: StackGateway | None = None,
+        ecs: EcsGateway | None = None,
+        autoscaling: AutoScalingGateway | None = None,
+        litellm: LiteLLMClient | None = None,
+        max_workers: int = 8,
+    ) -> None:
+        """Gateways may be passed in to share them (the stack cache above all); missing ones are created."""
+        self.deployment = deployment
+        self.models_table = models_table or ModelsTable(clients, deployment.models_table_name)
+        self.stacks = stacks or StackGateway(clients)
+        self.ecs = ecs or EcsGateway(clients)
+        self.autoscaling = autoscaling or AutoScalingGateway(clients)
+        self.litellm = litellm or LiteLLMClient(deployment.litellm_base_url, deployment.management_key)
+        self.max_workers = max_workers
+
+    def list_models(self) -> list[ModelView]:
+        """Every model, sorted by id. Raises only when the models table itself cannot be read."""
+        return self.views(self.models_table.scan())
+
+    def get_model(self, model_id: str) -> ModelView:
+        """One model (consistent read); `ModelNotFound` if there is none."""
+        return self.views([self.models_table.get(model_id)])[0]
+
+    def views(self, records: Sequence[ModelRecord]) -> list[ModelView]:
+        """The views of `records`, with their live state read in as few calls as possible."""
+        records = sorted(records, key=lambda r: r.model_id)
+        registered, litellm_error = self._registered_ids()
+        hosted = [r for r in records if is_hosted(r)]
+        errors: dict[str, list[str]] = defaultdict(list)
+
+        resources = self._stack_resources(hosted, errors)
+        services = self._services(hosted, resources, errors)
+        groups = self._groups(hosted, resources, errors)
+
+        views: list[ModelView] = []
+        for record in records:
+            litellm_registered = None if registered is None else (record.litellm_id or "") in registered
+            live = None
+            if is_hosted(record):
+                model_errors = list(errors.get(record.model_id, ()))
+                if litellm_error:
+                    model_errors.append(litellm_error)
+                live = LiveState.build(
+                    services.get(record.model_id),
+                    groups.get(record.model_id),
+                    litellm_registered,
+                    model_errors,
+                    resources.get(record.model_id),
+                )
+            views.append(ModelView(record, live, litellm_registered, litellm_error))
+        return views
+
+    def _registered_ids(self) -> tuple[set[str] | None, str | None]:
+        try:
+            return self.litellm.registered_ids(), None
+        except LisaDesktopError as exc:
+            return None, f"LiteLLM: {exc}"
+
+    def _stack_resources(
+        self, hosted: Sequence[ModelRecord], errors: dict[str, list[str]]
+    ) -> dict[str, ModelStackResources]:
+        with_stack: list[tuple[str, str, str | None]] = []
+        for record in hosted:
+            if record.cloudformation_stack_name:
+                with_stack.append((record.model_id, record.cloudformation_stack_name, record.cloudformation_stack_arn))
+            else:
+                errors[record.model_id].append("no CloudFormation stack is recorded for this model")
+
+        def lookup(stack: tuple[str, str, str | None]) -> ModelStackResources | str:
+            try:
+                return self.stacks.model_resources(stack[1], stack[2])
+            except LisaDesktopError as exc:
+                return str(exc)
+
+        found: dict[str, ModelStackResources] = {}
+        for (model_id, _, _), result in zip(
+            with_stack, map_concurrently(lookup, with_stack, self.max_workers), strict=True
+        ):
+            if isinstance(result, str):
+                errors[model_id].append(result)
+            else:
+                found[model_id] = result
+                if not result.is_complete:
+                    errors[model_id].append(f"stack {result.stack_name} has no ECS cluster and service (yet)")
+        return found
+
+    def _services(
+        self,
+        hosted: Sequence[ModelRecord],
+        resources: dict[str, ModelStackResources],
+        errors: dict[str, list[str]],
+    ) -> dict[str, EcsService]:
+        refs: dict[str, ServiceRef] = {}
+        by_cluster: dict[str, list[str]] = defaultdict(list)
+        for record in hosted:
+            stack = resources.get(record.model_id)
+            ref = stack.service_ref if stack is not None else None
+            if ref is not None:
+                refs[record.model_id] = ref
+                if ref.service not in by_cluster[ref.cluster]:
+                    by_cluster[ref.cluster].append(ref.service)
+        clusters = list(by_cluster)
+
+        def one_cluster(cluster: str) -> list[EcsService] | str:
+            try:
+                return self.ecs.describe_cluster_services(cluster, by_cluster[cluster])
+            except LisaDesktopError as exc:
+                return str(exc)
+
+        described = dict(zip(clusters, map_concurrently(one_cluster, clusters, self.max_workers), strict=True))
+        found: dict[str, EcsService] = {}
+        for model_id, ref in refs.items():
+            result = described[ref.cluster]
+            if isinstance(result, str):
+                errors[model_id].append(result)
+                continue
+            service = next((s for s in result if ref.matches(s)), None)
+            if service is None:
+                errors[model_id].append(f"ECS service {ref.service} was not found in cluster {ref.cluster}")
+            else:
+                if not service.is_active:
+                    errors[model_id].append(f"ECS service {service.name} is {service.status}")
+                found[model_id] = service
+        return found
+
+    def _groups(
+        self,
+        hosted: Sequence[ModelRecord],
+        resources: dict[str, ModelStackResources],
+        errors: dict[str, list[str]],
+    ) -> dict[str, ScalingGroup]:
+        names: dict[str, str] = {}
+        for record in hosted:
+            stack = resources.get(record.model_id)
+            name = record.auto_scaling_group or (stack.auto_scaling_group if stack is not None else None)
+            if name:
+                names[record.model_id] = name
+        if not names:
+            return {}
+        try:
+            groups = self.autoscaling.describe(names.values())
+        except LisaDesktopError as exc:
+            for model_id in names:
+                errors[model_id].append(str(exc))
+            return {}
+        found: dict[str, ScalingGroup] = {}
+        for model_id, name in names.items():
+            group = groups.get(name)
+            if group is None:
+                errors[model_id].append(f"Auto Scaling group {name} was not found")
+            else:
+                found[model_id] = group
+        return found

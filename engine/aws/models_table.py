@@ -1,0 +1,290 @@
+"""LISA's models table (DynamoDB, partition key `model_id`): read, and conditional writes only.
+
+Items are converted with boto3's TypeSerializer/TypeDeserializer. DynamoDB numbers come back as `Decimal`;
+they are turned into `int` when integral, else `float`, and back into `Decimal` on write, so that
+`ModelRecord.from_item(item).to_item()` writes back what was read.
+
+Every write is conditional: a status transition only happens if the model is still in the status the change
+was planned from (`StatusChanged` says what it is now, and which desktop job holds it).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from engine.aws.clients import AwsClients
+from engine.aws.errors import ModelAlreadyExists, StatusChanged, error_code, response_item
+from engine.errors import LisaDesktopError, ModelNotFound
+from engine.schema.enums import ModelStatus
+from engine.schema.record import ModelRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, PaginatorConfigTypeDef
+
+HOLDER_ATTRIBUTE: Final = "lisa_desktop_job"
+"""Item attribute naming the desktop job that holds the model in a transitional status (set it on intake)."""
+
+STATUS_ATTRIBUTE: Final = "model_status"
+KEY_ATTRIBUTE: Final = "model_id"
+MODIFIED_ATTRIBUTE: Final = "last_modified_date"
+CONDITION_FAILED: Final = "ConditionalCheckFailedException"
+
+_DESERIALIZER: Final = TypeDeserializer()
+_SERIALIZER: Final = TypeSerializer()
+
+
+class InvalidRecord(LisaDesktopError):
+    """An item of the models table cannot be read as a LISA model record."""
+
+    def __init__(self, model_id: str, detail: str) -> None:
+        self.model_id = model_id
+        self.detail = detail
+        super().__init__(f"the stored record of model '{model_id}' cannot be read: {detail}")
+
+
+def epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _plain(value: Any) -> Any:
+    """A deserialized DynamoDB value with Decimals turned into int/float (recursively)."""
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    if isinstance(value, set | frozenset):
+        return {_plain(inner) for inner in value}
+    if isinstance(value, Binary):
+        return bytes(cast("Any", value).value)
+    return value
+
+
+def _dynamo(value: Any) -> Any:
+    """A plain value made acceptable to TypeSerializer (floats as Decimal, str subclasses as str)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"DynamoDB cannot store the number {value}")
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): _dynamo(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_dynamo(inner) for inner in value]
+    if isinstance(value, set | frozenset):
+        return {_dynamo(inner) for inner in value}
+    return value
+
+
+def from_dynamodb(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A low-level item ({"attr": {"S": ...}}) as plain Python values."""
+    return {key: _plain(_DESERIALIZER.deserialize(value)) for key, value in item.items()}
+
+
+def to_dynamodb(item: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
+    """Plain Python values as a low-level item."""
+    return {key: _SERIALIZER.serialize(_dynamo(value)) for key, value in item.items()}
+
+
+def to_attribute(value: Any) -> AttributeValueTypeDef:
+    return _SERIALIZER.serialize(_dynamo(value))
+
+
+def _record(item: Mapping[str, Any]) -> ModelRecord:
+    try:
+        return ModelRecord.from_item(item)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
+        raise InvalidRecord(str(item.get(KEY_ATTRIBUTE, "?")), problems) from exc
+
+
+class ModelsTable:
+    """The models table of one deployment (its name is published at SSM `<prefix>/modelTableName`)."""
+
+    def __init__(self, clients: AwsClients, table_name: str, *, clock_ms: Callable[[], int] = epoch_ms) -> None:
+        self._clients = clients
+        self.table_name = table_name
+        self._clock_ms = clock_ms
+
+    def _errors(self, operation: str) -> AbstractContextManager[None]:
+        return self._clients.errors(f"dynamodb:{operation}", f"table {self.table_name}")
+
+    def scan(self, *, page_size: int | None = None, consistent: bool = True) -> list[ModelRecord]:
+        """Every model record (all pages of a Scan; LISA's table has no index to query instead)."""
+        client = self._clients.dynamodb()
+        records: list[ModelRecord] = []
+        pagination: PaginatorConfigTypeDef = {"PageSize": page_size} if page_size else {}
+        with self._errors("Scan"):
+            pages = client.get_paginator("scan").paginate(
+                TableName=self.table_name, ConsistentRead=consistent, PaginationConfig=pagination
+            )
+            for page in pages:
+                records.extend(_record(from_dynamodb(item)) for item in page.get("Items", []))
+        return records
+
+    def get(self, model_id: str) -> ModelRecord:
+        """The record as it is now (consistent read); `ModelNotFound` if there is none."""
+        with self._errors("GetItem"):
+            response = self._clients.dynamodb().get_item(
+                TableName=self.table_name, Key={KEY_ATTRIBUTE: {"S": model_id}}, ConsistentRead=True
+            )
+        item = response.get("Item")
+        if not item:
+            raise ModelNotFound(model_id)
+        return _record(from_dynamodb(item))
+
+    def transition_status(
+        self,
+        model_id: str,
+        expected_status: ModelStatus,
+        new_status: ModelStatus,
+        set_attributes: Mapping[str, Any] | None = None,
+        remove_attributes: Iterable[str] = (),
+        *,
+        touch: bool = True,
+    ) -> ModelRecord:
+        """Move the model from `expected_status` to `new_status` in one conditional UpdateItem.
+
+        `set_attributes` are set (None stores NULL, as LISA does for `litellm_id`), `remove_attributes` removed;
+        `last_modified_date` is set to now unless `touch` is False or it is in `set_attributes`.
+        Returns the record as written. Raises `StatusChanged` if the model is no longer in `expected_status`,
+        `ModelNotFound` if it is gone.
+        """
+        to_set = dict(set_attributes or {})
+        to_remove = list(dict.fromkeys(remove_attributes))
+        for reserved in (KEY_ATTRIBUTE, STATUS_ATTRIBUTE):
+            if reserved in to_set or reserved in to_remove:
+                raise ValueError(f"transition_status sets '{reserved}' itself")
+        if overlap := set(to_set) & set(to_remove):
+            raise ValueError(f"attributes both set and removed: {sorted(overlap)}")
+        if touch and MODIFIED_ATTRIBUTE not in to_set and MODIFIED_ATTRIBUTE not in to_remove:
+            to_set[MODIFIED_ATTRIBUTE] = self._clock_ms()
+
+        names: dict[str, str] = {"#status": STATUS_ATTRIBUTE}
+        values: dict[str, AttributeValueTypeDef] = {
+            ":expected": {"S": expected_status.value},
+            ":new": {"S": new_status.value},
+        }
+        assignments = ["#status = :new"]
+        for index, (name, value) in enumerate(to_set.items()):
+            names[f"#s{index}"] = name
+            values[f":s{index}"] = to_attribute(value)
+            assignments.append(f"#s{index} = :s{index}")
+        expression = "SET " + ", ".join(assignments)
+        if to_remove:
+            for index, name in enumerate(to_remove):
+                names[f"#r{index}"] = name
+            expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(to_remove)))
+
+        with self._errors("UpdateItem"):
+            try:
+                response = self._clients.dynamodb().update_item(
+                    TableName=self.table_name,
+                    Key={KEY_ATTRIBUTE: {"S": model_id}},
+                    UpdateExpression=expression,
+                    ConditionExpression="#status = :expected",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as exc:
+                if error_code(exc) == CONDITION_FAILED:
+                    raise self._condition_failure(exc, model_id, expected_status) from exc
+                raise
+        return _record(from_dynamodb(response.get("Attributes", {})))
+
+    def put_new(self, record: ModelRecord, *, touch: bool = True) -> ModelRecord:
+        """Write a new model; `ModelAlreadyExists` if its id is taken. Returns the record as written."""
+        item = self._item_to_write(record, touch)
+        with self._errors("PutItem"):
+            try:
+                self._clients.dynamodb().put_item(
+                    TableName=self.table_name,
+                    Item=to_dynamodb(item),
+                    ConditionExpression="attribute_not_exists(#key)",
+                    ExpressionAttributeNames={"#key": KEY_ATTRIBUTE},
+                )
+            except ClientError as exc:
+                if error_code(exc) == CONDITION_FAILED:
+                    raise ModelAlreadyExists(record.model_id) from exc
+                raise
+        return _record(item)
+
+    def replace(self, record: ModelRecord, expected_status: ModelStatus, *, touch: bool = True) -> ModelRecord:
+        """Write the whole record over the stored one if that is still in `expected_status`.
+
+        Attributes not in the record are dropped: read, change and replace a record as a whole. Raises
+        `StatusChanged` or `ModelNotFound`; returns the record as written.
+        """
+        item = self._item_to_write(record, touch)
+        with self._errors("PutItem"):
+            try:
+                self._clients.dynamodb().put_item(
+                    TableName=self.table_name,
+                    Item=to_dynamodb(item),
+                    ConditionExpression="#status = :expected",
+                    ExpressionAttributeNames={"#status": STATUS_ATTRIBUTE},
+                    ExpressionAttributeValues={":expected": {"S": expected_status.value}},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as exc:
+                if error_code(exc) == CONDITION_FAILED:
+                    raise self._condition_failure(exc, record.model_id, expected_status) from exc
+                raise
+        return _record(item)
+
+    def delete(self, model_id: str, expected_status: ModelStatus) -> ModelRecord:
+        """Delete the record if it is still in `expected_status`; returns what was deleted."""
+        with self._errors("DeleteItem"):
+            try:
+                response = self._clients.dynamodb().delete_item(
+                    TableName=self.table_name,
+                    Key={KEY_ATTRIBUTE: {"S": model_id}},
+                    ConditionExpression="#status = :expected",
+                    ExpressionAttributeNames={"#status": STATUS_ATTRIBUTE},
+                    ExpressionAttributeValues={":expected": {"S": expected_status.value}},
+                    ReturnValues="ALL_OLD",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as exc:
+                if error_code(exc) == CONDITION_FAILED:
+                    raise self._condition_failure(exc, model_id, expected_status) from exc
+                raise
+        return _record(from_dynamodb(response.get("Attributes", {})))
+
+    def _item_to_write(self, record: ModelRecord, touch: bool) -> dict[str, Any]:
+        item = record.to_item()
+        item[STATUS_ATTRIBUTE] = record.model_status.value
+        if touch:
+            item[MODIFIED_ATTRIBUTE] = self._clock_ms()
+        return item
+
+    @staticmethod
+    def _condition_failure(exc: ClientError, model_id: str, expected: ModelStatus) -> LisaDesktopError:
+        old = response_item(exc)
+        if not old:
+            return ModelNotFound(model_id)
+        current = from_dynamodb(old)
+        holder = current.get(HOLDER_ATTRIBUTE)
+        return StatusChanged(
+            model_id,
+            expected.value,
+            str(current.get(STATUS_ATTRIBUTE)),
+            str(holder) if holder is not None else None,
+        )

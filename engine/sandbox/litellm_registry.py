@@ -1,0 +1,288 @@
+"""A LiteLLM-compatible model registry on loopback: the admin routes LISA Serve proxies under `/v2/serve`.
+
+Only what LISA's own LiteLLM client uses (`lambda/models/clients/litellm_client.py`): register (`POST
+/model/new`), unregister (`POST /model/delete`) and list (`GET /model/info`). Every route checks the header
+`Authorization: <management key>` (the bare key, exactly as LISA sends it).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
+
+SERVE_PATH: Final = "/v2/serve"
+"""LISA Serve proxies LiteLLM's admin routes under `<lisaServeRestApiUri>/v2/serve`."""
+MAX_BODY_BYTES: Final = 1 << 20
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """One entry of the registry, as `GET /model/info` lists it."""
+
+    id: str
+    model_name: str
+    litellm_params: dict[str, Any] = field(default_factory=dict)
+
+    def as_info(self) -> dict[str, Any]:
+        return {
+            "model_name": self.model_name,
+            "litellm_params": copy.deepcopy(self.litellm_params),
+            "model_info": {"id": self.id},
+        }
+
+
+def litellm_params_for(config: Mapping[str, Any], model_url: str | None) -> dict[str, Any]:
+    """The `litellm_params` LISA registers a model with (reference §5, `AddModelToLitellm`).
+
+    third party → `model` is the modelName unchanged; hosted vLLM → `hosted_vllm/<modelName>` with
+    `api_base` the model URL; hosted TGI/TEI → `openai/<modelName without openai/>`; internal hosted →
+    `openai/<name>` with `api_base` the given URL without a trailing slash. `drop_params` is added except
+    for videogen; `api_key` when one was given.
+    """
+    model_name = str(config.get("modelName", ""))
+    params: dict[str, Any] = {} if config.get("modelType") == "videogen" else {"drop_params": True}
+    if config.get("apiKey"):
+        params["api_key"] = config["apiKey"]
+    container = config.get("inferenceContainer")
+    hosted = all(
+        config.get(name) is not None
+        for name in ("autoScalingConfig", "containerConfig", "inferenceContainer", "instanceType", "loadBalancerConfig")
+    )
+    if hosted:
+        if container == "vllm":
+            params["model"] = f"hosted_vllm/{model_name}"
+        else:
+            params["model"] = f"openai/{model_name.removeprefix('openai/')}"
+        params["api_base"] = model_url or ""
+    elif config.get("hostingType") == "internal_hosted":
+        name = model_name.removeprefix("openai/").removeprefix("hosted_vllm/")
+        params["model"] = f"openai/{name}"
+        params["api_base"] = str(config.get("modelUrl") or model_url or "").rstrip("/")
+    else:
+        params["model"] = model_name
+    return params
+
+
+class LiteLLMRegistry:
+    """A thread-safe in-memory model registry served over HTTP on a loopback port.
+
+    `url` is what LISA publishes as `lisaServeRestApiUri`; the admin routes are under `url + "/v2/serve"`.
+    `add`/`remove`/`registered` work in-process (seeding, the simulator, tests) without HTTP.
+    """
+
+    def __init__(self, management_key: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not management_key:
+            raise ValueError("the management key must not be empty")
+        self._key = management_key
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._models: dict[str, RegisteredModel] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def start(self) -> str:
+        if self._server is not None:
+            return self.url
+        server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        port = server.server_address[1]
+        self._thread = threading.Thread(target=server.serve_forever, name=f"sandbox-litellm-{port}", daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> LiteLLMRegistry:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def url(self) -> str:
+        """The base URL (LISA's `lisaServeRestApiUri`), e.g. `http://127.0.0.1:PORT`."""
+        if self._server is None:
+            raise RuntimeError("the LiteLLM registry is not running; call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def admin_url(self) -> str:
+        """Where LISA's LiteLLM client sends its requests: `url + /v2/serve`."""
+        return self.url + SERVE_PATH
+
+    @property
+    def management_key(self) -> str:
+        return self._key
+
+    # -- in-process access -----------------------------------------------------------------------------
+
+    def add(self, model_name: str, litellm_params: Mapping[str, Any], model_id: str | None = None) -> str:
+        """Register a model; returns its id (a new UUID unless one is given)."""
+        entry = RegisteredModel(model_id or str(uuid.uuid4()), model_name, copy.deepcopy(dict(litellm_params)))
+        with self._lock:
+            self._models[entry.id] = entry
+        return entry.id
+
+    def remove(self, model_id: str) -> bool:
+        with self._lock:
+            return self._models.pop(model_id, None) is not None
+
+    def registered(self) -> list[RegisteredModel]:
+        """A snapshot of every entry, in registration order."""
+        with self._lock:
+            return list(self._models.values())
+
+    def get(self, model_id: str) -> RegisteredModel | None:
+        with self._lock:
+            return self._models.get(model_id)
+
+    def ids_for(self, model_name: str) -> list[str]:
+        with self._lock:
+            return [entry.id for entry in self._models.values() if entry.model_name == model_name]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+
+    def authorized(self, header: str | None) -> bool:
+        return header == self._key
+
+
+class _HttpError(Exception):
+    def __init__(self, status: HTTPStatus, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def _handler_for(registry: LiteLLMRegistry) -> type[BaseHTTPRequestHandler]:
+    class Handler(_RegistryHandler):
+        pass
+
+    Handler.registry = registry
+    return Handler
+
+
+class _RegistryHandler(BaseHTTPRequestHandler):
+    registry: LiteLLMRegistry
+    server_version = "LiteLLMSandbox/1.0"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: no request log on stderr
+        return
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        try:
+            body = self._read_body()
+            parts = urlsplit(self.path)
+            path = parts.path.rstrip("/")
+            if not path.startswith(SERVE_PATH + "/"):
+                raise _HttpError(HTTPStatus.NOT_FOUND, f"no route {method} {parts.path}")
+            route = path[len(SERVE_PATH) :]
+            if not self.registry.authorized(self.headers.get("Authorization")):
+                raise _HttpError(HTTPStatus.UNAUTHORIZED, "Authentication Error: invalid management key")
+            status, payload = self._route(method, route, parse_qs(parts.query), body)
+        except _HttpError as error:
+            status, payload = error.status, {"detail": error.detail}
+            self.close_connection = True  # the body may not have been read: do not reuse the connection
+        except Exception as error:  # never let a handler thread die silently
+            status, payload = HTTPStatus.INTERNAL_SERVER_ERROR, {"detail": f"internal error: {error}"}
+            self.close_connection = True
+        self._send(status, payload)
+
+    def _route(
+        self, method: str, route: str, query: dict[str, list[str]], body: bytes
+    ) -> tuple[HTTPStatus, dict[str, Any]]:
+        if (method, route) == ("POST", "/model/new"):
+            data = _json_object(body)
+            name = data.get("model_name")
+            params = data.get("litellm_params")
+            if not isinstance(name, str) or not name:
+                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "model_name is required (a non-empty string)")
+            if not isinstance(params, dict):
+                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "litellm_params is required (an object)")
+            model_id = self.registry.add(name, params)
+            return HTTPStatus.OK, {
+                "model_id": model_id,
+                "model_name": name,
+                "litellm_params": params,
+                "model_info": {"id": model_id},
+            }
+        if (method, route) == ("POST", "/model/delete"):
+            data = _json_object(body)
+            doomed = data.get("id")
+            if not isinstance(doomed, str) or not doomed:
+                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "id is required (a non-empty string)")
+            if not self.registry.remove(doomed):
+                raise _HttpError(HTTPStatus.NOT_FOUND, f"Model with id={doomed} not found in db")
+            return HTTPStatus.OK, {"message": f"Model: {doomed} deleted successfully"}
+        if (method, route) == ("GET", "/model/info"):
+            wanted: str | None = (query.get("litellm_model_id") or [""])[0] or None
+            entries = [e.as_info() for e in self.registry.registered() if wanted is None or e.id == wanted]
+            return HTTPStatus.OK, {"data": entries}
+        raise _HttpError(HTTPStatus.NOT_FOUND, f"no route {method} {SERVE_PATH}{route}")
+
+    def _read_body(self) -> bytes:
+        length_text = self.headers.get("Content-Length") or "0"
+        try:
+            length = int(length_text)
+        except ValueError:
+            raise _HttpError(HTTPStatus.BAD_REQUEST, "invalid Content-Length") from None
+        if length < 0 or length > MAX_BODY_BYTES:
+            raise _HttpError(HTTPStatus.BAD_REQUEST, "request body too large")
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: HTTPStatus, payload: Mapping[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _HttpError(HTTPStatus.BAD_REQUEST, f"malformed JSON body: {error}") from None
+    if not isinstance(data, dict):
+        raise _HttpError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
+    return data

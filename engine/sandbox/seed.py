@@ -1,0 +1,833 @@
+"""Seed the sandbox's LISA deployment, and play LISA's own state machines for the seeded transitional models.
+
+What LISA publishes and stores (reference §1.4, §4.1, §5):
+
+* SSM `<prefix>/modelTableName`, `<prefix>/lisaServeRestApiUri`, `<prefix>/appManagementKeySecretName` and
+  `<prefix>/managementKeySecretName`; the Secrets Manager secret holding the management key.
+* The models table (PK `model_id`, on-demand) with one item per model in LISA's stored format.
+* One CloudFormation stack `<deploymentName>-<modelId>` per LISA-hosted model: ECS cluster, task definition,
+  daemon service, launch template, Auto Scaling group, an internal ALB, and the outputs `modelEndpointUrl`
+  and `autoScalingGroup`.
+* The LiteLLM registry holding every InService model with LISA's `litellm_params`.
+
+Synthetic benchmark models (`stack="direct"`) get their ECS and Auto Scaling resources created straight in
+moto's backends, without a stack: moto's CloudFormation spends ~20 ms per stack parsing the template as
+YAML, which makes 1000 models a matter of tens of seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from boto3.dynamodb.types import TypeSerializer
+from botocore.config import Config
+from moto.cloudformation.models import cloudformation_backends
+from moto.core.utils import utcnow
+from moto.dynamodb.models import dynamodb_backends
+from moto.ec2.models import EC2Backend, ec2_backends
+from moto.ec2.models.amis import Ami
+
+from engine.sandbox.catalog import Capacity, CatalogModel
+from engine.sandbox.litellm_registry import LiteLLMRegistry, litellm_params_for
+from engine.sandbox.simulator import SandboxError, Simulator
+from engine.schema.enums import ModelStatus
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_autoscaling import AutoScalingClient
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ssm import SSMClient
+
+log = logging.getLogger(__name__)
+
+SANDBOX_AMI_ID: Final = "ami-0a5ecf7c1d2e3b4a5"
+SANDBOX_AMI_NAME: Final = "amzn2-ami-ecs-gpu-hvm-2.0.20241017-x86_64-ebs"
+MODELS_BUCKET: Final = "lisa-sandbox-models"
+CONTAINER_NAME: Final = "model"
+INSTANCE_MEMORY_MIB: Final[Mapping[str, int]] = {
+    "g4dn.xlarge": 16384,
+    "g5.xlarge": 16384,
+    "g5.2xlarge": 32768,
+    "g5.4xlarge": 65536,
+    "g5.12xlarge": 196608,
+    "g5.48xlarge": 786432,
+    "g6.xlarge": 16384,
+    "g6.2xlarge": 32768,
+    "g6e.xlarge": 32768,
+}
+"""Instance memory, for the stack's default memoryReservation (instance memory − 2048 MiB)."""
+CLIENT_CONFIG: Final = Config(
+    retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30, tcp_keepalive=True
+)
+_ITEM_SERIALIZER: Final = TypeSerializer()
+
+
+@dataclass(frozen=True)
+class HostedResources:
+    """The AWS resources of one LISA-hosted model in the sandbox."""
+
+    model_id: str
+    cluster: str
+    service: str
+    task_family: str
+    auto_scaling_group: str
+    launch_template: str
+    endpoint_url: str
+    """`http://<ALB DNS name>`, the stack output `modelEndpointUrl`."""
+    stack_name: str | None = None
+    stack_id: str | None = None
+
+    @property
+    def model_url(self) -> str:
+        """What LISA stores as `model_url` and registers as LiteLLM's `api_base`."""
+        return f"{self.endpoint_url}/v1"
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    stack: str
+    cluster: str
+    service: str
+    task_family: str
+    auto_scaling_group: str
+    launch_template: str
+    load_balancer: str
+
+
+def resource_names(deployment_name: str, model_id: str) -> ResourceNames:
+    stack = f"{deployment_name}-{model_id}"
+    return ResourceNames(
+        stack=stack,
+        cluster=f"{stack}-cluster",
+        service=f"{stack}-service",
+        task_family=f"{stack}-task",
+        auto_scaling_group=f"{stack}-asg",
+        launch_template=f"{stack}-lt",
+        load_balancer=_alb_name(stack),
+    )
+
+
+def _alb_name(stack: str) -> str:
+    """ALB names: at most 32 characters, letters, digits and hyphens, not ending in a hyphen."""
+    if len(stack) <= 32:
+        return stack
+    digest = hashlib.sha256(stack.encode()).hexdigest()[:8]
+    return f"{stack[:23].rstrip('-')}-{digest}"
+
+
+# -- what the stack holds ---------------------------------------------------------------------------------------
+
+
+def container_environment(config: Mapping[str, Any], environment: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment LISA's stack gives the container: injected variables, overridden by the user's."""
+    model_name = str(config["modelName"])
+    merged = {
+        "MODEL_NAME": model_name,
+        "S3_BUCKET_MODELS": MODELS_BUCKET,
+        "LOCAL_MODEL_PATH": f"/opt/models/{model_name}",
+    }
+    user = environment if environment is not None else config["containerConfig"].get("environment") or {}
+    merged.update({str(k): str(v) for k, v in user.items()})
+    return merged
+
+
+def container_definition(config: Mapping[str, Any], environment: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The model container as ECS describes it (camelCase), from the model's containerConfig."""
+    container = config["containerConfig"]
+    health = container["healthCheckConfig"]
+    command = health["command"]
+    memory = container.get("memoryReservation")
+    if memory is None:
+        memory = INSTANCE_MEMORY_MIB.get(str(config["instanceType"]), 16384) - 2048
+    return {
+        "name": CONTAINER_NAME,
+        "image": container["image"]["baseImage"],
+        "essential": True,
+        "memoryReservation": int(memory),
+        "portMappings": [{"containerPort": 8080, "hostPort": 80, "protocol": "tcp"}],
+        "environment": [{"name": k, "value": v} for k, v in container_environment(config, environment).items()],
+        "linuxParameters": {"sharedMemorySize": int(container["sharedMemorySize"])},
+        "healthCheck": {
+            "command": list(command) if isinstance(command, list) else ["CMD-SHELL", str(command)],
+            "interval": int(health["interval"]),
+            "timeout": int(health["timeout"]),
+            "retries": int(health["retries"]),
+            "startPeriod": int(health["startPeriod"]),
+        },
+    }
+
+
+def _pascal(value: Any) -> Any:
+    """camelCase keys → PascalCase (CloudFormation's spelling of the ECS shapes); values untouched."""
+    if isinstance(value, dict):
+        return {key[:1].upper() + key[1:]: _pascal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_pascal(item) for item in value]
+    return value
+
+
+def stack_template(
+    config: Mapping[str, Any],
+    *,
+    deployment_name: str,
+    subnets: Sequence[str],
+    capacity: Capacity,
+    environment: Mapping[str, str] | None = None,
+    image_id: str = SANDBOX_AMI_ID,
+) -> dict[str, Any]:
+    """The per-model stack (`ecsCluster.ts` in spirit): cluster, task definition, daemon service, launch
+    template, Auto Scaling group, internal ALB; outputs `modelEndpointUrl` and `autoScalingGroup`."""
+    names = resource_names(deployment_name, str(config["modelId"]))
+    scaling = config["autoScalingConfig"]
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"LISA model {config['modelId']} ({config['modelName']}) — sandbox",
+        "Resources": {
+            "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": names.cluster}},
+            "TaskDefinition": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {
+                    "Family": names.task_family,
+                    "NetworkMode": "bridge",
+                    "RequiresCompatibilities": ["EC2"],
+                    "ContainerDefinitions": [_pascal(container_definition(config, environment))],
+                },
+            },
+            "Service": {
+                # moto crashes on awsvpcConfiguration without security groups; LISA's service is bridge mode
+                "Type": "AWS::ECS::Service",
+                "Properties": {
+                    "ServiceName": names.service,
+                    "Cluster": {"Ref": "Cluster"},
+                    "TaskDefinition": {"Ref": "TaskDefinition"},
+                    "SchedulingStrategy": "DAEMON",
+                    "LaunchType": "EC2",
+                },
+            },
+            "LaunchTemplate": {
+                "Type": "AWS::EC2::LaunchTemplate",
+                "Properties": {
+                    "LaunchTemplateName": names.launch_template,
+                    "LaunchTemplateData": {
+                        "ImageId": image_id,
+                        "InstanceType": config["instanceType"],
+                        "BlockDeviceMappings": [
+                            {
+                                "DeviceName": "/dev/xvda",
+                                "Ebs": {
+                                    "VolumeSize": int(scaling.get("blockDeviceVolumeSize", 50)),
+                                    "VolumeType": "gp3",
+                                    "Encrypted": True,
+                                },
+                            }
+                        ],
+                    },
+                },
+            },
+            "AutoScalingGroup": {
+                "Type": "AWS::AutoScaling::AutoScalingGroup",
+                "Properties": {
+                    "AutoScalingGroupName": names.auto_scaling_group,
+                    "MinSize": str(capacity.min),
+                    "MaxSize": str(capacity.max),
+                    "DesiredCapacity": str(capacity.desired),
+                    "Cooldown": str(scaling.get("cooldown", 420)),
+                    "DefaultInstanceWarmup": int(scaling.get("defaultInstanceWarmup", 180)),
+                    "HealthCheckGracePeriod": "300",
+                    "VPCZoneIdentifier": list(subnets),
+                    "LaunchTemplate": {
+                        "LaunchTemplateId": {"Ref": "LaunchTemplate"},
+                        "Version": {"Fn::GetAtt": ["LaunchTemplate", "LatestVersionNumber"]},
+                    },
+                },
+            },
+            "LoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {"Name": names.load_balancer, "Scheme": "internal", "Subnets": list(subnets)},
+            },
+        },
+        "Outputs": {
+            "modelEndpointUrl": {"Value": {"Fn::Join": ["", ["http://", {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]}},
+            "autoScalingGroup": {"Value": {"Ref": "AutoScalingGroup"}},
+        },
+    }
+
+
+ROLLED_BACK_TEMPLATE: Final[dict[str, Any]] = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Description": "LISA model stack whose creation was rolled back (sandbox)",
+    "Resources": {},
+}
+
+
+# -- the deployment ---------------------------------------------------------------------------------------------
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class SeedTimings:
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, step: str, started: float) -> None:
+        self.steps[step] = round(time.perf_counter() - started, 3)
+
+
+class SandboxDeployment:
+    """The LISA deployment inside the sandbox: creates it, and writes what LISA's state machines would write."""
+
+    def __init__(
+        self,
+        *,
+        session: boto3.Session,
+        endpoint_url: str,
+        account_id: str,
+        region: str,
+        deployment_name: str,
+        prefix: str,
+        registry: LiteLLMRegistry,
+        simulator: Simulator,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.session = session
+        self.endpoint_url = endpoint_url
+        self.account_id = account_id
+        self.region = region
+        self.deployment_name = deployment_name
+        self.prefix = prefix
+        self.registry = registry
+        self.simulator = simulator
+        self.clock = clock
+        self.table_name = f"{deployment_name}-sandbox-LISAModelTable"
+        self.secret_name = f"{deployment_name}-sandbox-management-key"
+        self.resources: dict[str, HostedResources] = {}
+        self.configs: dict[str, dict[str, Any]] = {}
+        self.rolled_back: dict[str, tuple[str, str]] = {}
+        """Model id → (stack name, stack id) of stacks left in ROLLBACK_COMPLETE by a failed create."""
+        self.subnets: list[str] = []
+        self.timings = SeedTimings()
+        self._clients: dict[str, Any] = {}
+
+    # -- clients ---------------------------------------------------------------------------------------------
+
+    def _client(self, name: str) -> Any:
+        client = self._clients.get(name)
+        if client is None:
+            client = self.session.client(name, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+            self._clients[name] = client
+        return client
+
+    @property
+    def dynamodb(self) -> DynamoDBClient:
+        client: DynamoDBClient = self._client("dynamodb")
+        return client
+
+    @property
+    def ssm(self) -> SSMClient:
+        client: SSMClient = self._client("ssm")
+        return client
+
+    @property
+    def secretsmanager(self) -> SecretsManagerClient:
+        client: SecretsManagerClient = self._client("secretsmanager")
+        return client
+
+    @property
+    def cloudformation(self) -> CloudFormationClient:
+        client: CloudFormationClient = self._client("cloudformation")
+        return client
+
+    @property
+    def ecs(self) -> ECSClient:
+        client: ECSClient = self._client("ecs")
+        return client
+
+    @property
+    def autoscaling(self) -> AutoScalingClient:
+        client: AutoScalingClient = self._client("autoscaling")
+        return client
+
+    @property
+    def ec2_backend(self) -> EC2Backend:
+        return ec2_backends[self.account_id][self.region]
+
+    # -- seeding -----------------------------------------------------------------------------------------------
+
+    def seed(
+        self,
+        models: Sequence[CatalogModel],
+        *,
+        synthetic: Sequence[CatalogModel] = (),
+        ambient_seconds: Mapping[str, float] | None = None,
+    ) -> None:
+        """Create everything. `synthetic` models (benchmarks) go straight into moto's backends; `ambient_seconds`
+        (model id → delay) schedules the endings of the transitional models."""
+        started = time.perf_counter()
+        self.publish()
+        self.timings.mark("publish", started)
+
+        step = time.perf_counter()
+        self.prepare_network()
+        self.timings.mark("network", step)
+
+        step = time.perf_counter()
+        stacked = [m for m in models if m.is_hosted and m.stack in ("complete", "rolled_back")]
+        for model in stacked:
+            self.create_model_stack(model)
+        self.timings.mark("stacks", step)
+
+        step = time.perf_counter()
+        self.create_direct([m for m in [*models, *synthetic] if m.is_hosted and m.stack == "direct"])
+        self.timings.mark("direct", step)
+
+        step = time.perf_counter()
+        for model in models:
+            if model.status is ModelStatus.UPDATING and model.is_hosted and model.model_id in self.resources:
+                self.start_update_rollout(model)
+        self.put_items(self.model_item(model) for model in models)
+        self.put_items_directly(self.model_item(model) for model in synthetic)
+        self.timings.mark("items", step)
+
+        for model in models:
+            seconds = (ambient_seconds or {}).get(model.model_id)
+            if seconds is not None and model.status.is_transitional:
+                self.schedule_ambient(model, seconds)
+        self.timings.mark("total", started)
+
+    def publish(self) -> None:
+        """The SSM parameters and secret LISA publishes, and the models table."""
+        self.secretsmanager.create_secret(
+            Name=self.secret_name,
+            SecretString=self.registry.management_key,
+            Description="LiteLLM management key (LISA sandbox)",
+        )
+        parameters = {
+            "modelTableName": self.table_name,
+            "lisaServeRestApiUri": self.registry.url,
+            "appManagementKeySecretName": self.secret_name,
+            "managementKeySecretName": self.secret_name,
+        }
+        for name, value in parameters.items():
+            self.ssm.put_parameter(Name=f"{self.prefix}/{name}", Value=value, Type="String", Overwrite=True)
+        self.dynamodb.create_table(
+            TableName=self.table_name,
+            KeySchema=[{"AttributeName": "model_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "model_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            SSESpecification={"Enabled": True},
+        )
+
+    def prepare_network(self) -> None:
+        """The default VPC's subnets, and one ECS GPU AMI instead of moto's ~1300 default images (every instance
+        launch filters all images: 15 ms each with the defaults, nothing with one)."""
+        with _without_default_amis():
+            backend = self.ec2_backend  # created here: moto's ~1300 default images are not loaded (0.4 s)
+        if not hasattr(backend, "amis"):
+            raise SandboxError("moto's EC2 backend has no `amis` collection any more; update engine/sandbox/seed.py")
+        with self.simulator.lock:
+            backend.amis.clear()
+            backend.amis[SANDBOX_AMI_ID] = Ami(
+                backend,
+                SANDBOX_AMI_ID,
+                name=SANDBOX_AMI_NAME,
+                description="Amazon Linux 2 ECS-optimized GPU AMI (sandbox)",
+                owner_alias="amazon",
+                public=True,
+                virtualization_type="hvm",
+                architecture="x86_64",
+                root_device_type="ebs",
+                root_device_name="/dev/xvda",
+                creation_date=utcnow(),
+                region_name=self.region,
+            )
+        subnets = sorted(backend.describe_subnets(), key=lambda subnet: str(subnet.availability_zone))
+        self.subnets = [subnet.id for subnet in subnets[:3]]
+        if not self.subnets:
+            raise SandboxError("moto created no default subnets for the sandbox account")
+
+    def create_model_stack(
+        self, model: CatalogModel, *, capacity: Capacity | None = None, settle: bool = True
+    ) -> HostedResources | None:
+        """Create the model's stack through CloudFormation, as LISA's ECS model deployer does."""
+        names = resource_names(self.deployment_name, model.model_id)
+        self.configs[model.model_id] = copy.deepcopy(dict(model.config))
+        if model.stack == "rolled_back":
+            self._create_rolled_back_stack(model, names)
+            return None
+        environment = model.previous_environment if model.status is ModelStatus.UPDATING else None
+        template = stack_template(
+            model.config,
+            deployment_name=self.deployment_name,
+            subnets=self.subnets,
+            capacity=capacity or model.capacity(),
+            environment=environment or None,
+        )
+        created = self.cloudformation.create_stack(
+            StackName=names.stack,
+            TemplateBody=json.dumps(template),
+            Tags=[{"Key": "lisa:model-id", "Value": model.model_id}],
+        )
+        stack = self.cloudformation.describe_stacks(StackName=created["StackId"])["Stacks"][0]
+        outputs = {o.get("OutputKey"): o.get("OutputValue") for o in stack.get("Outputs", [])}
+        resources = HostedResources(
+            model_id=model.model_id,
+            cluster=names.cluster,
+            service=names.service,
+            task_family=names.task_family,
+            auto_scaling_group=str(outputs.get("autoScalingGroup") or names.auto_scaling_group),
+            launch_template=names.launch_template,
+            endpoint_url=str(outputs.get("modelEndpointUrl") or ""),
+            stack_name=names.stack,
+            stack_id=created["StackId"],
+        )
+        self.resources[model.model_id] = resources
+        self._finish_task_definition(names.task_family, names.stack)
+        self.simulator.register_model(
+            model.model_id, cluster=names.cluster, service=names.service, group=resources.auto_scaling_group
+        )
+        if settle:
+            self.simulator.settle(model.model_id, instances=model.status is not ModelStatus.STARTING)
+        return resources
+
+    def _finish_task_definition(self, family: str, stack: str) -> None:
+        """moto's CloudFormation drops TaskRoleArn/ExecutionRoleArn; give the revision the roles LISA's has."""
+        with self.simulator.lock:
+            task_definition = self.simulator.ecs.describe_task_definition(family)
+            task_definition.task_role_arn = f"arn:aws:iam::{self.account_id}:role/{stack}-TaskRole"
+            task_definition.execution_role_arn = f"arn:aws:iam::{self.account_id}:role/{stack}-ExecutionRole"
+            task_definition.requires_compatibilities = ["EC2"]  # moto's CloudFormation drops it too
+
+    def _create_rolled_back_stack(self, model: CatalogModel, names: ResourceNames) -> None:
+        """A create whose stack CloudFormation rolled back: ROLLBACK_COMPLETE, no resources left."""
+        created = self.cloudformation.create_stack(
+            StackName=names.stack,
+            TemplateBody=json.dumps(ROLLED_BACK_TEMPLATE),
+            Tags=[{"Key": "lisa:model-id", "Value": model.model_id}],
+        )
+        with self.simulator.lock:
+            stack = cloudformation_backends[self.account_id][self.region].get_stack(created["StackId"])
+            stack.status = "ROLLBACK_COMPLETE"
+        self.rolled_back[model.model_id] = (names.stack, created["StackId"])
+
+    def create_direct(self, models: Sequence[CatalogModel]) -> None:
+        """Synthetic hosted models: ECS and Auto Scaling resources straight in moto's backends, no stack."""
+        if not models:
+            return
+        simulator = self.simulator
+        ecs, autoscaling, ec2 = simulator.ecs, simulator.autoscaling, self.ec2_backend
+        subnets = ",".join(self.subnets)
+        for model in models:
+            names = resource_names(self.deployment_name, model.model_id)
+            capacity = model.capacity()
+            with simulator.lock:
+                ecs.create_cluster(names.cluster)
+                task_definition = ecs.register_task_definition(
+                    names.task_family,
+                    [container_definition(model.config)],
+                    network_mode="bridge",
+                    requires_compatibilities=["EC2"],
+                    task_role_arn=f"arn:aws:iam::{self.account_id}:role/{names.stack}-TaskRole",
+                    execution_role_arn=f"arn:aws:iam::{self.account_id}:role/{names.stack}-ExecutionRole",
+                )
+                service = ecs.create_service(
+                    names.cluster, names.service, 0, task_definition_str=task_definition.arn, launch_type="EC2"
+                )
+                service.scheduling_strategy = "DAEMON"
+                template = ec2.create_launch_template(
+                    names.launch_template,
+                    "",
+                    {"ImageId": SANDBOX_AMI_ID, "InstanceType": model.config["instanceType"]},
+                    {},
+                )
+                group = autoscaling.create_auto_scaling_group(
+                    name=names.auto_scaling_group,
+                    availability_zones=[],
+                    desired_capacity=capacity.desired,
+                    max_size=capacity.max,
+                    min_size=capacity.min,
+                    launch_config_name="",
+                    launch_template={"LaunchTemplateId": template.id, "Version": "1"},
+                    vpc_zone_identifier=subnets,
+                    default_cooldown=int(model.config["autoScalingConfig"].get("cooldown", 420)),
+                    health_check_period=300,
+                    health_check_type="EC2",
+                    load_balancers=[],
+                    target_group_arns=[],
+                    placement_group=None,
+                    termination_policies=[],
+                    tags=[],
+                )
+                warmup = int(model.config["autoScalingConfig"].get("defaultInstanceWarmup", 180))
+                setattr(group, "default_instance_warmup", warmup)  # noqa: B010 (moto has no such field)
+            self.resources[model.model_id] = HostedResources(
+                model_id=model.model_id,
+                cluster=names.cluster,
+                service=names.service,
+                task_family=names.task_family,
+                auto_scaling_group=names.auto_scaling_group,
+                launch_template=names.launch_template,
+                endpoint_url=f"http://internal-{names.load_balancer}-{_digits(names.stack)}.{self.region}"
+                ".elb.amazonaws.com",
+            )
+            self.configs[model.model_id] = copy.deepcopy(dict(model.config))
+            simulator.register_model(
+                model.model_id, cluster=names.cluster, service=names.service, group=names.auto_scaling_group
+            )
+            simulator.settle(model.model_id)
+
+    def start_update_rollout(self, model: CatalogModel) -> None:
+        """The Updating model: LISA's HandleEcsUpdate registered a new revision and updated the service."""
+        resources = self.resources[model.model_id]
+        current = self.ecs.describe_task_definition(taskDefinition=resources.task_family)["taskDefinition"]
+        definition: Any = container_definition(model.config)
+        registered = self.ecs.register_task_definition(
+            family=resources.task_family,
+            taskRoleArn=current.get("taskRoleArn", ""),
+            executionRoleArn=current.get("executionRoleArn", ""),
+            networkMode="bridge",
+            requiresCompatibilities=["EC2"],
+            containerDefinitions=[definition],
+        )
+        self.ecs.update_service(
+            cluster=resources.cluster,
+            service=resources.service,
+            taskDefinition=registered["taskDefinition"]["taskDefinitionArn"],
+        )
+
+    # -- the models table --------------------------------------------------------------------------------------
+
+    def model_item(self, model: CatalogModel, *, litellm_id: str | None = None) -> dict[str, Any]:
+        """The model's item in LISA's stored format (and its LiteLLM registration, when it has one)."""
+        config = copy.deepcopy(dict(model.config))
+        self.configs[model.model_id] = copy.deepcopy(config)
+        item: dict[str, Any] = {
+            "model_id": model.model_id,
+            "model_status": model.status.value,
+            "model_config": config,
+            "model_description": str(config.get("modelDescription") or model.description),
+            "last_modified_date": now_ms() - (5_000 if model.status.is_transitional else _age_ms(model.model_id)),
+        }
+        if model.status is ModelStatus.CREATING:
+            return item
+        resources = self.resources.get(model.model_id)
+        if model.is_hosted and resources is not None:
+            item["model_url"] = resources.model_url
+            item["auto_scaling_group"] = resources.auto_scaling_group
+            if resources.stack_name and resources.stack_id:
+                item["cloudformation_stack_name"] = resources.stack_name
+                item["cloudformation_stack_arn"] = resources.stack_id
+        elif not model.is_hosted:
+            item["model_url"] = ""
+        rolled_back = self.rolled_back.get(model.model_id)
+        if rolled_back is not None:
+            item["cloudformation_stack_name"], item["cloudformation_stack_arn"] = rolled_back
+        if model.registered_in_litellm:
+            item["litellm_id"] = litellm_id or self.register(model.model_id)
+        elif model.status in (ModelStatus.STOPPED, ModelStatus.STOPPING, ModelStatus.STARTING):
+            item["litellm_id"] = None
+        elif model.status is ModelStatus.DELETING:
+            item["litellm_id"] = _stale_uuid(model.model_id)  # captured by SetModelToDeleting, already unregistered
+        if model.failure_reason:
+            item["failure_reason"] = model.failure_reason[:1000]
+        if model.context_window is not None:
+            item["context_window"] = model.context_window
+        return item
+
+    def put_items(self, items: Iterable[Mapping[str, Any]]) -> None:
+        batch: list[Any] = []
+        for item in items:
+            batch.append({"PutRequest": {"Item": _serialize(item)}})
+            if len(batch) == 25:
+                self._write_batch(batch)
+                batch = []
+        if batch:
+            self._write_batch(batch)
+
+    def put_items_directly(self, items: Iterable[Mapping[str, Any]]) -> None:
+        """Straight into moto's table (synthetic models: moto parses a BatchWriteItem at ~3 ms per item)."""
+        backend = dynamodb_backends[self.account_id][self.region]
+        with self.simulator.lock:
+            for item in items:
+                backend.put_item(self.table_name, _serialize(item))
+
+    def _write_batch(self, batch: list[Any]) -> None:
+        request = {self.table_name: batch}
+        for _ in range(10):
+            response = self.dynamodb.batch_write_item(RequestItems=request)
+            unprocessed = response.get("UnprocessedItems") or {}
+            if not unprocessed:
+                return
+            request = unprocessed
+        raise SandboxError("DynamoDB kept items unprocessed while seeding the sandbox")
+
+    def update_item(self, model_id: str, values: Mapping[str, Any]) -> None:
+        """Set attributes of a model's item (and `last_modified_date`), as LISA's state machine Lambdas do."""
+        values = {**values, "last_modified_date": now_ms()}
+        names = {f"#a{i}": key for i, key in enumerate(values)}
+        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(values)))
+        self.dynamodb.update_item(
+            TableName=self.table_name,
+            Key={"model_id": {"S": model_id}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={f":v{i}": _ITEM_SERIALIZER.serialize(v) for i, v in enumerate(values.values())},
+        )
+
+    def delete_item(self, model_id: str) -> None:
+        self.dynamodb.delete_item(TableName=self.table_name, Key={"model_id": {"S": model_id}})
+
+    # -- LiteLLM -------------------------------------------------------------------------------------------------
+
+    def register(self, model_id: str) -> str:
+        """AddModelToLitellm: register the model under its modelId with LISA's litellm_params."""
+        config = self.configs[model_id]
+        resources = self.resources.get(model_id)
+        params = litellm_params_for(config, resources.model_url if resources else None)
+        return self.registry.add(model_id, params)
+
+    # -- LISA's state machines, played over time ("ambient") -----------------------------------------------------
+
+    def schedule_ambient(self, model: CatalogModel, seconds: float) -> None:
+        """Move a seeded transitional model on after `seconds`, as LISA's state machine would."""
+        model_id = model.model_id
+        simulator = self.simulator
+        started = self.clock()
+        status = model.status
+
+        if status is ModelStatus.STARTING:
+
+            def finish_start() -> bool:
+                snapshot = simulator.group_snapshot(self.resources[model_id].auto_scaling_group)
+                if snapshot is not None and snapshot.desired > 0 and snapshot.healthy >= snapshot.desired:
+                    litellm_id = self.register(model_id)
+                    self.update_item(model_id, {"model_status": ModelStatus.IN_SERVICE.value, "litellm_id": litellm_id})
+                    return True
+                if self.clock() - started > 3 * seconds + 10:
+                    # HandlePollCapacity timed out: HandleFinishUpdate scales to 0/0/0 and stops the model
+                    self.set_capacity(model_id, Capacity(0, 0, 0))
+                    self.update_item(model_id, {"model_status": ModelStatus.STOPPED.value})
+                    return True
+                return False
+
+            simulator.schedule(f"ambient start {model_id}", finish_start, after=seconds)
+
+        elif status is ModelStatus.CREATING:
+
+            def create_stack() -> bool:
+                resources = self.create_model_stack(model, settle=False)
+                if resources is not None and resources.stack_name and resources.stack_id:
+                    self.update_item(
+                        model_id,
+                        {
+                            "cloudformation_stack_name": resources.stack_name,
+                            "cloudformation_stack_arn": resources.stack_id,
+                        },
+                    )
+                return True
+
+            def finish_create() -> bool:
+                resources = self.resources.get(model_id)
+                if resources is None:
+                    return False
+                snapshot = simulator.group_snapshot(resources.auto_scaling_group)
+                ready = snapshot is not None and snapshot.healthy >= snapshot.desired
+                if not ready and self.clock() - started <= 3 * seconds + 10:
+                    return False  # PollModelReady; on its timeout LISA carries on anyway
+                litellm_id = self.register(model_id)
+                values: dict[str, Any] = {
+                    "model_status": ModelStatus.IN_SERVICE.value,
+                    "litellm_id": litellm_id,
+                    "model_url": resources.model_url,
+                    "auto_scaling_group": resources.auto_scaling_group,
+                }
+                if model.context_window is not None:
+                    values["context_window"] = model.context_window
+                self.update_item(model_id, values)
+                return True
+
+            simulator.schedule(f"ambient create-stack {model_id}", create_stack, after=seconds / 4)
+            simulator.schedule(f"ambient create {model_id}", finish_create, after=seconds)
+
+        elif status is ModelStatus.STOPPING:
+
+            def finish_stop() -> bool:
+                self.update_item(model_id, {"model_status": ModelStatus.STOPPED.value})
+                return True
+
+            simulator.schedule(f"ambient stop {model_id}", finish_stop, after=seconds)
+
+        elif status is ModelStatus.UPDATING:
+
+            def finish_update() -> bool:
+                if simulator.rollout_state(model_id) == "IN_PROGRESS":
+                    return False
+                self.update_item(model_id, {"model_status": ModelStatus.IN_SERVICE.value})
+                return True
+
+            simulator.schedule(f"ambient update {model_id}", finish_update, after=seconds)
+
+        elif status is ModelStatus.DELETING:
+
+            def finish_delete() -> bool:
+                resources = self.resources.get(model_id)
+                if resources is not None and resources.stack_id:
+                    self.cloudformation.delete_stack(StackName=resources.stack_id)  # DeleteStack + MonitorDeleteStack
+                self.delete_item(model_id)  # DeleteFromDdb
+                self.resources.pop(model_id, None)
+                return True
+
+            simulator.schedule(f"ambient delete {model_id}", finish_delete, after=seconds)
+
+    def set_capacity(self, model_id: str, capacity: Capacity) -> None:
+        self.autoscaling.update_auto_scaling_group(
+            AutoScalingGroupName=self.resources[model_id].auto_scaling_group,
+            MinSize=capacity.min,
+            MaxSize=capacity.max,
+            DesiredCapacity=capacity.desired,
+        )
+
+
+@contextlib.contextmanager
+def _without_default_amis() -> Iterator[None]:
+    """moto reads MOTO_EC2_LOAD_DEFAULT_AMIS when it creates an account's EC2 backend."""
+    if "MOTO_EC2_LOAD_DEFAULT_AMIS" in os.environ or "MOTO_AMIS_PATH" in os.environ:
+        yield
+        return
+    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+    try:
+        yield
+    finally:
+        os.environ.pop("MOTO_EC2_LOAD_DEFAULT_AMIS", None)
+
+
+def _serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _ITEM_SERIALIZER.serialize(value) for key, value in item.items()}
+
+
+def _age_ms(model_id: str) -> int:
+    """A stable, realistic age for a seeded item: a few hours to a few weeks."""
+    digest = int(hashlib.sha256(model_id.encode()).hexdigest()[:8], 16)
+    return (3 * 3600 + digest % (21 * 86400)) * 1000
+
+
+def _digits(text: str) -> str:
+    return str(int(hashlib.sha256(text.encode()).hexdigest()[:10], 16))[:10]
+
+
+def _stale_uuid(model_id: str) -> str:
+    digest = hashlib.sha256(f"litellm:{model_id}".encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-a{digest[17:20]}-{digest[20:32]}"

@@ -1,0 +1,341 @@
+"""The built-in sandbox: a LISA deployment on loopback that behaves like AWS, with no AWS account.
+
+    with Sandbox(rollout_seconds=1, warmup_seconds=1) as sandbox:
+        ecs = sandbox.client("ecs")
+        sandbox.faults.fail_rollout.add("mistral-7b-instruct")
+
+`Sandbox.start()` runs moto's `ThreadedMotoServer` on 127.0.0.1 in this process, seeds the deployment through
+boto3 clients pointed at it (SSM parameters, management-key secret, models table, one CloudFormation stack per
+LISA-hosted model), starts the LiteLLM registry and the simulator thread that moves ECS rollouts and Auto
+Scaling capacity forward over time.
+
+Isolation: moto keeps its state in process-wide backends keyed by AWS account, and picks the account from
+the request's access key (unknown keys: moto's default account 123456789012). Each live sandbox owns one
+account, which it clears when it starts and stops, and an access key registered for it in moto's IAM. The
+first sandbox of a process uses `SANDBOX_ACCOUNT_ID` with the constant credentials `SANDBOX_ACCESS_KEY`/
+`SANDBOX_SECRET_KEY`; a sandbox started while another is live gets an account and key of its own, so take the
+credentials from the instance (`sandbox.access_key`, `sandbox.session()`, `sandbox.client(...)`). Never the
+default account: plain moto users (`mock_aws`) in the same process do not see the sandbox's patches. But do
+not run a sandbox while `moto.mock_aws` starts or stops: it resets every account, the sandbox's included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto.core.base_backend import BackendDict
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.iam.models import iam_backends
+from moto.server import ThreadedMotoServer
+
+from engine.sandbox.catalog import CATALOG, CatalogModel, synthetic_models
+from engine.sandbox.constants import (
+    LOOPBACK,
+    SANDBOX_ACCESS_KEY,
+    SANDBOX_ACCOUNT_ID,
+    SANDBOX_DEPLOYMENT_NAME,
+    SANDBOX_PREFIX,
+    SANDBOX_REGION,
+    SANDBOX_SECRET_KEY,
+)
+from engine.sandbox.litellm_registry import LiteLLMRegistry
+from engine.sandbox.seed import CLIENT_CONFIG, HostedResources, SandboxDeployment
+from engine.sandbox.simulator import Faults, SandboxError, Simulator, check_moto_internals, check_moto_version
+
+log = logging.getLogger(__name__)
+
+
+_ACCOUNTS_LOCK = threading.Lock()
+_LIVE_ACCOUNTS: set[str] = set()
+
+
+class Sandbox:
+    """A LISA deployment on loopback: moto + seeded models + LiteLLM registry + simulator.
+
+    `rollout_seconds`: how long an ECS rollout takes; `warmup_seconds`: how long a new instance stays Pending;
+    `fail_rollout`/`fail_capacity`: model ids whose rollouts fail / whose new instances never become healthy
+    (also mutable later through `faults`); `extra_models`: synthetic models added for benchmarks; `ambient`:
+    whether the seeded transitional models move on by themselves (`ambient_seconds` overrides their delays,
+    by model id).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        rollout_seconds: float = 8.0,
+        warmup_seconds: float = 3.0,
+        fail_rollout: Iterable[str] = (),
+        fail_capacity: Iterable[str] = (),
+        extra_models: int = 0,
+        ambient: bool = True,
+        ambient_seconds: Mapping[str, float] | None = None,
+        tick_seconds: float = 0.25,
+        management_key: str | None = None,
+        models: Iterable[CatalogModel] | None = None,
+    ) -> None:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be 0..65535, not {port}")
+        if extra_models < 0:
+            raise ValueError("extra_models must be >= 0")
+        self.port = port
+        self.rollout_seconds = rollout_seconds
+        self.warmup_seconds = warmup_seconds
+        self.tick_seconds = tick_seconds
+        self.extra_models = extra_models
+        self.ambient = ambient
+        self.faults = Faults(set(fail_rollout), set(fail_capacity))
+        self.region = SANDBOX_REGION
+        self.prefix = SANDBOX_PREFIX
+        self.deployment_name = SANDBOX_DEPLOYMENT_NAME
+        self.management_key = management_key or f"sk-sandbox-{secrets.token_urlsafe(24)}"
+        self.catalog: tuple[CatalogModel, ...] = tuple(CATALOG if models is None else models)
+        self._ambient_seconds = dict(ambient_seconds or {})
+        self.litellm = LiteLLMRegistry(self.management_key, host=LOOPBACK)
+        self.account_id = ""
+        self.access_key = SANDBOX_ACCESS_KEY
+        self.secret_key = SANDBOX_SECRET_KEY
+        self.endpoint_url = ""
+        self.startup_seconds: float | None = None
+        self._server: ThreadedMotoServer | None = None
+        self._simulator: Simulator | None = None
+        self._deployment: SandboxDeployment | None = None
+        self._session: boto3.Session | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def start(self) -> str:
+        """Start everything and seed the deployment; returns the endpoint URL (http://127.0.0.1:PORT)."""
+        with self._lock:
+            if self._server is not None:
+                return self.endpoint_url
+            began = time.perf_counter()
+            check_moto_version()
+            check_moto_internals()
+            try:
+                self._start()
+            except BaseException:
+                self._teardown()
+                raise
+            self.startup_seconds = round(time.perf_counter() - began, 3)
+            log.info("sandbox deployment ready at %s in %.2f s", self.endpoint_url, self.startup_seconds)
+            return self.endpoint_url
+
+    def _start(self) -> None:
+        if self.port:
+            _check_port_free(self.port)
+        self.account_id, forced = _claim_account()
+        _forget_account(self.account_id)  # leftovers of an earlier sandbox in this account
+        if forced:  # MOTO_ACCOUNT_ID routes every request to one account, whatever the key
+            self.access_key, self.secret_key = SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+        elif self.account_id == SANDBOX_ACCOUNT_ID:
+            self.access_key, self.secret_key = _register_key(self.account_id, SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY)
+        else:
+            self.access_key, self.secret_key = _register_key(self.account_id)
+        self.litellm.start()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request at INFO
+        server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
+        self._server = server
+        server.start()
+        host, port = server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        simulator = Simulator(
+            account_id=self.account_id,
+            region=self.region,
+            deployment_name=self.deployment_name,
+            faults=self.faults,
+            rollout_seconds=self.rollout_seconds,
+            warmup_seconds=self.warmup_seconds,
+            tick_seconds=self.tick_seconds,
+        )
+        self._simulator = simulator
+        simulator.install()
+        deployment = SandboxDeployment(
+            session=self.session(),
+            endpoint_url=self.endpoint_url,
+            account_id=self.account_id,
+            region=self.region,
+            deployment_name=self.deployment_name,
+            prefix=self.prefix,
+            registry=self.litellm,
+            simulator=simulator,
+        )
+        self._deployment = deployment
+        delays: dict[str, float] = {}
+        if self.ambient:
+            for model in self.catalog:
+                if model.ambient_seconds is not None and model.status.is_transitional:
+                    delays[model.model_id] = model.ambient_seconds
+            delays.update({k: v for k, v in self._ambient_seconds.items() if k in delays})
+        deployment.seed(self.catalog, synthetic=synthetic_models(self.extra_models), ambient_seconds=delays)
+        simulator.tick()  # one step before anyone looks: stack ownership, warm-up settings, counts
+        simulator.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._teardown()
+
+    def _teardown(self) -> None:
+        if self._simulator is not None:
+            self._simulator.stop()
+            self._simulator.uninstall()
+        if self._server is not None:
+            try:
+                self._server.stop()
+            except Exception:
+                log.debug("sandbox: moto server stop failed", exc_info=True)
+        self.litellm.stop()
+        if self.account_id:
+            _forget_account(self.account_id)
+            _release_account(self.account_id)
+        self._server = self._simulator = self._deployment = None
+        self._session = None
+        self.litellm.clear()
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # -- access ----------------------------------------------------------------------------------------------
+
+    def session(self) -> boto3.Session:
+        """A boto3 session with this sandbox's credentials and region."""
+        if self._session is None:
+            self._session = boto3.Session(
+                aws_access_key_id=self.access_key,
+                aws_secret_access_key=self.secret_key,
+                region_name=self.region,
+            )
+        return self._session
+
+    def client(self, service_name: str) -> Any:
+        """A boto3 client for `service_name` pointed at the sandbox (few retries: moto answers unimplemented
+        calls with HTTP 500, which botocore would otherwise retry slowly)."""
+        self._require_running()
+        return self.session().client(service_name, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+
+    @property
+    def simulator(self) -> Simulator:
+        self._require_running()
+        assert self._simulator is not None
+        return self._simulator
+
+    @property
+    def deployment(self) -> SandboxDeployment:
+        self._require_running()
+        assert self._deployment is not None
+        return self._deployment
+
+    @property
+    def table_name(self) -> str:
+        return self.deployment.table_name
+
+    @property
+    def secret_name(self) -> str:
+        return self.deployment.secret_name
+
+    @property
+    def litellm_url(self) -> str:
+        """What the deployment publishes as `lisaServeRestApiUri`; LiteLLM's admin routes are under /v2/serve."""
+        return self.litellm.url
+
+    def resources(self, model_id: str) -> HostedResources:
+        """The ECS/Auto Scaling/CloudFormation resource names of a LISA-hosted model."""
+        try:
+            return self.deployment.resources[model_id]
+        except KeyError:
+            raise KeyError(f"{model_id} has no hosted resources in the sandbox") from None
+
+    def model_ids(self) -> list[str]:
+        return [model.model_id for model in self.catalog] + [
+            model.model_id for model in synthetic_models(self.extra_models)
+        ]
+
+    def timings(self) -> dict[str, float]:
+        """Seconds spent in each seeding step of the last start."""
+        return dict(self.deployment.timings.steps)
+
+    def _require_running(self) -> None:
+        if self._server is None:
+            raise SandboxError("the sandbox is not running; call start() first")
+
+    def __repr__(self) -> str:
+        state = self.endpoint_url if self.running else "stopped"
+        return f"Sandbox({state}, account={self.account_id or '-'})"
+
+
+# -- moto accounts -------------------------------------------------------------------------------------------------
+
+
+def _claim_account() -> tuple[str, bool]:
+    """An account for a new sandbox (and whether MOTO_ACCOUNT_ID forces it): `SANDBOX_ACCOUNT_ID` if no live
+    sandbox has it, else a fresh one. Never moto's default account."""
+    forced = os.environ.get("MOTO_ACCOUNT_ID")
+    with _ACCOUNTS_LOCK:
+        if forced:
+            if forced in _LIVE_ACCOUNTS:
+                raise SandboxError(
+                    f"MOTO_ACCOUNT_ID={forced} forces every request into one account, and a sandbox already "
+                    "uses it; unset MOTO_ACCOUNT_ID to run several sandboxes in one process"
+                )
+            _LIVE_ACCOUNTS.add(forced)
+            return forced, True
+        account = SANDBOX_ACCOUNT_ID
+        while account in _LIVE_ACCOUNTS or account == DEFAULT_ACCOUNT_ID:
+            account = str(random.randrange(10**11, 10**12))
+        _LIVE_ACCOUNTS.add(account)
+        return account, False
+
+
+def _release_account(account_id: str) -> None:
+    with _ACCOUNTS_LOCK:
+        _LIVE_ACCOUNTS.discard(account_id)
+
+
+def _register_key(account_id: str, key_id: str | None = None, secret: str | None = None) -> tuple[str, str]:
+    """An access key moto maps to `account_id` (moto looks request keys up in its IAM backends)."""
+    iam = iam_backends[account_id]["aws"]
+    key = iam.create_temp_access_key()
+    if key_id is not None:
+        del iam.access_keys[key.access_key_id]
+        key.access_key_id = key_id
+        key.secret_access_key = secret or key.secret_access_key
+        iam.access_keys[key_id] = key
+    return key.access_key_id, key.secret_access_key
+
+
+def _forget_account(account_id: str) -> None:
+    """Drop every moto backend of one account (state of an earlier sandbox in it)."""
+    instances: list[BackendDict[Any]] = list(getattr(BackendDict, "_instances", []))
+    for backend_dict in instances:
+        with contextlib.suppress(KeyError):
+            del backend_dict[account_id]
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError as error:
+            raise SandboxError(f"cannot start the sandbox on {LOOPBACK}:{port}: {error.strerror}") from None

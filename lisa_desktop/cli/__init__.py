@@ -1,0 +1,107 @@
+"""The command line: the same engine calls as the GUI, for scripts and for ops."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from engine.errors import ConfigFileError, InvalidInput, LisaDesktopError, ModelNotFound, StatusNotAllowed
+from lisa_desktop import __version__
+from lisa_desktop.cli import connections, sandbox, validate
+from lisa_desktop.cli import models as model_cli
+from lisa_desktop.exit_codes import ExitCode
+from lisa_desktop.keychain import KeychainUnavailable
+
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+
+def global_options(suppress_defaults: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command name."""
+    parser = argparse.ArgumentParser(add_help=False)
+    default = argparse.SUPPRESS if suppress_defaults else None
+    target = parser.add_argument_group("deployment (choose at most one of --sandbox, --connection, --endpoint-url)")
+    target.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress_defaults else False,
+        help="start a fresh built-in sandbox deployment in this process and use it",
+    )
+    target.add_argument(
+        "--connection", metavar="NAME", default=default, help="a connection added with 'connections add'"
+    )
+    target.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        default=default,
+        help="a sandbox (or other AWS-compatible endpoint) already running, e.g. http://127.0.0.1:4599",
+    )
+    target.add_argument(
+        "--deployment-prefix",
+        metavar="PREFIX",
+        default=default,
+        help="LISA's deploymentPrefix (default: the sandbox's, with --endpoint-url)",
+    )
+    target.add_argument("--region", metavar="REGION", default=default, help="AWS region (overrides the connection's)")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lisa-desktop",
+        parents=[global_options(suppress_defaults=False)],
+        description="Manage the LLM models of a LISA deployment. With no command, opens the console window.",
+    )
+    parser.add_argument("--version", action="version", version=f"lisa-desktop {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parent = global_options(suppress_defaults=True)
+
+    models = commands.add_parser("models", help="list, check and change models")
+    model_commands = models.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    model_cli.add_parsers(model_commands, parent)
+    validate.add_parser(model_commands, parent)
+
+    connections.add_parser(commands, parent)
+    sandbox.add_parser(commands)
+    return parser
+
+
+def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run one command line; returns the exit code. With no command, opens the console window."""
+    args = build_parser().parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        from lisa_desktop.app import run_app
+
+        return run_app(args)
+    try:
+        return handler(args, out or sys.stdout)
+    except LisaDesktopError as error:
+        code = exit_code_for(error)
+        if getattr(args, "json", False):
+            json.dump({"error": describe(error), "exitCode": int(code)}, out or sys.stdout, indent=2)
+            (out or sys.stdout).write("\n")
+        else:
+            print(f"lisa-desktop: error: {describe(error)}", file=sys.stderr)
+        return code
+    except KeychainUnavailable as error:
+        print(f"lisa-desktop: error: {error}", file=sys.stderr)
+        return ExitCode.INVALID
+
+
+def describe(error: LisaDesktopError) -> str:
+    """The message for people; AWS failures carry their error code so it can be looked up."""
+    code = getattr(error, "code", None)
+    return f"[{code}] {error}" if isinstance(code, str) and code else str(error)
+
+
+def exit_code_for(error: LisaDesktopError) -> ExitCode:
+    if isinstance(error, InvalidInput | ConfigFileError):
+        return ExitCode.INVALID
+    if isinstance(error, StatusNotAllowed):
+        return ExitCode.STATUS_NOT_ALLOWED
+    if isinstance(error, ModelNotFound):
+        return ExitCode.NOT_FOUND
+    return ExitCode.UNREACHABLE

@@ -1,0 +1,90 @@
+"""`models list` and `models show ID`: the stored records with the live state of their AWS resources."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from engine.aws.inventory import Inventory, ModelView
+from lisa_desktop.exit_codes import ExitCode
+from lisa_desktop.target import open_target
+
+
+def add_parsers(models: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
+    listing = models.add_parser("list", parents=[parent], help="every model with its status and live capacity")
+    listing.add_argument("--json", action="store_true", help="one JSON object per model (a list)")
+    listing.set_defaults(handler=run_list)
+    show = models.add_parser("show", parents=[parent], help="one model: configuration, live state, failure reason")
+    show.add_argument("model_id", metavar="ID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=run_show)
+
+
+def run_list(args: argparse.Namespace, out: TextIO) -> int:
+    with open_target(args) as target:
+        views = Inventory(target.clients, target.deployment()).list_models()
+    if args.json:
+        json.dump([view.to_json() for view in views], out, indent=2, default=str)
+        out.write("\n")
+        return ExitCode.OK
+    rows = [_row(view) for view in views]
+    header = ("MODEL ID", "HOSTING", "TYPE", "STATUS", "INSTANCE", "MIN/DES/MAX", "TASKS", "HEALTHY", "LITELLM")
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        out.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+    out.write(f"{len(views)} models ({target.label})\n")
+    return ExitCode.OK
+
+
+def _row(view: ModelView) -> tuple[str, ...]:
+    config = view.record.config
+    live = view.live
+    group = live.scaling_group if live else None
+    capacity = f"{group.min_size}/{group.desired_capacity}/{group.max_size}" if group else "-"
+    tasks = f"{live.running_count}/{live.desired_count}" if live and live.running_count is not None else "-"
+    healthy = str(group.healthy_in_service_count) if group else "-"
+    registered = {True: "yes", False: "no", None: "?"}[view.litellm_registered]
+    return (
+        view.model_id,
+        str(view.record.hosting_type),
+        str(config.get("modelType", "?")),
+        str(view.status),
+        str(config.get("instanceType") or "-"),
+        capacity,
+        tasks,
+        healthy,
+        registered,
+    )
+
+
+def run_show(args: argparse.Namespace, out: TextIO) -> int:
+    with open_target(args) as target:
+        view = Inventory(target.clients, target.deployment()).get_model(args.model_id)
+    data = view.to_json()
+    if args.json:
+        json.dump(data, out, indent=2, default=str)
+        out.write("\n")
+        return ExitCode.OK
+    record = view.record
+    out.write(f"{record.model_id}  {record.model_status}  ({record.hosting_type})\n")
+    if record.failure_reason:
+        out.write(f"failure reason: {record.failure_reason}\n")
+    live = view.live
+    if live is not None:
+        group = live.scaling_group
+        out.write(
+            f"ECS: task definition revision {live.task_definition_revision}, rollout {live.rollout_state}, "
+            f"tasks {live.running_count}/{live.desired_count} running\n"
+        )
+        if group is not None:
+            out.write(
+                f"Auto Scaling group {group.name}: min {group.min_size} / desired {group.desired_capacity} / "
+                f"max {group.max_size}, {group.healthy_in_service_count} healthy\n"
+            )
+        if live.live_error:
+            out.write(f"live state incomplete: {live.live_error}\n")
+    registered = {True: "registered", False: "not registered", None: "unknown"}[view.litellm_registered]
+    out.write(f"LiteLLM: {registered}\nconfiguration:\n")
+    out.write(json.dumps(data["model"], indent=2) + "\n")
+    return ExitCode.OK

@@ -1,0 +1,74 @@
+"""`sandbox serve`: run the built-in sandbox deployment in the foreground for other processes to use."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+from typing import TextIO
+
+from lisa_desktop.exit_codes import ExitCode
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sandbox = commands.add_parser("sandbox", help="the built-in sandbox deployment (no AWS account needed)")
+    actions = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    serve = actions.add_parser(
+        "serve",
+        help="run the sandbox in the foreground",
+        description="Start moto's AWS emulation on loopback, seeded as a LISA deployment, with a LiteLLM-compatible "
+        "registry and a simulator that moves ECS rollouts and Auto Scaling capacity forward. Prints "
+        "LISA_DESKTOP_ENDPOINT=URL once ready; stop it with Ctrl+C. Other commands reach it with --endpoint-url URL.",
+    )
+    serve.add_argument("--port", type=int, default=0, help="loopback port (default: any free port)")
+    serve.add_argument("--rollout-seconds", type=float, default=8.0, help="how long an ECS rollout takes")
+    serve.add_argument("--warmup-seconds", type=float, default=3.0, help="how long a new instance takes to be healthy")
+    serve.add_argument(
+        "--fail-rollout",
+        action="append",
+        default=[],
+        metavar="MODEL_ID",
+        help="rollouts of this model end FAILED (repeatable)",
+    )
+    serve.add_argument(
+        "--fail-capacity",
+        action="append",
+        default=[],
+        metavar="MODEL_ID",
+        help="new instances of this model never become healthy (repeatable)",
+    )
+    serve.add_argument("--extra-models", type=int, default=0, metavar="N", help="add N synthetic models")
+    serve.add_argument(
+        "--still",
+        action="store_true",
+        help="do not move the seeded transitional models on (a still world, for scripts)",
+    )
+    serve.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.sandbox.server import Sandbox
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    sandbox = Sandbox(
+        port=args.port,
+        rollout_seconds=args.rollout_seconds,
+        warmup_seconds=args.warmup_seconds,
+        fail_rollout=set(args.fail_rollout),
+        fail_capacity=set(args.fail_capacity),
+        extra_models=args.extra_models,
+        ambient=not args.still,
+    )
+    with sandbox:
+        out.write(f"LISA_DESKTOP_ENDPOINT={sandbox.endpoint_url}\n")
+        out.write(f"# deployment prefix {sandbox.prefix}, region {sandbox.region}; Ctrl+C stops the sandbox\n")
+        out.flush()
+        stop.wait()
+    return ExitCode.OK

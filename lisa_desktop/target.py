@@ -1,0 +1,132 @@
+"""Which deployment a command (or the window) talks to: a connection, a running sandbox, or a fresh one."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import boto3
+import botocore.exceptions
+
+from engine.aws.clients import AwsClients
+from engine.aws.discovery import DeploymentInfo, discover_deployment
+from engine.aws.errors import DeploymentUnreachable
+from engine.errors import InvalidInput, LisaDesktopError, Problem
+from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_PREFIX, SANDBOX_REGION, SANDBOX_SECRET_KEY
+from lisa_desktop import __version__, keychain
+from lisa_desktop.connections import Connection, ConnectionStore
+
+if TYPE_CHECKING:
+    from engine.sandbox.server import Sandbox
+
+
+class NotConfigured(LisaDesktopError):
+    """No deployment was named and none is configured."""
+
+
+@dataclass
+class Target:
+    clients: AwsClients
+    prefix: str
+    label: str
+    """For people: 'sandbox (in-process)', 'connection prod — eu-west-1', ..."""
+    is_sandbox: bool
+    sandbox: Sandbox | None = None
+    _deployment: DeploymentInfo | None = field(default=None, repr=False)
+
+    def deployment(self) -> DeploymentInfo:
+        """The deployment's published parameters (SSM + Secrets Manager), read once."""
+        if self._deployment is None:
+            self._deployment = discover_deployment(self.clients, self.prefix)
+        return self._deployment
+
+
+def _chosen(args: argparse.Namespace) -> list[str]:
+    chosen = []
+    if getattr(args, "sandbox", False):
+        chosen.append("--sandbox")
+    if getattr(args, "connection", None):
+        chosen.append("--connection")
+    if getattr(args, "endpoint_url", None):
+        chosen.append("--endpoint-url")
+    return chosen
+
+
+@contextmanager
+def open_target(args: argparse.Namespace, *, store: ConnectionStore | None = None) -> Iterator[Target]:
+    """The deployment the global options name; a fresh in-process sandbox lives as long as the context."""
+    chosen = _chosen(args)
+    if len(chosen) > 1:
+        raise InvalidInput([Problem(" / ".join(chosen), "choose one way to reach a deployment")])
+    region = getattr(args, "region", None)
+    prefix = getattr(args, "deployment_prefix", None)
+    if getattr(args, "sandbox", False):
+        from engine.sandbox.server import Sandbox  # moto is heavy to import: only when a sandbox is wanted
+
+        with Sandbox(ambient=False) as sandbox:
+            clients = AwsClients(sandbox.session(), version=__version__, endpoint_url=sandbox.endpoint_url)
+            yield Target(clients, sandbox.prefix, f"sandbox {sandbox.endpoint_url} (in-process)", True, sandbox)
+        return
+    endpoint = getattr(args, "endpoint_url", None)
+    if endpoint:
+        session = _endpoint_session(region or os.environ.get("AWS_REGION") or SANDBOX_REGION)
+        clients = AwsClients(session, version=__version__, endpoint_url=endpoint)
+        yield Target(clients, prefix or SANDBOX_PREFIX, f"endpoint {endpoint}", True)
+        return
+    connection = _connection(args, store or ConnectionStore())
+    clients = AwsClients(
+        session_for(connection), version=__version__, endpoint_url=connection.endpoint_url, region_name=region
+    )
+    yield Target(clients, prefix or connection.deployment_prefix, f"connection {connection.name}", False)
+
+
+def _endpoint_session(region: str) -> boto3.Session:
+    """Credentials for an endpoint named on the command line: the standard AWS environment variables when set
+    (another AWS-compatible endpoint, or a second sandbox in one process), else the sandbox's dummy key."""
+    if os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"):
+        return boto3.Session(region_name=region)
+    return boto3.Session(
+        aws_access_key_id=SANDBOX_ACCESS_KEY, aws_secret_access_key=SANDBOX_SECRET_KEY, region_name=region
+    )
+
+
+def _connection(args: argparse.Namespace, store: ConnectionStore) -> Connection:
+    name = getattr(args, "connection", None) or store.default_name()
+    if name is None:
+        if store.all():
+            raise NotConfigured("several connections exist and none is the default: name one with --connection NAME")
+        raise NotConfigured(
+            "no deployment is configured: add one with 'lisa-desktop connections add NAME --profile P --region R "
+            "--deployment-prefix /stage/name', or try the built-in sandbox with --sandbox"
+        )
+    connection = store.get(name)
+    if connection is None:
+        raise InvalidInput([Problem("--connection", f"no connection named '{name}' (see: connections list)")])
+    return connection
+
+
+def session_for(connection: Connection) -> boto3.Session:
+    """A boto3 session for a connection: its named profile (SSO, assume-role), or its key from the keychain."""
+    if connection.auth == "profile":
+        try:
+            return boto3.Session(profile_name=connection.profile, region_name=connection.region)
+        except botocore.exceptions.ProfileNotFound:
+            raise DeploymentUnreachable(
+                "ProfileNotFound",
+                f"the AWS profile '{connection.profile}' is not configured on this machine",
+                f"run: aws configure --profile {connection.profile} (or aws configure sso)",
+            ) from None
+    secret = keychain.load_secret(connection.keychain_account)
+    if not secret:
+        raise DeploymentUnreachable(
+            "NoCredentials",
+            f"the OS keychain holds no secret for connection '{connection.name}'",
+            f"remove and add the connection again: lisa-desktop connections remove {connection.name}",
+        )
+    return boto3.Session(
+        aws_access_key_id=connection.access_key_id, aws_secret_access_key=secret, region_name=connection.region
+    )

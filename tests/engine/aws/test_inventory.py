@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.aws.clients import AwsClients
+from engine.aws.discovery import DeploymentInfo
+from engine.aws.inventory import Inventory, ModelView
+from engine.aws.litellm import LiteLLMClient
+from engine.aws.models_table import ModelsTable, to_dynamodb
+from engine.errors import ModelNotFound
+from engine.schema.record import ModelRecord
+from tests.engine.aws.conftest import (
+    MANAGEMENT_KEY,
+    PREFIX,
+    TABLE,
+    CallCounter,
+    LiteLLMServer,
+    closed_loopback_port,
+    create_model_stack,
+)
+from tests.engine.factories import hosted_config, record, third_party_config
+
+
+def put(clients: AwsClients, model: ModelRecord) -> None:
+    clients.dynamodb().put_item(TableName=TABLE, Item=to_dynamodb(model.to_item()))
+
+
+def hosted_record(clients: AwsClients, model_id: str, status: str = "InService", **attributes: Any) -> ModelRecord:
+    stack = create_model_stack(clients, model_id)
+    fields: dict[str, Any] = {
+        "cloudformation_stack_name": stack.stack_name,
+        "cloudformation_stack_arn": stack.stack_id,
+        "auto_scaling_group": stack.auto_scaling_group,
+        "litellm_id": f"ll-{model_id}",
+        "model_url": f"http://{model_id}.alb.internal/v1",
+    }
+    fields.update(attributes)
+    return record(hosted_config(modelId=model_id), status, **fields)
+
+
+def deployment(url: str) -> DeploymentInfo:
+    return DeploymentInfo(PREFIX, TABLE, url, MANAGEMENT_KEY)
+
+
+@pytest.fixture
+def fleet(clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer) -> list[ModelRecord]:
+    """30 models: 20 LISA-hosted (each with its own stack, cluster and ASG) and 10 third-party."""
+    records = []
+    for index in range(20):
+        model = hosted_record(clients, f"hosted-{index:02d}")
+        if index % 2 == 0:
+            litellm_server.add(f"ll-hosted-{index:02d}", model.model_id)
+        records.append(model)
+    for index in range(10):
+        model_id = f"third-{index:02d}"
+        model = record(third_party_config(modelId=model_id), "InService", litellm_id=f"ll-{model_id}")
+        if index < 5:
+            litellm_server.add(f"ll-{model_id}", model_id)
+        records.append(model)
+    for model in records:
+        put(clients, model)
+    return records
+
+
+def test_thirty_models_take_few_calls(
+    clients: AwsClients, fleet: list[ModelRecord], litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    inventory = Inventory(clients, deployment(litellm_server.url))
+    counter.reset()
+    views = inventory.list_models()
+    assert len(views) == 30
+    assert counter.count("Scan") == 1
+    assert counter.count("DescribeStackResources") == 20
+    assert counter.count("DescribeServices") == 20  # one cluster per model stack
+    assert counter.count("DescribeAutoScalingGroups") == 1
+    assert litellm_server.count("GET", "/model/info") == 1
+    assert len(counter.calls) == 42
+    assert all(view.live_error is None for view in views)
+
+    counter.reset()
+    inventory.list_models()
+    assert counter.count("DescribeStackResources") == 0  # stack resources are cached
+    assert counter.count("DescribeServices") == 20
+    assert counter.count("DescribeAutoScalingGroups") == 1
+    assert litellm_server.count("GET", "/model/info") == 2
+
+
+def test_live_state_of_hosted_and_third_party_models(
+    clients: AwsClients, fleet: list[ModelRecord], litellm_server: LiteLLMServer
+) -> None:
+    views = {view.model_id: view for view in Inventory(clients, deployment(litellm_server.url)).list_models()}
+    assert list(views) == sorted(views)
+
+    hosted = views["hosted-00"]
+    assert hosted.live is not None
+    live = hosted.live
+    assert live.task_definition_arn is not None
+    assert live.task_definition_arn.endswith("task-definition/hosted-00-model:1")
+    assert live.task_definition_revision == 1
+    assert live.rollout_state == "IN_PROGRESS"  # moto: deployments never complete
+    assert (live.desired_count, live.running_count, live.pending_count) == (1, 0, 1)
+    assert live.scaling_group is not None
+    assert live.scaling_group.name == "hosted-00-asg"
+    assert (live.scaling_group.min_size, live.scaling_group.max_size) == (1, 3)
+    assert live.scaling_group.healthy_in_service_count == 1
+    assert live.litellm_registered is True
+    assert hosted.litellm_registered is True
+    assert views["hosted-01"].litellm_registered is False
+
+    third = views["third-00"]
+    assert third.live is None
+    assert third.litellm_registered is True
+    assert views["third-07"].litellm_registered is False
+
+
+def test_to_json_shape(clients: AwsClients, fleet: list[ModelRecord], litellm_server: LiteLLMServer) -> None:
+    views = {view.model_id: view for view in Inventory(clients, deployment(litellm_server.url)).list_models()}
+    hosted = views["hosted-02"].to_json()
+    assert set(hosted) == {"model", "live", "failureReason"}
+    assert hosted["model"]["status"] == "InService"
+    assert hosted["model"]["modelUrl"] == "http://hosted-02.alb.internal/v1"
+    assert hosted["failureReason"] is None
+    assert hosted["live"] == {
+        "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/hosted-02-model:1",
+        "taskDefinitionRevision": 1,
+        "rolloutState": "IN_PROGRESS",
+        "runningCount": 0,
+        "desiredCount": 1,
+        "autoScalingGroup": {
+            "name": "hosted-02-asg",
+            "minSize": 1,
+            "maxSize": 3,
+            "desiredCapacity": 1,
+            "healthyInstances": 1,
+        },
+        "litellmRegistered": True,
+    }
+    third = views["third-01"].to_json()
+    assert third["live"] is None
+    assert third["model"]["modelId"] == "third-01"
+
+
+def test_missing_stacks_and_services_do_not_break_the_listing(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer
+) -> None:
+    healthy = hosted_record(clients, "healthy")
+    no_stack = record(
+        hosted_config(modelId="no-stack"),
+        "Failed",
+        cloudformation_stack_name="lisa-no-stack",
+        auto_scaling_group="no-stack-asg",
+        failure_reason="CloudFormation rolled back",
+    )
+    creating = record(hosted_config(modelId="creating"), "Creating", auto_scaling_group=None)
+    no_service = hosted_record(clients, "no-service")
+    clients.ecs().delete_service(cluster="no-service-cluster", service="no-service-svc", force=True)
+    for model in (healthy, no_stack, creating, no_service):
+        put(clients, model)
+
+    views = {view.model_id: view for view in Inventory(clients, deployment(litellm_server.url)).list_models()}
+    assert views["healthy"].live_error is None
+
+    failed = views["no-stack"]
+    assert failed.live is not None
+    assert failed.live.task_definition_arn is None
+    assert failed.live.scaling_group is None
+    assert failed.live_error is not None
+    assert "lisa-no-stack" in failed.live_error
+    assert "no-stack-asg" in failed.live_error
+    assert failed.to_json()["failureReason"] == "CloudFormation rolled back"
+    assert failed.to_json()["live"]["autoScalingGroup"] is None
+
+    assert "no CloudFormation stack" in (views["creating"].live_error or "")
+
+    gone = views["no-service"]
+    assert gone.live is not None
+    assert gone.live_error is not None
+    assert "no-service-svc" in gone.live_error
+    assert gone.live.scaling_group is not None  # the ASG is still there
+
+
+def test_litellm_down_does_not_break_the_listing(clients: AwsClients, fleet: list[ModelRecord]) -> None:
+    url = f"http://127.0.0.1:{closed_loopback_port()}/v2/serve"
+    views = Inventory(clients, deployment(url)).list_models()
+    assert len(views) == 30
+    assert all(view.litellm_registered is None for view in views)
+    assert all(view.litellm_error and "LiteLLM" in view.litellm_error for view in views)
+    hosted = next(view for view in views if view.live is not None)
+    assert hosted.live is not None
+    assert hosted.live.task_definition_revision == 1
+    assert "LiteLLM" in (hosted.live_error or "")
+
+
+def test_get_model(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    put(clients, hosted_record(clients, "solo"))
+    litellm_server.add("ll-solo", "solo")
+    inventory = Inventory(clients, deployment(litellm_server.url), litellm=LiteLLMClient(litellm_server.url, "wrong"))
+    counter.reset()
+    view = inventory.get_model("solo")
+    assert isinstance(view, ModelView)
+    assert view.record.model_id == "solo"
+    assert counter.count("GetItem") == 1
+    assert view.litellm_registered is None  # wrong key: LiteLLM said 401
+    assert "401" in (view.litellm_error or "")
+    assert view.live is not None
+    assert view.live.task_definition_revision == 1
+    with pytest.raises(ModelNotFound):
+        inventory.get_model("nope")
