@@ -14,6 +14,7 @@ from lisa_desktop.cli import connections, sandbox, validate
 from lisa_desktop.cli import models as model_cli
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.keychain import KeychainUnavailable
+from lisa_desktop.messages import describe
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
@@ -89,12 +90,6 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeychainUnavailable as error:
         print(f"lisa-desktop: error: {error}", file=sys.stderr)
         return ExitCode.INVALID
-
-
-def describe(error: LisaDesktopError) -> str:
-    """The message for people; AWS failures carry their error code so it can be looked up."""
-    code = getattr(error, "code", None)
-    return f"[{code}] {error}" if isinstance(code, str) and code else str(error)
 
 
 def exit_code_for(error: LisaDesktopError) -> ExitCode:
