@@ -16,6 +16,10 @@ from engine.aws.errors import EcsServiceNotFound, error_code
 DESCRIBE_SERVICES_MAX: Final = 10
 """DescribeServices accepts at most 10 services per call, all in one cluster."""
 
+_SERVICE_GONE_CODES: Final = frozenset(
+    {"ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException"}
+)
+
 # Fields of a described task definition that RegisterTaskDefinition does not take.
 _READ_ONLY_TASK_DEFINITION_FIELDS: Final = frozenset(
     {
@@ -269,3 +273,32 @@ class EcsGateway:
         with self._clients.errors("ecs:DescribeTaskDefinition", arn):
             response = self._clients.ecs().describe_task_definition(taskDefinition=arn, include=["TAGS"])
         return TaskDefinition.from_response(response["taskDefinition"], response.get("tags", ()))
+
+    def register_task_definition(self, registration_input: Mapping[str, Any]) -> TaskDefinition:
+        """RegisterTaskDefinition: a new revision of `registration_input["family"]` (build the input from
+        `TaskDefinition.registration_input()`); returns the registered definition, ARN and revision included."""
+        family = str(registration_input.get("family", ""))
+        with self._clients.errors("ecs:RegisterTaskDefinition", f"task definition family {family}"):
+            response = self._clients.ecs().register_task_definition(**registration_input)
+        return TaskDefinition.from_response(response["taskDefinition"], response.get("tags", ()))
+
+    def update_service(self, ref: ServiceRef, task_definition_arn: str) -> EcsService:
+        """UpdateService to `task_definition_arn`: ECS starts a new deployment (the rollout) and answers at once;
+        `EcsServiceNotFound` if the service or its cluster is gone."""
+        with self._clients.errors("ecs:UpdateService", f"service {ref.service} in cluster {ref.cluster}"):
+            try:
+                response = self._clients.ecs().update_service(
+                    cluster=ref.cluster, service=ref.service, taskDefinition=task_definition_arn
+                )
+            except ClientError as exc:
+                if error_code(exc) in _SERVICE_GONE_CODES:
+                    raise EcsServiceNotFound(ref.cluster, ref.service) from exc
+                raise
+        return EcsService.from_response(response["service"])
+
+    def deregister_task_definition(self, arn: str) -> TaskDefinition:
+        """DeregisterTaskDefinition: the revision becomes INACTIVE (tasks already running on it keep running; no
+        new task or service can use it). Returns the definition as ECS now describes it."""
+        with self._clients.errors("ecs:DeregisterTaskDefinition", arn):
+            response = self._clients.ecs().deregister_task_definition(taskDefinition=arn)
+        return TaskDefinition.from_response(response["taskDefinition"])

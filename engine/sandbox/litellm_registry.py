@@ -39,38 +39,6 @@ class RegisteredModel:
         }
 
 
-def litellm_params_for(config: Mapping[str, Any], model_url: str | None) -> dict[str, Any]:
-    """The `litellm_params` LISA registers a model with (reference §5, `AddModelToLitellm`).
-
-    third party → `model` is the modelName unchanged; hosted vLLM → `hosted_vllm/<modelName>` with
-    `api_base` the model URL; hosted TGI/TEI → `openai/<modelName without openai/>`; internal hosted →
-    `openai/<name>` with `api_base` the given URL without a trailing slash. `drop_params` is added except
-    for videogen; `api_key` when one was given.
-    """
-    model_name = str(config.get("modelName", ""))
-    params: dict[str, Any] = {} if config.get("modelType") == "videogen" else {"drop_params": True}
-    if config.get("apiKey"):
-        params["api_key"] = config["apiKey"]
-    container = config.get("inferenceContainer")
-    hosted = all(
-        config.get(name) is not None
-        for name in ("autoScalingConfig", "containerConfig", "inferenceContainer", "instanceType", "loadBalancerConfig")
-    )
-    if hosted:
-        if container == "vllm":
-            params["model"] = f"hosted_vllm/{model_name}"
-        else:
-            params["model"] = f"openai/{model_name.removeprefix('openai/')}"
-        params["api_base"] = model_url or ""
-    elif config.get("hostingType") == "internal_hosted":
-        name = model_name.removeprefix("openai/").removeprefix("hosted_vllm/")
-        params["model"] = f"openai/{name}"
-        params["api_base"] = str(config.get("modelUrl") or model_url or "").rstrip("/")
-    else:
-        params["model"] = model_name
-    return params
-
-
 class LiteLLMRegistry:
     """A thread-safe in-memory model registry served over HTTP on a loopback port.
 

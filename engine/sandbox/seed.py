@@ -36,8 +36,9 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.amis import Ami
 
+from engine.litellm_params import litellm_params_for
 from engine.sandbox.catalog import Capacity, CatalogModel
-from engine.sandbox.litellm_registry import LiteLLMRegistry, litellm_params_for
+from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.simulator import SandboxError, Simulator
 from engine.schema.enums import ModelStatus
 

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from engine.errors import ConfigFileError, InvalidInput, LisaDesktopError, ModelNotFound, StatusNotAllowed
 from lisa_desktop import __version__
-from lisa_desktop.cli import connections, sandbox, validate
+from lisa_desktop.cli import changes, connections, sandbox, validate
 from lisa_desktop.cli import models as model_cli
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.keychain import KeychainUnavailable
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list, check and change models")
     model_commands = models.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     model_cli.add_parsers(model_commands, parent)
+    changes.add_parsers(model_commands, parent)
     validate.add_parser(model_commands, parent)
 
     connections.add_parser(commands, parent)
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run one command line; returns the exit code. With no command, opens the console window."""
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         from lisa_desktop.app import run_app

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from engine.sandbox.litellm_registry import LiteLLMRegistry, litellm_params_for
+from engine.litellm_params import litellm_params_for
+from engine.sandbox.litellm_registry import LiteLLMRegistry
 from tests.engine.factories import hosted_config, third_party_config
 
 KEY = "sk-test-management-key"

@@ -1,0 +1,95 @@
+"""The engine's worker threads: jobs run there, never on the GUI thread, and report through listeners."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from engine.jobs.context import Gateways, JobContext, JobSettings
+from engine.jobs.events import JobEvent, StepState
+from engine.jobs.update_job import JobResult, UpdateJob
+from engine.jobs.validation import validate_update
+from engine.schema.requests import UpdateModelRequest
+
+Listener = Callable[[JobEvent], None]
+
+
+def new_job_id() -> str:
+    return f"job-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class JobHandle:
+    job_id: str
+    model_id: str
+    future: Future[JobResult]
+    context: JobContext
+    events: list[JobEvent] = field(default_factory=list)
+    under_way: threading.Event = field(default_factory=threading.Event)
+    """Set once the model is held by this job (intake done), or once the job ended before that."""
+
+    def cancel(self) -> None:
+        """Ask the job to stop; it rolls back what it did and ends CANCELLED."""
+        self.context.cancelled.set()
+
+    def result(self, timeout: float | None = None) -> JobResult:
+        return self.future.result(timeout)
+
+
+class JobRunner:
+    """Runs jobs on a small pool of worker threads (each model's job on its own thread, for bulk actions)."""
+
+    def __init__(self, max_workers: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="lisa-job")
+        self._lock = threading.Lock()
+        self.jobs: dict[str, JobHandle] = {}
+
+    def submit_update(
+        self,
+        aws: Gateways,
+        model_id: str,
+        change: UpdateModelRequest,
+        *,
+        ack_restart: bool = False,
+        settings: JobSettings | None = None,
+        listeners: tuple[Listener, ...] = (),
+        model_warmup_cap_s: float | None = None,
+    ) -> JobHandle:
+        """Validate and run an update (or start/stop) of one model. Validation errors end the future with
+        the error (StatusNotAllowed, InvalidInput, ModelNotFound) and nothing is written."""
+        job_id = new_job_id()
+
+        def emit(event: JobEvent) -> None:
+            handle.events.append(event)
+            if event.step in ("intake", "finalize") and event.state is StepState.SUCCEEDED:
+                handle.under_way.set()
+            for listener in listeners:
+                listener(event)
+
+        ctx = JobContext(job_id, model_id, aws, settings or JobSettings(), emit)
+        handle = JobHandle(job_id, model_id, Future(), ctx)
+
+        def work() -> None:
+            if not handle.future.set_running_or_notify_cancel():
+                return
+            try:
+                validated = validate_update(aws, model_id, change, ack_restart=ack_restart)
+                handle.future.set_result(UpdateJob(ctx, validated, change, model_warmup_cap_s=model_warmup_cap_s).run())
+            except BaseException as error:
+                handle.future.set_exception(error)
+            finally:
+                handle.under_way.set()
+
+        with self._lock:
+            self.jobs[job_id] = handle
+        self._pool.submit(work)
+        return handle
+
+    def shutdown(self, *, cancel: bool = True) -> None:
+        if cancel:
+            for handle in list(self.jobs.values()):
+                handle.cancel()
+        self._pool.shutdown(wait=True)

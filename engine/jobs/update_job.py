@@ -1,0 +1,319 @@
+"""The update job (start and stop included): validate → intake → ECS → capacity → finalize, with rollback.
+
+LISA's UpdateModel state machine, run by the console: the same steps and record writes, polled within
+seconds instead of every 60 s, every wait bounded, and a failed step undone so the model goes back to the
+status and stored configuration it had, with the reason recorded.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from engine.aws.autoscaling import ScalingGroup
+from engine.aws.discovery import caller_identity
+from engine.aws.ecs import ServiceRef
+from engine.aws.models_table import HOLDER_ATTRIBUTE
+from engine.errors import LisaDesktopError
+from engine.jobs.capacity_step import CapacityNotHealthy, resize, restore, snapshot
+from engine.jobs.context import JobCancelled, JobContext
+from engine.jobs.ecs_step import (
+    RollbackFailed,
+    Rollout,
+    RolloutFailed,
+    apply_container_change,
+    merge_container_changes,
+    retire,
+    roll_back,
+)
+from engine.jobs.events import StepState
+from engine.jobs.lifecycle import start_model, stop_model
+from engine.jobs.validation import ValidatedUpdate
+from engine.plan import Plan, Step
+from engine.rules.status import Operation
+from engine.schema.enums import ModelStatus
+from engine.schema.record import ModelRecord
+from engine.schema.requests import UpdateContainerConfig, UpdateModelRequest
+
+PENDING_CONTAINER_ATTRIBUTE = "lisa_desktop_pending_container"
+"""A container change saved while the model was Stopped (flattened, as an update sends it), applied at start."""
+FAILURE_REASON_LIMIT = 1000
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    ROLLED_BACK = "rolled-back"
+    """The job failed and everything it did was undone; the model is back where it was."""
+    FAILED = "failed"
+    """The job failed and so did the undoing: the model is Failed, with both reasons."""
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job_id: str
+    model_id: str
+    operation: Operation
+    outcome: Outcome
+    message: str
+    final_status: ModelStatus | None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.SUCCEEDED
+
+
+def holder_text(ctx: JobContext) -> str:
+    try:
+        who = caller_identity(ctx.aws.clients).arn
+    except LisaDesktopError:
+        who = "unknown caller"
+    return f"{ctx.job_id} ({who} on {socket.gethostname()}, since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ})"
+
+
+class UpdateJob:
+    """One validated update of one model. `run()` executes every step on the calling (worker) thread."""
+
+    def __init__(
+        self,
+        ctx: JobContext,
+        validated: ValidatedUpdate,
+        change: UpdateModelRequest,
+        *,
+        model_warmup_cap_s: float | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.record = validated.record
+        self.plan: Plan = validated.plan
+        self.change = change
+        self.model_warmup_cap_s = model_warmup_cap_s
+        self._intake_done = False
+        self._rollout: Rollout | None = None
+        self._capacity_before: ScalingGroup | None = None
+
+    # -- the job ----------------------------------------------------------------------------------------------
+
+    def run(self) -> JobResult:
+        ctx, plan = self.ctx, self.plan
+        container_change = self.change.containerConfig
+        ctx.report("validate", StepState.SUCCEEDED, self._summary())
+        if plan.is_noop:
+            return self._result(Outcome.SUCCEEDED, "nothing to change", self.record.model_status)
+        try:
+            if plan.steps == (Step.METADATA,):
+                return self._metadata_only(container_change)
+            self._intake()
+            if plan.operation is Operation.START:
+                return self._start()
+            if plan.operation is Operation.STOP:
+                stop_model(ctx, self.record)
+                return self._finalize(ModelStatus.STOPPED, {"litellm_id": None}, "stopped")
+            if Step.ECS in plan.steps and container_change is not None:
+                self._rollout = apply_container_change(ctx, self._service_ref(), container_change)
+            if Step.CAPACITY in plan.steps and self.change.autoScalingInstanceConfig is not None:
+                self._resize(self.change.autoScalingInstanceConfig.dump())
+            result = self._finalize(self.plan.from_status, {}, "updated", new_config=True)
+            if self._rollout is not None:
+                retire(ctx, self._rollout)
+            return result
+        except JobCancelled:
+            return self._undo("cancelled by the operator", Outcome.CANCELLED)
+        except RollbackFailed as error:
+            return self._fail(str(error))
+        except RolloutFailed as error:
+            return self._undo(
+                error.reason, Outcome.ROLLED_BACK, f"revision {_revision(error.restored_task_definition)} running again"
+            )
+        except (CapacityNotHealthy, LisaDesktopError) as error:
+            if not self._intake_done:
+                raise
+            return self._undo(str(error), Outcome.ROLLED_BACK)
+
+    def _summary(self) -> str:
+        changes = ", ".join(change.field for change in self.plan.changes) or "nothing"
+        steps = " → ".join(str(step) for step in self.plan.steps) or "none"
+        return f"{self.plan.operation} of {self.record.model_id}: {changes}; steps {steps}"
+
+    def _service_ref(self) -> ServiceRef:
+        stack = self.record.cloudformation_stack_name
+        if not stack:
+            raise LisaDesktopError(f"'{self.record.model_id}' has no CloudFormation stack recorded")
+        ref = self.ctx.aws.stacks.model_resources(stack, self.record.cloudformation_stack_arn).service_ref
+        if ref is None:
+            raise LisaDesktopError(f"stack {stack} has no ECS service")
+        return ref
+
+    # -- steps ------------------------------------------------------------------------------------------------
+
+    def _metadata_only(self, container_change: UpdateContainerConfig | None) -> JobResult:
+        """No infrastructure: one conditional write of the whole record (a Stopped model's container or
+        capacity change is stored for its next start)."""
+        extra: dict[str, Any] = {}
+        if container_change is not None and self.record.is_lisa_hosted:
+            pending = _pending(self.record)
+            extra[PENDING_CONTAINER_ATTRIBUTE] = merge_container_changes(pending, container_change).dump()
+        record = self._with(self.record, new_config=True, status=self.plan.from_status, **extra)
+        self.ctx.aws.models.replace(record, expected_status=self.plan.from_status)
+        self.ctx.report("finalize", StepState.SUCCEEDED, "record updated (one conditional write)")
+        message = "updated" + (f"; {'; '.join(self.plan.deferred)}" if self.plan.deferred else "")
+        return self._result(Outcome.SUCCEEDED, message, self.plan.from_status)
+
+    def _intake(self) -> None:
+        target = self.plan.transitional_status
+        self.ctx.report("intake", StepState.STARTED, f"{self.plan.from_status} → {target}")
+        self.record = self.ctx.aws.models.transition_status(
+            self.record.model_id,
+            self.plan.from_status,
+            target,
+            set_attributes={HOLDER_ATTRIBUTE: holder_text(self.ctx)},
+        )
+        self._intake_done = True
+        self.ctx.report("intake", StepState.SUCCEEDED, f"model is {target}, held by job {self.ctx.job_id}")
+
+    def _resize(self, scaling: dict[str, Any]) -> None:
+        group = self.record.auto_scaling_group
+        assert group is not None
+        self._capacity_before = snapshot(self.ctx, group)
+        resize(
+            self.ctx,
+            group,
+            min_size=scaling.get("minCapacity"),
+            max_size=scaling.get("maxCapacity"),
+            desired=scaling.get("desiredCapacity"),
+            cooldown=scaling.get("cooldown"),
+            warmup=scaling.get("defaultInstanceWarmup"),
+            wait=True,
+        )
+
+    def _start(self) -> JobResult:
+        pending = _pending(self.record)
+        if pending is not None:
+            self._rollout = apply_container_change(self.ctx, self._service_ref(), pending)
+        warmup = float(
+            (self.record.config.get("autoScalingConfig") or {})
+            .get("metricConfig", {})
+            .get("estimatedInstanceWarmup", 0)
+            or 0
+        )
+        if self.model_warmup_cap_s is not None:
+            warmup = min(warmup, self.model_warmup_cap_s)
+        outcome = start_model(self.ctx, self.record, warmup_s=warmup)
+        if outcome.failure is not None:
+            if self._rollout is not None:
+                roll_back(self.ctx, self._rollout, outcome.failure)
+                self._rollout = None
+            reason = f"start failed, scaled back to 0 instances: {outcome.failure}"
+            self._finalize(ModelStatus.STOPPED, {"litellm_id": None, "failure_reason": _cut(reason)}, reason)
+            return self._result(Outcome.ROLLED_BACK, reason, ModelStatus.STOPPED)
+        result = self._finalize(
+            ModelStatus.IN_SERVICE, {"litellm_id": outcome.litellm_id}, "started", drop=(PENDING_CONTAINER_ATTRIBUTE,)
+        )
+        if self._rollout is not None:
+            retire(self.ctx, self._rollout)
+        return result
+
+    def _finalize(
+        self,
+        status: ModelStatus,
+        attributes: dict[str, Any],
+        message: str,
+        *,
+        new_config: bool = False,
+        drop: tuple[str, ...] = (),
+    ) -> JobResult:
+        """One conditional write: the new configuration (if any), the final status, the holder cleared."""
+        self.ctx.report("finalize", StepState.STARTED, f"writing the record, status {status}")
+        fields = dict(attributes)
+        if "failure_reason" not in fields and self.record.failure_reason is not None:
+            drop = (*drop, "failure_reason")
+        record = self._with(self.record, new_config=new_config, status=status, drop=(HOLDER_ATTRIBUTE, *drop), **fields)
+        self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+        self.ctx.report("finalize", StepState.SUCCEEDED, f"{self.record.model_id} is {status}")
+        return self._result(Outcome.SUCCEEDED, message, status)
+
+    # -- failure paths ----------------------------------------------------------------------------------------
+
+    def _undo(self, reason: str, outcome: Outcome, already: str | None = None) -> JobResult:
+        """Undo what was done (ECS already rolled itself back on a failed rollout), then put the model back in
+        its original status with its stored configuration unchanged and the reason recorded."""
+        ctx = self.ctx
+        restored: list[str] = [already] if already else []
+        try:
+            if self._capacity_before is not None:
+                restore(ctx, self._capacity_before, wait=False)
+                restored.append(
+                    f"Auto Scaling group back to {self._capacity_before.min_size}/"
+                    f"{self._capacity_before.desired_capacity}/{self._capacity_before.max_size}"
+                )
+            if self._rollout is not None:
+                roll_back(ctx, self._rollout, reason)
+                restored.append(f"task definition revision {self._rollout.previous_revision} restored")
+        except (RollbackFailed, LisaDesktopError) as error:
+            return self._fail(f"{reason}; undoing it failed too: {error}")
+        if self.plan.operation is Operation.STOP:
+            restored.append("stop interrupted")
+        original = self.plan.from_status
+        what = "; ".join(restored) or "nothing had changed yet"
+        message = f"{self.plan.operation} of {self.record.model_id} failed and was rolled back: {reason} ({what})"
+        try:
+            record = self._with(self.record, status=original, drop=(HOLDER_ATTRIBUTE,), failure_reason=_cut(message))
+            ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+        except LisaDesktopError as error:
+            return self._fail(f"{message}; restoring the record failed: {error}")
+        ctx.report("rollback", StepState.ROLLED_BACK, message)
+        return self._result(outcome, message, original)
+
+    def _fail(self, reason: str) -> JobResult:
+        """Undoing failed: the model is Failed with every reason, so an operator looks at it."""
+        message = _cut(f"{self.plan.operation} of {self.record.model_id} failed: {reason}")
+        try:
+            record = self._with(
+                self.record, status=ModelStatus.FAILED, drop=(HOLDER_ATTRIBUTE,), failure_reason=message
+            )
+            self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+        except LisaDesktopError as error:
+            message = f"{message}; and the record could not be written: {error}"
+        self.ctx.report("job", StepState.FAILED, message)
+        return self._result(Outcome.FAILED, message, ModelStatus.FAILED)
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+
+    def _with(
+        self,
+        record: ModelRecord,
+        *,
+        status: ModelStatus,
+        new_config: bool = False,
+        drop: tuple[str, ...] = (),
+        **attributes: Any,
+    ) -> ModelRecord:
+        item = record.to_item()
+        if new_config:
+            item["model_config"] = self.plan.new_config
+            description = self.plan.new_config.get("modelDescription")
+            if description is not None:
+                item["model_description"] = description
+        item["model_status"] = status.value
+        for name in drop:
+            item.pop(name, None)
+        item.update(attributes)
+        return ModelRecord.from_item(item)
+
+    def _result(self, outcome: Outcome, message: str, status: ModelStatus | None) -> JobResult:
+        return JobResult(self.ctx.job_id, self.record.model_id, self.plan.operation, outcome, message, status)
+
+
+def _pending(record: ModelRecord) -> UpdateContainerConfig | None:
+    raw = record.to_item().get(PENDING_CONTAINER_ATTRIBUTE)
+    return UpdateContainerConfig.model_validate(raw) if isinstance(raw, dict) else None
+
+
+def _revision(task_definition_arn: str | None) -> str:
+    return (task_definition_arn or "?").rsplit(":", 1)[-1]
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= FAILURE_REASON_LIMIT else text[: FAILURE_REASON_LIMIT - 1] + "…"

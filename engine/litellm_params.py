@@ -1,0 +1,35 @@
+"""The `litellm_params` LISA registers a model with (reference §5, `AddModelToLitellm`): one rule for the
+engine's create and start jobs and for the sandbox's seeded registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.schema.enums import InferenceContainer, ModelHostingType, ModelType
+from engine.schema.record import hosting_type_of
+
+
+def litellm_params_for(config: Mapping[str, Any], model_url: str | None) -> dict[str, Any]:
+    """third party → `model` is the modelName unchanged; hosted vLLM → `hosted_vllm/<modelName>` with
+    `api_base` the model URL (`<ALB>/v1`); hosted TGI/TEI → `openai/<modelName without openai/>`; internal
+    hosted → `openai/<name>` with `api_base` its modelUrl without a trailing slash. `drop_params` is added
+    except for videogen; `api_key` when one was given."""
+    model_name = str(config.get("modelName", ""))
+    params: dict[str, Any] = {} if config.get("modelType") == ModelType.VIDEOGEN else {"drop_params": True}
+    if config.get("apiKey"):
+        params["api_key"] = config["apiKey"]
+    hosting = hosting_type_of(config)
+    if hosting is ModelHostingType.LISA_HOSTED:
+        if config.get("inferenceContainer") == InferenceContainer.VLLM:
+            params["model"] = f"hosted_vllm/{model_name}"
+        else:
+            params["model"] = f"openai/{model_name.removeprefix('openai/')}"
+        params["api_base"] = model_url or ""
+    elif hosting is ModelHostingType.INTERNAL_HOSTED:
+        name = model_name.removeprefix("openai/").removeprefix("hosted_vllm/")
+        params["model"] = f"openai/{name}"
+        params["api_base"] = str(config.get("modelUrl") or model_url or "").rstrip("/")
+    else:
+        params["model"] = model_name
+    return params

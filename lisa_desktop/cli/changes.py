@@ -1,0 +1,236 @@
+"""`models update | start | stop`: change a model through the engine's jobs, with a dry run and rollback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import platformdirs
+
+from engine.errors import InvalidInput, Problem
+from engine.files import load_document
+from engine.jobs.context import Gateways, JobSettings
+from engine.jobs.events import JobEvent
+from engine.jobs.runner import JobRunner
+from engine.jobs.update_job import JobResult
+from engine.jobs.validation import ValidatedUpdate, validate_update
+from engine.plan import Plan
+from engine.schema.requests import UpdateModelRequest
+from engine.schema.validate import parse_update
+from lisa_desktop.connections import APP_DIR_NAME
+from lisa_desktop.exit_codes import ExitCode
+from lisa_desktop.target import Target, open_target
+
+SANDBOX_MODEL_WARMUP_CAP_S = 5.0
+"""A sandbox model 'loads' in seconds; LISA's estimatedInstanceWarmup (minutes) is kept for real deployments."""
+BACKGROUND_FLAG = "--background-child"
+
+
+def add_parsers(models: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
+    update = models.add_parser(
+        "update",
+        parents=[parent],
+        help="change a running model without redeploying it (UpdateModelRequest file)",
+        description="Validate the update, show or run its plan. Without --wait the command returns once the model "
+        "is held by the job (status Updating) and the job goes on in a background process.",
+    )
+    update.add_argument("model_id", metavar="ID")
+    update.add_argument("file", metavar="FILE", help="UpdateModelRequest as YAML or JSON")
+    update.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    update.add_argument("--ack-restart", action="store_true", help="acknowledge a container restart (an outage)")
+    _job_options(update)
+    update.set_defaults(handler=run_update)
+
+    start = models.add_parser("start", parents=[parent], help="start a stopped LISA-hosted model")
+    start.add_argument("model_id", metavar="ID")
+    start.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    _job_options(start)
+    start.set_defaults(handler=run_start)
+
+    stop = models.add_parser("stop", parents=[parent], help="stop a LISA-hosted model (0 instances, unregistered)")
+    stop.add_argument("model_id", metavar="ID")
+    stop.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    stop.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    _job_options(stop)
+    stop.set_defaults(handler=run_stop)
+
+
+def _job_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wait", action="store_true", help="follow the job to its end, printing its events")
+    parser.add_argument("--json", action="store_true", help="print the plan or the job's result as JSON")
+    parser.add_argument(
+        "--deadline-minutes", type=float, default=30.0, metavar="M", help="how long a rollout or capacity wait may take"
+    )
+    parser.add_argument(BACKGROUND_FLAG, action="store_true", help=argparse.SUPPRESS)
+
+
+def run_update(args: argparse.Namespace, out: TextIO) -> int:
+    change = parse_update(load_document(args.file))
+    return _run(args, out, change)
+
+
+def run_start(args: argparse.Namespace, out: TextIO) -> int:
+    return _run(args, out, UpdateModelRequest(enabled=True))
+
+
+def run_stop(args: argparse.Namespace, out: TextIO) -> int:
+    return _run(args, out, UpdateModelRequest(enabled=False))
+
+
+def _run(args: argparse.Namespace, out: TextIO, change: UpdateModelRequest) -> int:
+    with open_target(args) as target:
+        aws = Gateways.for_deployment(target.clients, target.deployment())
+        ack = bool(getattr(args, "ack_restart", False))
+        validated = validate_update(aws, args.model_id, change, ack_restart=ack, check_ack=not args.dry_run)
+        if args.dry_run:
+            _print_plan(out, validated, args.json)
+            return ExitCode.OK
+        if change.enabled is False and not args.yes and not getattr(args, "background_child", False):
+            _confirm_stop(args.model_id)
+        if not args.wait and not getattr(args, "background_child", False) and not target.sandbox:
+            return _detach(args, out)
+        settings = JobSettings(
+            ecs_deadline_s=args.deadline_minutes * 60, capacity_deadline_s=args.deadline_minutes * 60
+        )
+        return _follow(args, out, target, aws, change, settings)
+
+
+def _follow(
+    args: argparse.Namespace,
+    out: TextIO,
+    target: Target,
+    aws: Gateways,
+    change: UpdateModelRequest,
+    settings: JobSettings,
+) -> int:
+    background = getattr(args, "background_child", False)
+    log: TextIO | None = None
+    lines: list[JobEvent] = []
+
+    def listener(event: JobEvent) -> None:
+        lines.append(event)
+        stream = log if background else (None if args.json else out)
+        if stream is not None:
+            stream.write(event.line() + "\n")
+            stream.flush()
+
+    runner = JobRunner(max_workers=1)
+    try:
+        handle = runner.submit_update(
+            aws,
+            args.model_id,
+            change,
+            ack_restart=bool(getattr(args, "ack_restart", False)),
+            settings=settings,
+            listeners=(listener,),
+            model_warmup_cap_s=SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None,
+        )
+        if background:
+            log_path = job_log_path(handle.job_id)
+            log = log_path.open("a", encoding="utf-8")
+            handle.under_way.wait()
+            if not handle.future.done() or handle.future.exception() is None:
+                out.write(json.dumps({"jobId": handle.job_id, "log": str(log_path)}) + "\n")
+                out.flush()
+                _detach_from_terminal(log)
+        result = handle.result()
+    finally:
+        runner.shutdown(cancel=False)
+        if log is not None:
+            log.close()
+    if args.json and not background:
+        json.dump(_result_json(result, lines), out, indent=2)
+        out.write("\n")
+    elif not background:
+        out.write(f"{result.outcome}: {result.message}\n")
+    return ExitCode.OK if result.ok else ExitCode.JOB_FAILED
+
+
+def _result_json(result: JobResult, events: list[JobEvent]) -> dict[str, Any]:
+    return {
+        "jobId": result.job_id,
+        "modelId": result.model_id,
+        "operation": str(result.operation),
+        "outcome": str(result.outcome),
+        "message": result.message,
+        "finalStatus": str(result.final_status) if result.final_status else None,
+        "events": [event.to_json() for event in events],
+    }
+
+
+def job_log_path(job_id: str) -> Path:
+    folder = Path(os.environ.get("LISA_DESKTOP_LOG_DIR") or platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
+    folder = folder / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{job_id}.log"
+
+
+def _detach_from_terminal(log: TextIO) -> None:
+    """The parent has gone: nothing more to stdout, and anything on stderr lands in the job's log."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    os.dup2(log.fileno(), sys.stderr.fileno())
+
+
+def _detach(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the job in a background process and return once the model is held by it (or refused)."""
+    argv = [sys.executable, "-m", "lisa_desktop", *args.argv, BACKGROUND_FLAG]
+    if "--yes" not in argv and args.model_command == "stop":
+        argv.append("--yes")
+    child = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert child.stdout is not None
+    assert child.stderr is not None
+    first = child.stdout.readline()
+    if first.strip():
+        started = json.loads(first)
+        out.write(
+            f"job {started['jobId']} started for {args.model_id}; it goes on in the background. "
+            f"Its events: {started['log']}\n"
+        )
+        return ExitCode.OK
+    code = child.wait()
+    sys.stderr.write(child.stderr.read())
+    return code
+
+
+def _confirm_stop(model_id: str) -> None:
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise InvalidInput([Problem("--yes", f"stopping '{model_id}' needs confirmation: add --yes")], "stop")
+    answer = input(f"Stop '{model_id}'? It is unregistered from LiteLLM and scaled to 0 instances. [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise InvalidInput([Problem("confirmation", "not confirmed; nothing was changed")], "stop")
+
+
+def _print_plan(out: TextIO, validated: ValidatedUpdate, as_json: bool) -> None:
+    plan: Plan = validated.plan
+    if as_json:
+        json.dump(plan.to_dict() | {"notes": list(validated.notes)}, out, indent=2, default=str)
+        out.write("\n")
+        return
+    out.write(f"Plan: {plan.operation} {plan.model_id} (now {plan.from_status})\n")
+    if plan.is_noop:
+        out.write("  nothing to change\n")
+    for change in plan.changes:
+        label = f"{change.capability.category} · {change.impact}" if change.capability else "no capability"
+        derived = " (follows from the bounds)" if change.derived else ""
+        out.write(f"  {change.describe()}{derived}    [{label}]\n")
+    out.write(f"Steps: {' → '.join(str(step) for step in plan.steps) or 'none'}\n")
+    if plan.restarts_containers:
+        out.write("Containers restart: yes — a temporary outage; run with --ack-restart to acknowledge it\n")
+    if plan.interrupts_service:
+        out.write("Service interruption: the model stops serving\n")
+    for note in validated.notes:
+        out.write(f"Note: {note}\n")

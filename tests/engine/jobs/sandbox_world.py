@@ -1,0 +1,39 @@
+"""A sandbox and the engine's gateways on it, for job tests."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.aws.clients import AwsClients
+from engine.aws.discovery import discover_deployment
+from engine.jobs.context import Gateways, JobSettings
+from engine.jobs.events import JobEvent
+from engine.sandbox.server import Sandbox
+
+FAST = JobSettings(ecs_deadline_s=60, capacity_deadline_s=60, poll_initial_s=0.2, poll_max_s=1.0)
+
+
+@dataclass
+class World:
+    sandbox: Sandbox
+    aws: Gateways
+    calls: Counter[str] = field(default_factory=Counter)
+    events: list[JobEvent] = field(default_factory=list)
+
+    def listen(self, event: JobEvent) -> None:
+        self.events.append(event)
+
+
+def world_on(sandbox: Sandbox) -> World:
+    clients = AwsClients(sandbox.session(), version="test", endpoint_url=sandbox.endpoint_url)
+    aws = Gateways.for_deployment(clients, discover_deployment(clients, sandbox.prefix))
+    world = World(sandbox, aws)
+
+    def count(model: Any, **_: Any) -> None:
+        world.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    for service in ("ecs", "autoscaling", "dynamodb", "cloudformation"):
+        getattr(clients, service)().meta.events.register("before-call.*.*", count)
+    return world
