@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engine.aws.autoscaling import ScalingGroup
+from engine.aws.models_table import HOLDER_ATTRIBUTE
 from engine.errors import InvalidInput, LisaDesktopError, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways
 from engine.plan import Plan, plan
@@ -63,7 +64,9 @@ def validate_update(
     result = plan(record, change)
     status_problems = [p for p in result.violations if p.field == "status"]
     if status_problems:
-        raise StatusNotAllowed(status_problems[0].rule)
+        holder = record.to_item().get(HOLDER_ATTRIBUTE)
+        held = f" (held by job {holder})" if holder and record.model_status.is_transitional else ""
+        raise StatusNotAllowed(status_problems[0].rule + held)
     if result.violations:
         raise InvalidInput(result.violations, f"update of '{model_id}'")
     notes: list[str] = list(result.deferred)

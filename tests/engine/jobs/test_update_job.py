@@ -220,6 +220,7 @@ def test_two_concurrent_updates_of_one_model_exactly_one_proceeds(world: World, 
     refused = [o for o in outcomes if isinstance(o, StatusNotAllowed)]
     assert len(refused) == 1
     assert "Updating" in str(refused[0])
+    assert "held by job job-" in str(refused[0])
 
 
 def test_cancel_mid_rollout_rolls_back(world: World, runner: JobRunner) -> None:
