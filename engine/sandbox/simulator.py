@@ -129,6 +129,10 @@ _REQUIRED_INTERNALS: Final[tuple[tuple[type, str], ...]] = (
     (CloudFormationBackend, "get_stack"),
     (DynamoHandler, "scan"),
     (DynamoHandler, "query"),
+    (DynamoHandler, "put_item"),
+    (DynamoHandler, "update_item"),
+    (DynamoHandler, "delete_item"),
+    (DynamoHandler, "transact_write_items"),
 )
 
 
@@ -191,6 +195,9 @@ def _install_response_patches() -> None:
       healthy before the simulator's warm-up has passed.
     * DynamoDB Scan/Query answer with the JSON text moto ≤ 5.1 produced: moto 5.2's shape-driven serializer
       needs ~15 ms per LISA item (nested `model_config` maps), i.e. seconds for a table of a few hundred.
+    * DynamoDB writes are serialized: moto checks a ConditionExpression and then writes without a lock, so two
+      concurrent conditional writes could both pass, which DynamoDB never allows (the engine's intake relies
+      on it).
     """
     global _PATCHED
     with _PATCH_LOCK:
@@ -234,10 +241,26 @@ def _install_response_patches() -> None:
 
         setattr(AutoScalingResponse, "update_auto_scaling_group", update_auto_scaling_group)  # noqa: B010
         setattr(AutoScalingResponse, "set_desired_capacity", set_desired_capacity)  # noqa: B010
+        for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+            setattr(DynamoHandler, name, _serialized(getattr(DynamoHandler, name)))
         setattr(DynamoHandler, "scan", scan)  # noqa: B010
         setattr(DynamoHandler, "query", query)  # noqa: B010
         setattr(InstanceState, "__init__", instance_init)  # noqa: B010
         _PATCHED = True
+
+
+_DYNAMO_WRITES = threading.Lock()
+
+
+def _serialized(write: Callable[[DynamoHandler], Any]) -> Callable[[DynamoHandler], Any]:
+    @functools.wraps(write)
+    def serialized(self: DynamoHandler) -> Any:
+        if self.current_account not in _SIMULATORS:
+            return write(self)
+        with _DYNAMO_WRITES:
+            return write(self)
+
+    return serialized
 
 
 def _dynamo_json(result: ActionResult) -> ActionResult | str:
