@@ -1,8 +1,11 @@
-"""CloudFormation: the resources of a model's stack (`<deploymentName>-<modelId>`), its status and outputs."""
+"""CloudFormation: the resources of a model's stack (`<deploymentName>-<modelId>`), its status and outputs;
+creating and deleting a model's stack."""
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -12,12 +15,39 @@ from botocore.exceptions import ClientError
 from engine.aws.clients import AwsClients
 from engine.aws.ecs import ServiceRef
 from engine.aws.errors import StackNotFound, error_code, error_message
+from engine.errors import InvalidInput, LisaDesktopError, Problem
 
 ECS_CLUSTER: Final = "AWS::ECS::Cluster"
 ECS_SERVICE: Final = "AWS::ECS::Service"
 ECS_TASK_DEFINITION: Final = "AWS::ECS::TaskDefinition"
 AUTO_SCALING_GROUP: Final = "AWS::AutoScaling::AutoScalingGroup"
 LOAD_BALANCER: Final = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+MODEL_STACK_CAPABILITIES: Final = ("CAPABILITY_NAMED_IAM",)
+"""A model stack makes named IAM roles (task and execution roles), as LISA's ECS model deployer's does."""
+TEMPLATE_BODY_LIMIT: Final = 51_200
+"""CreateStack's TemplateBody limit in bytes; a larger template must be uploaded to S3 first."""
+MODEL_ID_TAG: Final = "lisa:model-id"
+
+
+class StackFailed(LisaDesktopError):
+    """A stack operation ended in a failed state (CREATE_FAILED, ROLLBACK_*, DELETE_FAILED, ...)."""
+
+    def __init__(self, stack_name: str, status: str, reason: str | None, details: Sequence[str] = ()) -> None:
+        self.stack_name = stack_name
+        self.status = status
+        self.reason = reason
+        self.details = tuple(details)
+        text = f"CloudFormation stack {stack_name} is {status}"
+        if reason:
+            text += f": {reason}"
+        if self.details:
+            text += f" (first failure: {'; '.join(self.details)})"
+        super().__init__(text)
+
+
+def is_stack_in_progress(status: str) -> bool:
+    """CREATE_IN_PROGRESS, ROLLBACK_IN_PROGRESS, UPDATE_..._IN_PROGRESS, DELETE_IN_PROGRESS, REVIEW_IN_PROGRESS."""
+    return status.endswith("_IN_PROGRESS")
 
 
 def _is_missing_stack(exc: ClientError) -> bool:
@@ -150,6 +180,95 @@ class StackGateway:
             status_reason=stack.get("StackStatusReason"),
             outputs={o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", []) if "OutputKey" in o},
         )
+
+    def describe_or_none(self, stack: str) -> StackInfo | None:
+        """The stack (by name or id), or None when there is none. A deleted stack described by its id (ARN) is
+        shown with status DELETE_COMPLETE for a while, as AWS does; by name it is simply gone."""
+        try:
+            return self.describe(stack)
+        except StackNotFound:
+            return None
+
+    def create_stack(
+        self,
+        stack_name: str,
+        template: Mapping[str, Any],
+        *,
+        tags: Mapping[str, str] | None = None,
+        capabilities: Sequence[str] = MODEL_STACK_CAPABILITIES,
+        client_request_token: str | None = None,
+    ) -> str:
+        """CreateStack with the template as its body (JSON); returns the new stack's id (ARN) at once, while
+        CloudFormation goes on creating it (poll `describe`). The request token (uuid4 unless given) makes a
+        retried call idempotent. InvalidInput when a stack of that name exists or the template is too large to
+        send as a body."""
+        body = json.dumps(template, separators=(",", ":"), sort_keys=False)
+        size = len(body.encode())
+        if size > TEMPLATE_BODY_LIMIT:
+            raise InvalidInput(
+                [
+                    Problem(
+                        "template",
+                        f"the stack template is {size} bytes, more than CreateStack's {TEMPLATE_BODY_LIMIT} "
+                        "byte TemplateBody limit (a template URL in S3 would be needed)",
+                    )
+                ],
+                f"stack {stack_name}",
+            )
+        token = client_request_token or str(uuid.uuid4())
+        with self._clients.errors("cloudformation:CreateStack", f"stack {stack_name}"):
+            try:
+                response = self._clients.cloudformation().create_stack(
+                    StackName=stack_name,
+                    TemplateBody=body,
+                    Capabilities=list(capabilities),  # type: ignore[arg-type]
+                    Tags=[{"Key": key, "Value": value} for key, value in (tags or {}).items()],
+                    ClientRequestToken=token,
+                )
+            except ClientError as exc:
+                if error_code(exc) == "AlreadyExistsException":
+                    raise InvalidInput(
+                        [Problem("modelId", f"a CloudFormation stack named {stack_name} exists already")],
+                        f"stack {stack_name}",
+                    ) from exc
+                raise
+        self.forget(stack_name)
+        return str(response.get("StackId") or stack_name)
+
+    def delete_stack(self, stack: str, *, client_request_token: str | None = None) -> str:
+        """DeleteStack (by name or id) with a uuid4 ClientRequestToken, as LISA's DeleteModel does; returns the
+        token. CloudFormation deletes in the background: poll `describe_or_none` until DELETE_COMPLETE or gone.
+        Deleting a stack that does not exist is not an error (AWS answers it the same way)."""
+        token = client_request_token or str(uuid.uuid4())
+        with self._clients.errors("cloudformation:DeleteStack", f"stack {stack}"):
+            try:
+                self._clients.cloudformation().delete_stack(StackName=stack, ClientRequestToken=token)
+            except ClientError as exc:
+                if not _is_missing_stack(exc):
+                    raise
+        self.forget(stack)
+        return token
+
+    def failure_reasons(self, stack: str, *, limit: int = 3) -> list[str]:
+        """The first resource failures of the stack's latest operation, oldest first (DescribeStackEvents):
+        `LogicalId (Type) CREATE_FAILED: reason`. The cascade of "Resource creation cancelled" is left out.
+        Empty when the events cannot be read."""
+        try:
+            with self._clients.errors("cloudformation:DescribeStackEvents", f"stack {stack}"):
+                pages = self._clients.cloudformation().get_paginator("describe_stack_events").paginate(StackName=stack)
+                events = [event for page in pages for event in page.get("StackEvents", [])]
+        except LisaDesktopError:  # best effort: the stack's own status reason is reported anyway
+            return []
+        failures: list[str] = []
+        for event in reversed(events):  # oldest first
+            status = str(event.get("ResourceStatus", ""))
+            reason = str(event.get("ResourceStatusReason") or "")
+            if not status.endswith("_FAILED") or not reason or "cancelled" in reason.lower():
+                continue
+            if event.get("PhysicalResourceId") == event.get("StackId"):
+                continue  # the stack's own event repeats its status reason
+            failures.append(f"{event.get('LogicalResourceId')} ({event.get('ResourceType')}) {status}: {reason}")
+        return failures[:limit]
 
     def stack_status(self, stack_name: str) -> str:
         return self.describe(stack_name).status

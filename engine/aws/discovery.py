@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from engine.aws.clients import AwsClients
 from engine.aws.errors import DeploymentNotFound, error_code
+from engine.errors import InvalidInput, Problem
 
 MODEL_TABLE_PARAMETER: Final = "modelTableName"
 SERVE_URI_PARAMETER: Final = "lisaServeRestApiUri"
@@ -84,3 +85,16 @@ def caller_identity(clients: AwsClients) -> CallerIdentity:
     return CallerIdentity(
         account=response.get("Account", ""), arn=response.get("Arn", ""), user_id=response.get("UserId", "")
     )
+
+
+def deployment_name(prefix: str) -> str:
+    """LISA's deploymentName from its deploymentPrefix (`/<stage>/<deploymentName>`): the last segment, e.g.
+    `/dev/lisa` → `lisa` (the sandbox's `/sandbox/lisa` → `lisa`, its SANDBOX_DEPLOYMENT_NAME). A model's stack
+    is named `<deploymentName>-<modelId>`. InvalidInput for a prefix without one."""
+    name = normalize_prefix(prefix).rsplit("/", 1)[-1]
+    if not name:
+        raise InvalidInput(
+            [Problem("deploymentPrefix", f"'{prefix}' has no deployment name (expected /<stage>/<deploymentName>)")],
+            "deployment prefix",
+        )
+    return name

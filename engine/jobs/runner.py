@@ -9,10 +9,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from engine.jobs.context import Gateways, JobContext, JobSettings
+from engine.jobs.create_job import CreateJob, validate_create
+from engine.jobs.delete_job import DeleteJob, validate_delete
 from engine.jobs.events import JobEvent, StepState
 from engine.jobs.update_job import JobResult, UpdateJob
 from engine.jobs.validation import validate_update
-from engine.schema.requests import UpdateModelRequest
+from engine.schema.requests import CreateModelRequest, UpdateModelRequest
 
 Listener = Callable[[JobEvent], None]
 
@@ -60,6 +62,54 @@ class JobRunner:
     ) -> JobHandle:
         """Validate and run an update (or start/stop) of one model. Validation errors end the future with
         the error (StatusNotAllowed, InvalidInput, ModelNotFound) and nothing is written."""
+
+        def work(ctx: JobContext) -> JobResult:
+            validated = validate_update(aws, model_id, change, ack_restart=ack_restart)
+            return UpdateJob(ctx, validated, change, model_warmup_cap_s=model_warmup_cap_s).run()
+
+        return self._submit(aws, model_id, settings, listeners, work)
+
+    def submit_create(
+        self,
+        aws: Gateways,
+        request: CreateModelRequest,
+        *,
+        settings: JobSettings | None = None,
+        listeners: tuple[Listener, ...] = (),
+    ) -> JobHandle:
+        """Validate and run the create of one model (`CreateJob`). Validation errors end the future with the
+        error (ModelAlreadyExists, InvalidInput) and nothing is written; `under_way` is set once the record is
+        written as Creating. A failed create ends with Outcome FAILED and the model Failed."""
+
+        def work(ctx: JobContext) -> JobResult:
+            return CreateJob(ctx, validate_create(aws, request)).run()
+
+        return self._submit(aws, request.modelId, settings, listeners, work)
+
+    def submit_delete(
+        self,
+        aws: Gateways,
+        model_id: str,
+        *,
+        settings: JobSettings | None = None,
+        listeners: tuple[Listener, ...] = (),
+    ) -> JobHandle:
+        """Validate and run the delete of one model (`DeleteJob`). Validation errors end the future with the
+        error (StatusNotAllowed, ModelNotFound); `under_way` is set once the model is Deleting."""
+
+        def work(ctx: JobContext) -> JobResult:
+            return DeleteJob(ctx, validate_delete(aws, model_id)).run()
+
+        return self._submit(aws, model_id, settings, listeners, work)
+
+    def _submit(
+        self,
+        aws: Gateways,
+        model_id: str,
+        settings: JobSettings | None,
+        listeners: tuple[Listener, ...],
+        work: Callable[[JobContext], JobResult],
+    ) -> JobHandle:
         job_id = new_job_id()
 
         def emit(event: JobEvent) -> None:
@@ -72,12 +122,11 @@ class JobRunner:
         ctx = JobContext(job_id, model_id, aws, settings or JobSettings(), emit)
         handle = JobHandle(job_id, model_id, Future(), ctx)
 
-        def work() -> None:
+        def run() -> None:
             if not handle.future.set_running_or_notify_cancel():
                 return
             try:
-                validated = validate_update(aws, model_id, change, ack_restart=ack_restart)
-                handle.future.set_result(UpdateJob(ctx, validated, change, model_warmup_cap_s=model_warmup_cap_s).run())
+                handle.future.set_result(work(ctx))
             except BaseException as error:
                 handle.future.set_exception(error)
             finally:
@@ -85,7 +134,7 @@ class JobRunner:
 
         with self._lock:
             self.jobs[job_id] = handle
-        self._pool.submit(work)
+        self._pool.submit(run)
         return handle
 
     def shutdown(self, *, cancel: bool = True) -> None:

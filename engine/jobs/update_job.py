@@ -56,7 +56,8 @@ class Outcome(StrEnum):
 class JobResult:
     job_id: str
     model_id: str
-    operation: Operation
+    operation: str
+    """update, start, stop (an Operation), or create."""
     outcome: Outcome
     message: str
     final_status: ModelStatus | None

@@ -6,13 +6,17 @@ What LISA publishes and stores (reference §1.4, §4.1, §5):
   `<prefix>/managementKeySecretName`; the Secrets Manager secret holding the management key.
 * The models table (PK `model_id`, on-demand) with one item per model in LISA's stored format.
 * One CloudFormation stack `<deploymentName>-<modelId>` per LISA-hosted model: ECS cluster, task definition,
-  daemon service, launch template, Auto Scaling group, an internal ALB, and the outputs `modelEndpointUrl`
-  and `autoScalingGroup`.
+  daemon service, launch template, Auto Scaling group, an internal ALB with its target group and listener, a
+  target-tracking scaling policy, and the outputs `modelEndpointUrl` and `autoScalingGroup`.
 * The LiteLLM registry holding every InService model with LISA's `litellm_params`.
 
+The stacks are built from the engine's own template (`engine.stack_template.model_stack_template`), the one
+the console's create job deploys, so a seeded model looks like one the console creates. moto's CloudFormation
+needs a little help with it (`install_moto_extensions`).
+
 Synthetic benchmark models (`stack="direct"`) get their ECS and Auto Scaling resources created straight in
-moto's backends, without a stack: moto's CloudFormation spends ~20 ms per stack parsing the template as
-YAML, which makes 1000 models a matter of tens of seconds.
+moto's backends, without a stack: a model stack costs moto ~25 ms, which makes 1000 models a matter of tens of
+seconds.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,17 +35,30 @@ from typing import TYPE_CHECKING, Any, Final
 
 from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
-from moto.cloudformation.models import cloudformation_backends
+from moto.autoscaling.models import AutoScalingBackend, FakeScalingPolicy, autoscaling_backends
+from moto.cloudformation import parsing as cloudformation_parsing
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+from moto.cloudformation.models import Stack, cloudformation_backends
+from moto.core.common_models import CloudFormationModel
 from moto.core.utils import utcnow
 from moto.dynamodb.models import dynamodb_backends
 from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.amis import Ami
+from moto.elbv2.models import FakeLoadBalancer, FakeTargetGroup
 
 from engine.litellm_params import litellm_params_for
 from engine.sandbox.catalog import Capacity, CatalogModel
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.simulator import SandboxError, Simulator
 from engine.schema.enums import ModelStatus
+from engine.schema.requests import CreateModelRequest
+from engine.stack_template import (
+    ResourceNames,
+    StackNetwork,
+    container_definition,
+    model_stack_template,
+    resource_names,
+)
 
 if TYPE_CHECKING:
     import boto3
@@ -56,7 +74,6 @@ log = logging.getLogger(__name__)
 SANDBOX_AMI_ID: Final = "ami-0a5ecf7c1d2e3b4a5"
 SANDBOX_AMI_NAME: Final = "amzn2-ami-ecs-gpu-hvm-2.0.20241017-x86_64-ebs"
 MODELS_BUCKET: Final = "lisa-sandbox-models"
-CONTAINER_NAME: Final = "model"
 INSTANCE_MEMORY_MIB: Final[Mapping[str, int]] = {
     "g4dn.xlarge": 16384,
     "g5.xlarge": 16384,
@@ -96,174 +113,220 @@ class HostedResources:
         return f"{self.endpoint_url}/v1"
 
 
-@dataclass(frozen=True)
-class ResourceNames:
-    stack: str
-    cluster: str
-    service: str
-    task_family: str
-    auto_scaling_group: str
-    launch_template: str
-    load_balancer: str
+# -- what the stack holds: the engine's per-model template ------------------------------------------------------
 
 
-def resource_names(deployment_name: str, model_id: str) -> ResourceNames:
-    stack = f"{deployment_name}-{model_id}"
-    return ResourceNames(
-        stack=stack,
-        cluster=f"{stack}-cluster",
-        service=f"{stack}-service",
-        task_family=f"{stack}-task",
-        auto_scaling_group=f"{stack}-asg",
-        launch_template=f"{stack}-lt",
-        load_balancer=_alb_name(stack),
+def create_request(config: Mapping[str, Any], environment: Mapping[str, str] | None = None) -> CreateModelRequest:
+    """A catalog model's CreateModelRequest; `environment` replaces its container environment (the revision
+    running before an update)."""
+    if environment is None:
+        return CreateModelRequest.model_validate(dict(config))
+    changed = copy.deepcopy(dict(config))
+    changed["containerConfig"]["environment"] = dict(environment)
+    return CreateModelRequest.model_validate(changed)
+
+
+def instance_memory_mib(config: Mapping[str, Any]) -> int:
+    return INSTANCE_MEMORY_MIB.get(str(config.get("instanceType")), 16384)
+
+
+def seeded_container_definition(
+    config: Mapping[str, Any], environment: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The model container as ECS describes it (camelCase), as the engine's stack template defines it."""
+    return container_definition(
+        create_request(config, environment),
+        models_bucket=MODELS_BUCKET,
+        instance_memory_mib=instance_memory_mib(config),
     )
 
 
-def _alb_name(stack: str) -> str:
-    """ALB names: at most 32 characters, letters, digits and hyphens, not ending in a hyphen."""
-    if len(stack) <= 32:
-        return stack
-    digest = hashlib.sha256(stack.encode()).hexdigest()[:8]
-    return f"{stack[:23].rstrip('-')}-{digest}"
+def with_capacity(template: dict[str, Any], capacity: Capacity) -> dict[str, Any]:
+    """The template with the Auto Scaling group's live sizes (a Stopped model's group is 0/0/0 while its
+    configuration keeps min/max)."""
+    properties = template["Resources"]["AutoScalingGroup"]["Properties"]
+    properties["MinSize"], properties["MaxSize"] = str(capacity.min), str(capacity.max)
+    properties["DesiredCapacity"] = str(capacity.desired)
+    return template
 
 
-# -- what the stack holds ---------------------------------------------------------------------------------------
+# -- moto's CloudFormation, completed for the model stack -------------------------------------------------------
+#
+# moto 5.2's CloudFormation has no AWS::AutoScaling::ScalingPolicy. It does not fail the stack: it skips the
+# resource, but then lists it as a resource without a logical id, and every DescribeStackResources of the stack
+# fails (HTTP 500, KeyError 'LogicalResourceId') — the engine finds a model's cluster, service and group that way.
+# The sandbox therefore teaches moto the type (creating the policy in moto's Auto Scaling backend, so
+# DescribePolicies shows it), and the two ALB attributes the policy's ResourceLabel/dimensions read
+# (TargetGroupFullName: moto's target group has no attributes at all, which would fail the stack;
+# LoadBalancerFullName: moto raises NotImplementedError). This applies to every stack created in the sandbox,
+# the console's own creates included; the engine's template is not changed for moto.
+#
+# And speed: moto parses every template as YAML first (pure Python, ~60 ms for the model stack), so a JSON
+# template is read with json.loads (the same result for JSON, in well under a millisecond).
+
+SCALING_POLICY_TYPE: Final = "AWS::AutoScaling::ScalingPolicy"
+_EXTENSIONS_LOCK: Final = threading.Lock()
+_extensions_installed = False
 
 
-def container_environment(config: Mapping[str, Any], environment: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment LISA's stack gives the container: injected variables, overridden by the user's."""
-    model_name = str(config["modelName"])
-    merged = {
-        "MODEL_NAME": model_name,
-        "S3_BUCKET_MODELS": MODELS_BUCKET,
-        "LOCAL_MODEL_PATH": f"/opt/models/{model_name}",
-    }
-    user = environment if environment is not None else config["containerConfig"].get("environment") or {}
-    merged.update({str(k): str(v) for k, v in user.items()})
-    return merged
+class SandboxScalingPolicy(CloudFormationModel):
+    """A target-tracking (or other) scaling policy created by a sandbox stack."""
+
+    def __init__(self, policy: FakeScalingPolicy, account_id: str, region_name: str) -> None:
+        self.policy = policy
+        self.account_id = account_id
+        self.region_name = region_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return str(self.policy.arn)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return SCALING_POLICY_TYPE
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("Arn", "PolicyName")
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "Arn":
+            return self.policy.arn
+        if attribute_name == "PolicyName":
+            return self.policy.name
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SandboxScalingPolicy:
+        properties = cloudformation_json.get("Properties", {})
+        policy = autoscaling_backends[account_id][region_name].put_scaling_policy(
+            name=resource_name,
+            policy_type=properties.get("PolicyType", "SimpleScaling"),
+            metric_aggregation_type=properties.get("MetricAggregationType"),
+            adjustment_type=properties.get("AdjustmentType"),
+            as_name=str(properties["AutoScalingGroupName"]),
+            min_adjustment_magnitude=properties.get("MinAdjustmentMagnitude"),
+            scaling_adjustment=properties.get("ScalingAdjustment"),
+            cooldown=properties.get("Cooldown"),
+            target_tracking_config=copy.deepcopy(properties.get("TargetTrackingConfiguration") or {}),
+            step_adjustments=properties.get("StepAdjustments"),
+            estimated_instance_warmup=properties.get("EstimatedInstanceWarmup"),
+            predictive_scaling_configuration=properties.get("PredictiveScalingConfiguration"),
+        )
+        return cls(policy, account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> SandboxScalingPolicy:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        autoscaling_backends[account_id][region_name].delete_policy(resource_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        autoscaling_backends[account_id][region_name].delete_policy(self.policy.name)
 
 
-def container_definition(config: Mapping[str, Any], environment: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The model container as ECS describes it (camelCase), from the model's containerConfig."""
-    container = config["containerConfig"]
-    health = container["healthCheckConfig"]
-    command = health["command"]
-    memory = container.get("memoryReservation")
-    if memory is None:
-        memory = INSTANCE_MEMORY_MIB.get(str(config["instanceType"]), 16384) - 2048
-    return {
-        "name": CONTAINER_NAME,
-        "image": container["image"]["baseImage"],
-        "essential": True,
-        "memoryReservation": int(memory),
-        "portMappings": [{"containerPort": 8080, "hostPort": 80, "protocol": "tcp"}],
-        "environment": [{"name": k, "value": v} for k, v in container_environment(config, environment).items()],
-        "linuxParameters": {"sharedMemorySize": int(container["sharedMemorySize"])},
-        "healthCheck": {
-            "command": list(command) if isinstance(command, list) else ["CMD-SHELL", str(command)],
-            "interval": int(health["interval"]),
-            "timeout": int(health["timeout"]),
-            "retries": int(health["retries"]),
-            "startPeriod": int(health["startPeriod"]),
-        },
-    }
+def _full_name(arn: str) -> str:
+    """An ELB ARN's resource part after `loadbalancer/` (`app/<name>/<id>`) or the target group's
+    (`targetgroup/<name>/<id>`), as CloudWatch's LoadBalancer/TargetGroup dimensions spell them."""
+    resource = arn.split(":", 5)[-1]
+    return resource.removeprefix("loadbalancer/")
 
 
-def _pascal(value: Any) -> Any:
-    """camelCase keys → PascalCase (CloudFormation's spelling of the ECS shapes); values untouched."""
-    if isinstance(value, dict):
-        return {key[:1].upper() + key[1:]: _pascal(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_pascal(item) for item in value]
-    return value
+def install_moto_extensions() -> None:
+    """Teach moto's CloudFormation what LISA's model stack needs (once per process; see above)."""
+    global _extensions_installed
+    with _EXTENSIONS_LOCK:
+        if _extensions_installed:
+            return
+        missing = [
+            f"{owner.__name__}.{name}"
+            for owner, name in (
+                (FakeLoadBalancer, "get_cfn_attribute"),
+                (FakeTargetGroup, "arn"),
+                (AutoScalingBackend, "put_scaling_policy"),
+                (AutoScalingBackend, "delete_policy"),
+                (Stack, "parse_template"),
+            )
+            if not hasattr(owner, name) and name not in _assigned_names(owner)
+        ]
+        caches = ("get_model_list", "get_model_map", "get_name_type_map")
+        missing += [
+            f"moto.cloudformation.parsing.{name}.cache_clear"
+            for name in caches
+            if not hasattr(getattr(cloudformation_parsing, name, None), "cache_clear")
+        ]
+        if missing:
+            raise SandboxError(
+                "moto's internals changed; the sandbox cannot create model stacks: " + ", ".join(missing)
+            )
+
+        original_attribute = FakeLoadBalancer.get_cfn_attribute
+
+        def load_balancer_attribute(self: FakeLoadBalancer, attribute_name: str) -> Any:
+            if attribute_name == "LoadBalancerFullName":
+                return _full_name(self.arn)
+            return original_attribute(self, attribute_name)
+
+        def target_group_attribute(self: FakeTargetGroup, attribute_name: str) -> Any:
+            if attribute_name == "TargetGroupFullName":
+                return _full_name(self.arn)
+            if attribute_name == "TargetGroupArn":
+                return self.arn
+            if attribute_name == "TargetGroupName":
+                return self.name
+            if attribute_name == "LoadBalancerArns":
+                return list(self.load_balancer_arns)
+            raise UnformattedGetAttTemplateException()
+
+        FakeLoadBalancer.get_cfn_attribute = load_balancer_attribute  # type: ignore[method-assign]
+        if "get_cfn_attribute" not in vars(FakeTargetGroup):
+            setattr(FakeTargetGroup, "get_cfn_attribute", target_group_attribute)  # noqa: B010
+        original_parse = Stack.parse_template
+
+        def parse_template(template: str) -> dict[str, Any]:
+            if isinstance(template, str) and template.lstrip().startswith("{"):
+                try:
+                    parsed = json.loads(template)
+                except ValueError:
+                    parsed = None
+                if isinstance(parsed, dict):
+                    return parsed
+            return original_parse(template)
+
+        Stack.parse_template = staticmethod(parse_template)  # type: ignore[method-assign]
+        for name in caches:
+            getattr(cloudformation_parsing, name).cache_clear()
+        if cloudformation_parsing.get_model_map().get(SCALING_POLICY_TYPE) is not SandboxScalingPolicy:
+            raise SandboxError(f"moto's CloudFormation did not take the sandbox's {SCALING_POLICY_TYPE}")
+        _extensions_installed = True
 
 
-def stack_template(
-    config: Mapping[str, Any],
-    *,
-    deployment_name: str,
-    subnets: Sequence[str],
-    capacity: Capacity,
-    environment: Mapping[str, str] | None = None,
-    image_id: str = SANDBOX_AMI_ID,
-) -> dict[str, Any]:
-    """The per-model stack (`ecsCluster.ts` in spirit): cluster, task definition, daemon service, launch
-    template, Auto Scaling group, internal ALB; outputs `modelEndpointUrl` and `autoScalingGroup`."""
-    names = resource_names(deployment_name, str(config["modelId"]))
-    scaling = config["autoScalingConfig"]
-    return {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"LISA model {config['modelId']} ({config['modelName']}) — sandbox",
-        "Resources": {
-            "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": names.cluster}},
-            "TaskDefinition": {
-                "Type": "AWS::ECS::TaskDefinition",
-                "Properties": {
-                    "Family": names.task_family,
-                    "NetworkMode": "bridge",
-                    "RequiresCompatibilities": ["EC2"],
-                    "ContainerDefinitions": [_pascal(container_definition(config, environment))],
-                },
-            },
-            "Service": {
-                # moto crashes on awsvpcConfiguration without security groups; LISA's service is bridge mode
-                "Type": "AWS::ECS::Service",
-                "Properties": {
-                    "ServiceName": names.service,
-                    "Cluster": {"Ref": "Cluster"},
-                    "TaskDefinition": {"Ref": "TaskDefinition"},
-                    "SchedulingStrategy": "DAEMON",
-                    "LaunchType": "EC2",
-                },
-            },
-            "LaunchTemplate": {
-                "Type": "AWS::EC2::LaunchTemplate",
-                "Properties": {
-                    "LaunchTemplateName": names.launch_template,
-                    "LaunchTemplateData": {
-                        "ImageId": image_id,
-                        "InstanceType": config["instanceType"],
-                        "BlockDeviceMappings": [
-                            {
-                                "DeviceName": "/dev/xvda",
-                                "Ebs": {
-                                    "VolumeSize": int(scaling.get("blockDeviceVolumeSize", 50)),
-                                    "VolumeType": "gp3",
-                                    "Encrypted": True,
-                                },
-                            }
-                        ],
-                    },
-                },
-            },
-            "AutoScalingGroup": {
-                "Type": "AWS::AutoScaling::AutoScalingGroup",
-                "Properties": {
-                    "AutoScalingGroupName": names.auto_scaling_group,
-                    "MinSize": str(capacity.min),
-                    "MaxSize": str(capacity.max),
-                    "DesiredCapacity": str(capacity.desired),
-                    "Cooldown": str(scaling.get("cooldown", 420)),
-                    "DefaultInstanceWarmup": int(scaling.get("defaultInstanceWarmup", 180)),
-                    "HealthCheckGracePeriod": "300",
-                    "VPCZoneIdentifier": list(subnets),
-                    "LaunchTemplate": {
-                        "LaunchTemplateId": {"Ref": "LaunchTemplate"},
-                        "Version": {"Fn::GetAtt": ["LaunchTemplate", "LatestVersionNumber"]},
-                    },
-                },
-            },
-            "LoadBalancer": {
-                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                "Properties": {"Name": names.load_balancer, "Scheme": "internal", "Subnets": list(subnets)},
-            },
-        },
-        "Outputs": {
-            "modelEndpointUrl": {"Value": {"Fn::Join": ["", ["http://", {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]}},
-            "autoScalingGroup": {"Value": {"Ref": "AutoScalingGroup"}},
-        },
-    }
+def _assigned_names(owner: type) -> set[str]:
+    code = getattr(owner.__dict__.get("__init__"), "__code__", None)
+    return set(code.co_names) if code is not None else set()
 
 
 ROLLED_BACK_TEMPLATE: Final[dict[str, Any]] = {
@@ -320,8 +383,12 @@ class SandboxDeployment:
         self.rolled_back: dict[str, tuple[str, str]] = {}
         """Model id → (stack name, stack id) of stacks left in ROLLBACK_COMPLETE by a failed create."""
         self.subnets: list[str] = []
+        self.network: StackNetwork | None = None
+        """The network of the seeded model stacks (default VPC, three subnets, the models' security group, the
+        sandbox's GPU AMI, the models bucket): what `discover_network` finds again."""
         self.timings = SeedTimings()
         self._clients: dict[str, Any] = {}
+        install_moto_extensions()
 
     # -- clients ---------------------------------------------------------------------------------------------
 
@@ -459,6 +526,30 @@ class SandboxDeployment:
         self.subnets = [subnet.id for subnet in subnets[:3]]
         if not self.subnets:
             raise SandboxError("moto created no default subnets for the sandbox account")
+        vpc_id = str(subnets[0].vpc_id)
+        self.network = StackNetwork(
+            vpc_id=vpc_id,
+            subnet_ids=tuple(self.subnets),
+            security_group_ids=(self._models_security_group(vpc_id),),
+            image_id=SANDBOX_AMI_ID,
+            models_bucket=MODELS_BUCKET,
+        )
+
+    def _models_security_group(self, vpc_id: str) -> str:
+        """The deployment's security group for model load balancers and instances: port 80 from the VPC (LISA's
+        ECS-model ALB group). Straight in moto's backend: an EC2 client costs ~0.3 s to create."""
+        backend = self.ec2_backend
+        with self.simulator.lock:
+            cidr = str(getattr(backend.get_vpc(vpc_id), "cidr_block", "") or "172.31.0.0/16")
+            group = backend.create_security_group(
+                f"{self.deployment_name}-sandbox-ecs-model-alb-sg",
+                "Security group for ECS model application load balancer (LISA sandbox)",
+                vpc_id=vpc_id,
+            )
+            backend.authorize_security_group_ingress(
+                group.id, "tcp", "80", "80", [{"CidrIp": cidr, "Description": "Allow VPC traffic on port 80"}]
+            )
+        return str(group.id)
 
     def create_model_stack(
         self, model: CatalogModel, *, capacity: Capacity | None = None, settle: bool = True
@@ -469,14 +560,16 @@ class SandboxDeployment:
         if model.stack == "rolled_back":
             self._create_rolled_back_stack(model, names)
             return None
+        if self.network is None:
+            raise SandboxError("prepare_network() must run before the model stacks are created")
         environment = model.previous_environment if model.status is ModelStatus.UPDATING else None
-        template = stack_template(
-            model.config,
+        template = model_stack_template(
+            create_request(model.config, environment or None),
             deployment_name=self.deployment_name,
-            subnets=self.subnets,
-            capacity=capacity or model.capacity(),
-            environment=environment or None,
+            network=self.network,
+            instance_memory_mib=instance_memory_mib(model.config),
         )
+        with_capacity(template, capacity or model.capacity())
         created = self.cloudformation.create_stack(
             StackName=names.stack,
             TemplateBody=json.dumps(template),
@@ -538,7 +631,7 @@ class SandboxDeployment:
                 ecs.create_cluster(names.cluster)
                 task_definition = ecs.register_task_definition(
                     names.task_family,
-                    [container_definition(model.config)],
+                    [seeded_container_definition(model.config)],
                     network_mode="bridge",
                     requires_compatibilities=["EC2"],
                     task_role_arn=f"arn:aws:iam::{self.account_id}:role/{names.stack}-TaskRole",
@@ -551,7 +644,11 @@ class SandboxDeployment:
                 template = ec2.create_launch_template(
                     names.launch_template,
                     "",
-                    {"ImageId": SANDBOX_AMI_ID, "InstanceType": model.config["instanceType"]},
+                    {
+                        "ImageId": SANDBOX_AMI_ID,
+                        "InstanceType": model.config["instanceType"],
+                        "SecurityGroupIds": list(self.network.security_group_ids if self.network else ()),
+                    },
                     {},
                 )
                 group = autoscaling.create_auto_scaling_group(
@@ -594,7 +691,7 @@ class SandboxDeployment:
         """The Updating model: LISA's HandleEcsUpdate registered a new revision and updated the service."""
         resources = self.resources[model.model_id]
         current = self.ecs.describe_task_definition(taskDefinition=resources.task_family)["taskDefinition"]
-        definition: Any = container_definition(model.config)
+        definition: Any = seeded_container_definition(model.config)
         registered = self.ecs.register_task_definition(
             family=resources.task_family,
             taskRoleArn=current.get("taskRoleArn", ""),

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from engine.errors import ConfigFileError, InvalidInput, LisaDesktopError, ModelNotFound, StatusNotAllowed
 from lisa_desktop import __version__
-from lisa_desktop.cli import changes, connections, sandbox, validate
+from lisa_desktop.cli import changes, connections, lifecycle_cli, sandbox, validate
 from lisa_desktop.cli import models as model_cli
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.keychain import KeychainUnavailable
@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands = models.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     model_cli.add_parsers(model_commands, parent)
     changes.add_parsers(model_commands, parent)
+    lifecycle_cli.add_parsers(model_commands, parent)
     validate.add_parser(model_commands, parent)
 
     connections.add_parser(commands, parent)

@@ -1,0 +1,586 @@
+"""The create job: LISA's CreateModel state machine (reference §4.1), run by the console.
+
+Third-party and internal-hosted models: the record goes in as `Creating` (a conditional put: the id must be
+free) → LiteLLM `POST /model/new` → `InService` with the LiteLLM id, within seconds.
+
+LISA-hosted models: the record goes in as `Creating` → the network is discovered (VPC, subnets) → CreateStack
+`<deploymentName>-<modelId>` from `engine.stack_template` (the console's own template, not LISA's CDK app) →
+the stack's name and id are recorded → the stack is polled until CREATE_COMPLETE (with a deadline; a
+`*_FAILED` or `ROLLBACK_*` status fails the job with CloudFormation's reasons) → its outputs give `model_url`
+(`modelEndpointUrl` + `/v1`) and the Auto Scaling group → the group's instances must become healthy (with a
+deadline; LISA carries on after its timeout, the console does not) → LiteLLM registration → `InService`.
+
+The console builds no image. LISA builds every image that is not `ecr` (its serving layer on the base image)
+on a builder EC2 instance; the console deploys `containerConfig.image.baseImage` as the image reference it is
+(`ecr` images are checked with DescribeImages first; `asset`, `registry` and `external` pass as plain image
+references; a `tarball` is refused, as it is a file, not a reference). Guardrails and schedules are refused:
+the console does not create them (yet), and a model created without what was asked for would be worse than
+no model.
+
+A failure at any step leaves the model `Failed` with the reason and the resources made so far named (in the
+record, the job's events and its result). Nothing is deleted automatically: `models delete` removes the
+LiteLLM entry, the stack and the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from botocore.exceptions import ClientError
+
+from engine.aws.cloudformation import MODEL_ID_TAG, MODEL_STACK_CAPABILITIES, StackFailed, StackInfo
+from engine.aws.discovery import deployment_name
+from engine.aws.errors import ModelAlreadyExists, error_code, error_message
+from engine.aws.models_table import HOLDER_ATTRIBUTE
+from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem
+from engine.jobs.capacity_step import CapacityNotHealthy, progress_message, sizes, wait_for_capacity
+from engine.jobs.context import Gateways, JobCancelled, JobContext
+from engine.jobs.events import StepState
+from engine.jobs.lifecycle import register
+from engine.jobs.polling import poll_until
+from engine.jobs.update_job import FAILURE_REASON_LIMIT, JobResult, Outcome, holder_text
+from engine.litellm_params import litellm_params_for
+from engine.schema.enums import ImageType, ModelHostingType, ModelStatus
+from engine.schema.record import ModelRecord
+from engine.schema.requests import CreateModelRequest
+
+if TYPE_CHECKING:
+    from engine.stack_template import StackNetwork
+
+# engine.stack_template is imported where it is used: the runner (and with it update/start/stop) must not
+# depend on the template module loading.
+
+log = logging.getLogger(__name__)
+
+CREATE: Final = "create"
+"""`JobResult.operation` of a create. `Operation` holds the operations with a status gate (a create has none:
+the model does not exist yet), so "create" is not one of its members; it prints and compares as "create"."""
+ENDPOINT_OUTPUT: Final = "modelEndpointUrl"
+GROUP_OUTPUT: Final = "autoScalingGroup"
+ALB_PLACEHOLDER: Final = "http://<load balancer DNS name>"
+CONTEXT_WINDOW_VARIABLES: Final = ("VLLM_MAX_MODEL_LEN", "MAX_TOTAL_TOKENS")
+_ECR_HOST: Final = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
+
+
+@dataclass(frozen=True)
+class ValidatedCreate:
+    """A create request that passed every check that can be made before the first write."""
+
+    request: CreateModelRequest
+    hosting: ModelHostingType
+    model_config: dict[str, Any]
+    """What the record stores as `model_config`: the request as given, minus guardrailsConfig (as LISA does)."""
+    deployment_name: str
+    stack_name: str | None
+    """`<deploymentName>-<modelId>` for a LISA-hosted model, else None."""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def model_id(self) -> str:
+        return self.request.modelId
+
+    @property
+    def is_hosted(self) -> bool:
+        return self.hosting is ModelHostingType.LISA_HOSTED
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        if self.is_hosted:
+            return ("intake", "network", "stack", "capacity", "litellm", "finalize")
+        return ("intake", "litellm", "finalize")
+
+
+@dataclass(frozen=True)
+class CreatePlan:
+    """What a create would make (the dry run): the record, the stack and its resources, the LiteLLM entry."""
+
+    validated: ValidatedCreate
+    table_name: str
+    litellm_params: dict[str, Any]
+    network: StackNetwork | None = None
+    template: dict[str, Any] | None = None
+    resources: tuple[tuple[str, str], ...] = ()
+    """(logical id, resource type) of every resource in the template."""
+    outputs: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        validated = self.validated
+        stack: dict[str, Any] | None = None
+        if validated.stack_name is not None:
+            stack = {
+                "name": validated.stack_name,
+                "capabilities": list(MODEL_STACK_CAPABILITIES),
+                "resources": [{"logicalId": logical, "type": kind} for logical, kind in self.resources],
+                "outputs": list(self.outputs),
+                "network": _network_dict(self.network) if self.network is not None else None,
+            }
+        return {
+            "operation": "create",
+            "modelId": validated.model_id,
+            "hostingType": str(validated.hosting),
+            "record": {"table": self.table_name, "statuses": ["Creating", "InService"]},
+            "stack": stack,
+            "litellm": {"model_name": validated.model_id, "litellm_params": masked(self.litellm_params)},
+            "steps": list(validated.steps),
+            "notes": list(self.notes),
+        }
+
+
+def _network_dict(network: StackNetwork) -> dict[str, Any]:
+    return {
+        "vpcId": network.vpc_id,
+        "subnetIds": list(network.subnet_ids),
+        "securityGroupIds": list(network.security_group_ids),
+        "imageId": network.image_id,
+        "modelsBucket": network.models_bucket,
+    }
+
+
+def masked(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The LiteLLM params with the API key hidden, for printing."""
+    return {key: ("***" if key == "api_key" and value else value) for key, value in params.items()}
+
+
+# -- validation ---------------------------------------------------------------------------------------------------
+
+
+def model_config_of(request: CreateModelRequest) -> dict[str, Any]:
+    """The record's `model_config`: the request as given minus `guardrailsConfig` (stored in LISA's guardrails
+    table, not here), with the hosting type and streaming flag LISA's request defaults to."""
+    config = request.dump()
+    config.pop("guardrailsConfig", None)
+    config.setdefault("hostingType", request.effective_hosting_type.value)
+    config.setdefault("streaming", request.streaming)
+    return config
+
+
+def validate_create(aws: Gateways, request: CreateModelRequest) -> ValidatedCreate:
+    """Everything that can be checked before the first write: what the console cannot make (guardrails,
+    schedules, tarball images), the model id is free (ModelAlreadyExists), an `ecr` image exists
+    (DescribeImages), no stack of the model's name is left over. Raises InvalidInput; nothing is written."""
+    model_id = request.modelId
+    hosting = request.effective_hosting_type
+    problems: list[Problem] = []
+    notes: list[str] = []
+    if request.guardrailsConfig:
+        problems.append(
+            Problem(
+                "guardrailsConfig",
+                "the console does not create guardrails: create the model without them and add them in LISA",
+            )
+        )
+    container = request.containerConfig
+    scaling = request.autoScalingConfig
+    if scaling is not None and scaling.scheduling is not None:
+        problems.append(
+            Problem(
+                "autoScalingConfig.scheduling",
+                "the console does not create schedules: create the model without one and set it in LISA",
+            )
+        )
+    if hosting is ModelHostingType.LISA_HOSTED and container is not None:
+        image = container.image
+        if image.type is ImageType.TARBALL:
+            problems.append(
+                Problem(
+                    "containerConfig.image.type",
+                    "tarball images are built by LISA; the console builds nothing: load and push the image to ECR "
+                    "and give it as type ecr",
+                )
+            )
+        elif image.type is not ImageType.ECR:
+            notes.append(
+                f"image: {image.baseImage} ({image.type}) is deployed as the image reference it is; the console "
+                "builds nothing (LISA would build its serving layer on top of it)"
+            )
+    if problems:
+        raise InvalidInput(problems, f"create of '{model_id}'")
+
+    try:
+        aws.models.get(model_id)
+    except ModelNotFound:
+        pass
+    else:
+        raise ModelAlreadyExists(model_id)
+
+    name = deployment_name(aws.deployment.prefix)
+    stack: str | None = None
+    if hosting is ModelHostingType.LISA_HOSTED:
+        from engine.stack_template import stack_name
+
+        assert container is not None
+        if container.image.type is ImageType.ECR:
+            notes.append(check_ecr_image(aws, container.image.baseImage))
+        stack = stack_name(name, model_id)
+        existing = aws.stacks.describe_or_none(stack)
+        if existing is not None and existing.status != "DELETE_COMPLETE":
+            raise InvalidInput(
+                [
+                    Problem(
+                        "modelId",
+                        f"a CloudFormation stack {stack} exists already ({existing.status}), with no model record: "
+                        "delete the stack or choose another id",
+                    )
+                ],
+                f"create of '{model_id}'",
+            )
+    return ValidatedCreate(request, hosting, model_config_of(request), name, stack, tuple(notes))
+
+
+def ecr_reference(base_image: str) -> tuple[str | None, str, dict[str, str]]:
+    """`[<account>.dkr.ecr.<region>.amazonaws.com/]repo[:tag|@digest]` → (registry id, repository, image id);
+    the tag defaults to `latest`."""
+    reference = base_image.strip()
+    registry: str | None = None
+    host, slash, rest = reference.partition("/")
+    if slash and ("." in host or ":" in host):
+        found = _ECR_HOST.match(host)
+        registry = found.group(1) if found else None
+        reference = rest
+    if "@" in reference:
+        repository, _, digest = reference.partition("@")
+        return registry, repository, {"imageDigest": digest}
+    last = reference.rsplit("/", 1)[-1]
+    if ":" in last:
+        repository, _, tag = reference.rpartition(":")
+        return registry, repository, {"imageTag": tag}
+    return registry, reference, {"imageTag": "latest"}
+
+
+def check_ecr_image(aws: Gateways, base_image: str) -> str:
+    """LISA's StartCopyDockerImage for `ecr` images: DescribeImages on repository:tag. InvalidInput naming
+    `containerConfig.image.baseImage` when the repository or the image is missing; returns a note."""
+    registry, repository, image_id = ecr_reference(base_image)
+    where = "containerConfig.image.baseImage"
+    if not repository:
+        raise InvalidInput([Problem(where, f"'{base_image}' names no ECR repository")], "image")
+    arguments: dict[str, Any] = {"repositoryName": repository, "imageIds": [image_id]}
+    if registry:
+        arguments["registryId"] = registry
+    shown = f"{repository}{'@' if 'imageDigest' in image_id else ':'}{next(iter(image_id.values()))}"
+    with aws.clients.errors("ecr:DescribeImages", f"repository {repository}"):
+        try:
+            found = aws.clients.ecr().describe_images(**arguments)
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "RepositoryNotFoundException":
+                raise InvalidInput(
+                    [Problem(where, f"ECR repository '{repository}' does not exist (image {shown})")], "image"
+                ) from exc
+            if code == "ImageNotFoundException":
+                raise InvalidInput([Problem(where, f"ECR image {shown} does not exist")], "image") from exc
+            if code == "InvalidParameterException":
+                raise InvalidInput(
+                    [Problem(where, f"ECR does not accept the image reference {shown}: {error_message(exc)}")], "image"
+                ) from exc
+            raise
+    details = found.get("imageDetails") or []
+    if not details:
+        raise InvalidInput([Problem(where, f"ECR image {shown} does not exist")], "image")
+    digest = details[0].get("imageDigest", "")
+    return f"image: ECR image {shown} exists ({digest or 'no digest'}); it is deployed as it is"
+
+
+def instance_memory_mib(aws: Gateways, instance_type: str) -> int | None:
+    """The instance type's memory (DescribeInstanceTypes), for the container's default memory reservation;
+    None when it cannot be read."""
+    try:
+        with aws.clients.errors("ec2:DescribeInstanceTypes", instance_type):
+            described = aws.clients.ec2().describe_instance_types(InstanceTypes=[instance_type])  # type: ignore[list-item]
+        return int(described["InstanceTypes"][0]["MemoryInfo"]["SizeInMiB"])
+    except (LisaDesktopError, KeyError, IndexError, ValueError, TypeError):
+        return None
+
+
+def template_resources(template: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    resources = template.get("Resources") or {}
+    return tuple((str(logical), str((body or {}).get("Type", "?"))) for logical, body in resources.items())
+
+
+def plan_create(aws: Gateways, validated: ValidatedCreate) -> CreatePlan:
+    """What the create would make, reading only (the dry run): for a LISA-hosted model the network is
+    discovered and the stack template built, exactly as the job will."""
+    request = validated.request
+    if not validated.is_hosted:
+        model_url = str(request.modelUrl or "") if validated.hosting is ModelHostingType.INTERNAL_HOSTED else ""
+        return CreatePlan(
+            validated,
+            aws.models.table_name,
+            litellm_params_for(validated.model_config, model_url),
+            notes=validated.notes,
+        )
+    from engine.stack_template import discover_network, model_stack_template
+
+    network = discover_network(aws)
+    memory = instance_memory_mib(aws, str(request.instanceType))
+    template = model_stack_template(
+        request, deployment_name=validated.deployment_name, network=network, instance_memory_mib=memory
+    )
+    notes = list(validated.notes)
+    if memory is None:
+        notes.append(f"the memory of {request.instanceType} could not be read; the template's default applies")
+    return CreatePlan(
+        validated,
+        aws.models.table_name,
+        litellm_params_for(validated.model_config, f"{ALB_PLACEHOLDER}/v1"),
+        network=network,
+        template=template,
+        resources=template_resources(template),
+        outputs=tuple(str(key) for key in (template.get("Outputs") or {})),
+        notes=tuple(notes),
+    )
+
+
+# -- the job -------------------------------------------------------------------------------------------------------
+
+
+def cut_reason(text: str) -> str:
+    return text if len(text) <= FAILURE_REASON_LIMIT else text[: FAILURE_REASON_LIMIT - 1] + "…"
+
+
+def context_window_of(config: Mapping[str, Any]) -> int | None:
+    """LISA's EnrichContextWindow for hosted models, from the environment: VLLM_MAX_MODEL_LEN, else
+    MAX_TOTAL_TOKENS (the models bucket's config.json is not read)."""
+    environment = (config.get("containerConfig") or {}).get("environment") or {}
+    for name in CONTEXT_WINDOW_VARIABLES:
+        value = str(environment.get(name, "")).strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
+
+
+class CreateJob:
+    """One validated create. `run()` executes every step on the calling (worker) thread."""
+
+    def __init__(self, ctx: JobContext, validated: ValidatedCreate) -> None:
+        self.ctx = ctx
+        self.validated = validated
+        self.made: dict[str, Any] = {}
+        """What exists because of this job: stack, stackId, group, endpoint, litellmId."""
+
+    @property
+    def model_id(self) -> str:
+        return self.validated.model_id
+
+    def run(self) -> JobResult:
+        ctx, validated = self.ctx, self.validated
+        request = validated.request
+        what = f"{validated.hosting} model {self.model_id} ({request.modelName})"
+        if validated.is_hosted:
+            scaling = request.autoScalingConfig
+            assert scaling is not None
+            what += (
+                f", {request.inferenceContainer} on {request.instanceType}, "
+                f"{scaling.minCapacity}..{scaling.maxCapacity} instances, stack {validated.stack_name}"
+            )
+        ctx.report("validate", StepState.SUCCEEDED, f"create of {what}; steps {' → '.join(validated.steps)}")
+        for note in validated.notes:
+            ctx.report("validate", StepState.PROGRESS, note)
+        self._intake()
+        try:
+            if validated.is_hosted:
+                self._hosted()
+            record = self.ctx.aws.models.get(self.model_id)
+            litellm_id = register(ctx, record)
+            self.made["litellmId"] = litellm_id
+            return self._finalize(litellm_id)
+        except JobCancelled:
+            return self._fail("cancelled by the operator", Outcome.CANCELLED)
+        except (CapacityNotHealthy, LisaDesktopError) as error:
+            return self._fail(str(error))
+        except Exception as error:  # a bug or an unexpected answer: the model must not stay Creating
+            log.exception("create of %s failed", self.model_id)
+            return self._fail(f"{type(error).__name__}: {error}")
+
+    # -- steps ------------------------------------------------------------------------------------------------
+
+    def _intake(self) -> None:
+        """SetModelToCreating: a conditional put (ModelAlreadyExists if the id was taken meanwhile)."""
+        validated = self.validated
+        item: dict[str, Any] = {
+            "model_id": self.model_id,
+            "model_status": ModelStatus.CREATING.value,
+            "model_config": validated.model_config,
+            HOLDER_ATTRIBUTE: holder_text(self.ctx),
+        }
+        description = validated.request.modelDescription
+        if description is not None:
+            item["model_description"] = description
+        if validated.hosting is ModelHostingType.INTERNAL_HOSTED:
+            item["model_url"] = str(validated.request.modelUrl or "")
+        elif not validated.is_hosted:
+            item["model_url"] = ""
+        self.ctx.report("intake", StepState.STARTED, f"writing the record of {self.model_id} (Creating)")
+        self.ctx.aws.models.put_new(ModelRecord.from_item(item))
+        self.ctx.report(
+            "intake",
+            StepState.SUCCEEDED,
+            f"{self.model_id} is Creating in table {self.ctx.aws.models.table_name}, held by job {self.ctx.job_id}",
+        )
+
+    def _hosted(self) -> None:
+        from engine.stack_template import discover_network, model_stack_template
+
+        ctx, validated = self.ctx, self.validated
+        aws = ctx.aws
+        request = validated.request
+        ctx.check_cancelled()
+        ctx.report("network", StepState.STARTED, "finding the deployment's VPC and subnets")
+        network = discover_network(aws)
+        ctx.report(
+            "network",
+            StepState.SUCCEEDED,
+            f"VPC {network.vpc_id}, subnets {', '.join(network.subnet_ids)}",
+            **_network_dict(network),
+        )
+        memory = instance_memory_mib(aws, str(request.instanceType))
+        template = model_stack_template(
+            request, deployment_name=validated.deployment_name, network=network, instance_memory_mib=memory
+        )
+        name = validated.stack_name
+        assert name is not None
+        ctx.check_cancelled()
+        ctx.report(
+            "stack",
+            StepState.STARTED,
+            f"creating CloudFormation stack {name} ({len(template.get('Resources') or {})} resources)",
+            stack=name,
+        )
+        self.made["stack"] = name  # a call that timed out may still have made it
+        try:
+            stack_id = aws.stacks.create_stack(
+                name, template, tags={MODEL_ID_TAG: self.model_id, "lisa:deployment": validated.deployment_name}
+            )
+        except InvalidInput:
+            del self.made["stack"]  # someone else's stack of that name: not ours to name for deletion
+            raise
+        self.made["stackId"] = stack_id
+        aws.models.transition_status(
+            self.model_id,
+            ModelStatus.CREATING,
+            ModelStatus.CREATING,
+            {"cloudformation_stack_name": name, "cloudformation_stack_arn": stack_id},
+        )
+        ctx.report(
+            "stack", StepState.PROGRESS, f"stack {name} is being created: {stack_id}", stack=name, stackId=stack_id
+        )
+        info = self._wait_for_stack(name, stack_id)
+        endpoint = str(info.outputs.get(ENDPOINT_OUTPUT) or "").rstrip("/")
+        group = str(info.outputs.get(GROUP_OUTPUT) or "")
+        if not endpoint or not group:
+            missing = ENDPOINT_OUTPUT if not endpoint else GROUP_OUTPUT
+            raise LisaDesktopError(f"stack {name} is CREATE_COMPLETE but lacks the output {missing}")
+        self.made["group"] = group
+        self.made["endpoint"] = endpoint
+        attributes: dict[str, Any] = {"model_url": f"{endpoint}/v1", "auto_scaling_group": group}
+        context_window = context_window_of(validated.model_config)
+        if context_window is not None:
+            attributes["context_window"] = context_window
+        aws.models.transition_status(self.model_id, ModelStatus.CREATING, ModelStatus.CREATING, attributes)
+        ctx.report(
+            "stack",
+            StepState.SUCCEEDED,
+            f"stack {name} created: Auto Scaling group {group}, endpoint {endpoint}",
+            stack=name,
+            stackId=stack_id,
+            group=group,
+            endpoint=endpoint,
+        )
+        ctx.report("capacity", StepState.STARTED, f"waiting for healthy instances in {group}", group=group)
+        scaled = wait_for_capacity(ctx, group)
+        ctx.report(
+            "capacity",
+            StepState.SUCCEEDED,
+            f"Auto Scaling group {group} is {sizes(scaled)}: {progress_message(scaled)}",
+            group=group,
+        )
+
+    def _wait_for_stack(self, name: str, stack_id: str) -> StackInfo:
+        """PollCreateStack with backoff and a deadline (settings.ecs_deadline_s) instead of 30 × 60 s."""
+        ctx = self.ctx
+        seen: dict[str, Any] = {"status": None, "moved": False}
+
+        def check() -> StackInfo | None:
+            info = ctx.aws.stacks.describe(stack_id)
+            if info.status != seen["status"]:
+                seen["status"] = info.status
+                seen["moved"] = True
+                ctx.report("stack", StepState.PROGRESS, f"stack {name}: {info.status}", stack=name, status=info.status)
+            if info.status == "CREATE_COMPLETE":
+                return info
+            if info.status in ("CREATE_IN_PROGRESS", "REVIEW_IN_PROGRESS"):
+                return None
+            raise StackFailed(name, info.status, info.status_reason, ctx.aws.stacks.failure_reasons(stack_id))
+
+        def progressed() -> bool:
+            moved = bool(seen["moved"])
+            seen["moved"] = False
+            return moved
+
+        return poll_until(
+            ctx, check, deadline_s=ctx.settings.ecs_deadline_s, what=f"creation of stack {name}", progressed=progressed
+        )
+
+    def _finalize(self, litellm_id: str) -> JobResult:
+        self.ctx.report("finalize", StepState.STARTED, "writing the record, status InService")
+        self.ctx.aws.models.transition_status(
+            self.model_id,
+            ModelStatus.CREATING,
+            ModelStatus.IN_SERVICE,
+            {"litellm_id": litellm_id},
+            remove_attributes=(HOLDER_ATTRIBUTE,),
+        )
+        made = self._made_text()
+        self.ctx.report("finalize", StepState.SUCCEEDED, f"{self.model_id} is InService ({made})", **self.made)
+        return self._result(Outcome.SUCCEEDED, f"created {self.model_id}: {made}", ModelStatus.IN_SERVICE)
+
+    # -- failure ----------------------------------------------------------------------------------------------
+
+    def _made_text(self) -> str:
+        parts = []
+        if "stack" in self.made:
+            stack_id = self.made.get("stackId")
+            parts.append(f"CloudFormation stack {self.made['stack']}" + (f" ({stack_id})" if stack_id else ""))
+        if "group" in self.made:
+            parts.append(f"Auto Scaling group {self.made['group']}")
+        if "litellmId" in self.made:
+            parts.append(f"LiteLLM entry {self.made['litellmId']}")
+        parts.append(f"record {self.model_id} in table {self.ctx.aws.models.table_name}")
+        return ", ".join(parts)
+
+    def _fail(self, reason: str, outcome: Outcome = Outcome.FAILED) -> JobResult:
+        """HandleFailure: the model is Failed with the reason and what was left behind; nothing is deleted."""
+        running = f"; the instances of {self.made['group']} keep running until then" if "group" in self.made else ""
+        message = (
+            f"create of {self.model_id} failed: {reason}; left behind: {self._made_text()} "
+            f"(remove them with: lisa-desktop models delete {self.model_id}{running})"
+        )
+        attributes: dict[str, Any] = {"failure_reason": cut_reason(message)}
+        if "stack" in self.made:
+            attributes["cloudformation_stack_name"] = self.made["stack"]
+        if "stackId" in self.made:
+            attributes["cloudformation_stack_arn"] = self.made["stackId"]
+        if "group" in self.made:
+            attributes["auto_scaling_group"] = self.made["group"]
+        if "litellmId" in self.made:
+            attributes["litellm_id"] = self.made["litellmId"]
+        try:
+            self.ctx.aws.models.transition_status(
+                self.model_id,
+                ModelStatus.CREATING,
+                ModelStatus.FAILED,
+                attributes,
+                remove_attributes=(HOLDER_ATTRIBUTE,),
+            )
+        except LisaDesktopError as error:
+            message = f"{message}; and the record could not be marked Failed: {error}"
+        self.ctx.report("job", StepState.FAILED, message, **self.made)
+        return self._result(outcome, message, ModelStatus.FAILED)
+
+    def _result(self, outcome: Outcome, message: str, status: ModelStatus | None) -> JobResult:
+        return JobResult(self.ctx.job_id, self.model_id, CREATE, outcome, message, status)

@@ -1,0 +1,213 @@
+"""The delete job: LISA's DeleteModel state machine (reference §4.3), run by the console.
+
+Gate: InService, Stopped or Failed (as LISA's web UI; its server deletes in any status). Then a conditional
+write moves the model to `Deleting` (the job is recorded as its holder) → LiteLLM `POST /model/delete` (skipped
+without a `litellm_id`; an entry already gone is fine) → if a stack is recorded: DeleteStack with a uuid4
+ClientRequestToken, polled until DELETE_COMPLETE or gone, with a deadline (LISA waits without one) → the record
+is deleted (conditional on `Deleting`). A third-party model has only its LiteLLM entry and its record.
+
+DELETE_FAILED, the deadline or any other error leave the model `Failed` with the reason and what is left (the
+LiteLLM entry is gone by then, so `litellm_id` is cleared): running `models delete` again retries.
+Guardrails (LISA's DeleteGuardrails) are not touched: the console does not create them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from engine.aws.cloudformation import StackFailed, StackInfo, is_stack_in_progress
+from engine.aws.models_table import HOLDER_ATTRIBUTE
+from engine.errors import LisaDesktopError, StatusNotAllowed
+from engine.jobs.context import Gateways, JobCancelled, JobContext
+from engine.jobs.create_job import cut_reason
+from engine.jobs.events import StepState
+from engine.jobs.lifecycle import unregister
+from engine.jobs.polling import poll_until
+from engine.jobs.update_job import JobResult, Outcome, holder_text
+from engine.rules.status import Operation, refusal
+from engine.schema.enums import ModelStatus
+from engine.schema.record import ModelRecord
+
+log = logging.getLogger(__name__)
+
+GONE = "gone"
+
+
+def validate_delete(aws: Gateways, model_id: str) -> ModelRecord:
+    """The record, if its status allows a delete: ModelNotFound, or StatusNotAllowed (e.g. `Updating`)."""
+    record = aws.models.get(model_id)
+    reason = refusal(Operation.DELETE, model_id, record.model_status)
+    if reason is not None:
+        raise StatusNotAllowed(reason)
+    return record
+
+
+def deletion_summary(record: ModelRecord) -> list[str]:
+    """What a delete removes, in words (for the confirmation prompt and the job's first event)."""
+    parts = []
+    if record.litellm_id:
+        parts.append(f"LiteLLM entry {record.litellm_id}")
+    if record.cloudformation_stack_name or record.cloudformation_stack_arn:
+        stack = record.cloudformation_stack_name or record.cloudformation_stack_arn
+        group = f" (with Auto Scaling group {record.auto_scaling_group})" if record.auto_scaling_group else ""
+        parts.append(f"CloudFormation stack {stack}{group}")
+    parts.append(f"the record {record.model_id}")
+    return parts
+
+
+class DeleteJob:
+    """One validated delete. `run()` executes every step on the calling (worker) thread."""
+
+    def __init__(self, ctx: JobContext, record: ModelRecord) -> None:
+        self.ctx = ctx
+        self.record = record
+        self.done: list[str] = []
+        self._unregistered = False
+
+    @property
+    def model_id(self) -> str:
+        return self.record.model_id
+
+    @property
+    def _stack(self) -> str | None:
+        """The stack to delete: its id (a deleted stack stays describable by id) or else its name."""
+        return self.record.cloudformation_stack_arn or self.record.cloudformation_stack_name
+
+    @property
+    def _stack_label(self) -> str:
+        return self.record.cloudformation_stack_name or self.record.cloudformation_stack_arn or "?"
+
+    def run(self) -> JobResult:
+        ctx, record = self.ctx, self.record
+        ctx.report(
+            "validate",
+            StepState.SUCCEEDED,
+            f"delete of {record.model_id} ({record.model_status}): removes {', '.join(deletion_summary(record))}",
+        )
+        self._intake()
+        try:
+            unregister(ctx, self.record)
+            self._unregistered = True
+            if self.record.litellm_id:
+                self.done.append(f"LiteLLM entry {self.record.litellm_id} removed")
+            if self._stack:
+                self._delete_stack()
+            else:
+                group = self.record.auto_scaling_group
+                kept = f"; Auto Scaling group {group} is not in a recorded stack and is left as it is" if group else ""
+                ctx.report("stack", StepState.SKIPPED, f"no CloudFormation stack recorded{kept}")
+            ctx.check_cancelled()
+            ctx.report("finalize", StepState.STARTED, f"deleting the record {self.model_id}")
+            ctx.aws.models.delete(self.model_id, ModelStatus.DELETING)
+            self.done.append("record deleted")
+            ctx.report("finalize", StepState.SUCCEEDED, f"{self.model_id} is deleted ({'; '.join(self.done)})")
+            return self._result(Outcome.SUCCEEDED, f"deleted {self.model_id}: {'; '.join(self.done)}", None)
+        except JobCancelled:
+            return self._fail("cancelled by the operator", Outcome.CANCELLED)
+        except LisaDesktopError as error:
+            return self._fail(str(error))
+        except Exception as error:  # the model must not stay Deleting
+            log.exception("delete of %s failed", self.model_id)
+            return self._fail(f"{type(error).__name__}: {error}")
+
+    def _intake(self) -> None:
+        """SetModelToDeleting, conditional on the status the delete was validated in (StatusChanged if not)."""
+        before = self.record.model_status
+        self.ctx.report("intake", StepState.STARTED, f"{before} → {ModelStatus.DELETING}")
+        self.record = self.ctx.aws.models.transition_status(
+            self.model_id, before, ModelStatus.DELETING, set_attributes={HOLDER_ATTRIBUTE: holder_text(self.ctx)}
+        )
+        self.ctx.report(
+            "intake", StepState.SUCCEEDED, f"model is {ModelStatus.DELETING}, held by job {self.ctx.job_id}"
+        )
+
+    def _delete_stack(self) -> None:
+        ctx = self.ctx
+        stack, label = self._stack, self._stack_label
+        assert stack is not None
+        stacks = ctx.aws.stacks
+        info = stacks.describe_or_none(stack)
+        if info is None or info.status == "DELETE_COMPLETE":
+            ctx.report("stack", StepState.SKIPPED, f"stack {label} is already gone", stack=label)
+            return
+        if is_stack_in_progress(info.status) and info.status != "DELETE_IN_PROGRESS":
+            ctx.report(
+                "stack", StepState.PROGRESS, f"stack {label} is {info.status}: waiting for it to settle", stack=label
+            )
+            poll_until(
+                ctx,
+                lambda: _settled(stacks.describe_or_none(stack)),
+                deadline_s=ctx.settings.ecs_deadline_s,
+                what=f"stack {label} to finish {info.status}",
+            )
+        token = stacks.delete_stack(stack)
+        ctx.report(
+            "stack",
+            StepState.STARTED,
+            f"deleting CloudFormation stack {label}",
+            stack=label,
+            stackId=self.record.cloudformation_stack_arn,
+            clientRequestToken=token,
+        )
+        seen: dict[str, Any] = {"status": info.status, "moved": False}
+
+        def check() -> str | None:
+            now = stacks.describe_or_none(stack)
+            status = now.status if now is not None else GONE
+            if status != seen["status"]:
+                seen["status"] = status
+                seen["moved"] = True
+                ctx.report("stack", StepState.PROGRESS, f"stack {label}: {status}", stack=label, status=status)
+            if now is None or status == "DELETE_COMPLETE":
+                return status
+            if status == "DELETE_FAILED":
+                raise StackFailed(label, status, now.status_reason, stacks.failure_reasons(stack))
+            return None
+
+        def progressed() -> bool:
+            moved = bool(seen["moved"])
+            seen["moved"] = False
+            return moved
+
+        poll_until(
+            ctx, check, deadline_s=ctx.settings.ecs_deadline_s, what=f"deletion of stack {label}", progressed=progressed
+        )
+        stacks.forget(self.record.cloudformation_stack_name or stack)
+        asg = self.record.auto_scaling_group
+        group = f" and its Auto Scaling group {asg}" if asg else ""
+        self.done.append(f"stack {label}{group} deleted")
+        ctx.report("stack", StepState.SUCCEEDED, f"stack {label}{group} deleted", stack=label)
+
+    def _fail(self, reason: str, outcome: Outcome = Outcome.FAILED) -> JobResult:
+        """The model is Failed with the reason; what was done and what is left are named. Delete again to retry."""
+        done = f"; done: {'; '.join(self.done)}" if self.done else ""
+        left = [
+            part for part in deletion_summary(self.record) if not (self._unregistered and part.startswith("LiteLLM"))
+        ]
+        message = (
+            f"delete of {self.model_id} failed: {reason}{done}; left: {', '.join(left)} "
+            f"(retry with: lisa-desktop models delete {self.model_id})"
+        )
+        attributes: dict[str, Any] = {"failure_reason": cut_reason(message)}
+        if self._unregistered:
+            attributes["litellm_id"] = None
+        try:
+            self.ctx.aws.models.transition_status(
+                self.model_id,
+                ModelStatus.DELETING,
+                ModelStatus.FAILED,
+                attributes,
+                remove_attributes=(HOLDER_ATTRIBUTE,),
+            )
+        except LisaDesktopError as error:
+            message = f"{message}; and the record could not be marked Failed: {error}"
+        self.ctx.report("job", StepState.FAILED, message)
+        return self._result(outcome, message, ModelStatus.FAILED)
+
+    def _result(self, outcome: Outcome, message: str, status: ModelStatus | None) -> JobResult:
+        return JobResult(self.ctx.job_id, self.model_id, Operation.DELETE, outcome, message, status)
+
+
+def _settled(info: StackInfo | None) -> bool | None:
+    return True if info is None or not is_stack_in_progress(info.status) else None
