@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,7 +17,7 @@ from engine.errors import InvalidInput, Problem
 from engine.files import load_document
 from engine.jobs.context import Gateways, JobSettings
 from engine.jobs.events import JobEvent
-from engine.jobs.runner import JobRunner
+from engine.jobs.runner import JobHandle, JobRunner, Listener
 from engine.jobs.update_job import JobResult
 from engine.jobs.validation import ValidatedUpdate, validate_update
 from engine.plan import Plan
@@ -24,7 +25,7 @@ from engine.schema.requests import UpdateModelRequest
 from engine.schema.validate import parse_update
 from lisa_desktop.connections import APP_DIR_NAME
 from lisa_desktop.exit_codes import ExitCode
-from lisa_desktop.target import Target, open_target
+from lisa_desktop.target import open_target
 
 SANDBOX_MODEL_WARMUP_CAP_S = 5.0
 """A sandbox model 'loads' in seconds; LISA's estimatedInstanceWarmup (minutes) is kept for real deployments."""
@@ -97,17 +98,28 @@ def _run(args: argparse.Namespace, out: TextIO, change: UpdateModelRequest) -> i
         settings = JobSettings(
             ecs_deadline_s=args.deadline_minutes * 60, capacity_deadline_s=args.deadline_minutes * 60
         )
-        return _follow(args, out, target, aws, change, settings)
+        warmup_cap = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
+        return follow_job(
+            args,
+            out,
+            lambda runner, listeners: runner.submit_update(
+                aws,
+                args.model_id,
+                change,
+                ack_restart=ack,
+                settings=settings,
+                listeners=listeners,
+                model_warmup_cap_s=warmup_cap,
+            ),
+        )
 
 
-def _follow(
-    args: argparse.Namespace,
-    out: TextIO,
-    target: Target,
-    aws: Gateways,
-    change: UpdateModelRequest,
-    settings: JobSettings,
-) -> int:
+Submit = Callable[[JobRunner, tuple[Listener, ...]], JobHandle]
+
+
+def follow_job(args: argparse.Namespace, out: TextIO, submit: Submit) -> int:
+    """Run the job here, printing its events (or, as the background child, writing them to the job's log and
+    telling the parent the job id once the model is held). Used by every command that starts a job."""
     background = getattr(args, "background_child", False)
     log: TextIO | None = None
     lines: list[JobEvent] = []
@@ -121,15 +133,7 @@ def _follow(
 
     runner = JobRunner(max_workers=1)
     try:
-        handle = runner.submit_update(
-            aws,
-            args.model_id,
-            change,
-            ack_restart=bool(getattr(args, "ack_restart", False)),
-            settings=settings,
-            listeners=(listener,),
-            model_warmup_cap_s=SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None,
-        )
+        handle = submit(runner, (listener,))
         if background:
             log_path = job_log_path(handle.job_id)
             log = log_path.open("a", encoding="utf-8")

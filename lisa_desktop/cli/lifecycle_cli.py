@@ -21,12 +21,11 @@ from engine.jobs.events import JobEvent
 from engine.jobs.runner import JobHandle, JobRunner
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
-from lisa_desktop.cli.changes import _detach, _detach_from_terminal, _job_options, _result_json, job_log_path
+from lisa_desktop.cli.changes import _detach, _job_options, follow_job
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
 
 Listener = Callable[[JobEvent], None]
-Submit = Callable[[JobRunner, tuple[Listener, ...]], JobHandle]
 
 
 def add_parsers(models: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
@@ -75,7 +74,7 @@ def run_create(args: argparse.Namespace, out: TextIO) -> int:
         def submit(runner: JobRunner, listeners: tuple[Listener, ...]) -> JobHandle:
             return runner.submit_create(aws, request, settings=settings, listeners=listeners)
 
-        return _follow(args, out, submit)
+        return follow_job(args, out, submit)
 
 
 def run_delete(args: argparse.Namespace, out: TextIO) -> int:
@@ -93,7 +92,7 @@ def run_delete(args: argparse.Namespace, out: TextIO) -> int:
         def submit(runner: JobRunner, listeners: tuple[Listener, ...]) -> JobHandle:
             return runner.submit_delete(aws, args.model_id, settings=settings, listeners=listeners)
 
-        return _follow(args, out, submit)
+        return follow_job(args, out, submit)
 
 
 def _is_child(args: argparse.Namespace) -> bool:
@@ -103,44 +102,6 @@ def _is_child(args: argparse.Namespace) -> bool:
 def _settings(args: argparse.Namespace) -> JobSettings:
     """The deadline covers each wait: the stack (create or delete) and, separately, the healthy capacity."""
     return JobSettings(ecs_deadline_s=args.deadline_minutes * 60, capacity_deadline_s=args.deadline_minutes * 60)
-
-
-def _follow(args: argparse.Namespace, out: TextIO, submit: Submit) -> int:
-    """Run the job here, printing its events (or, as the background child, writing them to the job's log and
-    telling the parent the job id once the model is held)."""
-    background = _is_child(args)
-    log: TextIO | None = None
-    lines: list[JobEvent] = []
-
-    def listener(event: JobEvent) -> None:
-        lines.append(event)
-        stream = log if background else (None if args.json else out)
-        if stream is not None:
-            stream.write(event.line() + "\n")
-            stream.flush()
-
-    runner = JobRunner(max_workers=1)
-    try:
-        handle = submit(runner, (listener,))
-        if background:
-            log_path = job_log_path(handle.job_id)
-            log = log_path.open("a", encoding="utf-8")
-            handle.under_way.wait()
-            if not handle.future.done() or handle.future.exception() is None:
-                out.write(json.dumps({"jobId": handle.job_id, "log": str(log_path)}) + "\n")
-                out.flush()
-                _detach_from_terminal(log)
-        result = handle.result()
-    finally:
-        runner.shutdown(cancel=False)
-        if log is not None:
-            log.close()
-    if args.json and not background:
-        json.dump(_result_json(result, lines), out, indent=2)
-        out.write("\n")
-    elif not background:
-        out.write(f"{result.outcome}: {result.message}\n")
-    return ExitCode.OK if result.ok else ExitCode.JOB_FAILED
 
 
 def _confirm_delete(record: ModelRecord) -> None:
