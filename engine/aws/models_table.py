@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -191,22 +191,17 @@ class ModelsTable:
                 names[f"#r{index}"] = name
             expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(to_remove)))
 
-        with self._errors("UpdateItem"):
-            try:
-                response = self._clients.dynamodb().update_item(
-                    TableName=self.table_name,
-                    Key={KEY_ATTRIBUTE: {"S": model_id}},
-                    UpdateExpression=expression,
-                    ConditionExpression="#status = :expected",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    ReturnValues="ALL_NEW",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as exc:
-                if error_code(exc) == CONDITION_FAILED:
-                    raise self._condition_failure(exc, model_id, expected_status) from exc
-                raise
+        with self._errors("UpdateItem"), self._status_condition(model_id, expected_status):
+            response = self._clients.dynamodb().update_item(
+                TableName=self.table_name,
+                Key={KEY_ATTRIBUTE: {"S": model_id}},
+                UpdateExpression=expression,
+                ConditionExpression="#status = :expected",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
         return _record(from_dynamodb(response.get("Attributes", {})))
 
     def put_new(self, record: ModelRecord, *, touch: bool = True) -> ModelRecord:
@@ -233,40 +228,40 @@ class ModelsTable:
         `StatusChanged` or `ModelNotFound`; returns the record as written.
         """
         item = self._item_to_write(record, touch)
-        with self._errors("PutItem"):
-            try:
-                self._clients.dynamodb().put_item(
-                    TableName=self.table_name,
-                    Item=to_dynamodb(item),
-                    ConditionExpression="#status = :expected",
-                    ExpressionAttributeNames={"#status": STATUS_ATTRIBUTE},
-                    ExpressionAttributeValues={":expected": {"S": expected_status.value}},
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as exc:
-                if error_code(exc) == CONDITION_FAILED:
-                    raise self._condition_failure(exc, record.model_id, expected_status) from exc
-                raise
+        with self._errors("PutItem"), self._status_condition(record.model_id, expected_status):
+            self._clients.dynamodb().put_item(
+                TableName=self.table_name,
+                Item=to_dynamodb(item),
+                ConditionExpression="#status = :expected",
+                ExpressionAttributeNames={"#status": STATUS_ATTRIBUTE},
+                ExpressionAttributeValues={":expected": {"S": expected_status.value}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
         return _record(item)
 
     def delete(self, model_id: str, expected_status: ModelStatus) -> ModelRecord:
         """Delete the record if it is still in `expected_status`; returns what was deleted."""
-        with self._errors("DeleteItem"):
-            try:
-                response = self._clients.dynamodb().delete_item(
-                    TableName=self.table_name,
-                    Key={KEY_ATTRIBUTE: {"S": model_id}},
-                    ConditionExpression="#status = :expected",
-                    ExpressionAttributeNames={"#status": STATUS_ATTRIBUTE},
-                    ExpressionAttributeValues={":expected": {"S": expected_status.value}},
-                    ReturnValues="ALL_OLD",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as exc:
-                if error_code(exc) == CONDITION_FAILED:
-                    raise self._condition_failure(exc, model_id, expected_status) from exc
-                raise
+        with self._errors("DeleteItem"), self._status_condition(model_id, expected_status):
+            response = self._clients.dynamodb().delete_item(
+                TableName=self.table_name,
+                Key={KEY_ATTRIBUTE: {"S": model_id}},
+                ConditionExpression="#status = :expected",
+                ExpressionAttributeNames={"#status": STATUS_ATTRIBUTE},
+                ExpressionAttributeValues={":expected": {"S": expected_status.value}},
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
         return _record(from_dynamodb(response.get("Attributes", {})))
+
+    @contextmanager
+    def _status_condition(self, model_id: str, expected_status: ModelStatus) -> Iterator[None]:
+        """A write conditional on the stored status: a failed condition becomes StatusChanged/ModelNotFound."""
+        try:
+            yield
+        except ClientError as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                raise self._condition_failure(exc, model_id, expected_status) from exc
+            raise
 
     def _item_to_write(self, record: ModelRecord, touch: bool) -> dict[str, Any]:
         item = record.to_item()

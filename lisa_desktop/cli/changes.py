@@ -70,6 +70,11 @@ def _job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(BACKGROUND_FLAG, action="store_true", help=argparse.SUPPRESS)
 
 
+def job_settings(args: argparse.Namespace) -> JobSettings:
+    """--deadline-minutes bounds each wait of a job: a rollout (or a stack) and, separately, the capacity."""
+    return JobSettings(ecs_deadline_s=args.deadline_minutes * 60, capacity_deadline_s=args.deadline_minutes * 60)
+
+
 def run_update(args: argparse.Namespace, out: TextIO) -> int:
     change = parse_update(load_document(args.file))
     return _run(args, out, change)
@@ -95,9 +100,7 @@ def _run(args: argparse.Namespace, out: TextIO, change: UpdateModelRequest) -> i
             _confirm_stop(args.model_id)
         if not args.wait and not getattr(args, "background_child", False) and not target.sandbox:
             return _detach(args, out)
-        settings = JobSettings(
-            ecs_deadline_s=args.deadline_minutes * 60, capacity_deadline_s=args.deadline_minutes * 60
-        )
+        settings = job_settings(args)
         warmup_cap = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
         return follow_job(
             args,

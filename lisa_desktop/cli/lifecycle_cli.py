@@ -14,14 +14,14 @@ from typing import TextIO
 
 from engine.errors import InvalidInput, Problem
 from engine.files import load_document
-from engine.jobs.context import Gateways, JobSettings
+from engine.jobs.context import Gateways
 from engine.jobs.create_job import CreatePlan, masked, plan_create, validate_create
 from engine.jobs.delete_job import deletion_summary, validate_delete
 from engine.jobs.events import JobEvent
 from engine.jobs.runner import JobHandle, JobRunner
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
-from lisa_desktop.cli.changes import _detach, _job_options, follow_job
+from lisa_desktop.cli.changes import _detach, _job_options, follow_job, job_settings
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
 
@@ -69,7 +69,7 @@ def run_create(args: argparse.Namespace, out: TextIO) -> int:
             return ExitCode.OK
         if not args.wait and not _is_child(args) and not target.sandbox:
             return _detach(args, out)
-        settings = _settings(args)
+        settings = job_settings(args)
 
         def submit(runner: JobRunner, listeners: tuple[Listener, ...]) -> JobHandle:
             return runner.submit_create(aws, request, settings=settings, listeners=listeners)
@@ -87,7 +87,7 @@ def run_delete(args: argparse.Namespace, out: TextIO) -> int:
             confirmed = argparse.Namespace(**vars(args))
             confirmed.argv = [*args.argv, *([] if "--yes" in args.argv else ["--yes"])]
             return _detach(confirmed, out)
-        settings = _settings(args)
+        settings = job_settings(args)
 
         def submit(runner: JobRunner, listeners: tuple[Listener, ...]) -> JobHandle:
             return runner.submit_delete(aws, args.model_id, settings=settings, listeners=listeners)
@@ -97,11 +97,6 @@ def run_delete(args: argparse.Namespace, out: TextIO) -> int:
 
 def _is_child(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "background_child", False))
-
-
-def _settings(args: argparse.Namespace) -> JobSettings:
-    """The deadline covers each wait: the stack (create or delete) and, separately, the healthy capacity."""
-    return JobSettings(ecs_deadline_s=args.deadline_minutes * 60, capacity_deadline_s=args.deadline_minutes * 60)
 
 
 def _confirm_delete(record: ModelRecord) -> None:

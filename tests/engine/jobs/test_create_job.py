@@ -3,7 +3,6 @@ models, refusals that write nothing, and failures that leave the model Failed wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,27 +21,9 @@ from engine.sandbox.constants import SANDBOX_DEPLOYMENT_NAME
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.schema.validate import parse_create
-from tests.engine.jobs.sandbox_world import FAST, World, world_on
+from tests.engine.jobs.sandbox_world import FAST, World
 
 SONNET_V2 = "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as running:
-        yield running
-
-
-@pytest.fixture
-def world(sandbox: Sandbox) -> World:
-    return world_on(sandbox)
-
-
-@pytest.fixture
-def runner() -> Iterator[JobRunner]:
-    jobs = JobRunner()
-    yield jobs
-    jobs.shutdown()
 
 
 def create(world: World, runner: JobRunner, request: dict[str, Any], settings: JobSettings = FAST) -> JobResult:

@@ -4,7 +4,6 @@ will not delete, and a create that failed being cleaned up with nothing left beh
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from moto.cloudformation.models import cloudformation_backends
@@ -19,25 +18,7 @@ from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
-from tests.engine.jobs.sandbox_world import FAST, World, world_on
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as running:
-        yield running
-
-
-@pytest.fixture
-def world(sandbox: Sandbox) -> World:
-    return world_on(sandbox)
-
-
-@pytest.fixture
-def runner() -> Iterator[JobRunner]:
-    jobs = JobRunner()
-    yield jobs
-    jobs.shutdown()
+from tests.engine.jobs.sandbox_world import FAST, World
 
 
 def delete(world: World, runner: JobRunner, model_id: str, settings: JobSettings = FAST) -> JobResult:

@@ -26,13 +26,6 @@ def world() -> Iterator[World]:
         yield world_on(sandbox)
 
 
-@pytest.fixture
-def runner() -> Iterator[JobRunner]:
-    jobs = JobRunner()
-    yield jobs
-    jobs.shutdown()
-
-
 def run(world: World, runner: JobRunner, model_id: str, change: dict[str, object], ack: bool = False):  # type: ignore[no-untyped-def]
     handle = runner.submit_update(
         world.aws,

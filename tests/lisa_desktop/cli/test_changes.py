@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from engine.sandbox.server import Sandbox
-from lisa_desktop.cli import run
-
-
-@pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as running:
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", running.access_key)
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", running.secret_key)
-        yield running
-
-
-def cli(sandbox: Sandbox, *argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = run(["--endpoint-url", sandbox.endpoint_url, *argv], out=out)
-    return code, out.getvalue()
+from tests.lisa_desktop.cli.endpoint_cli import cli
 
 
 def update_file(tmp_path: Path, change: dict[str, object]) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +15,10 @@ import pytest
 
 from engine.sandbox.catalog import hosted
 from engine.sandbox.server import Sandbox
-from lisa_desktop.cli import run
+from tests.lisa_desktop.cli.endpoint_cli import cli
 
 SONNET_V2 = "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0"
 THIRD_PARTY = {"modelId": "claude-sonnet-v2", "modelName": SONNET_V2, "modelType": "textgen", "streaming": True}
-
-
-@pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as running:
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", running.access_key)
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", running.secret_key)
-        yield running
-
-
-def cli(sandbox: Sandbox, *argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = run(["--endpoint-url", sandbox.endpoint_url, *argv], out=out)
-    return code, out.getvalue()
 
 
 def request_file(tmp_path: Path, request: dict[str, Any], name: str = "create.json") -> str:
