@@ -5,9 +5,12 @@ sandbox seeds its hosted models with it, so a model the console creates looks li
 LISA built (reference §4.1, "Per-model stack"):
 
 * an ECS cluster and a GPU Auto Scaling group (launch template: ECS-optimized GPU AMI, encrypted gp3 root
-  volume of `blockDeviceVolumeSize` GB, user data joining the cluster);
+  volume of `blockDeviceVolumeSize` GB, user data joining the cluster, an instance profile whose role lets the
+  ECS agent register the instances and SSM manage them);
 * a daemon EC2 service (bridge mode, host port 80 → container port 8080, deployment circuit breaker with
-  rollback) running one container built from `containerConfig`;
+  rollback) running one container built from `containerConfig`, with the instance type's GPUs, logging to the
+  stack's log group (`/<deploymentName>/<modelId>`, 30 days), an execution role (image pull, logs) and a task
+  role that may read the models bucket;
 * an internal HTTP:80 application load balancer (idle timeout 600 s) forwarding to a target group (slow start
   60 s, health check from `loadBalancerConfig`);
 * target tracking on the ALB metric of `autoScalingConfig.metricConfig`;
@@ -29,6 +32,7 @@ from engine.aws.cloudformation import LOAD_BALANCER
 from engine.aws.errors import AwsError, StackNotFound
 from engine.errors import InvalidInput, Problem
 from engine.schema.enums import AlbMetricName, ModelStatus
+from engine.schema.instance_types import gpu_count
 from engine.schema.requests import HOSTED_FIELDS, CreateModelRequest
 
 if TYPE_CHECKING:
@@ -52,6 +56,13 @@ AMI_PARAMETER_NAME: Final = "GpuAmiId"
 COMPLETE_STACK_STATUSES: Final = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
 SECURITY_GROUP: Final = "AWS::EC2::SecurityGroup"
 RESPONSE_TIME_PERCENTILE: Final = "p90"
+LOG_RETENTION_DAYS: Final = 30
+ECS_INSTANCE_POLICY: Final = "service-role/AmazonEC2ContainerServiceforEC2Role"
+SSM_INSTANCE_POLICY: Final = "AmazonSSMManagedInstanceCore"
+TASK_EXECUTION_POLICY: Final = "service-role/AmazonECSTaskExecutionRolePolicy"
+"""AWS managed policies (`arn:<partition>:iam::aws:policy/<name>`)."""
+_VERBATIM_MAPS: Final = frozenset({"options", "dockerLabels"})
+"""Container-definition maps keyed by names, not properties (`awslogs-group`): CloudFormation takes them as is."""
 
 
 # -- names ------------------------------------------------------------------------------------------------------
@@ -69,6 +80,7 @@ class ResourceNames:
     launch_template: str
     load_balancer: str
     target_group: str
+    log_group: str
 
 
 def stack_name(deployment_name: str, model_id: str) -> str:
@@ -88,6 +100,7 @@ def resource_names(deployment_name: str, model_id: str) -> ResourceNames:
         launch_template=f"{stack}-lt",
         load_balancer=balancer,
         target_group=balancer,
+        log_group=f"/{deployment_name}/{model_id}",
     )
 
 
@@ -117,6 +130,15 @@ class StackNetwork:
 
 
 # -- the container ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContainerLogs:
+    """Where the container's awslogs driver writes: a log group and its region, as names (RegisterTaskDefinition)
+    or as CloudFormation references (the template)."""
+
+    group: str | dict[str, Any]
+    region: str | dict[str, Any]
 
 
 def _hosted(request: CreateModelRequest) -> None:
@@ -172,11 +194,13 @@ def container_definition(
     models_bucket: str | None = None,
     instance_memory_mib: int | None = None,
     environment: Mapping[str, str] | None = None,
+    logs: ContainerLogs | None = None,
 ) -> dict[str, Any]:
-    """The model container as ECS's RegisterTaskDefinition takes it (camelCase keys).
+    """The model container as ECS's RegisterTaskDefinition takes it (camelCase keys), with the GPUs of the
+    instance type (none for a type without or unknown to `gpu_count`).
 
     `environment` replaces the user's `containerConfig.environment` (the sandbox seeds an update in progress
-    with the previous revision's)."""
+    with the previous revision's); `logs` adds the awslogs configuration (streams prefixed with the model id)."""
     _hosted(request)
     container = request.containerConfig
     assert container is not None
@@ -205,16 +229,39 @@ def container_definition(
     memory = memory_reservation(request, instance_memory_mib)
     if memory is not None:
         definition["memoryReservation"] = memory
+    gpus = gpu_count(str(request.instanceType))
+    if gpus:
+        definition["resourceRequirements"] = [{"type": "GPU", "value": str(gpus)}]
+    if logs is not None:
+        definition["logConfiguration"] = {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": logs.group,
+                "awslogs-region": logs.region,
+                "awslogs-stream-prefix": request.modelId,
+            },
+        }
     return definition
 
 
 def pascal_case(value: Any) -> Any:
-    """camelCase keys → PascalCase (CloudFormation's spelling of the ECS shapes), at any depth; values as is."""
+    """camelCase keys → PascalCase (CloudFormation's spelling of the ECS shapes), at any depth; values, the keys of
+    name-keyed maps (`options`, `dockerLabels`) and CloudFormation intrinsics (`Ref`, `Fn::*`) as is."""
     if isinstance(value, dict):
-        return {key[:1].upper() + key[1:]: pascal_case(item) for key, item in value.items()}
+        if _is_intrinsic(value):
+            return value
+        return {
+            key[:1].upper() + key[1:]: item if key in _VERBATIM_MAPS else pascal_case(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [pascal_case(item) for item in value]
     return value
+
+
+def _is_intrinsic(value: Mapping[str, Any]) -> bool:
+    """`{"Ref": ...}` or `{"Fn::<name>": ...}`: a CloudFormation function, whose arguments are no ECS shape."""
+    return len(value) == 1 and all(key == "Ref" or key.startswith("Fn::") for key in value)
 
 
 # -- the template -----------------------------------------------------------------------------------------------
@@ -261,6 +308,7 @@ def model_stack_template(
                 },
             }
         ],
+        "IamInstanceProfile": {"Arn": {"Fn::GetAtt": ["InstanceProfile", "Arn"]}},
         "Monitoring": {"Enabled": True},
         "UserData": {"Fn::Base64": {"Fn::Sub": "#!/bin/bash\necho ECS_CLUSTER=${Cluster} >> /etc/ecs/ecs.config\n"}},
     }
@@ -284,6 +332,29 @@ def model_stack_template(
         "Description": f"LISA model {request.modelId} ({request.modelName})"[:1000],  # CloudFormation: ≤ 1024 bytes
         "Resources": {
             "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": names.cluster}},
+            "InstanceRole": _role(
+                "ec2.amazonaws.com",
+                f"LISA model {request.modelId}: its ECS container instances",
+                managed_policies=(ECS_INSTANCE_POLICY, SSM_INSTANCE_POLICY),
+            ),
+            "InstanceProfile": {
+                "Type": "AWS::IAM::InstanceProfile",
+                "Properties": {"Roles": [{"Ref": "InstanceRole"}]},
+            },
+            "ExecutionRole": _role(
+                "ecs-tasks.amazonaws.com",
+                f"LISA model {request.modelId}: ECS pulls its image and writes its logs",
+                managed_policies=(TASK_EXECUTION_POLICY,),
+            ),
+            "TaskRole": _role(
+                "ecs-tasks.amazonaws.com",
+                f"LISA model {request.modelId}: its container",
+                policies=_models_bucket_policies(network.models_bucket),
+            ),
+            "LogGroup": {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": names.log_group, "RetentionInDays": LOG_RETENTION_DAYS},
+            },
             "LaunchTemplate": {
                 "Type": "AWS::EC2::LaunchTemplate",
                 "Properties": {"LaunchTemplateName": names.launch_template, "LaunchTemplateData": launch_data},
@@ -311,10 +382,15 @@ def model_stack_template(
                     "Family": names.task_family,
                     "NetworkMode": "bridge",
                     "RequiresCompatibilities": ["EC2"],
+                    "ExecutionRoleArn": {"Fn::GetAtt": ["ExecutionRole", "Arn"]},
+                    "TaskRoleArn": {"Fn::GetAtt": ["TaskRole", "Arn"]},
                     "ContainerDefinitions": [
                         pascal_case(
                             container_definition(
-                                request, models_bucket=network.models_bucket, instance_memory_mib=instance_memory_mib
+                                request,
+                                models_bucket=network.models_bucket,
+                                instance_memory_mib=instance_memory_mib,
+                                logs=ContainerLogs(group={"Ref": "LogGroup"}, region={"Ref": "AWS::Region"}),
                             )
                         )
                     ],
@@ -404,6 +480,50 @@ def model_stack_template(
             }
         }
     return template
+
+
+def _role(
+    service: str,
+    description: str,
+    *,
+    managed_policies: Sequence[str] = (),
+    policies: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """An IAM role `service` assumes, with AWS managed policies (by name) and inline policies. CloudFormation
+    names it (`<stack>-<logical id>-<suffix>`), so no name of LISA's or of another stack can collide."""
+    properties: dict[str, Any] = {
+        "Description": description[:1000],
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        },
+    }
+    if managed_policies:
+        properties["ManagedPolicyArns"] = [
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{name}"} for name in managed_policies
+        ]
+    if policies:
+        properties["Policies"] = list(policies)
+    return {"Type": "AWS::IAM::Role", "Properties": properties}
+
+
+def _models_bucket_policies(bucket: str | None) -> list[dict[str, Any]]:
+    """The task role's read access to the models bucket (LISA's containers download their model from it)."""
+    if not bucket:
+        return []
+    bucket_arn = f"arn:${{AWS::Partition}}:s3:::{bucket}"
+    return [
+        {
+            "PolicyName": "models-bucket-read",
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": {"Fn::Sub": bucket_arn}},
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::Sub": f"{bucket_arn}/*"}},
+                ],
+            },
+        }
+    ]
 
 
 def _tracked_metric(name: AlbMetricName) -> dict[str, Any]:

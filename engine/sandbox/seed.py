@@ -44,6 +44,7 @@ from moto.core.utils import utcnow
 from moto.dynamodb.models import dynamodb_backends
 from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.amis import Ami
+from moto.ecs.models import TaskDefinition
 from moto.elbv2.models import FakeLoadBalancer, FakeTargetGroup
 
 from engine.litellm_params import litellm_params_for
@@ -53,6 +54,7 @@ from engine.sandbox.simulator import SandboxError, Simulator
 from engine.schema.enums import ModelStatus
 from engine.schema.requests import CreateModelRequest
 from engine.stack_template import (
+    ContainerLogs,
     ResourceNames,
     StackNetwork,
     container_definition,
@@ -131,13 +133,14 @@ def instance_memory_mib(config: Mapping[str, Any]) -> int:
 
 
 def seeded_container_definition(
-    config: Mapping[str, Any], environment: Mapping[str, str] | None = None
+    config: Mapping[str, Any], environment: Mapping[str, str] | None = None, *, logs: ContainerLogs | None = None
 ) -> dict[str, Any]:
     """The model container as ECS describes it (camelCase), as the engine's stack template defines it."""
     return container_definition(
         create_request(config, environment),
         models_bucket=MODELS_BUCKET,
         instance_memory_mib=instance_memory_mib(config),
+        logs=logs,
     )
 
 
@@ -158,13 +161,21 @@ def with_capacity(template: dict[str, Any], capacity: Capacity) -> dict[str, Any
 # The sandbox therefore teaches moto the type (creating the policy in moto's Auto Scaling backend, so
 # DescribePolicies shows it), and the two ALB attributes the policy's ResourceLabel/dimensions read
 # (TargetGroupFullName: moto's target group has no attributes at all, which would fail the stack;
-# LoadBalancerFullName: moto raises NotImplementedError). This applies to every stack created in the sandbox,
-# the console's own creates included; the engine's template is not changed for moto.
+# LoadBalancerFullName: moto raises NotImplementedError). moto's AWS::ECS::TaskDefinition drops TaskRoleArn,
+# ExecutionRoleArn and RequiresCompatibilities; the sandbox gives the registered revision the stack's values.
+# This applies to every stack created in the sandbox, the console's own creates included; the engine's template
+# is not changed for moto.
 #
 # And speed: moto parses every template as YAML first (pure Python, ~60 ms for the model stack), so a JSON
 # template is read with json.loads (the same result for JSON, in well under a millisecond).
 
 SCALING_POLICY_TYPE: Final = "AWS::AutoScaling::ScalingPolicy"
+_TASK_DEFINITION_PROPERTIES: Final = {
+    "task_role_arn": "TaskRoleArn",
+    "execution_role_arn": "ExecutionRoleArn",
+    "requires_compatibilities": "RequiresCompatibilities",
+}
+"""moto's TaskDefinition attribute → the AWS::ECS::TaskDefinition property moto's CloudFormation drops."""
 _EXTENSIONS_LOCK: Final = threading.Lock()
 _extensions_installed = False
 
@@ -269,6 +280,7 @@ def install_moto_extensions() -> None:
                 (AutoScalingBackend, "put_scaling_policy"),
                 (AutoScalingBackend, "delete_policy"),
                 (Stack, "parse_template"),
+                (TaskDefinition, "create_from_cloudformation_json"),
             )
             if not hasattr(owner, name) and name not in _assigned_names(owner)
         ]
@@ -317,6 +329,19 @@ def install_moto_extensions() -> None:
             return original_parse(template)
 
         Stack.parse_template = staticmethod(parse_template)  # type: ignore[method-assign]
+        original_task_definition = TaskDefinition.create_from_cloudformation_json
+
+        def task_definition_from_cloudformation(
+            cls: type[TaskDefinition], resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any
+        ) -> TaskDefinition:
+            task_definition = original_task_definition(resource_name, cloudformation_json, *args, **kwargs)
+            properties = cloudformation_json["Properties"]
+            for attribute, key in _TASK_DEFINITION_PROPERTIES.items():
+                if properties.get(key):
+                    setattr(task_definition, attribute, properties[key])
+            return task_definition
+
+        setattr(TaskDefinition, "create_from_cloudformation_json", classmethod(task_definition_from_cloudformation))  # noqa: B010
         for name in caches:
             getattr(cloudformation_parsing, name).cache_clear()
         if cloudformation_parsing.get_model_map().get(SCALING_POLICY_TYPE) is not SandboxScalingPolicy:
@@ -589,21 +614,12 @@ class SandboxDeployment:
             stack_id=created["StackId"],
         )
         self.resources[model.model_id] = resources
-        self._finish_task_definition(names.task_family, names.stack)
         self.simulator.register_model(
             model.model_id, cluster=names.cluster, service=names.service, group=resources.auto_scaling_group
         )
         if settle:
             self.simulator.settle(model.model_id, instances=model.status is not ModelStatus.STARTING)
         return resources
-
-    def _finish_task_definition(self, family: str, stack: str) -> None:
-        """moto's CloudFormation drops TaskRoleArn/ExecutionRoleArn; give the revision the roles LISA's has."""
-        with self.simulator.lock:
-            task_definition = self.simulator.ecs.describe_task_definition(family)
-            task_definition.task_role_arn = f"arn:aws:iam::{self.account_id}:role/{stack}-TaskRole"
-            task_definition.execution_role_arn = f"arn:aws:iam::{self.account_id}:role/{stack}-ExecutionRole"
-            task_definition.requires_compatibilities = ["EC2"]  # moto's CloudFormation drops it too
 
     def _create_rolled_back_stack(self, model: CatalogModel, names: ResourceNames) -> None:
         """A create whose stack CloudFormation rolled back: ROLLBACK_COMPLETE, no resources left."""
@@ -691,7 +707,8 @@ class SandboxDeployment:
         """The Updating model: LISA's HandleEcsUpdate registered a new revision and updated the service."""
         resources = self.resources[model.model_id]
         current = self.ecs.describe_task_definition(taskDefinition=resources.task_family)["taskDefinition"]
-        definition: Any = seeded_container_definition(model.config)
+        logs = ContainerLogs(resource_names(self.deployment_name, model.model_id).log_group, self.region)
+        definition: Any = seeded_container_definition(model.config, logs=logs)
         registered = self.ecs.register_task_definition(
             family=resources.task_family,
             taskRoleArn=current.get("taskRoleArn", ""),

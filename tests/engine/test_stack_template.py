@@ -16,13 +16,16 @@ from engine.errors import InvalidInput
 from engine.jobs.context import Gateways
 from engine.sandbox.seed import MODELS_BUCKET, SANDBOX_AMI_ID
 from engine.sandbox.server import Sandbox
+from engine.schema.instance_types import gpu_count
 from engine.schema.requests import CreateModelRequest
 from engine.stack_template import (
     GPU_AMI_PARAMETER,
+    ContainerLogs,
     StackNetwork,
     container_definition,
     discover_network,
     model_stack_template,
+    pascal_case,
     resource_names,
     stack_name,
 )
@@ -108,12 +111,18 @@ def test_template_uses_the_resource_names_and_is_plain_json() -> None:
     assert properties(template, "LoadBalancer")["Name"] == names.load_balancer
     assert properties(template, "TargetGroup")["Name"] == names.target_group
     assert json.loads(json.dumps(template)) == template
+    assert json.dumps(template_of()) == json.dumps(template), "the same request gives the same template"
 
 
 def test_resource_types() -> None:
     types = {logical: resource["Type"] for logical, resource in template_of()["Resources"].items()}
     assert types == {
         "Cluster": "AWS::ECS::Cluster",
+        "InstanceRole": "AWS::IAM::Role",
+        "InstanceProfile": "AWS::IAM::InstanceProfile",
+        "ExecutionRole": "AWS::IAM::Role",
+        "TaskRole": "AWS::IAM::Role",
+        "LogGroup": "AWS::Logs::LogGroup",
         "LaunchTemplate": "AWS::EC2::LaunchTemplate",
         "AutoScalingGroup": "AWS::AutoScaling::AutoScalingGroup",
         "TaskDefinition": "AWS::ECS::TaskDefinition",
@@ -211,8 +220,152 @@ def test_container_definition_is_the_ecs_spelling_of_the_same_container() -> Non
     assert definition["memoryReservation"] == 14336
     assert definition["healthCheck"]["command"] == ["CMD-SHELL", "exit 0"]
     assert {"name": "S3_BUCKET_MODELS", "value": "b"} in definition["environment"]
+    assert definition["resourceRequirements"] == [{"type": "GPU", "value": "1"}]
+    assert "logConfiguration" not in definition, "no log group given, no logging configured"
     replaced = container_definition(request, environment={"ONLY": "1"})
     assert [e["name"] for e in replaced["environment"]] == ["MODEL_NAME", "LOCAL_MODEL_PATH", "ONLY"]
+    logged = container_definition(request, logs=ContainerLogs("/lisa/mistral-7b-instruct", "eu-west-1"))
+    assert logged["logConfiguration"] == {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": "/lisa/mistral-7b-instruct",
+            "awslogs-region": "eu-west-1",
+            "awslogs-stream-prefix": "mistral-7b-instruct",
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "gpus"),
+    [
+        ("g5.xlarge", 1),
+        ("g5.16xlarge", 1),
+        ("g5.12xlarge", 4),
+        ("g5.24xlarge", 4),
+        ("g5.48xlarge", 8),
+        ("g4dn.12xlarge", 4),
+        ("g6.2xlarge", 1),
+        ("g6e.48xlarge", 8),
+        ("p3.2xlarge", 1),
+        ("p3.8xlarge", 4),
+        ("p3.16xlarge", 8),
+        ("p4d.24xlarge", 8),
+        ("p5.48xlarge", 8),
+        ("m5.large", None),
+        ("g5.3xlarge", None),
+        ("inf2.xlarge", None),
+    ],
+)
+def test_gpu_count_of_an_instance_type(instance_type: str, gpus: int | None) -> None:
+    assert gpu_count(instance_type) == gpus
+
+
+@pytest.mark.parametrize(("instance_type", "gpus"), [("g5.xlarge", "1"), ("g5.12xlarge", "4"), ("p4d.24xlarge", "8")])
+def test_the_container_reserves_the_instances_gpus(instance_type: str, gpus: str) -> None:
+    definition = container(template_of(make_request(instanceType=instance_type)))
+    assert definition["ResourceRequirements"] == [{"Type": "GPU", "Value": gpus}]
+
+
+def test_a_container_on_an_instance_without_gpus_reserves_none() -> None:
+    definition = container(template_of(make_request(instanceType="m5.large")))
+    assert "ResourceRequirements" not in definition
+    assert "resourceRequirements" not in container_definition(make_request(instanceType="m5.large"))
+
+
+def test_the_container_logs_to_the_stacks_log_group_with_its_option_names_kept() -> None:
+    template = template_of()
+    assert container(template)["LogConfiguration"] == {
+        "LogDriver": "awslogs",
+        "Options": {
+            "awslogs-group": {"Ref": "LogGroup"},
+            "awslogs-region": {"Ref": "AWS::Region"},
+            "awslogs-stream-prefix": "mistral-7b-instruct",
+        },
+    }
+    log_group = template["Resources"]["LogGroup"]
+    assert log_group["Properties"] == {"LogGroupName": "/lisa/mistral-7b-instruct", "RetentionInDays": 30}
+    assert "DeletionPolicy" not in log_group, "deleted with the stack"
+    assert resource_names("lisa", "mistral-7b-instruct").log_group == "/lisa/mistral-7b-instruct"
+
+
+def test_pascal_case_keeps_name_keyed_maps_and_intrinsics() -> None:
+    assert pascal_case(
+        {
+            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g", "mode": "non-blocking"}},
+            "dockerLabels": {"com.example.team": "ml"},
+            "environment": [{"name": "A", "value": {"Fn::Sub": ["${x}", {"x": "y"}]}}],
+            "image": {"Ref": "image"},
+        }
+    ) == {
+        "LogConfiguration": {"LogDriver": "awslogs", "Options": {"awslogs-group": "g", "mode": "non-blocking"}},
+        "DockerLabels": {"com.example.team": "ml"},
+        "Environment": [{"Name": "A", "Value": {"Fn::Sub": ["${x}", {"x": "y"}]}}],
+        "Image": {"Ref": "image"},
+    }
+
+
+# -- roles ----------------------------------------------------------------------------------------------------------
+
+
+def managed_policy(name: str) -> dict[str, str]:
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{name}"}
+
+
+def assumed_by(role: dict[str, Any]) -> str:
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "sts:AssumeRole")
+    return str(statement["Principal"]["Service"])
+
+
+def test_instances_get_a_profile_whose_role_lets_the_ecs_agent_and_ssm_in() -> None:
+    template = template_of()
+    role = properties(template, "InstanceRole")
+    assert assumed_by(role) == "ec2.amazonaws.com"
+    assert role["ManagedPolicyArns"] == [
+        managed_policy("service-role/AmazonEC2ContainerServiceforEC2Role"),
+        managed_policy("AmazonSSMManagedInstanceCore"),
+    ]
+    assert "Policies" not in role
+    assert properties(template, "InstanceProfile") == {"Roles": [{"Ref": "InstanceRole"}]}
+    data = properties(template, "LaunchTemplate")["LaunchTemplateData"]
+    assert data["IamInstanceProfile"] == {"Arn": {"Fn::GetAtt": ["InstanceProfile", "Arn"]}}
+
+
+def test_the_task_has_an_execution_role_and_a_task_role() -> None:
+    template = template_of()
+    task = properties(template, "TaskDefinition")
+    assert task["ExecutionRoleArn"] == {"Fn::GetAtt": ["ExecutionRole", "Arn"]}
+    assert task["TaskRoleArn"] == {"Fn::GetAtt": ["TaskRole", "Arn"]}
+    execution = properties(template, "ExecutionRole")
+    assert assumed_by(execution) == "ecs-tasks.amazonaws.com"
+    assert execution["ManagedPolicyArns"] == [managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")]
+    task_role = properties(template, "TaskRole")
+    assert assumed_by(task_role) == "ecs-tasks.amazonaws.com"
+    assert "ManagedPolicyArns" not in task_role
+    for logical_id in ("InstanceRole", "ExecutionRole", "TaskRole"):
+        assert "RoleName" not in properties(template, logical_id), "CloudFormation names it: no collision"
+
+
+def test_the_task_role_may_read_the_models_bucket_only_when_it_is_known() -> None:
+    (policy,) = properties(template_of(), "TaskRole")["Policies"]
+    assert policy["PolicyName"] == "models-bucket-read"
+    assert policy["PolicyDocument"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::lisa-models-bucket"},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::lisa-models-bucket/*"},
+            },
+        ],
+    }
+    without_bucket = template_of(network=dataclasses.replace(NETWORK, models_bucket=None))
+    assert "Policies" not in properties(without_bucket, "TaskRole")
 
 
 # -- capacity, instances ------------------------------------------------------------------------------------------
@@ -560,8 +713,45 @@ def test_a_new_models_stack_is_created_by_the_sandboxs_cloudformation(sandbox: S
     assert definition["memoryReservation"] == 14336
     assert {e["name"]: e["value"] for e in definition["environment"]}["S3_BUCKET_MODELS"] == MODELS_BUCKET
     assert definition["healthCheck"]["command"] == ["CMD-SHELL", "exit 0"]
+    assert definition["resourceRequirements"] == [{"type": "GPU", "value": "1"}]
+    assert definition["logConfiguration"] == {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": names.log_group,
+            "awslogs-region": sandbox.region,
+            "awslogs-stream-prefix": request.modelId,
+        },
+    }
+
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in stack_resources(sandbox, stack_id)}
+    iam, logs = sandbox.client("iam"), sandbox.client("logs")
+    role_arns = {name: iam.get_role(RoleName=physical[name])["Role"]["Arn"] for name in ROLES}
+    assert task_definition.raw["taskRoleArn"] == role_arns["TaskRole"]
+    assert task_definition.raw["executionRoleArn"] == role_arns["ExecutionRole"]
+    assert iam.list_role_policies(RoleName=physical["TaskRole"])["PolicyNames"] == ["models-bucket-read"]
+    profile = iam.get_instance_profile(InstanceProfileName=physical["InstanceProfile"])["InstanceProfile"]
+    assert [role["Arn"] for role in profile["Roles"]] == [role_arns["InstanceRole"]]
+    launch = described["LaunchTemplate"]
+    (version,) = sandbox.client("ec2").describe_launch_template_versions(
+        LaunchTemplateId=launch["LaunchTemplateId"], Versions=[launch["Version"]]
+    )["LaunchTemplateVersions"]
+    assert version["LaunchTemplateData"]["IamInstanceProfile"] == {"Arn": profile["Arn"]}
+    (log_group,) = logs.describe_log_groups(logGroupNamePrefix=names.log_group)["logGroups"]
+    assert (log_group["logGroupName"], log_group["retentionInDays"]) == (names.log_group, 30)
 
     cloudformation.delete_stack(StackName=stack_id)
     assert not sandbox.client("autoscaling").describe_policies(AutoScalingGroupName=names.auto_scaling_group)[
         "ScalingPolicies"
     ]
+    roles = {role["RoleName"] for role in iam.list_roles()["Roles"]}
+    assert not roles & {physical[name] for name in ROLES}, "the roles go with the stack"
+    profiles = {p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]}
+    assert physical["InstanceProfile"] not in profiles
+    assert not logs.describe_log_groups(logGroupNamePrefix=names.log_group)["logGroups"]
+
+
+ROLES = ("InstanceRole", "ExecutionRole", "TaskRole")
+
+
+def stack_resources(sandbox: Sandbox, stack: str) -> list[Any]:
+    return list(sandbox.client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"])

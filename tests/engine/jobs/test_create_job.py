@@ -20,7 +20,8 @@ from engine.sandbox.catalog import hosted
 from engine.sandbox.constants import SANDBOX_DEPLOYMENT_NAME
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
-from engine.schema.validate import parse_create
+from engine.schema.validate import parse_create, parse_update
+from engine.stack_template import resource_names
 from tests.engine.jobs.sandbox_world import FAST, World
 
 SONNET_V2 = "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0"
@@ -48,6 +49,27 @@ def new_hosted(model_id: str, **overrides: Any) -> dict[str, Any]:
 
 def registered(sandbox: Sandbox, model_id: str) -> list[Any]:
     return [model for model in sandbox.litellm.registered() if model.model_name == model_id]
+
+
+def task_definition_of(world: World, model_id: str) -> dict[str, Any]:
+    """The model's running task definition, as ECS describes it."""
+    record = world.aws.models.get(model_id)
+    ref = world.aws.stacks.model_resources(record.cloudformation_stack_name or "").service_ref
+    assert ref is not None
+    arn = world.aws.ecs.describe_service(ref).task_definition_arn
+    return world.aws.ecs.describe_task_definition(arn).raw
+
+
+def stack_role_arns(world: World, model_id: str) -> dict[str, str]:
+    """Logical id → ARN of the roles in the model's stack."""
+    stack = world.aws.models.get(model_id).cloudformation_stack_name
+    resources = world.sandbox.client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"]
+    iam = world.sandbox.client("iam")
+    return {
+        r["LogicalResourceId"]: iam.get_role(RoleName=r["PhysicalResourceId"])["Role"]["Arn"]
+        for r in resources
+        if r["ResourceType"] == "AWS::IAM::Role"
+    }
 
 
 def test_third_party_create_is_in_service_and_registered_with_lisas_params(world: World, runner: JobRunner) -> None:
@@ -151,6 +173,45 @@ def test_hosted_create_makes_the_stack_waits_for_capacity_and_registers(world: W
     assert final.data["group"] == record.auto_scaling_group
     assert final.data["litellmId"] == record.litellm_id
     assert "deployed as the image reference it is" in " ".join(event.message for event in world.events)
+
+    task_definition = task_definition_of(world, "qwen2-5-7b")
+    roles = stack_role_arns(world, "qwen2-5-7b")
+    assert set(roles) == {"InstanceRole", "ExecutionRole", "TaskRole"}
+    assert task_definition["taskRoleArn"] == roles["TaskRole"]
+    assert task_definition["executionRoleArn"] == roles["ExecutionRole"]
+    (container,) = task_definition["containerDefinitions"]
+    assert container["resourceRequirements"] == [{"type": "GPU", "value": "1"}]
+    assert container["logConfiguration"]["options"]["awslogs-group"] == "/lisa/qwen2-5-7b"
+
+
+def test_a_created_models_container_update_keeps_its_gpus_logs_and_roles(world: World, runner: JobRunner) -> None:
+    created = create(world, runner, new_hosted("qwen-to-update", instanceType="g5.12xlarge"))
+    assert created.ok, created.message
+    before = task_definition_of(world, "qwen-to-update")
+    handle = runner.submit_update(
+        world.aws,
+        "qwen-to-update",
+        parse_update({"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "8192"}}}),
+        ack_restart=True,
+        settings=FAST,
+        model_warmup_cap_s=0.5,
+    )
+    updated = handle.result(timeout=120)
+    assert updated.ok, updated.message
+    after = task_definition_of(world, "qwen-to-update")
+    assert after["revision"] == before["revision"] + 1
+    (container,) = after["containerDefinitions"]
+    assert {"name": "MAX_TOTAL_TOKENS", "value": "8192"} in container["environment"]
+    assert container["resourceRequirements"] == [{"type": "GPU", "value": "4"}]
+    assert container["logConfiguration"] == {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": resource_names(deployment_name(world.aws.deployment.prefix), "qwen-to-update").log_group,
+            "awslogs-region": world.sandbox.region,
+            "awslogs-stream-prefix": "qwen-to-update",
+        },
+    }
+    assert (after["taskRoleArn"], after["executionRoleArn"]) == (before["taskRoleArn"], before["executionRoleArn"])
 
 
 def test_capacity_that_never_becomes_healthy_leaves_the_model_failed(

@@ -27,7 +27,7 @@ def delete(world: World, runner: JobRunner, model_id: str, settings: JobSettings
 
 def assert_nothing_left(world: World, record: ModelRecord, resources: ModelStackResources | None = None) -> None:
     """No record, no LiteLLM entry, no stack, no Auto Scaling group with instances, no load balancer, no ECS
-    cluster: no orphan."""
+    cluster, no IAM role or instance profile, no log group: no orphan."""
     with pytest.raises(ModelNotFound):
         world.aws.models.get(record.model_id)
     assert not [m for m in world.sandbox.litellm.registered() if m.model_name == record.model_id]
@@ -45,11 +45,27 @@ def assert_nothing_left(world: World, record: ModelRecord, resources: ModelStack
         assert resources.load_balancer and resources.cluster
         balancers = world.sandbox.client("elbv2").describe_load_balancers()["LoadBalancers"]
         assert resources.load_balancer not in {balancer["LoadBalancerArn"] for balancer in balancers}
+        assert_no_roles_or_logs_left(world, resources)
         ecs = world.aws.clients.ecs()
         deadline = time.monotonic() + 5  # the sandbox removes ECS resources on its next tick, as DeleteStack would
         while ecs.describe_clusters(clusters=[resources.cluster])["clusters"][0]["status"] != "INACTIVE":
             assert time.monotonic() < deadline, f"ECS cluster {resources.cluster} is still active"
             time.sleep(0.1)
+
+
+def assert_no_roles_or_logs_left(world: World, resources: ModelStackResources) -> None:
+    def physical_ids(resource_type: str) -> set[str]:
+        return {r.physical_id for r in resources.resources if r.resource_type == resource_type}
+
+    roles, profiles = physical_ids("AWS::IAM::Role"), physical_ids("AWS::IAM::InstanceProfile")
+    (log_group,) = physical_ids("AWS::Logs::LogGroup")
+    assert len(roles) == 3 and len(profiles) == 1, "the stack had its roles"
+    iam, logs = world.sandbox.client("iam"), world.sandbox.client("logs")
+    assert not roles & {role["RoleName"] for role in iam.list_roles()["Roles"]}
+    assert not profiles & {p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]}
+    assert log_group not in {
+        g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]
+    }
 
 
 def test_a_model_being_updated_cannot_be_deleted(world: World, runner: JobRunner) -> None:

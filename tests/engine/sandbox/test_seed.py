@@ -13,6 +13,7 @@ from engine.sandbox.catalog import CATALOG
 from engine.sandbox.constants import SANDBOX_PREFIX
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
+from engine.schema.instance_types import gpu_count
 from engine.schema.record import ModelRecord
 
 HOSTED_WITH_STACK = [m for m in CATALOG if m.is_hosted and m.stack == "complete"]
@@ -155,8 +156,16 @@ def test_each_hosted_model_has_its_stack(shared_sandbox: Sandbox, model: Any) ->
     assert container["healthCheck"]["command"] == config["healthCheckConfig"]["command"]
     assert container["healthCheck"]["startPeriod"] == config["healthCheckConfig"]["startPeriod"]
     assert container["memoryReservation"] > 0
-    assert task_definition["taskRoleArn"].startswith("arn:aws:iam::")
-    assert task_definition["executionRoleArn"].startswith("arn:aws:iam::")
+    assert container["resourceRequirements"] == [{"type": "GPU", "value": str(gpu_count(model.config["instanceType"]))}]
+    assert container["logConfiguration"]["options"]["awslogs-group"] == f"/lisa/{model.model_id}"
+    iam = shared_sandbox.client("iam")
+    roles = {
+        r["LogicalResourceId"]: iam.get_role(RoleName=r["PhysicalResourceId"])["Role"]["Arn"]
+        for r in listed
+        if r["ResourceType"] == "AWS::IAM::Role"
+    }
+    assert task_definition["taskRoleArn"] == roles["TaskRole"], "the stack's own role (an Updating model's too)"
+    assert task_definition["executionRoleArn"] == roles["ExecutionRole"]
 
     group = shared_sandbox.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=[outputs["autoScalingGroup"]]
