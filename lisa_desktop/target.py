@@ -36,7 +36,15 @@ class Target:
     """For people: 'sandbox (in-process)', 'connection prod — eu-west-1', ..."""
     is_sandbox: bool
     sandbox: Sandbox | None = None
+    connection: str | None = None
+    """The saved connection's name, when the target is one."""
+    cache_key: str = ""
+    """Names the deployment's on-disk snapshot (see `cache_key_for`)."""
     _deployment: DeploymentInfo | None = field(default=None, repr=False)
+
+    @property
+    def region(self) -> str:
+        return self.clients.region
 
     def deployment(self) -> DeploymentInfo:
         """The deployment's published parameters (SSM + Secrets Manager), read once."""
@@ -56,9 +64,35 @@ def _chosen(args: argparse.Namespace) -> list[str]:
     return chosen
 
 
+SANDBOX_CACHE_KEY = "sandbox"
+
+
+def cache_key_for(args: argparse.Namespace, store: ConnectionStore | None = None) -> str:
+    """A stable name for the deployment the options name, known before it is opened (the window shows its
+    last snapshot meanwhile): "sandbox", or the connection (or endpoint), prefix and region. "" when the
+    options name no deployment."""
+    if getattr(args, "sandbox", False):
+        return SANDBOX_CACHE_KEY
+    region = getattr(args, "region", None)
+    prefix = getattr(args, "deployment_prefix", None)
+    endpoint = getattr(args, "endpoint_url", None)
+    if endpoint:
+        return _key(f"endpoint:{endpoint}", prefix or SANDBOX_PREFIX, region or os.environ.get("AWS_REGION"))
+    try:
+        connection = _connection(args, store or ConnectionStore())
+    except LisaDesktopError:
+        return ""
+    return _key(f"connection:{connection.name}", prefix or connection.deployment_prefix, region or connection.region)
+
+
+def _key(where: str, prefix: str, region: str | None) -> str:
+    return f"{where}|{prefix}|{region or SANDBOX_REGION}"
+
+
 @contextmanager
 def open_target(args: argparse.Namespace, *, store: ConnectionStore | None = None) -> Iterator[Target]:
-    """The deployment the global options name; a fresh in-process sandbox lives as long as the context."""
+    """The deployment the global options name; a fresh in-process sandbox lives as long as the context (with
+    `args.sandbox_extra_models` synthetic models, when set)."""
     chosen = _chosen(args)
     if len(chosen) > 1:
         raise InvalidInput([Problem(" / ".join(chosen), "choose one way to reach a deployment")])
@@ -67,21 +101,25 @@ def open_target(args: argparse.Namespace, *, store: ConnectionStore | None = Non
     if getattr(args, "sandbox", False):
         from engine.sandbox.server import Sandbox  # moto is heavy to import: only when a sandbox is wanted
 
-        with Sandbox(ambient=False) as sandbox:
+        with Sandbox(ambient=False, extra_models=getattr(args, "sandbox_extra_models", 0) or 0) as sandbox:
             clients = AwsClients(sandbox.session(), version=__version__, endpoint_url=sandbox.endpoint_url)
-            yield Target(clients, sandbox.prefix, f"sandbox {sandbox.endpoint_url} (in-process)", True, sandbox)
+            label = f"sandbox {sandbox.endpoint_url} (in-process)"
+            yield Target(clients, sandbox.prefix, label, True, sandbox, cache_key=SANDBOX_CACHE_KEY)
         return
     endpoint = getattr(args, "endpoint_url", None)
     if endpoint:
         session = _endpoint_session(region or os.environ.get("AWS_REGION") or SANDBOX_REGION)
         clients = AwsClients(session, version=__version__, endpoint_url=endpoint)
-        yield Target(clients, prefix or SANDBOX_PREFIX, f"endpoint {endpoint}", True)
+        key = _key(f"endpoint:{endpoint}", prefix or SANDBOX_PREFIX, clients.region)
+        yield Target(clients, prefix or SANDBOX_PREFIX, f"endpoint {endpoint}", True, cache_key=key)
         return
     connection = _connection(args, store or ConnectionStore())
     clients = AwsClients(
         session_for(connection), version=__version__, endpoint_url=connection.endpoint_url, region_name=region
     )
-    yield Target(clients, prefix or connection.deployment_prefix, f"connection {connection.name}", False)
+    prefix = prefix or connection.deployment_prefix
+    key = _key(f"connection:{connection.name}", prefix, clients.region)
+    yield Target(clients, prefix, f"connection {connection.name}", False, None, connection.name, key)
 
 
 def _endpoint_session(region: str) -> boto3.Session:

@@ -48,3 +48,11 @@ def isolated_config_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     path = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("LISA_DESKTOP_CONFIG_DIR", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own cache directory (window snapshots): nothing touches the developer's cache."""
+    path = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("LISA_DESKTOP_CACHE_DIR", str(path))
+    return path

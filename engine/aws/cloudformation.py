@@ -27,6 +27,9 @@ MODEL_STACK_CAPABILITIES: Final = ("CAPABILITY_NAMED_IAM",)
 TEMPLATE_BODY_LIMIT: Final = 51_200
 """CreateStack's TemplateBody limit in bytes; a larger template must be uploaded to S3 first."""
 MODEL_ID_TAG: Final = "lisa:model-id"
+CACHE_FORMAT: Final = 1
+"""Bumped when the shape of `StackGateway.export_cache()` changes: an older export is ignored on import."""
+_CACHED_FIELDS: Final = ("stack_id", "cluster", "service", "auto_scaling_group", "task_definition", "load_balancer")
 
 
 class StackFailed(LisaDesktopError):
@@ -102,6 +105,26 @@ class ModelStackResources:
             resources=resources,
         )
 
+    def to_cache(self) -> dict[str, Any]:
+        """JSON-safe: the physical ids, and every resource as [logical id, physical id, type, status]."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in _CACHED_FIELDS}
+        data["resources"] = [[r.logical_id, r.physical_id, r.resource_type, r.status] for r in self.resources]
+        return data
+
+    @classmethod
+    def from_cache(cls, stack_name: str, data: Mapping[str, Any]) -> ModelStackResources | None:
+        """The entry `to_cache` wrote; None when it is malformed or not of a complete stack."""
+        values: dict[str, Any] = {name: data.get(name) for name in _CACHED_FIELDS}
+        raw = data.get("resources")
+        if not all(value is None or isinstance(value, str) for value in values.values()) or not values["stack_id"]:
+            return None
+        if not isinstance(raw, list) or not all(
+            isinstance(r, list) and len(r) == 4 and all(isinstance(v, str) for v in r) for r in raw
+        ):
+            return None
+        entry = cls(stack_name=stack_name, **values, resources=tuple(StackResource(*r) for r in raw))
+        return entry if entry.is_complete else None
+
     @property
     def service_ref(self) -> ServiceRef | None:
         if self.cluster and self.service:
@@ -160,6 +183,34 @@ class StackGateway:
         """Drop the cached resources of one stack (after it was deleted, or to look again)."""
         with self._lock:
             self._resources.pop(stack_name, None)
+
+    def cached(self, stack_name: str) -> ModelStackResources | None:
+        """The cached resources of the stack, without calling AWS."""
+        with self._lock:
+            return self._resources.get(stack_name)
+
+    def export_cache(self) -> dict[str, Any]:
+        """The cache as JSON-safe data, for `import_cache` in a later run (no DescribeStackResources per stack
+        again at start-up)."""
+        with self._lock:
+            stacks = {name: resources.to_cache() for name, resources in self._resources.items()}
+        return {"format": CACHE_FORMAT, "stacks": stacks}
+
+    def import_cache(self, data: Mapping[str, Any]) -> int:
+        """Add the entries of an `export_cache()` (ones cached already win); returns how many were taken.
+        Anything malformed, or of another format, is ignored. An entry is checked against the record's stack
+        id like any other, and the inventory drops one whose cluster or service turns out gone."""
+        stacks = data.get("stacks") if isinstance(data, Mapping) and data.get("format") == CACHE_FORMAT else None
+        if not isinstance(stacks, Mapping):
+            return 0
+        taken = 0
+        with self._lock:
+            for name, raw in stacks.items():
+                entry = ModelStackResources.from_cache(name, raw) if isinstance(raw, Mapping) else None
+                if entry is not None and name not in self._resources:
+                    self._resources[name] = entry
+                    taken += 1
+        return taken
 
     def describe(self, stack_name: str) -> StackInfo:
         with self._clients.errors("cloudformation:DescribeStacks", f"stack {stack_name}"):

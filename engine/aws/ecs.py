@@ -15,6 +15,8 @@ from engine.aws.errors import EcsServiceNotFound, error_code
 
 DESCRIBE_SERVICES_MAX: Final = 10
 """DescribeServices accepts at most 10 services per call, all in one cluster."""
+DESCRIBE_CLUSTERS_MAX: Final = 100
+"""DescribeClusters accepts at most 100 clusters per call, names or ARNs."""
 
 _SERVICE_GONE_CODES: Final = frozenset(
     {"ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException"}
@@ -185,6 +187,38 @@ class EcsService:
 
 
 @dataclass(frozen=True)
+class ClusterSummary:
+    """A cluster's task and service counts as DescribeClusters reports them (cheap: 100 clusters a call)."""
+
+    arn: str
+    name: str
+    status: str
+    running_tasks: int
+    pending_tasks: int
+    active_services: int
+
+    @classmethod
+    def from_response(cls, raw: Mapping[str, Any]) -> ClusterSummary:
+        return cls(
+            arn=str(raw.get("clusterArn", "")),
+            name=str(raw.get("clusterName", "")),
+            status=str(raw.get("status", "")),
+            running_tasks=_int(raw.get("runningTasksCount")),
+            pending_tasks=_int(raw.get("pendingTasksCount")),
+            active_services=_int(raw.get("activeServicesCount")),
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "ACTIVE"
+
+
+def cluster_name_of(cluster: str) -> str:
+    """`arn:aws:ecs:...:cluster/name` or `name` → `name`."""
+    return cluster.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class TaskDefinition:
     arn: str
     family: str
@@ -217,6 +251,27 @@ class TaskDefinition:
 class EcsGateway:
     def __init__(self, clients: AwsClients) -> None:
         self._clients = clients
+
+    def describe_clusters(self, clusters: Iterable[str], *, max_workers: int = 8) -> dict[str, ClusterSummary]:
+        """The named clusters (names or ARNs), keyed as asked; missing ones are absent, deleted ones come back
+        INACTIVE. 100 per call, the calls made concurrently."""
+        wanted = list(dict.fromkeys(c for c in clusters if c))
+        size = DESCRIBE_CLUSTERS_MAX
+        batches = [wanted[start : start + size] for start in range(0, len(wanted), size)]
+
+        def one_batch(batch: list[str]) -> list[ClusterSummary]:
+            with self._clients.errors("ecs:DescribeClusters", f"{len(batch)} clusters"):
+                response = self._clients.ecs().describe_clusters(clusters=batch)
+            return [ClusterSummary.from_response(c) for c in response.get("clusters", ())]
+
+        found: dict[str, ClusterSummary] = {}
+        for batch, summaries in zip(batches, map_concurrently(one_batch, batches, max_workers), strict=True):
+            by_key = {s.arn: s for s in summaries} | {s.name: s for s in summaries}
+            for cluster in batch:
+                summary = by_key.get(cluster) or by_key.get(cluster_name_of(cluster))
+                if summary is not None:
+                    found[cluster] = summary
+        return found
 
     def describe_cluster_services(self, cluster: str, services: Sequence[str]) -> list[EcsService]:
         """The services of one cluster, in calls of at most 10; missing ones (or a missing cluster) are left

@@ -1,15 +1,18 @@
 """The model table as the console shows it: each stored record with the live state of its AWS resources.
 
-One listing costs: one paginated Scan; one DescribeStackResources per hosted model the first time only (cached
-per stack); one DescribeServices per ECS cluster (LISA makes one cluster per model); DescribeAutoScalingGroups
-for all groups at once (100 per call); one LiteLLM GET /model/info. Per-stack and per-cluster calls run
-concurrently. A model whose stack or service is missing gets `live_error` instead of failing the listing.
+A detailed listing costs: one paginated Scan; one DescribeStackResources per hosted model the first time only
+(cached per stack); one DescribeServices per ECS cluster (LISA makes one cluster per model);
+DescribeAutoScalingGroups for all groups (100 per call); one LiteLLM GET /model/info. A summary listing (the
+window's periodic refresh) reads task counts with DescribeClusters, 100 clusters per call, and describes the
+services only of models in a transitional status, whose rollout matters. Calls of one kind run concurrently.
+A model whose stack or service is missing gets `live_error` instead of failing the listing; a cached stack
+entry whose cluster or service is gone is dropped and read again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +20,7 @@ from engine.aws.autoscaling import AutoScalingGateway, ScalingGroup
 from engine.aws.clients import AwsClients, map_concurrently
 from engine.aws.cloudformation import ModelStackResources, StackGateway
 from engine.aws.discovery import DeploymentInfo
-from engine.aws.ecs import EcsGateway, EcsService, ServiceRef
+from engine.aws.ecs import ClusterSummary, EcsGateway, EcsService, ServiceRef
 from engine.aws.litellm import LiteLLMClient
 from engine.aws.models_table import ModelsTable
 from engine.errors import LisaDesktopError
@@ -41,6 +44,8 @@ class LiveState:
     service: EcsService | None = field(default=None, repr=False, compare=False)
     """The whole described service (deployments, events) for detail views."""
     stack: ModelStackResources | None = field(default=None, repr=False, compare=False)
+    cluster: ClusterSummary | None = field(default=None, repr=False, compare=False)
+    """A summary listing's task counts, for a model whose service was not described."""
 
     @classmethod
     def build(
@@ -50,20 +55,22 @@ class LiveState:
         litellm_registered: bool | None,
         errors: Sequence[str] = (),
         stack: ModelStackResources | None = None,
+        cluster: ClusterSummary | None = None,
     ) -> LiveState:
         primary = service.primary_deployment if service is not None else None
         return cls(
             task_definition_arn=service.task_definition_arn if service else None,
             task_definition_revision=service.revision if service else None,
             rollout_state=primary.rollout_state if primary else None,
-            running_count=service.running_count if service else None,
+            running_count=service.running_count if service else cluster.running_tasks if cluster else None,
             desired_count=service.desired_count if service else None,
-            pending_count=service.pending_count if service else None,
+            pending_count=service.pending_count if service else cluster.pending_tasks if cluster else None,
             scaling_group=group,
             litellm_registered=litellm_registered,
             live_error="; ".join(errors) if errors else None,
             service=service,
             stack=stack,
+            cluster=cluster,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -122,6 +129,39 @@ def is_hosted(record: ModelRecord) -> bool:
     return record.is_lisa_hosted or bool(record.cloudformation_stack_name) or bool(record.auto_scaling_group)
 
 
+@dataclass
+class _Live:
+    """What one pass read about hosted models, by model id."""
+
+    stacks: dict[str, ModelStackResources] = field(default_factory=dict)
+    services: dict[str, EcsService] = field(default_factory=dict)
+    clusters: dict[str, ClusterSummary] = field(default_factory=dict)
+    groups: dict[str, ScalingGroup] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    gone: set[str] = field(default_factory=set)
+    """Models whose ECS cluster or service was not found (or is INACTIVE)."""
+
+    def merge(self, part: _Live) -> None:
+        """Add what a concurrent reader found (its errors after the ones already noted)."""
+        self.services.update(part.services)
+        self.clusters.update(part.clusters)
+        self.groups.update(part.groups)
+        for model_id, errors in part.errors.items():
+            self.errors[model_id].extend(errors)
+        self.gone |= part.gone
+
+    def replace(self, model_ids: set[str], other: _Live) -> None:
+        """Take what `other` read again about `model_ids`, dropping what this pass had about them."""
+        for model_id in model_ids:
+            for facts in (self.stacks, self.services, self.clusters, self.groups, self.errors):
+                facts.pop(model_id, None)
+        self.stacks.update(other.stacks)
+        self.services.update(other.services)
+        self.clusters.update(other.clusters)
+        self.groups.update(other.groups)
+        self.errors.update(other.errors)
+
+
 class Inventory:
     def __init__(
         self,
@@ -144,42 +184,77 @@ class Inventory:
         self.litellm = litellm or LiteLLMClient(deployment.litellm_base_url, deployment.management_key)
         self.max_workers = max_workers
 
-    def list_models(self) -> list[ModelView]:
-        """Every model, sorted by id. Raises only when the models table itself cannot be read."""
-        return self.views(self.models_table.scan())
+    def list_models(self, *, detail: bool = True) -> list[ModelView]:
+        """Every model, sorted by id. Raises only when the models table itself cannot be read.
+
+        `detail=False` is the summary listing: task counts per cluster instead of described services, except
+        for models in a transitional status."""
+        return self.views(self.models_table.scan(), detail=detail)
+
+    def some_models(self, model_ids: Iterable[str], *, detail: bool = False) -> list[ModelView]:
+        """The models of `model_ids` that exist (BatchGetItem instead of a Scan): a cheap refresh of a few rows,
+        e.g. those in a transitional status. A summary unless `detail`."""
+        return self.views(self.models_table.get_many(model_ids), detail=detail)
 
     def get_model(self, model_id: str) -> ModelView:
-        """One model (consistent read); `ModelNotFound` if there is none."""
+        """One model (consistent read), its service described (deployments, events); `ModelNotFound` if there
+        is none."""
         return self.views([self.models_table.get(model_id)])[0]
 
-    def views(self, records: Sequence[ModelRecord]) -> list[ModelView]:
+    def views(self, records: Sequence[ModelRecord], *, detail: bool = True) -> list[ModelView]:
         """The views of `records`, with their live state read in as few calls as possible."""
         records = sorted(records, key=lambda r: r.model_id)
         registered, litellm_error = self._registered_ids()
         hosted = [r for r in records if is_hosted(r)]
-        errors: dict[str, list[str]] = defaultdict(list)
-
-        resources = self._stack_resources(hosted, errors)
-        services = self._services(hosted, resources, errors)
-        groups = self._groups(hosted, resources, errors)
+        from_cache = {r.model_id for r in hosted if self._cached(r)}
+        live = self._read(hosted, detail)
+        stale = [r for r in hosted if r.model_id in live.gone and r.model_id in from_cache]
+        if stale:
+            for record in stale:
+                self.stacks.forget(record.cloudformation_stack_name or "")
+            live.replace({r.model_id for r in stale}, self._read(stale, detail))
 
         views: list[ModelView] = []
         for record in records:
             litellm_registered = None if registered is None else (record.litellm_id or "") in registered
-            live = None
+            state = None
             if is_hosted(record):
-                model_errors = list(errors.get(record.model_id, ()))
+                model_id = record.model_id
+                model_errors = list(live.errors.get(model_id, ()))
                 if litellm_error:
                     model_errors.append(litellm_error)
-                live = LiveState.build(
-                    services.get(record.model_id),
-                    groups.get(record.model_id),
+                state = LiveState.build(
+                    live.services.get(model_id),
+                    live.groups.get(model_id),
                     litellm_registered,
                     model_errors,
-                    resources.get(record.model_id),
+                    live.stacks.get(model_id),
+                    live.clusters.get(model_id),
                 )
-            views.append(ModelView(record, live, litellm_registered, litellm_error))
+            views.append(ModelView(record, state, litellm_registered, litellm_error))
         return views
+
+    def _cached(self, record: ModelRecord) -> bool:
+        """The record's stack resources would come from the cache (not read now)."""
+        cached = self.stacks.cached(record.cloudformation_stack_name or "")
+        arn = record.cloudformation_stack_arn
+        return cached is not None and (arn is None or cached.stack_id == arn)
+
+    def _read(self, hosted: Sequence[ModelRecord], detail: bool) -> _Live:
+        live = _Live()
+        live.stacks = self._stack_resources(hosted, live.errors)
+        described = [r for r in hosted if detail or r.model_status.is_transitional]
+        counted = [r for r in hosted if not (detail or r.model_status.is_transitional)]
+        parts = [_Live(stacks=live.stacks) for _ in range(3)]
+        readers: list[Callable[[], object]] = [
+            lambda: parts[0].services.update(self._services(described, parts[0])),
+            lambda: parts[1].clusters.update(self._clusters(counted, parts[1])),
+            lambda: parts[2].groups.update(self._groups(hosted, parts[2])),
+        ]
+        map_concurrently(lambda read: read(), readers, len(readers))
+        for part in parts:
+            live.merge(part)
+        return live
 
     def _registered_ids(self) -> tuple[set[str] | None, str | None]:
         try:
@@ -215,21 +290,21 @@ class Inventory:
                     errors[model_id].append(f"stack {result.stack_name} has no ECS cluster and service (yet)")
         return found
 
-    def _services(
-        self,
-        hosted: Sequence[ModelRecord],
-        resources: dict[str, ModelStackResources],
-        errors: dict[str, list[str]],
-    ) -> dict[str, EcsService]:
+    def _refs(self, records: Sequence[ModelRecord], live: _Live) -> dict[str, ServiceRef]:
         refs: dict[str, ServiceRef] = {}
-        by_cluster: dict[str, list[str]] = defaultdict(list)
-        for record in hosted:
-            stack = resources.get(record.model_id)
+        for record in records:
+            stack = live.stacks.get(record.model_id)
             ref = stack.service_ref if stack is not None else None
             if ref is not None:
                 refs[record.model_id] = ref
-                if ref.service not in by_cluster[ref.cluster]:
-                    by_cluster[ref.cluster].append(ref.service)
+        return refs
+
+    def _services(self, records: Sequence[ModelRecord], live: _Live) -> dict[str, EcsService]:
+        refs = self._refs(records, live)
+        by_cluster: dict[str, list[str]] = defaultdict(list)
+        for ref in refs.values():
+            if ref.service not in by_cluster[ref.cluster]:
+                by_cluster[ref.cluster].append(ref.service)
         clusters = list(by_cluster)
 
         def one_cluster(cluster: str) -> list[EcsService] | str:
@@ -243,33 +318,54 @@ class Inventory:
         for model_id, ref in refs.items():
             result = described[ref.cluster]
             if isinstance(result, str):
-                errors[model_id].append(result)
+                live.errors[model_id].append(result)
                 continue
             service = next((s for s in result if ref.matches(s)), None)
             if service is None:
-                errors[model_id].append(f"ECS service {ref.service} was not found in cluster {ref.cluster}")
+                live.errors[model_id].append(f"ECS service {ref.service} was not found in cluster {ref.cluster}")
+                live.gone.add(model_id)
             else:
                 if not service.is_active:
-                    errors[model_id].append(f"ECS service {service.name} is {service.status}")
+                    live.errors[model_id].append(f"ECS service {service.name} is {service.status}")
+                    live.gone.add(model_id)
                 found[model_id] = service
         return found
 
-    def _groups(
-        self,
-        hosted: Sequence[ModelRecord],
-        resources: dict[str, ModelStackResources],
-        errors: dict[str, list[str]],
-    ) -> dict[str, ScalingGroup]:
+    def _clusters(self, records: Sequence[ModelRecord], live: _Live) -> dict[str, ClusterSummary]:
+        refs = self._refs(records, live)
+        if not refs:
+            return {}
+        try:
+            summaries = self.ecs.describe_clusters((ref.cluster for ref in refs.values()), max_workers=self.max_workers)
+        except LisaDesktopError as exc:
+            for model_id in refs:
+                live.errors[model_id].append(str(exc))
+            return {}
+        found: dict[str, ClusterSummary] = {}
+        for model_id, ref in refs.items():
+            summary = summaries.get(ref.cluster)
+            if summary is None:
+                live.errors[model_id].append(f"ECS cluster {ref.cluster} was not found")
+                live.gone.add(model_id)
+                continue
+            if not summary.is_active:
+                live.errors[model_id].append(f"ECS cluster {summary.name} is {summary.status}")
+                live.gone.add(model_id)
+            found[model_id] = summary
+        return found
+
+    def _groups(self, hosted: Sequence[ModelRecord], live: _Live) -> dict[str, ScalingGroup]:
+        errors = live.errors
         names: dict[str, str] = {}
         for record in hosted:
-            stack = resources.get(record.model_id)
+            stack = live.stacks.get(record.model_id)
             name = record.auto_scaling_group or (stack.auto_scaling_group if stack is not None else None)
             if name:
                 names[record.model_id] = name
         if not names:
             return {}
         try:
-            groups = self.autoscaling.describe(names.values())
+            groups = self.autoscaling.describe(names.values(), max_workers=self.max_workers)
         except LisaDesktopError as exc:
             for model_id in names:
                 errors[model_id].append(str(exc))

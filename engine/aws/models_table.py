@@ -22,13 +22,24 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from engine.aws.clients import AwsClients
-from engine.aws.errors import ModelAlreadyExists, StatusChanged, error_code, response_item
+from engine.aws.errors import (
+    DeploymentUnreachable,
+    ModelAlreadyExists,
+    StatusChanged,
+    error_code,
+    from_client_error,
+    response_item,
+)
 from engine.errors import LisaDesktopError, ModelNotFound
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, PaginatorConfigTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        KeysAndAttributesTypeDef,
+        PaginatorConfigTypeDef,
+    )
 
 HOLDER_ATTRIBUTE: Final = "lisa_desktop_job"
 """Item attribute naming the desktop job that holds the model in a transitional status (set it on intake)."""
@@ -37,6 +48,12 @@ STATUS_ATTRIBUTE: Final = "model_status"
 KEY_ATTRIBUTE: Final = "model_id"
 MODIFIED_ATTRIBUTE: Final = "last_modified_date"
 CONDITION_FAILED: Final = "ConditionalCheckFailedException"
+BATCH_GET_MAX: Final = 100
+"""BatchGetItem takes up to 100 keys per call."""
+BATCH_GET_ATTEMPTS: Final = 5
+"""BatchGetItem answers throttled keys as UnprocessedKeys, which botocore does not retry: we do, with backoff."""
+WRITE_PROBE_KEY: Final = "__lisa_desktop_write_probe__"
+"""A model id no model has: the write probe's UpdateItem is conditional on it existing, so it never writes."""
 
 _DESERIALIZER: Final = TypeDeserializer()
 _SERIALIZER: Final = TypeSerializer()
@@ -147,6 +164,52 @@ class ModelsTable:
         if not item:
             raise ModelNotFound(model_id)
         return _record(from_dynamodb(item))
+
+    def get_many(self, model_ids: Iterable[str]) -> list[ModelRecord]:
+        """The records of those models that exist (consistent reads, BatchGetItem: 100 keys a call)."""
+        wanted = list(dict.fromkeys(model_ids))
+        records: list[ModelRecord] = []
+        client = self._clients.dynamodb()
+        with self._errors("BatchGetItem"):
+            for start in range(0, len(wanted), BATCH_GET_MAX):
+                keys = [{KEY_ATTRIBUTE: {"S": model_id}} for model_id in wanted[start : start + BATCH_GET_MAX]]
+                request: dict[str, KeysAndAttributesTypeDef] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+                for attempt in range(BATCH_GET_ATTEMPTS):
+                    if attempt:
+                        time.sleep(min(1.0, 0.05 * 2**attempt))
+                    response = client.batch_get_item(RequestItems=request)
+                    items = response.get("Responses", {}).get(self.table_name, [])
+                    records.extend(_record(from_dynamodb(item)) for item in items)
+                    request = cast("dict[str, KeysAndAttributesTypeDef]", response.get("UnprocessedKeys") or {})
+                    if not request:
+                        break
+                else:
+                    raise LisaDesktopError(f"DynamoDB left keys of table {self.table_name} unprocessed")
+        return records
+
+    def write_refusal(self) -> str | None:
+        """None when this identity may write the table; else why not (the action it lacks), read-only access.
+
+        Side-effect free: an UpdateItem of a key that does not exist, conditional on it existing. IAM is
+        checked before the condition, so AccessDenied says read-only and a failed condition says allowed.
+        Other failures (unreachable, expired credentials, no such table) raise as any call does.
+        """
+        with self._errors("UpdateItem"):
+            try:
+                self._clients.dynamodb().update_item(
+                    TableName=self.table_name,
+                    Key={KEY_ATTRIBUTE: {"S": WRITE_PROBE_KEY}},
+                    ConditionExpression="attribute_exists(#key)",
+                    ExpressionAttributeNames={"#key": KEY_ATTRIBUTE},
+                )
+            except ClientError as exc:
+                if error_code(exc) == CONDITION_FAILED:
+                    return None
+                translated = from_client_error(exc, "dynamodb:UpdateItem", f"table {self.table_name}")
+                if isinstance(translated, DeploymentUnreachable) and translated.code == "AccessDenied":
+                    return f"read-only: {translated.message}"
+                raise
+        return None
 
     def transition_status(
         self,

@@ -22,7 +22,9 @@ StackState = Literal["none", "complete", "rolled_back", "direct"]
 """`none`: no CloudFormation stack (third party, or a create still building its image);
 `complete`: the model's stack exists with all its resources; `rolled_back`: the create failed and
 CloudFormation rolled the stack back (ROLLBACK_COMPLETE, no resources); `direct`: the ECS and Auto Scaling
-resources exist without a stack (synthetic benchmark models, created straight in moto for speed)."""
+resources are created straight in moto for speed, without CloudFormation (synthetic benchmark models; the
+sandbox records each one's resources in a stack of its own, as LISA's would be, so they are found the same
+way)."""
 
 
 @dataclass(frozen=True)

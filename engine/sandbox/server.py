@@ -22,6 +22,8 @@ not run a sandbox while `moto.mock_aws` starts or stops: it resets every account
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import logging
 import os
 import random
@@ -29,16 +31,21 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import boto3
+from moto.cloudformation.models import Stack
+from moto.cloudformation.utils import generate_stack_id
 from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ec2.exceptions import InvalidInstanceIdError
+from moto.ec2.models import EC2Backend
 from moto.iam.models import iam_backends
 from moto.server import ThreadedMotoServer
 
+from engine.aws.cloudformation import MODEL_ID_TAG
 from engine.sandbox.catalog import CATALOG, CatalogModel, synthetic_models
 from engine.sandbox.constants import (
     LOOPBACK,
@@ -52,6 +59,7 @@ from engine.sandbox.constants import (
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.seed import CLIENT_CONFIG, HostedResources, SandboxDeployment
 from engine.sandbox.simulator import Faults, SandboxError, Simulator, check_moto_internals, check_moto_version
+from engine.stack_template import resource_names
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +187,11 @@ class Sandbox:
                 if model.ambient_seconds is not None and model.status.is_transitional:
                     delays[model.model_id] = model.ambient_seconds
             delays.update({k: v for k, v in self._ambient_seconds.items() if k in delays})
-        deployment.seed(self.catalog, synthetic=synthetic_models(self.extra_models), ambient_seconds=delays)
+        _count_cluster_tasks(simulator)
+        deployment.seed(self.catalog, ambient_seconds=delays)
+        step = time.perf_counter()
+        _seed_synthetic(deployment, synthetic_models(self.extra_models))
+        deployment.timings.mark("synthetic", step)
         simulator.tick()  # one step before anyone looks: stack ownership, warm-up settings, counts
         simulator.start()
 
@@ -283,6 +295,119 @@ class Sandbox:
     def __repr__(self) -> str:
         state = self.endpoint_url if self.running else "stopped"
         return f"Sandbox({state}, account={self.account_id or '-'})"
+
+
+# -- synthetic models ----------------------------------------------------------------------------------------------
+
+
+def _seed_synthetic(deployment: SandboxDeployment, models: Sequence[CatalogModel]) -> None:
+    """Benchmark models: ECS and Auto Scaling resources made straight in moto, each hosted one recorded in a
+    stack of its own as LISA's would be (without running moto's CloudFormation: ~25 ms a stack), so the
+    console finds its cluster, service and group as it does for a real model."""
+    hosted = [model for model in models if model.is_hosted]
+    with _fast_ec2_lookups(deployment.ec2_backend):
+        deployment.create_direct(hosted)
+    with deployment.simulator.lock:
+        for model in hosted:
+            resources = deployment.resources[model.model_id]
+            stack_name, stack_id = _record_stack(deployment, resources)
+            deployment.resources[model.model_id] = dataclasses.replace(
+                resources, stack_name=stack_name, stack_id=stack_id
+            )
+    deployment.put_items_directly(deployment.model_item(model) for model in models)
+
+
+def _record_stack(deployment: SandboxDeployment, resources: HostedResources) -> tuple[str, str]:
+    """A CREATE_COMPLETE stack in moto whose resources are the model's existing cluster, task definition,
+    service, launch template and group; returns its name and id. Deleting it deletes them, as for a seeded stack."""
+    simulator, ec2 = deployment.simulator, deployment.ec2_backend
+    ecs = simulator.ecs
+    names = resource_names(deployment.deployment_name, resources.model_id)
+    parts: dict[str, Any] = {
+        "Cluster": ecs.clusters[names.cluster],
+        "TaskDefinition": ecs.task_definitions[names.task_family][1],
+        "Service": ecs.services[f"{names.cluster}:{names.service}"],
+        "LaunchTemplate": ec2.launch_templates[ec2.launch_template_name_to_ids[names.launch_template]],
+        "AutoScalingGroup": simulator.autoscaling.autoscaling_groups[names.auto_scaling_group],
+    }
+    template: dict[str, Any] = {"Resources": {}, "Outputs": {}}
+    for logical_id, resource in parts.items():
+        resource.logical_resource_id = logical_id
+        resource.cf_resource_type = resource.cloudformation_type()
+        template["Resources"][logical_id] = {"Type": resource.cf_resource_type, "Properties": {}}
+    template["Outputs"] = {
+        "modelEndpointUrl": {"Value": resources.endpoint_url},
+        "autoScalingGroup": {"Value": names.auto_scaling_group},
+    }
+    stack_id = generate_stack_id(names.stack, deployment.region, deployment.account_id)
+    tags = {MODEL_ID_TAG: resources.model_id}
+    stack = Stack(stack_id, names.stack, {}, {}, deployment.account_id, deployment.region, tags=tags)  # type: ignore[abstract]
+    stack.template = json.dumps(template)
+    stack.template_dict = template
+    resource_map = stack.resource_map
+    resource_map._template = template
+    resource_map._resource_json_map = template["Resources"]
+    resource_map._parsed_resources.update(parts)
+    stack.output_map = stack._create_output_map()
+    stack.status = "CREATE_COMPLETE"
+    simulator.cloudformation.stacks[stack_id] = stack
+    return names.stack, stack_id
+
+
+@contextlib.contextmanager
+def _fast_ec2_lookups(ec2: EC2Backend) -> Iterator[None]:
+    """moto finds an instance by scanning copies of every reservation, and a resource's tags by scanning every
+    tag, which makes thousands of Auto Scaling groups quadratic to create. While seeding, the instance just
+    launched is found from the newest reservation back, and a resource without tags is answered at once."""
+    scan_tags = ec2.describe_tags
+
+    def get_instance(instance_id: str) -> Any:
+        for reservation in reversed(ec2.reservations.values()):
+            for instance in reservation.instances:
+                if instance.id == instance_id:
+                    return instance
+        raise InvalidInstanceIdError(instance_id)
+
+    def describe_tags(filters: dict[str, list[str]] | None = None) -> list[dict[str, str]]:
+        wanted = (filters or {}).get("resource-id", [])
+        lone = len(wanted) == 1 and set(filters or {}) == {"resource-id"}
+        if lone and wanted[0] not in ec2.tags and not any(c in wanted[0] for c in "*?"):
+            return []
+        return scan_tags(filters)
+
+    setattr(ec2, "get_instance", get_instance)  # noqa: B010 (instance-level: this account only)
+    setattr(ec2, "describe_tags", describe_tags)  # noqa: B010
+    try:
+        yield
+    finally:
+        for name in ("get_instance", "describe_tags"):
+            if name in vars(ec2):
+                delattr(ec2, name)
+
+
+def _count_cluster_tasks(simulator: Simulator) -> None:
+    """DescribeClusters reports the running and pending tasks and the active services of each cluster, as AWS
+    does: moto counts only tasks started by RunTask, and the simulator moves service counts instead."""
+    backend = simulator.ecs
+    describe = backend.describe_clusters
+
+    def describe_clusters(cluster_names: list[str]) -> tuple[list[Any], list[Any]]:
+        clusters, failures = describe(cluster_names)
+        with simulator.lock:
+            counts: dict[str, list[int]] = {}
+            for service in backend.services.values():
+                if service.status == "ACTIVE":
+                    total = counts.setdefault(service.cluster_arn, [0, 0, 0])
+                    total[0] += service.running_count
+                    total[1] += service.pending_count
+                    total[2] += 1
+            for cluster in clusters:
+                running, pending, active = counts.get(cluster.arn, (0, 0, 0))
+                cluster.running_tasks_count, cluster.pending_tasks_count = running, pending
+                cluster.active_services_count = active
+        return clusters, failures
+
+    setattr(backend, "describe_clusters", describe_clusters)  # noqa: B010 (instance-level: this account only)
 
 
 # -- moto accounts -------------------------------------------------------------------------------------------------

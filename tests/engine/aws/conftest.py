@@ -219,6 +219,22 @@ def create_model_stack(clients: AwsClients, model_id: str, deployment: str = "li
     )
 
 
+def make_groups(clients: AwsClients, names: list[str], min_size: int = 0, max_size: int = 3, desired: int = 0) -> None:
+    ec2 = clients.ec2()
+    template = ec2.create_launch_template(
+        LaunchTemplateName=f"lt-{names[0]}", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "g5.xlarge"}
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    for name in names:
+        clients.autoscaling().create_auto_scaling_group(
+            AutoScalingGroupName=name,
+            MinSize=min_size,
+            MaxSize=max_size,
+            DesiredCapacity=desired,
+            LaunchTemplate={"LaunchTemplateId": template, "Version": "$Latest"},
+            AvailabilityZones=[f"{REGION}a"],
+        )
+
+
 def closed_loopback_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

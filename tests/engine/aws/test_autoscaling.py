@@ -5,7 +5,7 @@ import pytest
 from engine.aws.autoscaling import AutoScalingGateway, ScalingGroup
 from engine.aws.clients import AwsClients
 from engine.errors import InvalidInput
-from tests.engine.aws.conftest import REGION, CallCounter
+from tests.engine.aws.conftest import CallCounter, make_groups
 
 
 def raw_group(**overrides: object) -> dict[str, object]:
@@ -46,22 +46,6 @@ def test_warmup_when_aws_returns_it_and_a_stopped_group() -> None:
     stopped = ScalingGroup.from_response(raw_group(MinSize=0, MaxSize=0, DesiredCapacity=0, Instances=[]))
     assert stopped.is_stopped
     assert stopped.reached_desired
-
-
-def make_groups(clients: AwsClients, names: list[str], min_size: int = 0, max_size: int = 3, desired: int = 0) -> None:
-    ec2 = clients.ec2()
-    template = ec2.create_launch_template(
-        LaunchTemplateName=f"lt-{names[0]}", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "g5.xlarge"}
-    )["LaunchTemplate"]["LaunchTemplateId"]
-    for name in names:
-        clients.autoscaling().create_auto_scaling_group(
-            AutoScalingGroupName=name,
-            MinSize=min_size,
-            MaxSize=max_size,
-            DesiredCapacity=desired,
-            LaunchTemplate={"LaunchTemplateId": template, "Version": "$Latest"},
-            AvailabilityZones=[f"{REGION}a"],
-        )
 
 
 def test_twenty_five_groups_take_one_call(clients: AwsClients, counter: CallCounter) -> None:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from engine.aws.clients import AwsClients
-from engine.aws.cloudformation import ModelStackResources, StackGateway
+from engine.aws.cloudformation import CACHE_FORMAT, ModelStackResources, StackGateway
 from engine.aws.ecs import EcsGateway, ServiceRef
 from engine.aws.errors import StackNotFound
 from tests.engine.aws.conftest import CallCounter, create_model_stack
@@ -94,3 +97,60 @@ def test_a_stack_without_ecs_resources_yet_is_not_cached() -> None:
     assert not partial.is_complete
     assert partial.service_ref is None
     assert partial.stack_id == "arn:stack/lisa-m/1"
+
+
+def test_the_cache_survives_a_restart_as_json(clients: AwsClients, counter: CallCounter) -> None:
+    stacks = [create_model_stack(clients, f"m{index}") for index in range(3)]
+    first = StackGateway(clients)
+    read = {s.stack_name: first.model_resources(s.stack_name, s.stack_id) for s in stacks}
+    exported = json.loads(json.dumps(first.export_cache()))
+
+    second = StackGateway(clients)
+    assert second.cached(stacks[0].stack_name) is None
+    assert second.import_cache(exported) == 3
+    counter.reset()
+    for stack in stacks:
+        assert second.model_resources(stack.stack_name, stack.stack_id) == read[stack.stack_name]
+    assert counter.calls == []
+
+
+def test_an_imported_entry_of_another_stack_id_is_read_again(clients: AwsClients, counter: CallCounter) -> None:
+    stack = create_model_stack(clients, "m4")
+    first = StackGateway(clients)
+    first.model_resources(stack.stack_name)
+    second = StackGateway(clients)
+    second.import_cache(first.export_cache())
+    counter.reset()
+    second.model_resources(stack.stack_name, stack.stack_id + "-recreated")
+    assert counter.count("DescribeStackResources") == 1
+
+
+@pytest.mark.parametrize(
+    "exported",
+    [
+        {},
+        {"format": 0, "stacks": {}},
+        {"format": CACHE_FORMAT, "stacks": []},
+        {"format": CACHE_FORMAT, "stacks": {"lisa-x": "not an entry"}},
+        {"format": CACHE_FORMAT, "stacks": {"lisa-x": {"stack_id": "arn:x", "cluster": "c", "service": 7}}},
+        {"format": CACHE_FORMAT, "stacks": {"lisa-x": {"stack_id": "arn:x", "cluster": "c", "resources": []}}},
+        {"format": CACHE_FORMAT, "stacks": {"lisa-x": {"stack_id": "", "cluster": "c", "service": "s"}}},
+        {
+            "format": CACHE_FORMAT,
+            "stacks": {"lisa-x": {"stack_id": "arn:x", "cluster": "c", "service": "s", "resources": [["only", 2]]}},
+        },
+    ],
+)
+def test_a_malformed_or_old_export_is_ignored(clients: AwsClients, exported: dict[str, Any]) -> None:
+    gateway = StackGateway(clients)
+    assert gateway.import_cache(exported) == 0
+    assert gateway.export_cache()["stacks"] == {}
+
+
+def test_entries_cached_already_win_over_imported_ones(clients: AwsClients) -> None:
+    stack = create_model_stack(clients, "m5")
+    gateway = StackGateway(clients)
+    fresh = gateway.model_resources(stack.stack_name)
+    stale = {"format": CACHE_FORMAT, "stacks": {stack.stack_name: {**fresh.to_cache(), "cluster": "old-cluster"}}}
+    assert gateway.import_cache(stale) == 0
+    assert gateway.cached(stack.stack_name) == fresh

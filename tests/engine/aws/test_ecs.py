@@ -6,7 +6,15 @@ from typing import Any
 import pytest
 
 from engine.aws.clients import AwsClients
-from engine.aws.ecs import Deployment, EcsGateway, EcsService, ServiceRef, TaskDefinition, revision_of
+from engine.aws.ecs import (
+    ClusterSummary,
+    Deployment,
+    EcsGateway,
+    EcsService,
+    ServiceRef,
+    TaskDefinition,
+    revision_of,
+)
 from engine.aws.errors import EcsServiceNotFound
 from tests.engine.aws.conftest import CallCounter
 
@@ -209,3 +217,42 @@ def test_describe_task_definition_and_events(clients: AwsClients) -> None:
     assert td.container_definitions[0]["image"] == "img"
     # moto records no service events
     assert gateway.service_events_since(ServiceRef("c2", "svc"), T0) == ()
+
+
+def test_cluster_summary_tolerates_missing_fields() -> None:
+    summary = ClusterSummary.from_response({"clusterName": "c", "status": "INACTIVE"})
+    assert (summary.running_tasks, summary.pending_tasks, summary.active_services) == (0, 0, 0)
+    assert not summary.is_active
+
+
+def test_clusters_go_a_hundred_per_call(clients: AwsClients, counter: CallCounter) -> None:
+    ecs = clients.ecs()
+    names = [f"model-{index:03d}-cluster" for index in range(230)]
+    for name in names:
+        ecs.create_cluster(clusterName=name)
+    counter.reset()
+    summaries = EcsGateway(clients).describe_clusters(names)
+    assert counter.count("DescribeClusters") == 3
+    assert sorted(len(p["clusters"]) for name, p in counter.params if name == "DescribeClusters") == [30, 100, 100]
+    assert list(summaries) == names
+    assert all(s.is_active and s.name == n for n, s in summaries.items())
+
+
+def test_clusters_by_name_or_arn_and_missing_or_deleted_ones(clients: AwsClients, counter: CallCounter) -> None:
+    make_services(clients, "c3", ["svc"])
+    clients.ecs().create_cluster(clusterName="gone")
+    clients.ecs().delete_cluster(cluster="gone")
+    by_arn = f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/c3"
+    counter.reset()
+    summaries = EcsGateway(clients).describe_clusters(["c3", by_arn, "never-made", "gone", "c3"])
+    assert counter.count("DescribeClusters") == 1
+    assert set(summaries) == {"c3", by_arn, "gone"}
+    assert summaries["c3"] == summaries[by_arn]
+    assert summaries["c3"].arn == by_arn
+    assert summaries["gone"].status == "INACTIVE"
+
+
+def test_no_clusters_no_call(clients: AwsClients, counter: CallCounter) -> None:
+    counter.reset()
+    assert EcsGateway(clients).describe_clusters([]) == {}
+    assert counter.calls == []

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 
 from engine.aws.clients import AwsClients
+from engine.aws.cloudformation import CACHE_FORMAT, StackGateway
 from engine.aws.discovery import DeploymentInfo
 from engine.aws.inventory import Inventory, ModelView
 from engine.aws.litellm import LiteLLMClient
@@ -19,6 +21,7 @@ from tests.engine.aws.conftest import (
     LiteLLMServer,
     closed_loopback_port,
     create_model_stack,
+    make_groups,
 )
 from tests.engine.factories import hosted_config, record, third_party_config
 
@@ -210,3 +213,173 @@ def test_get_model(
     assert view.live.task_definition_revision == 1
     with pytest.raises(ModelNotFound):
         inventory.get_model("nope")
+
+
+TRANSITIONAL = ("Updating", "Starting", "Stopping", "Deleting")
+
+
+def test_a_summary_describes_only_the_services_of_transitional_models(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    for index in range(12):
+        status = TRANSITIONAL[index] if index < len(TRANSITIONAL) else "InService"
+        put(clients, hosted_record(clients, f"hosted-{index:02d}", status))
+    put(clients, record(third_party_config(modelId="third"), "InService", litellm_id="ll-third"))
+    inventory = Inventory(clients, deployment(litellm_server.url))
+    counter.reset()
+    views = {view.model_id: view for view in inventory.list_models(detail=False)}
+    assert len(views) == 13
+    assert counter.count("Scan") == 1
+    assert counter.count("DescribeStackResources") == 12  # cold: once per stack
+    assert counter.count("DescribeClusters") == 1  # the 8 settled models' clusters in one call
+    assert counter.count("DescribeServices") == 4  # one per transitional model
+    assert counter.count("DescribeAutoScalingGroups") == 1
+    described = {p["cluster"] for name, p in counter.params if name == "DescribeServices"}
+    assert described == {f"hosted-{index:02d}-cluster" for index in range(4)}
+    assert all(view.live_error is None for view in views.values())
+
+    settled = views["hosted-07"].live
+    assert settled is not None
+    assert settled.service is None
+    assert settled.cluster is not None
+    assert settled.running_count == settled.cluster.running_tasks == 0  # moto runs no tasks
+    assert settled.pending_count == settled.cluster.pending_tasks
+    assert settled.task_definition_arn is None
+    assert settled.desired_count is None
+    assert settled.scaling_group is not None
+    assert settled.scaling_group.desired_capacity == 1
+
+    updating = views["hosted-00"].live
+    assert updating is not None
+    assert updating.service is not None
+    assert updating.rollout_state == "IN_PROGRESS"
+    assert (updating.desired_count, updating.pending_count) == (1, 1)
+    assert views["third"].live is None
+
+    counter.reset()
+    inventory.list_models(detail=False)
+    assert counter.count("DescribeStackResources") == 0
+    assert counter.count("DescribeClusters") == 1
+    assert counter.count("DescribeServices") == 4
+    assert len(counter.calls) == 1 + 1 + 4 + 1  # Scan, DescribeClusters, DescribeServices, DescribeAutoScalingGroups
+
+
+def fleet_from_cache(clients: AwsClients, count: int, transitional: int) -> tuple[list[ModelRecord], dict[str, Any]]:
+    """`count` hosted models whose clusters and groups exist and whose stacks are known from an exported stack
+    cache (as after a restart): no CloudFormation, so hundreds are cheap to make."""
+    names = [f"m{index:04d}" for index in range(count)]
+    make_groups(clients, [f"{name}-asg" for name in names])
+    ecs = clients.ecs()
+    task = ecs.register_task_definition(
+        family="model", containerDefinitions=[{"name": "m", "image": "img", "memory": 512}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    records, stacks = [], {}
+    for index, name in enumerate(names):
+        ecs.create_cluster(clusterName=f"{name}-cluster")
+        status = "InService"
+        if index < transitional:
+            status = TRANSITIONAL[index % len(TRANSITIONAL)]
+            ecs.create_service(cluster=f"{name}-cluster", serviceName=f"{name}-svc", taskDefinition=task)
+        arn = f"arn:aws:cloudformation:us-east-1:123456789012:stack/lisa-{name}/{index}"
+        stacks[f"lisa-{name}"] = {
+            "stack_id": arn,
+            "cluster": f"{name}-cluster",
+            "service": f"{name}-svc",
+            "auto_scaling_group": f"{name}-asg",
+            "task_definition": task,
+            "load_balancer": None,
+            "resources": [],
+        }
+        small = {"modelId": name, "modelName": name, "modelType": "textgen"}  # the stack makes it hosted
+        records.append(
+            record(
+                small,
+                status,
+                auto_scaling_group=f"{name}-asg",
+                cloudformation_stack_name=f"lisa-{name}",
+                cloudformation_stack_arn=arn,
+                litellm_id=f"ll-{name}",
+            )
+        )
+    return records, {"format": CACHE_FORMAT, "stacks": stacks}
+
+
+def test_the_warm_summary_call_budget_for_hundreds_of_models(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    records, exported = fleet_from_cache(clients, 210, transitional=6)
+    for model in records:
+        put(clients, model)
+    stacks = StackGateway(clients)
+    assert stacks.import_cache(exported) == 210
+    counter.reset()
+    views = Inventory(clients, deployment(litellm_server.url), stacks=stacks).list_models(detail=False)
+    assert len(views) == 210
+    assert all(view.live_error is None for view in views)
+    assert counter.count("DescribeStackResources") == 0
+    assert counter.count("DescribeClusters") == math.ceil(204 / 100)
+    assert counter.count("DescribeAutoScalingGroups") == math.ceil(210 / 100)
+    assert counter.count("DescribeServices") == 6
+    pages = counter.count("Scan")
+    assert len(counter.calls) == pages + 3 + 3 + 6
+    assert all(len(p["clusters"]) <= 100 for name, p in counter.params if name == "DescribeClusters")
+
+
+@pytest.mark.parametrize("detail", [False, True])
+def test_a_cached_entry_whose_cluster_is_gone_is_read_again(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter, detail: bool
+) -> None:
+    model = hosted_record(clients, "moved")
+    put(clients, model)
+    stacks = StackGateway(clients)
+    stale = stacks.model_resources(model.cloudformation_stack_name or "", model.cloudformation_stack_arn)
+    stacks.forget(stale.stack_name)
+    old = {**stale.to_cache(), "cluster": "replaced-cluster", "service": "replaced-svc"}
+    stacks.import_cache({"format": CACHE_FORMAT, "stacks": {stale.stack_name: old}})
+    inventory = Inventory(clients, deployment(litellm_server.url), stacks=stacks)
+    counter.reset()
+    [view] = inventory.list_models(detail=detail)
+    assert view.live_error is None
+    assert view.live is not None
+    assert view.live.stack is not None
+    assert view.live.stack.cluster == "moved-cluster"
+    assert counter.count("DescribeStackResources") == 1
+    assert stacks.cached(stale.stack_name) == stale
+
+    counter.reset()
+    inventory.list_models(detail=detail)
+    assert counter.count("DescribeStackResources") == 0
+
+
+def test_a_model_whose_cluster_is_deleted_says_so(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    model = hosted_record(clients, "orphan")
+    put(clients, model)
+    clients.ecs().delete_service(cluster="orphan-cluster", service="orphan-svc", force=True)
+    clients.ecs().delete_cluster(cluster="orphan-cluster")
+    inventory = Inventory(clients, deployment(litellm_server.url))
+    [view] = inventory.list_models(detail=False)
+    assert "ECS cluster orphan-cluster is INACTIVE" in (view.live_error or "")
+    assert view.live is not None
+    assert view.live.scaling_group is not None
+    counter.reset()
+    inventory.list_models(detail=False)
+    assert counter.count("DescribeStackResources") == 1  # never trusted from the cache while it is gone
+
+
+def test_some_models_reads_only_those(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    for model_id, status in (("a", "Updating"), ("b", "InService")):
+        put(clients, hosted_record(clients, model_id, status))
+    put(clients, record(third_party_config(modelId="t"), "InService"))
+    inventory = Inventory(clients, deployment(litellm_server.url))
+    inventory.list_models(detail=False)
+    counter.reset()
+    views = inventory.some_models(["a", "gone"])
+    assert [v.model_id for v in views] == ["a"]
+    assert views[0].live is not None
+    assert views[0].live.service is not None  # transitional: described
+    assert counter.calls.count("Scan") == 0
+    assert sorted(counter.calls) == ["BatchGetItem", "DescribeAutoScalingGroups", "DescribeServices"]

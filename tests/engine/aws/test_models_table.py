@@ -4,11 +4,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from engine.aws.clients import AwsClients
-from engine.aws.errors import ModelAlreadyExists, StatusChanged
+from engine.aws.errors import AwsError, DeploymentUnreachable, ModelAlreadyExists, StatusChanged
 from engine.aws.models_table import (
     HOLDER_ATTRIBUTE,
+    WRITE_PROBE_KEY,
     InvalidRecord,
     ModelsTable,
     from_dynamodb,
@@ -203,3 +205,72 @@ def test_an_unreadable_item_is_a_domain_error(clients: AwsClients, table: Models
     clients.dynamodb().put_item(TableName=TABLE, Item={"model_id": {"S": "weird"}, "model_status": {"S": "Exploding"}})
     with pytest.raises(InvalidRecord, match="weird"):
         table.scan()
+
+
+def test_the_write_probe_allows_and_writes_nothing(
+    clients: AwsClients, table: ModelsTable, counter: CallCounter
+) -> None:
+    put(clients, record(third_party_config(modelId="m1"), "InService"))
+    before = clients.dynamodb().scan(TableName=TABLE)["Items"]
+    counter.reset()
+    assert table.write_refusal() is None
+    assert counter.calls == ["UpdateItem"]
+    _, params = counter.params[0]
+    assert params["Key"] == {"model_id": {"S": WRITE_PROBE_KEY}}
+    assert "UpdateExpression" not in params
+    assert clients.dynamodb().scan(TableName=TABLE)["Items"] == before
+
+
+def test_the_write_probe_names_the_missing_action_when_read_only(clients: AwsClients, table: ModelsTable) -> None:
+    message = (
+        "User: arn:aws:sts::123456789012:assumed-role/ReadOnly/me is not authorized to perform: dynamodb:UpdateItem "
+        "on resource: arn:aws:dynamodb:us-east-1:123456789012:table/LisaModels because no identity-based policy "
+        "allows the dynamodb:UpdateItem action"
+    )
+    with Stubber(clients.dynamodb()) as stub:
+        stub.add_client_error(
+            "update_item", service_error_code="AccessDeniedException", service_message=message, http_status_code=400
+        )
+        refusal = table.write_refusal()
+    assert refusal is not None
+    assert refusal.startswith("read-only: ")
+    assert "dynamodb:UpdateItem on table LisaModels" in refusal
+
+
+def test_the_write_probe_raises_what_is_not_a_permission_answer(clients: AwsClients) -> None:
+    with pytest.raises(AwsError, match="ResourceNotFoundException"):
+        ModelsTable(clients, "NoSuchTable").write_refusal()
+    with Stubber(clients.dynamodb()) as stub:
+        stub.add_client_error("update_item", service_error_code="ExpiredTokenException", http_status_code=400)
+        with pytest.raises(DeploymentUnreachable) as caught:
+            ModelsTable(clients, TABLE).write_refusal()
+    assert caught.value.code == "ExpiredToken"
+
+
+def test_get_many_reads_a_hundred_keys_a_call(clients: AwsClients, table: ModelsTable, counter: CallCounter) -> None:
+    ids = [f"m{index:03d}" for index in range(130)]
+    for model_id in ids:
+        put(clients, record(third_party_config(modelId=model_id), "InService"))
+    counter.reset()
+    records = table.get_many([*ids, "missing", ids[0]])
+    assert sorted(r.model_id for r in records) == ids
+    assert counter.count("BatchGetItem") == 2
+    assert all(
+        p["RequestItems"][TABLE]["ConsistentRead"] and len(p["RequestItems"][TABLE]["Keys"]) <= 100
+        for name, p in counter.params
+        if name == "BatchGetItem"
+    )
+    counter.reset()
+    assert table.get_many([]) == []
+    assert counter.calls == []
+
+
+def test_get_many_asks_again_for_unprocessed_keys(clients: AwsClients, table: ModelsTable) -> None:
+    put(clients, record(third_party_config(modelId="a"), "InService"))
+    item = raw_item(clients, "a")
+    keys = {"Keys": [{"model_id": {"S": "a"}}], "ConsistentRead": True}
+    with Stubber(clients.dynamodb()) as stub:
+        stub.add_response("batch_get_item", {"Responses": {TABLE: []}, "UnprocessedKeys": {TABLE: keys}})
+        stub.add_response("batch_get_item", {"Responses": {TABLE: [item]}, "UnprocessedKeys": {}})
+        records = table.get_many(["a"])
+    assert [r.model_id for r in records] == ["a"]

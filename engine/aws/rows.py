@@ -1,0 +1,101 @@
+"""A model view as the row the window draws (`ModelRow`): plain, JSON-safe data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from engine.aws.ecs import Deployment, EcsService
+from engine.aws.inventory import LiveState, ModelView
+from engine.model_row import ModelRow
+
+RECENT_EVENTS: Final = 10
+
+
+def row_of(view: ModelView) -> ModelRow:
+    record, live = view.record, view.live
+    config = record.config
+    minimum, desired, maximum = _capacity(config, live)
+    group = live.scaling_group if live is not None else None
+    return ModelRow(
+        model_id=record.model_id,
+        model_name=str(config.get("modelName") or ""),
+        hosting=record.hosting_type.value,
+        model_type=str(config.get("modelType") or ""),
+        status=record.model_status.value,
+        instance_type=_text(config.get("instanceType")),
+        min_capacity=minimum,
+        desired_capacity=desired,
+        max_capacity=maximum,
+        running_tasks=live.running_count if live is not None else None,
+        healthy_instances=group.healthy_in_service_count if group is not None else None,
+        streaming=config.get("streaming") is True,
+        features=_feature_names(config.get("features")),
+        allowed_groups=tuple(str(g) for g in config.get("allowedGroups") or () if g is not None),
+        last_modified=record.last_modified_date,
+        failure_reason=record.failure_reason,
+        live_error=view.live_error or view.litellm_error,
+        config=record.to_api(),
+        live=_live_json(live) if live is not None else None,
+        litellm_registered=view.litellm_registered,
+    )
+
+
+def _capacity(config: Mapping[str, Any], live: LiveState | None) -> tuple[int | None, int | None, int | None]:
+    """The Auto Scaling group's sizes when it was read, else the configured bounds."""
+    group = live.scaling_group if live is not None else None
+    if group is not None:
+        return group.min_size, group.desired_capacity, group.max_size
+    scaling = config.get("autoScalingConfig")
+    if not isinstance(scaling, Mapping):
+        return None, None, None
+    return _int(scaling.get("minCapacity")), _int(scaling.get("desiredCapacity")), _int(scaling.get("maxCapacity"))
+
+
+def _live_json(live: LiveState) -> dict[str, Any]:
+    data = live.to_json()
+    data["pendingCount"] = live.pending_count
+    data["liveError"] = live.live_error
+    service = live.service
+    if service is not None:
+        data["deployments"] = [_deployment_json(d) for d in service.deployments]
+        data["events"] = _recent_events(service)
+    return data
+
+
+def _deployment_json(deployment: Deployment) -> dict[str, Any]:
+    return {
+        "status": deployment.status,
+        "revision": deployment.revision,
+        "rolloutState": deployment.rollout_state,
+        "rolloutStateReason": deployment.rollout_state_reason,
+        "desiredCount": deployment.desired_count,
+        "runningCount": deployment.running_count,
+        "pendingCount": deployment.pending_count,
+        "failedTasks": deployment.failed_tasks,
+        "updatedAt": _iso(deployment.updated_at),
+    }
+
+
+def _recent_events(service: EcsService) -> list[dict[str, Any]]:
+    """The newest events first, as ECS lists them."""
+    return [{"time": _iso(e.created_at), "message": e.message} for e in service.events[:RECENT_EVENTS]]
+
+
+def _feature_names(features: Any) -> tuple[str, ...]:
+    if not isinstance(features, list):
+        return ()
+    return tuple(str(f["name"]) for f in features if isinstance(f, Mapping) and f.get("name"))
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

@@ -1,0 +1,227 @@
+"""The window's `Backend` over one deployment: rows from the inventory, changes through the engine's jobs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any
+
+from engine.aws.inventory import Inventory
+from engine.aws.rows import row_of
+from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
+from engine.jobs.context import Gateways, JobCancelled, JobSettings
+from engine.jobs.events import JobEvent
+from engine.jobs.runner import JobHandle, JobRunner, new_job_id
+from engine.jobs.update_job import JobResult
+from engine.model_row import ModelRow
+from engine.schema.requests import UpdateModelRequest
+from engine.schema.validate import parse_create, parse_update
+from lisa_desktop.cli.changes import SANDBOX_MODEL_WARMUP_CAP_S
+from lisa_desktop.connections import ConnectionStore
+from lisa_desktop.messages import describe
+from lisa_desktop.target import Target, cache_key_for, open_target
+from ui.backend import EndCallback, EventCallback, JobEnd, JobKind, JobTicket
+
+__all__ = ["DeploymentBackend", "cache_key_for"]
+
+log = logging.getLogger(__name__)
+
+SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
+SANDBOX_SETTINGS = JobSettings(poll_initial_s=0.5, poll_max_s=2.0)
+"""The sandbox's rollouts and warm-ups take seconds: poll often so a job ends soon after."""
+REFUSALS = (StatusNotAllowed, InvalidInput, ModelNotFound)
+"""Validation said no and nothing was written (StatusChanged and ModelAlreadyExists are among these)."""
+
+
+class DeploymentBackend:
+    """`ui.backend.Backend` for one `Target`. Blocking methods are called off the GUI thread; `close()` at
+    exit cancels running jobs (each rolls back what it did) and waits for them."""
+
+    def __init__(self, target: Target, *, settings: JobSettings | None = None, max_workers: int = 4) -> None:
+        self.target = target
+        self.aws = Gateways.for_deployment(target.clients, target.deployment())
+        aws = self.aws
+        self.inventory = Inventory(
+            aws.clients,
+            aws.deployment,
+            models_table=aws.models,
+            stacks=aws.stacks,
+            ecs=aws.ecs,
+            autoscaling=aws.autoscaling,
+            litellm=aws.litellm,
+        )
+        self.settings = settings or (SANDBOX_SETTINGS if target.is_sandbox else JobSettings())
+        self._warmup_cap_s = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
+        self._runner = JobRunner(max_workers=max_workers)
+
+    @classmethod
+    @contextmanager
+    def open(cls, args: argparse.Namespace, *, store: ConnectionStore | None = None) -> Iterator[DeploymentBackend]:
+        """The backend of the deployment the options name (blocking: discovery reads SSM and Secrets Manager;
+        a sandbox starts). Closed, and an in-process sandbox stopped, when the context ends."""
+        with open_target(args, store=store) as target:
+            backend = cls(target)
+            try:
+                yield backend
+            finally:
+                backend.close()
+
+    # -- what the window shows -------------------------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        target = self.target
+        if target.sandbox is not None:
+            return SANDBOX_LABEL
+        where = target.connection or f"endpoint {target.clients.endpoint_url}"
+        return f"{where} — {target.region}"
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.target.is_sandbox
+
+    @property
+    def cache_key(self) -> str:
+        """What `cache_key_for` says of the options that opened the target."""
+        target = self.target
+        return target.cache_key or f"endpoint:{target.clients.endpoint_url}|{target.prefix}|{target.region}"
+
+    def list_rows(self) -> list[ModelRow]:
+        return [row_of(view) for view in self.inventory.list_models(detail=False)]
+
+    def rows_of(self, model_ids: Iterable[str]) -> list[ModelRow]:
+        """Just these models (those that still exist), summarised: a refresh of the transitional rows that
+        costs one BatchGetItem per 100 and their own ECS and Auto Scaling reads, not a Scan of every model."""
+        return [row_of(view) for view in self.inventory.some_models(model_ids)]
+
+    def model_row(self, model_id: str) -> ModelRow:
+        return row_of(self.inventory.get_model(model_id))
+
+    def write_refusal(self) -> str | None:
+        return self.aws.models.write_refusal()
+
+    def describe_error(self, error: BaseException) -> str:
+        if isinstance(error, LisaDesktopError):
+            return describe(error)
+        return f"{type(error).__name__}: {error}"
+
+    def export_stack_cache(self) -> dict[str, Any]:
+        """The stack → resources cache, JSON-safe, to persist with the snapshot."""
+        return self.aws.stacks.export_cache()
+
+    def import_stack_cache(self, data: Mapping[str, Any]) -> int:
+        """Take a persisted stack cache: the first refresh then reads no stack it lists."""
+        return self.aws.stacks.import_cache(data)
+
+    # -- jobs ------------------------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        kind: JobKind,
+        model_id: str,
+        *,
+        on_event: EventCallback,
+        on_end: EndCallback,
+        payload: Mapping[str, Any] | None = None,
+        ack_restart: bool = False,
+    ) -> JobTicket:
+        listeners = (_guarded(on_event),)
+        try:
+            handle = self._start(kind, model_id, payload, ack_restart, listeners)
+        except REFUSALS as error:  # the request itself is malformed: no job ran
+            job_id = new_job_id()
+            end = JobEnd(job_id, model_id, kind, "refused", self.describe_error(error))
+            threading.Thread(target=_call_once(on_end), args=(end,), name=f"lisa-refused-{job_id}").start()
+            return JobTicket(job_id, model_id, kind, lambda: None)
+        finish = _call_once(on_end)
+        handle.future.add_done_callback(lambda future: finish(self._end(handle, kind, future)))
+        return JobTicket(handle.job_id, handle.model_id, kind, handle.cancel)
+
+    def _start(
+        self,
+        kind: JobKind,
+        model_id: str,
+        payload: Mapping[str, Any] | None,
+        ack_restart: bool,
+        listeners: tuple[Callable[[JobEvent], None], ...],
+    ) -> JobHandle:
+        aws, runner, settings = self.aws, self._runner, self.settings
+        if kind in (JobKind.START, JobKind.STOP, JobKind.UPDATE):
+            if kind is JobKind.UPDATE:
+                change = parse_update(dict(_required(payload, kind)))
+            else:
+                change = UpdateModelRequest(enabled=kind is JobKind.START)
+            return runner.submit_update(
+                aws,
+                model_id,
+                change,
+                ack_restart=ack_restart,
+                settings=settings,
+                listeners=listeners,
+                model_warmup_cap_s=self._warmup_cap_s,
+            )
+        if kind is JobKind.CREATE:
+            request = parse_create(dict(_required(payload, kind)))
+            if model_id and request.modelId != model_id:
+                problem = Problem("modelId", f"the request creates '{request.modelId}', not '{model_id}'")
+                raise InvalidInput([problem], "create")
+            return runner.submit_create(aws, request, settings=settings, listeners=listeners)
+        return runner.submit_delete(aws, model_id, settings=settings, listeners=listeners)
+
+    def _end(self, handle: JobHandle, kind: JobKind, future: Future[JobResult]) -> JobEnd:
+        job_id, model_id = handle.job_id, handle.model_id
+        if future.cancelled():
+            return JobEnd(job_id, model_id, kind, "cancelled", "the job was cancelled before it started")
+        error = future.exception()
+        if error is None:
+            result = future.result()
+            final = str(result.final_status) if result.final_status is not None else None
+            return JobEnd(job_id, model_id, kind, str(result.outcome), result.message, final)
+        outcome = "refused" if isinstance(error, REFUSALS) else "failed"
+        if isinstance(error, JobCancelled):
+            outcome = "cancelled"
+        return JobEnd(job_id, model_id, kind, outcome, self.describe_error(error))
+
+    def close(self) -> None:
+        """Cancel the running jobs and wait for them to end (each rolls back what it did)."""
+        self._runner.shutdown(cancel=True)
+
+
+def _required(payload: Mapping[str, Any] | None, kind: JobKind) -> Mapping[str, Any]:
+    if payload is None:
+        raise InvalidInput([Problem("payload", f"a {kind} needs the request (LISA's API shape)")], str(kind))
+    return payload
+
+
+def _guarded(on_event: EventCallback) -> Callable[[JobEvent], None]:
+    """A listener that cannot break the job it listens to."""
+
+    def listener(event: JobEvent) -> None:
+        try:
+            on_event(event)
+        except Exception:
+            log.exception("a job event listener failed")
+
+    return listener
+
+
+def _call_once(on_end: EndCallback) -> EndCallback:
+    lock = threading.Lock()
+    called = False
+
+    def call(end: JobEnd) -> None:
+        nonlocal called
+        with lock:
+            if called:
+                return
+            called = True
+        try:
+            on_end(end)
+        except Exception:
+            log.exception("a job end callback failed")
+
+    return call

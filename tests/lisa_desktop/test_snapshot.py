@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.model_row import ROW_FORMAT, ModelRow
+from lisa_desktop.snapshot import Snapshot, SnapshotStore
+
+
+def row(index: int) -> ModelRow:
+    model_id = f"bench-{index:05d}"
+    return ModelRow(
+        model_id=model_id,
+        model_name="mistralai/Mistral-7B-Instruct-v0.3",
+        hosting="lisa_hosted",
+        model_type="textgen",
+        status="InService",
+        instance_type="g5.xlarge",
+        min_capacity=1,
+        desired_capacity=1,
+        max_capacity=3,
+        running_tasks=1,
+        healthy_instances=1,
+        streaming=True,
+        features=("summarization",),
+        allowed_groups=("research", "support"),
+        last_modified=1_700_000_000_000 + index,
+        config={
+            "modelId": model_id,
+            "modelName": "mistralai/Mistral-7B-Instruct-v0.3",
+            "instanceType": "g5.xlarge",
+            "autoScalingConfig": {"minCapacity": 1, "maxCapacity": 3, "desiredCapacity": 1, "cooldown": 420},
+            "containerConfig": {"image": {"baseImage": "vllm/vllm-openai:v0.5.0"}, "environment": {"A": "1"}},
+            "status": "InService",
+        },
+        live={"runningCount": 1, "autoScalingGroup": {"name": f"lisa-{model_id}-asg", "healthyInstances": 1}},
+        litellm_registered=True,
+    )
+
+
+STACKS = {"format": 1, "stacks": {"lisa-m": {"stack_id": "arn:x", "cluster": "c", "service": "s", "resources": []}}}
+
+
+def test_rows_and_the_stack_cache_come_back(isolated_cache_dir: Path) -> None:
+    store = SnapshotStore()
+    rows = [row(i) for i in range(3)]
+    path = store.save("connection:prod|/prod/lisa|eu-west-1", rows, STACKS, saved_at=1_800_000_000.5)
+    assert path.is_relative_to(isolated_cache_dir)
+    loaded = store.load("connection:prod|/prod/lisa|eu-west-1")
+    assert loaded == Snapshot(rows, 1_800_000_000.5, STACKS)
+    assert loaded.age_seconds(now=1_800_007_200.5) == 7200
+    assert store.load("connection:dev|/dev/lisa|eu-west-1") is None
+    assert store.load("") is None
+
+
+def test_saving_again_replaces_the_file_atomically() -> None:
+    store = SnapshotStore()
+    store.save("sandbox", [row(1)])
+    store.save("sandbox", [row(2), row(3)])
+    loaded = store.load("sandbox")
+    assert loaded is not None
+    assert [r.model_id for r in loaded.rows] == ["bench-00002", "bench-00003"]
+    assert loaded.stack_cache == {}
+    assert [p.name for p in store.directory.iterdir()] == [store.path("sandbox").name]  # no temporary left
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"{not json",
+        b"\xff\xfe",
+        b"[]",
+        json.dumps({"format": 1, "rowFormat": ROW_FORMAT - 1, "key": "sandbox", "savedAt": 1, "rows": []}).encode(),
+        json.dumps({"format": 1, "rowFormat": ROW_FORMAT, "key": "other", "savedAt": 1, "rows": []}).encode(),
+        json.dumps({"format": 1, "rowFormat": ROW_FORMAT, "key": "sandbox", "rows": []}).encode(),
+        json.dumps({"format": 1, "rowFormat": ROW_FORMAT, "key": "sandbox", "savedAt": 1, "rows": [{"x": 1}]}).encode(),
+        json.dumps({"format": 1, "rowFormat": ROW_FORMAT, "key": "sandbox", "savedAt": 1, "rows": 7}).encode(),
+    ],
+)
+def test_a_corrupt_or_old_snapshot_is_ignored(content: bytes) -> None:
+    store = SnapshotStore()
+    store.save("sandbox", [row(1)])
+    store.path("sandbox").write_bytes(content)
+    assert store.load("sandbox") is None
+
+
+def test_five_thousand_rows_load_fast() -> None:
+    store = SnapshotStore()
+    rows = [row(i) for i in range(5000)]
+    store.save("sandbox", rows)
+    started = time.perf_counter()
+    loaded = store.load("sandbox")
+    seconds = time.perf_counter() - started
+    assert loaded is not None
+    assert loaded.rows == rows
+    assert seconds < 1.0, f"loading 5000 rows took {seconds:.2f} s"

@@ -1,0 +1,97 @@
+"""What the window needs from a deployment, as an interface: the composition root (lisa_desktop) provides it.
+
+The window never talks to AWS: it calls these methods, the blocking ones on a worker thread (never the GUI
+thread), and receives job progress through callbacks that arrive on the engine's worker threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from engine.jobs.events import JobEvent
+from engine.model_row import ModelRow
+
+
+class JobKind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    START = "start"
+    STOP = "stop"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    job_id: str
+    model_id: str
+    kind: JobKind
+    outcome: str
+    """succeeded, rolled-back, failed, cancelled — or refused (validation said no; nothing was written)."""
+    message: str
+    final_status: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "succeeded"
+
+
+@dataclass(frozen=True)
+class JobTicket:
+    """A submitted job: its id, and how to ask it to stop (it rolls back what it did)."""
+
+    job_id: str
+    model_id: str
+    kind: JobKind
+    cancel: Callable[[], None]
+
+
+EventCallback = Callable[[JobEvent], None]
+EndCallback = Callable[[JobEnd], None]
+
+
+class Backend(Protocol):
+    @property
+    def label(self) -> str:
+        """For the status bar: 'SANDBOX — changes are discarded on exit' or 'prod — eu-west-1'."""
+        ...
+
+    @property
+    def is_sandbox(self) -> bool: ...
+
+    @property
+    def cache_key(self) -> str:
+        """Names this deployment's on-disk snapshot (connection + prefix); stable across runs."""
+        ...
+
+    def list_rows(self) -> list[ModelRow]:
+        """Every model with its live facts (blocking: call off the GUI thread). Raises on failure."""
+        ...
+
+    def model_row(self, model_id: str) -> ModelRow:
+        """One model, with full live facts (recent ECS events) for the details pane (blocking)."""
+        ...
+
+    def write_refusal(self) -> str | None:
+        """None when the caller may change models; else why not (AccessDenied), blocking."""
+        ...
+
+    def describe_error(self, error: BaseException) -> str:
+        """One readable line for an error raised by the methods above."""
+        ...
+
+    def submit(
+        self,
+        kind: JobKind,
+        model_id: str,
+        *,
+        on_event: EventCallback,
+        on_end: EndCallback,
+        payload: Mapping[str, Any] | None = None,
+        ack_restart: bool = False,
+    ) -> JobTicket:
+        """Start a job without waiting (validation runs in the job). `payload` is the create/update request in
+        LISA's API shape. Callbacks arrive on a worker thread; `on_end` is called exactly once."""
+        ...
