@@ -6,7 +6,7 @@ thread), and receives job progress through callbacks that arrive on the engine's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -68,6 +68,10 @@ class Backend(Protocol):
 
     def list_rows(self) -> list[ModelRow]:
         """Every model with its live facts (blocking: call off the GUI thread). Raises on failure."""
+        ...
+
+    def rows_of(self, model_ids: Iterable[str]) -> list[ModelRow]:
+        """Just these models, those that still exist (blocking): the fast poll of the changing ones."""
         ...
 
     def model_row(self, model_id: str) -> ModelRow:
