@@ -1,0 +1,75 @@
+"""One qasync event loop for the whole session, as the window runs on in the app (see toolchain notes:
+never stop it, never run_until_complete; awaited work finishes under qtbot.waitUntil)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from lisa_desktop.deployment_backend import DeploymentBackend
+from ui.backend import Backend
+from ui.main_window import MainWindow
+
+
+@pytest.fixture(scope="session")
+def qt_loop(qapp: QApplication) -> qasync.QEventLoop:
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+@pytest.fixture(scope="session")
+def engine_executor() -> Iterator[ThreadPoolExecutor]:
+    executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="test-engine")
+    yield executor
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def sandbox_args() -> argparse.Namespace:
+    return argparse.Namespace(sandbox=True, connection=None, endpoint_url=None, region=None, deployment_prefix=None)
+
+
+@pytest.fixture(scope="module")
+def shared_backend() -> Iterator[DeploymentBackend]:
+    """One sandbox for a module's read-only tests (nothing may change it)."""
+    with DeploymentBackend.open(sandbox_args()) as backend:
+        yield backend
+
+
+@pytest.fixture
+def own_backend() -> Iterator[DeploymentBackend]:
+    """A sandbox of the test's own, for tests that change models."""
+    with DeploymentBackend.open(sandbox_args()) as backend:
+        yield backend
+
+
+WindowFactory = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> WindowFactory:
+    """A shown main window with its own settings file; with a backend, returned once the first refresh landed."""
+
+    def make(backend: Backend | None = None, *, settings_file: Path | None = None) -> MainWindow:
+        settings = QSettings(str(settings_file or tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings, engine_executor)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        if backend is not None:
+            window.set_backend(backend)
+            qtbot.waitUntil(lambda: window.refresher.last_success is not None, timeout=60_000)
+        return window
+
+    return make

@@ -1,0 +1,336 @@
+"""The main window on the sandbox: rows, filter, sort, columns, action gates, refresh, jobs (issue #6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from engine.model_row import ModelRow
+from engine.rules.status import STATUS_RULES, Operation
+from engine.sandbox.catalog import CATALOG
+from engine.schema.enums import ModelStatus
+from lisa_desktop.deployment_backend import DeploymentBackend
+from tests.ui.conftest import WindowFactory
+from ui.dialogs import ConfirmDialog, ShortcutsDialog
+from ui.main_window import MainWindow, Page, export_shape
+from ui.model_table import ROW_ROLE, Column
+
+SEEDED = {model.model_id: model for model in CATALOG}
+
+
+def shown_ids(window: MainWindow) -> list[str]:
+    proxy = window.proxy
+    return [proxy.index(row, 0).data(ROW_ROLE).model_id for row in range(proxy.rowCount())]
+
+
+def row(window: MainWindow, model_id: str) -> ModelRow:
+    found = window.table_model.row_for(model_id)
+    assert found is not None, model_id
+    return found
+
+
+def select(window: MainWindow, *model_ids: str) -> None:
+    selection = window.view.selectionModel()
+    selection.clearSelection()
+    for model_id in model_ids:
+        position = window.table_model.position_of(model_id)
+        assert position is not None
+        index = window.proxy.mapFromSource(window.table_model.index(position, 0))
+        selection.select(index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def test_opens_on_the_sandbox_with_every_seeded_model_and_its_live_capacity(
+    make_window: WindowFactory, shared_backend: DeploymentBackend
+) -> None:
+    window = make_window(shared_backend)
+    assert window.pages.currentIndex() == Page.TABLE
+    assert set(SEEDED) <= {r.model_id for r in window.table_model.rows()}
+    for model_id, model in SEEDED.items():
+        assert row(window, model_id).status == model.status.value, model_id
+    # Live Auto Scaling and ECS facts, as the sandbox seeded them (not the configured bounds).
+    mistral = row(window, "mistral-7b-instruct")
+    assert (mistral.min_capacity, mistral.desired_capacity, mistral.max_capacity) == (1, 1, 3)
+    assert mistral.healthy_instances == 1
+    assert mistral.running_tasks == 1
+    llama70 = row(window, "llama3-1-70b-instruct")
+    assert (llama70.desired_capacity, llama70.healthy_instances, llama70.running_tasks) == (2, 2, 2)
+    stopped = row(window, "llama3-8b-tgi")
+    assert (stopped.min_capacity, stopped.desired_capacity, stopped.max_capacity) == (0, 0, 0)
+    assert stopped.running_tasks == 0
+    claude = row(window, "claude-3-5-sonnet")
+    assert claude.hosting == "third_party" and claude.running_tasks is None
+    # What the table shows in words.
+    position = window.table_model.position_of("mistral-7b-instruct")
+    assert window.table_model.index(position, Column.CAPACITY).data() == "1 / 1 / 3"
+    assert window.table_model.index(position, Column.STATUS).data() == "InService"
+    assert window.connection_label.text() == "SANDBOX — changes are discarded on exit"
+    assert f"{window.table_model.rowCount()} models" in window.count_label.text()
+
+
+def test_filter_status_stopped_shows_only_stopped_models(
+    make_window: WindowFactory, shared_backend: DeploymentBackend, qtbot: QtBot
+) -> None:
+    window = make_window(shared_backend)
+    qtbot.keyClicks(window.filter_box, "status:Stopped")
+    stopped = sorted(m for m, model in SEEDED.items() if model.status is ModelStatus.STOPPED)
+    assert sorted(shown_ids(window)) == stopped
+    assert f"{len(stopped)} of" in window.count_label.text()
+    window.filter_box.setText("status:Stopped hosting:third_party")
+    assert shown_ids(window) == []
+    window.filter_box.setText("colour:red")
+    assert "unknown column" in window.filter_problem.text()
+    assert window.filter_problem.isVisible()
+
+
+@pytest.mark.parametrize("column", list(Column))
+def test_sorting_by_every_column_orders_the_rows(
+    make_window: WindowFactory, shared_backend: DeploymentBackend, column: Column
+) -> None:
+    window = make_window(shared_backend)
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        window.view.sortByColumn(column, order)
+        keys = [window.proxy.index(r, column).data(window.proxy.sortRole()) for r in range(window.proxy.rowCount())]
+        known = [key for key in keys if not key[0]]
+        unknown = keys[len(known) :]
+        assert all(key[0] for key in unknown), "unknown values sort last in both orders"
+        assert known == sorted(known, reverse=order is Qt.SortOrder.DescendingOrder), (column, order)
+
+
+def test_hidden_columns_sort_and_geometry_survive_a_restart(
+    make_window: WindowFactory, shared_backend: DeploymentBackend, tmp_path: Path
+) -> None:
+    settings_file = tmp_path / "restart.ini"
+    first = make_window(shared_backend, settings_file=settings_file)
+    first.set_column_hidden(Column.FEATURES, True)
+    first.set_column_hidden(Column.ALLOWED_GROUPS, True)
+    first.view.sortByColumn(Column.STATUS, Qt.SortOrder.DescendingOrder)
+    first.resize(711, 500)  # the offscreen screen is 800x600: geometry is clamped to it
+    first.close()
+    second = make_window(settings_file=settings_file)
+    header = second.view.horizontalHeader()
+    assert header.isSectionHidden(Column.FEATURES) and header.isSectionHidden(Column.ALLOWED_GROUPS)
+    assert not header.isSectionHidden(Column.STATUS)
+    assert header.sortIndicatorSection() == Column.STATUS
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert second.width() == 711
+
+
+def expected_refusal(operation: Operation, model_id: str) -> bool:
+    """True when the rules table (reference: LISA's UI gates) refuses `operation` for the seeded model."""
+    model = SEEDED[model_id]
+    refused = model.status not in STATUS_RULES[operation].allowed
+    if operation in (Operation.START, Operation.STOP):
+        refused = refused or not model.is_hosted
+    return refused
+
+
+@pytest.mark.parametrize("model_id", sorted(SEEDED))
+def test_actions_are_enabled_exactly_per_the_status_rules(
+    make_window: WindowFactory, shared_backend: DeploymentBackend, model_id: str
+) -> None:
+    window = make_window(shared_backend)
+    select(window, model_id)
+    assert [r.model_id for r in window.selected_rows()] == [model_id]
+    status = SEEDED[model_id].status
+    for operation, action in [
+        (Operation.START, window.start_action),
+        (Operation.STOP, window.stop_action),
+        (Operation.DELETE, window.delete_action),
+    ]:
+        refused = expected_refusal(operation, model_id)
+        assert action.isEnabled() is not refused, (operation, model_id, status)
+        if refused:
+            assert f"cannot {operation} '{model_id}'" in action.toolTip()
+    # Update opens the wizard (issue #7): refused for the model's status first, else until the wizard lands.
+    tooltip = window.update_action.toolTip()
+    assert not window.update_action.isEnabled()
+    if expected_refusal(Operation.UPDATE, model_id):
+        assert f"while it is {status}" in tooltip
+    else:
+        assert "wizard" in tooltip
+
+
+def test_known_cases_of_the_gates(make_window: WindowFactory, shared_backend: DeploymentBackend) -> None:
+    window = make_window(shared_backend)
+    select(window, "bge-large-en")
+    assert window.stop_action.isEnabled() and not window.start_action.isEnabled()
+    select(window, "llama3-8b-tgi")
+    assert window.start_action.isEnabled() and not window.stop_action.isEnabled()
+    select(window, "claude-3-5-sonnet")
+    assert not window.stop_action.isEnabled()
+    assert "only LISA-hosted models" in window.stop_action.toolTip()
+    select(window, "gemma-2-9b-it")
+    assert not window.delete_action.isEnabled()
+    assert "while it is Updating" in window.delete_action.toolTip()
+    # Bulk: every selected model must allow it, and the tooltip names those that do not.
+    select(window, "bge-large-en", "mistral-7b-instruct")
+    assert window.stop_action.isEnabled()
+    select(window, "bge-large-en", "llama3-8b-tgi", "phi-3-mini")
+    assert not window.stop_action.isEnabled()
+    assert "2 of the 3 selected models cannot stop" in window.stop_action.toolTip()
+    assert not window.update_action.isEnabled()
+
+
+def test_read_only_credentials_disable_every_change(
+    make_window: WindowFactory, shared_backend: DeploymentBackend
+) -> None:
+    window = make_window(shared_backend)
+    select(window, "bge-large-en")
+    assert window.stop_action.isEnabled()
+    window.set_read_only("AccessDenied: not authorized to perform dynamodb:UpdateItem")
+    assert window.read_only_banner.isVisible()
+    assert "Read-only" in window.read_only_banner.message.text()
+    for action in (window.start_action, window.stop_action, window.delete_action, window.update_action):
+        assert not action.isEnabled()
+        assert "dynamodb:UpdateItem" in action.toolTip()
+    assert window.copy_action.isEnabled()
+
+
+def test_selection_and_scroll_survive_a_refresh_in_which_another_model_changed(
+    make_window: WindowFactory, own_backend: DeploymentBackend, qtbot: QtBot
+) -> None:
+    window = make_window(own_backend)
+    window.view.setFixedHeight(140)  # a few visible rows, so there is something to scroll
+    qtbot.waitUntil(lambda: window.view.verticalScrollBar().maximum() > 0)
+    select(window, "nova-pro")
+    bar = window.view.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum() // 2 + 1)
+    scroll = bar.value()
+    sandbox = own_backend.target.sandbox
+    assert sandbox is not None
+    sandbox.client("dynamodb").update_item(
+        TableName=sandbox.table_name,
+        Key={"model_id": {"S": "titan-embed-v2"}},
+        UpdateExpression="SET model_status = :s",
+        ExpressionAttributeValues={":s": {"S": "Failed"}},
+    )
+    window.refresher.refresh_now()
+    qtbot.waitUntil(lambda: row(window, "titan-embed-v2").status == "Failed", timeout=30_000)
+    assert [r.model_id for r in window.selected_rows()] == ["nova-pro"]
+    assert bar.value() == scroll
+
+
+def test_stop_from_the_toolbar_runs_a_job_shown_in_the_panel_and_the_row_ends_stopped(
+    make_window: WindowFactory, own_backend: DeploymentBackend, qtbot: QtBot
+) -> None:
+    window = make_window(own_backend)
+    select(window, "bge-large-en")
+    window.stop_action.trigger()
+    dialog = window.findChild(ConfirmDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.confirm.click()
+    qtbot.waitUntil(lambda: window.jobs.running_count() == 1 or bool(window.jobs.history("bge-large-en")))
+    assert "bge-large-en" in window.refresher.watched or window.jobs.running_count() == 0
+    history = window.jobs.history("bge-large-en")
+    assert history[0].title == "Stop bge-large-en"
+    # No manual refresh from here on: the job's end refreshes the table.
+    qtbot.waitUntil(lambda: row(window, "bge-large-en").status == "Stopped", timeout=90_000)
+    summary = window.jobs.history("bge-large-en")[0]
+    assert summary.ended is not None
+    steps = {event.step for event in summary.events}
+    assert {"intake", "finalize"} <= steps
+    assert row(window, "bge-large-en").running_tasks == 0
+
+
+def test_delete_asks_for_the_model_id_typed_back(
+    make_window: WindowFactory, own_backend: DeploymentBackend, qtbot: QtBot
+) -> None:
+    window = make_window(own_backend)
+    select(window, "titan-embed-v2")
+    window.delete_action.trigger()
+    dialog = window.findChild(ConfirmDialog)
+    assert dialog is not None
+    assert not dialog.confirm.isEnabled()
+    qtbot.keyClicks(dialog.entry, "titan-embed")
+    assert not dialog.confirm.isEnabled()
+    qtbot.keyClicks(dialog.entry, "-v2")
+    assert dialog.confirm.isEnabled()
+    dialog.confirm.click()
+    qtbot.waitUntil(lambda: window.table_model.row_for("titan-embed-v2") is None, timeout=60_000)
+    assert window.jobs.history("titan-embed-v2")[0].state.lower().startswith("succeeded")
+
+
+def test_a_failed_refresh_keeps_the_rows_marks_them_stale_and_offers_retry(
+    make_window: WindowFactory, own_backend: DeploymentBackend, qtbot: QtBot
+) -> None:
+    window = make_window(own_backend)
+    count = window.table_model.rowCount()
+    sandbox = own_backend.target.sandbox
+    assert sandbox is not None
+    sandbox.client("dynamodb").delete_table(TableName=sandbox.table_name)
+    window.refresher.refresh_now()
+    qtbot.waitUntil(window.banner.isVisible, timeout=30_000)
+    assert "Refresh failed" in window.banner.message.text()
+    assert "ResourceNotFound" in window.banner.message.text()
+    assert window.banner.retry.isVisible()
+    assert window.table_model.rowCount() == count
+    assert window.pages.currentIndex() == Page.TABLE
+    assert "STALE" in window.refresh_label.text()
+    with qtbot.waitSignal(window.refresher.failed, timeout=30_000):
+        window.banner.retry.click()
+
+
+def test_keyboard_shortcuts(make_window: WindowFactory, shared_backend: DeploymentBackend, qtbot: QtBot) -> None:
+    window = make_window(shared_backend)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    assert window.refresher.paused
+    assert "paused" in window.refresh_label.text()
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    assert not window.refresher.paused
+    with qtbot.waitSignal(window.refresher.succeeded, timeout=30_000):
+        qtbot.keyClick(window.view, Qt.Key.Key_F5)
+    qtbot.keyClick(window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.filter_box
+    qtbot.keyClicks(window.filter_box, "a b")  # Space types into the filter box: no pause
+    assert window.filter_box.text() == "a b" and not window.refresher.paused
+    window.view.setFocus()
+    qtbot.keyClick(window.view, "?")
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog is not None and dialog.table.rowCount() >= 10
+
+
+def test_details_pane_shows_the_failure_reason_and_live_facts(
+    make_window: WindowFactory, shared_backend: DeploymentBackend, qtbot: QtBot
+) -> None:
+    window = make_window(shared_backend)
+    select(window, "broken-model")
+    assert window.details.title.text() == "broken-model"
+    assert window.details.failure.isVisible()
+    assert "ROLLBACK_COMPLETE" in window.details.failure.message.text()
+    select(window, "mistral-7b-instruct")
+    qtbot.waitUntil(lambda: window.details.facts["revision"].text().startswith("revision"), timeout=30_000)
+    assert window.details.facts["capacity"].text() == "1 / 1 / 3"
+    assert not window.details.failure.isVisible()
+    assert '"modelId": "mistral-7b-instruct"' in window.details.config.toPlainText()
+
+
+def test_copy_as_json_and_export_give_a_file_models_validate_accepts(
+    make_window: WindowFactory, shared_backend: DeploymentBackend, tmp_path: Path
+) -> None:
+    from engine.files import load_document
+    from engine.schema.validate import parse_create
+
+    window = make_window(shared_backend)
+    select(window, "mistral-7b-instruct")
+    window.copy_action.trigger()
+    assert '"modelId": "mistral-7b-instruct"' in QApplication.clipboard().text()
+    target = tmp_path / "mistral.yaml"
+    window.export_to(row(window, "mistral-7b-instruct"), str(target))
+    parse_create(load_document(target))
+    assert export_shape(row(window, "claude-3-5-sonnet"))["modelId"] == "claude-3-5-sonnet"
+
+
+def test_states_loading_and_cannot_open(make_window: WindowFactory) -> None:
+    window = make_window()
+    assert window.pages.currentIndex() == Page.LOADING
+    assert not window.refresh_action.isEnabled()
+    window.show_open_failed("[EndpointUnreachable] cannot reach http://127.0.0.1:9")
+    assert window.pages.currentIndex() == Page.ERROR
+    assert "EndpointUnreachable" in window.error_label.text()
+    assert window.connection_label.text() == "Not connected"

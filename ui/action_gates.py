@@ -1,0 +1,37 @@
+"""Whether an action is offered for the selected models, and the reason in words when it is not.
+
+The status rules table (engine.rules.status) decides; the window adds what only it knows: nothing selected,
+several models for a one-model action, no deployment open, read-only credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.model_row import ModelRow
+from engine.rules.status import Operation, action_refusal
+from engine.schema.enums import ModelStatus
+
+BULK_OPERATIONS = frozenset({Operation.START, Operation.STOP, Operation.DELETE})
+MAX_REASONS_SHOWN = 3
+
+
+def row_refusal(operation: Operation, row: ModelRow) -> str | None:
+    return action_refusal(operation, row.model_id, ModelStatus(row.status), row.lisa_hosted)
+
+
+def selection_refusal(operation: Operation, rows: Sequence[ModelRow]) -> str | None:
+    """None when `operation` may run on every selected model (each gets its own job); else why not."""
+    if not rows:
+        return f"select a model to {operation}"
+    if len(rows) > 1 and operation not in BULK_OPERATIONS:
+        return f"{operation} works on one model at a time ({len(rows)} are selected)"
+    reasons = [reason for row in rows if (reason := row_refusal(operation, row)) is not None]
+    if not reasons:
+        return None
+    if len(rows) == 1:
+        return reasons[0]
+    shown = "\n".join(reasons[:MAX_REASONS_SHOWN])
+    more = len(reasons) - MAX_REASONS_SHOWN
+    tail = f"\n… and {more} more" if more > 0 else ""
+    return f"{len(reasons)} of the {len(rows)} selected models cannot {operation}:\n{shown}{tail}"

@@ -1,0 +1,159 @@
+"""The selected model in full: live ECS/ASG facts, failure reason, recent ECS events, configuration, jobs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.model_row import ModelRow
+from ui.banner import Banner, BannerKind
+from ui.formatting import capacity_text, local_time, yes_no
+from ui.model_table import HOSTING_LABELS
+
+NOTHING_SELECTED = "Select a model to see its details."
+
+
+def event_time(iso: str | None) -> str:
+    """An ECS event's ISO timestamp in local time (`11-27 14:03:07`); '' when missing or unreadable."""
+    if not iso:
+        return ""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%m-%d %H:%M:%S")
+    except ValueError:
+        return iso
+
+
+def _text(value: Any) -> str:
+    return "–" if value is None or value == "" else str(value)
+
+
+class DetailsPane(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailsPane")
+        self.row: ModelRow | None = None
+        self.title = QLabel()
+        self.title.setObjectName("detailsTitle")
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel()
+        self.subtitle.setWordWrap(True)
+        self.failure = Banner(self, object_name="failureReason")
+        self.failure.close_button.hide()
+        self.live_note = QLabel()
+        self.live_note.setWordWrap(True)
+
+        self.facts: dict[str, QLabel] = {}
+        facts_form = QFormLayout()
+        for key, label in (
+            ("status", "Status"),
+            ("hosting", "Hosting"),
+            ("instance", "Instance type"),
+            ("capacity", "Min / Desired / Max"),
+            ("healthy", "Healthy instances"),
+            ("tasks", "Running tasks"),
+            ("revision", "Task definition"),
+            ("rollout", "Rollout"),
+            ("litellm", "Registered in LiteLLM"),
+            ("modified", "Last modified"),
+        ):
+            value = QLabel()
+            value.setWordWrap(True)
+            self.facts[key] = value
+            facts_form.addRow(f"{label}:", value)
+
+        self.events = QListWidget()
+        self.events.setObjectName("serviceEvents")
+        self.events.setWordWrap(True)
+        overview = QWidget()
+        overview_layout = QVBoxLayout(overview)
+        overview_layout.addLayout(facts_form)
+        overview_layout.addWidget(self.live_note)
+        overview_layout.addWidget(QLabel("Recent ECS service events:"))
+        overview_layout.addWidget(self.events, 1)
+
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.config = QPlainTextEdit()
+        self.config.setObjectName("configText")
+        self.config.setReadOnly(True)
+        self.config.setFont(mono)
+        self.jobs = QListWidget()
+        self.jobs.setObjectName("jobHistory")
+        self.jobs.setWordWrap(True)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(overview, "Overview")
+        self.tabs.addTab(self.config, "Configuration")
+        self.tabs.addTab(self.jobs, "Jobs")
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addWidget(self.title)
+        content_layout.addWidget(self.subtitle)
+        content_layout.addWidget(self.failure)
+        content_layout.addWidget(self.tabs, 1)
+        self.empty = QLabel(NOTHING_SELECTED)
+        self.empty.setWordWrap(True)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.pages)
+
+    def show_row(self, row: ModelRow | None) -> None:
+        self.row = row
+        if row is None:
+            self.pages.setCurrentIndex(0)
+            return
+        self.pages.setCurrentIndex(1)
+        self.title.setText(row.model_id)
+        self.subtitle.setText(f"{row.model_name} · {row.model_type}")
+        if row.failure_reason:
+            self.failure.show_message(BannerKind.ERROR, f"Failure reason: {row.failure_reason}")
+        else:
+            self.failure.hide()
+        live: Mapping[str, Any] = row.live or {}
+        self.facts["status"].setText(row.status)
+        self.facts["hosting"].setText(HOSTING_LABELS.get(row.hosting, row.hosting))
+        self.facts["instance"].setText(_text(row.instance_type))
+        self.facts["capacity"].setText(capacity_text(row))
+        self.facts["healthy"].setText(_text(row.healthy_instances))
+        self.facts["tasks"].setText(_text(row.running_tasks))
+        revision = live.get("taskDefinitionRevision")
+        self.facts["revision"].setText("–" if revision is None else f"revision {revision}")
+        self.facts["rollout"].setText(_text(live.get("rolloutState")))
+        registered = live.get("litellmRegistered", row.litellm_registered)
+        self.facts["litellm"].setText("–" if registered is None else yes_no(bool(registered)))
+        self.facts["modified"].setText(local_time(row.last_modified) or "–")
+        self.live_note.setText(f"Some live facts are missing: {row.live_error}" if row.live_error else "")
+        self.live_note.setVisible(bool(row.live_error))
+        self.events.clear()
+        events = live.get("events") or []
+        for event in events:
+            self.events.addItem(f"{event_time(event.get('time'))}  {event.get('message', '')}".strip())
+        if not events:
+            self.events.addItem("No ECS events." if row.lisa_hosted else "Third-party model: no ECS service.")
+        self.config.setPlainText(json.dumps(dict(row.config), indent=2, sort_keys=True, default=str))
+
+    def set_history(self, lines: Sequence[str]) -> None:
+        self.jobs.clear()
+        self.jobs.addItems(list(lines) or ["No jobs from this console for this model yet."])

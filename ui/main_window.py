@@ -1,0 +1,790 @@
+"""The main window: the live model table, its filter, the details pane, the job panel and every action.
+
+The window owns no AWS logic: it draws rows a Backend returns, asks the Backend to start jobs, and runs the
+Backend's blocking calls on the engine's worker threads (awaited on the qasync loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.files import dump_document
+from engine.model_row import ModelRow
+from engine.rules.status import Operation
+from engine.schema.enums import ModelStatus
+from ui.action_gates import selection_refusal
+from ui.backend import Backend, JobEnd, JobKind
+from ui.banner import Banner, BannerKind
+from ui.details_pane import DetailsPane
+from ui.dialogs import ConfirmDialog, ShortcutsDialog
+from ui.formatting import ago
+from ui.job_model import JobSummary
+from ui.job_panel import JobPanel
+from ui.model_filter import ModelFilterProxy
+from ui.model_table import ROW_ROLE, Column, ModelTableModel
+from ui.notifier import Notifier
+from ui.refresher import Refresher
+from ui.status_delegate import StatusDelegate
+
+SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
+WIZARD_MISSING = "the model wizard is not built yet (issue #7); meanwhile use: lisa-desktop models {verb} … FILE"
+SHORTCUTS: tuple[tuple[str, str], ...] = (
+    ("F5", "Refresh now"),
+    ("Space", "Pause / resume the automatic refresh"),
+    ("Ctrl+F", "Filter the table (free text or column:value, e.g. status:Stopped hosting:lisa_hosted)"),
+    ("Ctrl+N", "Create a model"),
+    ("Ctrl+E", "Update the selected model"),
+    ("Ctrl+Shift+S", "Start the selected models"),
+    ("Ctrl+Shift+T", "Stop the selected models"),
+    ("Delete", "Delete the selected models"),
+    ("Ctrl+Shift+C", "Copy the selected models as JSON"),
+    ("Ctrl+S", "Export the selected model's configuration"),
+    ("?", "Show these shortcuts"),
+)
+
+
+class Page:
+    LOADING, TABLE, EMPTY, ERROR = range(4)
+
+
+class MainWindow(QMainWindow):
+    connection_requested = Signal(str)
+    """The user picked another deployment in the switcher (a connection name, or 'sandbox')."""
+    rows_refreshed = Signal(list)
+    """Every successful refresh's rows (the composition root keeps them as the start-up snapshot)."""
+
+    def __init__(
+        self,
+        settings: QSettings,
+        executor: Executor,
+        *,
+        connections: Sequence[str] = (),
+        current_connection: str | None = None,
+        refresher: Refresher | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("LISA Desktop")
+        self.settings = settings
+        self.executor = executor
+        self.backend: Backend | None = None
+        self.read_only: str | None = None
+        self.stale = False
+        self.cached_at: float | None = None
+        """Epoch seconds of the snapshot on screen until the first refresh lands."""
+        self._tasks: set[asyncio.Future[None]] = set()
+
+        self.table_model = ModelTableModel(self)
+        self.proxy = ModelFilterProxy(self.table_model, self)
+        self.view = self._make_view()
+        self.refresher = refresher or Refresher(executor, self)
+        self.refresher.succeeded.connect(self._on_refreshed)
+        self.refresher.partial.connect(self._on_partial)
+        self.refresher.failed.connect(self._on_refresh_failed)
+        self.refresher.schedule_changed.connect(self._update_refresh_label)
+        self.refresher.started.connect(self._update_refresh_label)
+        self.notifier = Notifier(self)
+
+        self.banner = Banner(self, object_name="refreshBanner")
+        self.banner.retry_clicked.connect(self.refresher.refresh_now)
+        self.read_only_banner = Banner(self, object_name="readOnlyBanner")
+        self.filter_box = QLineEdit()
+        self.filter_box.setObjectName("filterBox")
+        self.filter_box.setPlaceholderText("Filter: text or column:value, e.g. status:Stopped hosting:lisa_hosted")
+        self.filter_box.setClearButtonEnabled(True)
+        self.filter_box.setMinimumWidth(360)
+        self.filter_box.textChanged.connect(self._on_filter_changed)
+        self.filter_problem = QLabel()
+        self.filter_problem.setObjectName("filterProblem")
+        self.filter_problem.hide()
+
+        self.pages = QStackedWidget()
+        self.loading_label = QLabel("Loading models…")
+        self.empty_label = QLabel()
+        self.error_label = QLabel()
+        self.pages.addWidget(self._message_page(self.loading_label, busy=True))
+        table_page = QWidget()
+        table_layout = QVBoxLayout(table_page)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.filter_problem)
+        table_layout.addWidget(self.view)
+        self.pages.addWidget(table_page)
+        self.pages.addWidget(self._message_page(self.empty_label))
+        self.pages.addWidget(self._message_page(self.error_label))
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(4, 4, 4, 0)
+        central_layout.addWidget(self.read_only_banner)
+        central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.details = DetailsPane()
+        self.details_dock = QDockWidget("Details", self)
+        self.details_dock.setObjectName("detailsDock")
+        self.details_dock.setWidget(self.details)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details_dock)
+        self.jobs = JobPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs)
+        self.jobs.job_finished.connect(self._on_job_finished)
+        self.jobs.running_changed.connect(lambda _count: self._update_pace())
+
+        self._make_actions()
+        self._make_menus_and_toolbar()
+        self._make_status_bar(connections, current_connection)
+
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._update_refresh_label)
+        self._ticker.start()
+        self._animation = QTimer(self)
+        self._animation.setInterval(120)
+        self._animation.timeout.connect(self._animate)
+
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.resize(1280, 780)
+        self.resizeDocks([self.details_dock], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.jobs], [240], Qt.Orientation.Vertical)
+        self._restore_settings()
+        self.show_loading("the deployment")
+        self._update_actions()
+
+    # -- construction ----------------------------------------------------------------------------------------
+
+    def _make_view(self) -> QTableView:
+        view = QTableView()
+        view.setObjectName("modelTable")
+        view.setModel(self.proxy)
+        view.setSortingEnabled(True)
+        view.sortByColumn(Column.MODEL_ID, Qt.SortOrder.AscendingOrder)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._show_context_menu)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+        header = view.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._show_column_menu)
+        for column, width in COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        self.status_delegate = StatusDelegate(view)
+        view.setItemDelegateForColumn(Column.STATUS, self.status_delegate)
+        view.doubleClicked.connect(lambda _index: self.details_dock.show())
+        return view
+
+    def _message_page(self, label: QLabel, *, busy: bool = False) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        if busy:
+            bar = QProgressBar()
+            bar.setRange(0, 0)
+            bar.setMaximumWidth(240)
+            bar.setTextVisible(False)
+            layout.addWidget(bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        else:
+            retry = QLabel('<a href="retry">Retry now</a>')
+            retry.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            retry.linkActivated.connect(lambda _link: self.refresher.refresh_now())
+            retry.setVisible(label is self.error_label)
+            layout.addWidget(retry)
+        layout.addStretch(2)
+        return page
+
+    def _action(self, text: str, shortcut: str | None, slot: object, *, name: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.create_action = self._action("Create…", "Ctrl+N", self.create_model, name="createAction")
+        self.update_action = self._action("Update…", "Ctrl+E", self.update_model, name="updateAction")
+        self.start_action = self._action("Start", "Ctrl+Shift+S", self.start_selected, name="startAction")
+        self.stop_action = self._action("Stop", "Ctrl+Shift+T", self.stop_selected, name="stopAction")
+        self.delete_action = self._action("Delete…", "Delete", self.delete_selected, name="deleteAction")
+        self.copy_action = self._action("Copy as JSON", "Ctrl+Shift+C", self.copy_selected, name="copyAction")
+        self.export_action = self._action("Export config…", "Ctrl+S", self.export_selected, name="exportAction")
+        self.refresh_action = self._action("Refresh", "F5", self.refresher.refresh_now, name="refreshAction")
+        self.pause_action = self._action("Pause refresh", "Space", self._toggle_pause, name="pauseAction")
+        self.pause_action.setCheckable(True)
+        self.filter_action = self._action("Filter", "Ctrl+F", self._focus_filter, name="filterAction")
+        self.shortcuts_action = self._action("Keyboard shortcuts", "?", self.show_shortcuts, name="shortcutsAction")
+        self.about_action = self._action("About LISA Desktop", None, self.show_about, name="aboutAction")
+        self.quit_action = self._action("Quit", "Ctrl+Q", self.close, name="quitAction")
+        self.model_actions = {
+            Operation.UPDATE: self.update_action,
+            Operation.START: self.start_action,
+            Operation.STOP: self.stop_action,
+            Operation.DELETE: self.delete_action,
+        }
+
+    def _make_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.export_action, self.copy_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.actions_menu = bar.addMenu("&Actions")
+        self.actions_menu.addActions([self.create_action, self.update_action])
+        self.actions_menu.addSeparator()
+        self.actions_menu.addActions([self.start_action, self.stop_action, self.delete_action])
+        self.actions_menu.addSeparator()
+        self.actions_menu.addActions([self.refresh_action, self.pause_action])
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.filter_action)
+        self.columns_menu = view_menu.addMenu("Columns")
+        self.columns_menu.aboutToShow.connect(lambda: self._fill_column_menu(self.columns_menu))
+        view_menu.addSeparator()
+        view_menu.addAction(self.details_dock.toggleViewAction())
+        view_menu.addAction(self.jobs.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.shortcuts_action, self.about_action])
+
+        toolbar = QToolBar("Actions")
+        toolbar.setObjectName("actionsToolbar")
+        toolbar.setMovable(False)
+        toolbar.addActions([self.create_action, self.update_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.start_action, self.stop_action, self.delete_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.refresh_action, self.pause_action])
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.filter_box)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _make_status_bar(self, connections: Sequence[str], current: str | None) -> None:
+        status = self.statusBar()
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("connectionLabel")
+        self.refresh_label = QLabel()
+        self.refresh_label.setObjectName("refreshLabel")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.switcher = QComboBox()
+        self.switcher.setObjectName("connectionSwitcher")
+        self.switcher.setToolTip("Switch to another deployment")
+        self.switcher.addItem("Sandbox (built-in)", "sandbox")
+        for name in connections:
+            self.switcher.addItem(name, name)
+        index = self.switcher.findData(current or "sandbox")
+        self.switcher.setCurrentIndex(max(index, 0))
+        self.switcher.activated.connect(lambda i: self.connection_requested.emit(self.switcher.itemData(i)))
+        status.addPermanentWidget(self.count_label)
+        status.addPermanentWidget(self.refresh_label)
+        status.addPermanentWidget(self.connection_label)
+        status.addPermanentWidget(self.switcher)
+
+    # -- deployment ------------------------------------------------------------------------------------------
+
+    def show_loading(self, what: str) -> None:
+        self.loading_label.setText(f"Loading models from {what}…")
+        if self.table_model.rowCount() == 0:
+            self.pages.setCurrentIndex(Page.LOADING)
+        self.connection_label.setText(f"Opening {what}…")
+
+    def show_open_failed(self, message: str) -> None:
+        """The deployment could not be opened at all (no credentials, unreachable, not a LISA deployment)."""
+        self.error_label.setText(f"<b>Cannot open the deployment</b><br>{message}")
+        self.error_label.setTextFormat(Qt.TextFormat.RichText)
+        if self.table_model.rowCount() == 0:
+            self.pages.setCurrentIndex(Page.ERROR)
+        self.banner.show_message(BannerKind.ERROR, f"Cannot open the deployment: {message}")
+        self.connection_label.setText("Not connected")
+
+    def show_snapshot(self, rows: Sequence[ModelRow], saved_at: float) -> None:
+        """Rows saved by an earlier run: shown at once, marked cached, replaced by the first refresh."""
+        self.cached_at = saved_at
+        self._apply(rows)
+        self._update_refresh_label()
+
+    def set_backend(self, backend: Backend) -> None:
+        self.backend = backend
+        self.read_only = None
+        self.read_only_banner.hide()
+        self.banner.hide()
+        text = SANDBOX_LABEL if backend.is_sandbox else backend.label
+        self.connection_label.setText(text)
+        self.connection_label.setToolTip(backend.label)
+        self.connection_label.setStyleSheet(
+            "QLabel { background: #f0b429; color: #1f1300; padding: 1px 8px; font-weight: bold; }"
+            if backend.is_sandbox
+            else ""
+        )
+        self.setWindowTitle(f"LISA Desktop — {'Sandbox' if backend.is_sandbox else backend.label}")
+        self.refresher.set_backend(backend)
+        self._spawn(self._check_write_access(backend))
+        self._update_actions()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` on the qasync loop; cancelled when the window closes, so none outlives its widgets."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _check_write_access(self, backend: Backend) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            reason = await loop.run_in_executor(self.executor, backend.write_refusal)
+        except Exception:  # the probe is advisory: a real job still reports its own AccessDenied
+            return
+        if backend is self.backend:
+            self.set_read_only(reason)
+
+    def set_read_only(self, reason: str | None) -> None:
+        self.read_only = reason
+        if reason:
+            self.read_only_banner.show_message(
+                BannerKind.INFO, f"Read-only: these credentials cannot change models ({reason})."
+            )
+        else:
+            self.read_only_banner.hide()
+        self._update_actions()
+
+    # -- refresh ---------------------------------------------------------------------------------------------
+
+    def _apply(self, rows: Sequence[ModelRow]) -> None:
+        self.table_model.apply(rows)
+        if not rows:
+            self.empty_label.setText(
+                "<b>No models in this deployment yet.</b><br>Create one with Ctrl+N, or from the command line: "
+                "<code>lisa-desktop models create FILE</code>"
+            )
+            self.empty_label.setTextFormat(Qt.TextFormat.RichText)
+            self.pages.setCurrentIndex(Page.EMPTY)
+        else:
+            self.pages.setCurrentIndex(Page.TABLE)
+        self._update_counts()
+        self._update_pace()
+        self._update_actions()
+        self._show_selected_details(at_once=False)
+
+    def _on_refreshed(self, rows: list[ModelRow]) -> None:
+        self.cached_at = None
+        self.stale = False
+        self.banner.hide()
+        self._apply(rows)
+        self._update_refresh_label()
+        self.rows_refreshed.emit(rows)
+
+    def _on_partial(self, rows: list[ModelRow], asked: list[str]) -> None:
+        """The watched models re-read: replace those rows; an asked model that is gone was deleted."""
+        merged = {row.model_id: row for row in self.table_model.rows()}
+        for model_id in asked:
+            merged.pop(model_id, None)
+        merged.update((row.model_id, row) for row in rows)
+        self._apply(list(merged.values()))
+        self._update_refresh_label()
+
+    def _on_refresh_failed(self, message: str) -> None:
+        self.stale = True
+        if self.table_model.rowCount() == 0:
+            self.error_label.setText(f"<b>Cannot reach the deployment</b><br>{message}")
+            self.error_label.setTextFormat(Qt.TextFormat.RichText)
+            self.pages.setCurrentIndex(Page.ERROR)
+        self.banner.show_message(
+            BannerKind.ERROR,
+            f"Refresh failed — showing the last data, which may be out of date.\n{message}",
+            retry=True,
+        )
+        self._update_refresh_label()
+
+    def _update_pace(self) -> None:
+        changing = {row.model_id for row in self.table_model.rows() if ModelStatus(row.status).is_transitional}
+        transitional = bool(changing)
+        self.refresher.watch(changing | self.jobs.running_models())
+        if transitional and not self._animation.isActive():
+            self._animation.start()
+        elif not transitional:
+            self._animation.stop()
+
+    def _animate(self) -> None:
+        self.status_delegate.tick()
+        self.view.viewport().update()
+
+    def _update_counts(self) -> None:
+        total = self.table_model.rowCount()
+        shown = self.proxy.rowCount()
+        text = f"{total} models" if shown == total else f"{shown} of {total} models shown"
+        self.count_label.setText(text)
+
+    def _update_refresh_label(self) -> None:
+        refresher = self.refresher
+        parts: list[str] = []
+        if refresher.in_flight:
+            parts.append("refreshing…")
+        if self.cached_at is not None:
+            parts.append(f"cached data from {ago(time.time() - self.cached_at)}")
+        elif refresher.last_success is not None:
+            when = ago(time.monotonic() - refresher.last_success)
+            parts.append(f"STALE: last good data {when}" if self.stale else f"refreshed {when}")
+        elif self.stale:
+            parts.append("STALE: the refresh failed")
+        if refresher.paused:
+            parts.append("auto-refresh paused (Space to resume)")
+        elif (due := refresher.seconds_until_next()) is not None:
+            changing = len(refresher.watched)
+            watching = f" · watching {changing} changing model{'s' if changing != 1 else ''}" if changing else ""
+            parts.append(f"next in {max(0, round(due))} s{watching}")
+        self.refresh_label.setText(" · ".join(parts))
+
+    def _toggle_pause(self) -> None:
+        paused = not self.refresher.paused
+        self.refresher.set_paused(paused)
+        self.pause_action.setChecked(paused)
+        self.pause_action.setText("Resume refresh" if paused else "Pause refresh")
+
+    # -- selection and details -------------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[ModelRow]:
+        rows: list[ModelRow] = []
+        for index in self.view.selectionModel().selectedRows():
+            row = index.data(ROW_ROLE)
+            if isinstance(row, ModelRow):
+                rows.append(row)
+        return rows
+
+    def select_model(self, model_id: str) -> bool:
+        row = self.table_model.position_of(model_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.table_model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.view.scrollTo(index)
+        return True
+
+    def _on_selection_changed(self) -> None:
+        self._update_actions()
+        self._show_selected_details(at_once=True)
+
+    def _show_selected_details(self, *, at_once: bool) -> None:
+        """The details pane follows a single selected model: its table row at once when the selection changed,
+        then the detailed row (recent ECS events) from a worker; after a refresh only the detailed fetch, so
+        the pane does not flicker back to the summary."""
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            self.details.show_row(None)
+            return
+        row = rows[0]
+        if at_once or self.details.row is None or self.details.row.model_id != row.model_id:
+            self.details.show_row(row)
+            self.details.set_history(history_lines(self.jobs.history(row.model_id)))
+        self._fetch_details(row.model_id)
+
+    def _fetch_details(self, model_id: str) -> None:
+        if self.backend is None:
+            return
+        self._spawn(self._load_details(self.backend, model_id))
+
+    async def _load_details(self, backend: Backend, model_id: str) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            row = await loop.run_in_executor(self.executor, backend.model_row, model_id)
+        except Exception:  # the table row stays shown; the next refresh tries again
+            return
+        current = self.details.row
+        if backend is self.backend and current is not None and current.model_id == model_id:
+            self.details.show_row(row)
+            self.details.set_history(history_lines(self.jobs.history(model_id)))
+
+    # -- actions ---------------------------------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        rows = self.selected_rows()
+        for operation, action in self.model_actions.items():
+            reason = self._refusal(operation, rows)
+            action.setEnabled(reason is None)
+            base = action.text().rstrip("…")
+            action.setToolTip(f"{base}: {reason}" if reason else f"{base} the selected model(s)")
+        create_reason = self._write_refusal() or WIZARD_MISSING.format(verb="create")
+        self.create_action.setEnabled(False)
+        self.create_action.setToolTip(f"Create: {create_reason}")
+        has_selection = bool(rows)
+        self.copy_action.setEnabled(has_selection)
+        self.export_action.setEnabled(len(rows) == 1)
+        self.export_action.setToolTip(
+            "Export the selected model's configuration to YAML or JSON"
+            if len(rows) == 1
+            else "Export: select exactly one model"
+        )
+        self.refresh_action.setEnabled(self.backend is not None)
+
+    def _write_refusal(self) -> str | None:
+        if self.backend is None:
+            return "no deployment is open"
+        return self.read_only
+
+    def _refusal(self, operation: Operation, rows: Sequence[ModelRow]) -> str | None:
+        reason = self._write_refusal() or selection_refusal(operation, rows)
+        if reason is None and operation is Operation.UPDATE:
+            reason = WIZARD_MISSING.format(verb="update ID")
+        return reason
+
+    def create_model(self) -> None:
+        self._explain_refusal(self.create_action)
+
+    def update_model(self) -> None:
+        if not self._explain_refusal(self.update_action):
+            return
+
+    def _explain_refusal(self, action: QAction) -> bool:
+        """Shortcuts fire even for disabled actions' keys in some styles: say why instead of doing nothing."""
+        if action.isEnabled():
+            return True
+        self.statusBar().showMessage(action.toolTip(), 8000)
+        return False
+
+    def start_selected(self) -> None:
+        if self._explain_refusal(self.start_action):
+            self._submit(JobKind.START, self.selected_rows())
+
+    def stop_selected(self) -> None:
+        if not self._explain_refusal(self.stop_action):
+            return
+        rows = self.selected_rows()
+        names = ", ".join(row.model_id for row in rows[:5]) + (" …" if len(rows) > 5 else "")
+        dialog = ConfirmDialog(
+            self,
+            title="Stop models" if len(rows) > 1 else "Stop model",
+            text=f"Stop {names}?\n\nIts containers and instances are shut down and the model stops serving "
+            "requests until it is started again.",
+            confirm_label=f"Stop {len(rows)} models" if len(rows) > 1 else "Stop",
+        )
+        dialog.accepted.connect(lambda: self._submit(JobKind.STOP, rows))
+        dialog.open()
+
+    def delete_selected(self) -> None:
+        if not self._explain_refusal(self.delete_action):
+            return
+        rows = self.selected_rows()
+        if len(rows) == 1:
+            text = (
+                f"Delete {rows[0].model_id} ({rows[0].model_name})?\n\nIts LiteLLM registration, its AWS resources "
+                "(CloudFormation stack) and its record are removed. This cannot be undone."
+            )
+            type_back = rows[0].model_id
+        else:
+            listed = "\n".join(f"• {row.model_id}" for row in rows[:10]) + ("\n• …" if len(rows) > 10 else "")
+            text = f"Delete these {len(rows)} models? This cannot be undone.\n\n{listed}"
+            type_back = f"delete {len(rows)} models"
+        dialog = ConfirmDialog(self, title="Delete", text=text, confirm_label="Delete permanently", type_back=type_back)
+        dialog.accepted.connect(lambda: self._submit(JobKind.DELETE, rows))
+        dialog.open()
+
+    def _submit(self, kind: JobKind, rows: Sequence[ModelRow]) -> None:
+        backend = self.backend
+        if backend is None:
+            return
+        first: str | None = None
+        for row in rows:
+            ticket = backend.submit(
+                kind, row.model_id, on_event=self.jobs.signals.event.emit, on_end=self.jobs.signals.ended.emit
+            )
+            self.jobs.track(ticket, f"{kind.value.capitalize()} {row.model_id}")
+            first = first or ticket.job_id
+        if first is not None:
+            self.jobs.show()
+            self.jobs.focus_job(first)
+        self._update_pace()
+        self.refresher.read_now(row.model_id for row in rows)
+
+    def _on_job_finished(self, end: JobEnd) -> None:
+        self._update_pace()
+        self.refresher.read_now([end.model_id])
+        if not self.isActiveWindow():
+            self.notifier.notify(f"{end.kind.value.capitalize()} {end.model_id}: {end.outcome}", end.message)
+        if self.details.row is not None and self.details.row.model_id == end.model_id:
+            self.details.set_history(history_lines(self.jobs.history(end.model_id)))
+
+    def copy_selected(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        configs = [dict(row.config) for row in rows]
+        payload = configs[0] if len(configs) == 1 else configs
+        QGuiApplication.clipboard().setText(json.dumps(payload, indent=2, sort_keys=True, default=str))
+        self.statusBar().showMessage(f"Copied {len(rows)} model configuration(s) as JSON", 4000)
+
+    def export_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            return
+        row = rows[0]
+        dialog = QFileDialog(
+            self, f"Export {row.model_id}", f"{row.model_id}.yaml", "YAML (*.yaml *.yml);;JSON (*.json)"
+        )
+        dialog.setObjectName("exportDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, QGuiApplication.platformName() == "offscreen")
+        dialog.fileSelected.connect(lambda path: self.export_to(row, path))
+        dialog.open()
+
+    def export_to(self, row: ModelRow, path: str) -> None:
+        try:
+            dump_document(export_shape(row), path)
+        except OSError as error:
+            QMessageBox.warning(self, "Export failed", f"Cannot write {path}: {error.strerror or error}")
+            return
+        self.statusBar().showMessage(f"Exported {row.model_id} to {path}", 6000)
+
+    def show_shortcuts(self) -> None:
+        dialog = ShortcutsDialog(self, SHORTCUTS)
+        dialog.open()
+
+    def show_about(self) -> None:
+        from ui.about import about_text
+
+        connection = self.connection_label.text() or "not connected"
+        QMessageBox.about(self, "About LISA Desktop", about_text(connection))
+
+    def _focus_filter(self) -> None:
+        self.filter_box.setFocus()
+        self.filter_box.selectAll()
+
+    def _on_filter_changed(self, text: str) -> None:
+        self.proxy.set_filter_text(text)
+        problem = self.proxy.filter_error
+        self.filter_problem.setText(problem or "")
+        self.filter_problem.setVisible(bool(problem))
+        self._update_counts()
+
+    # -- menus -----------------------------------------------------------------------------------------------
+
+    def _show_context_menu(self, position: QPoint) -> None:
+        index: QModelIndex = self.view.indexAt(position)
+        if index.isValid() and not self.view.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            self.view.selectionModel().select(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+        menu = QMenu(self)
+        menu.addActions([self.update_action, self.start_action, self.stop_action, self.delete_action])
+        menu.addSeparator()
+        menu.addActions([self.copy_action, self.export_action])
+        menu.popup(self.view.viewport().mapToGlobal(position))
+
+    def _show_column_menu(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        self._fill_column_menu(menu)
+        menu.popup(self.view.horizontalHeader().mapToGlobal(position))
+
+    def _fill_column_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        header = self.view.horizontalHeader()
+        for column in Column:
+            action = menu.addAction(column.label)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.setEnabled(column is not Column.MODEL_ID)
+            action.toggled.connect(lambda shown, c=column: self.set_column_hidden(c, not shown))
+
+    def set_column_hidden(self, column: Column, hidden: bool) -> None:
+        self.view.horizontalHeader().setSectionHidden(column, hidden)
+
+    # -- settings --------------------------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        header = self.settings.value("table/header")
+        if header is not None:
+            self.view.horizontalHeader().restoreState(header)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("table/header", self.view.horizontalHeader().saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self._ticker.stop()
+        self._animation.stop()
+        self.refresher.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        super().closeEvent(event)
+
+
+COLUMN_WIDTHS: dict[Column, int] = {
+    Column.MODEL_ID: 180,
+    Column.NAME: 210,
+    Column.HOSTING: 95,
+    Column.TYPE: 80,
+    Column.STATUS: 120,
+    Column.INSTANCE_TYPE: 100,
+    Column.CAPACITY: 115,
+    Column.RUNNING_TASKS: 95,
+    Column.HEALTHY_INSTANCES: 120,
+    Column.STREAMING: 80,
+    Column.FEATURES: 150,
+    Column.ALLOWED_GROUPS: 150,
+}
+
+
+def export_shape(row: ModelRow) -> dict[str, object]:
+    """The model's configuration as a create file takes it: LISA's API shape without the live-only fields."""
+    live_only = {"status", "contextWindow"} | ({"modelUrl"} if row.lisa_hosted else set())
+    return {key: value for key, value in row.config.items() if key not in live_only}
+
+
+def history_lines(summaries: Sequence[JobSummary]) -> list[str]:
+    """`14:03:07  Stop bge-large-en — Succeeded (41 s): stopped; …` for the details pane's Jobs tab."""
+    lines = []
+    for summary in summaries:
+        started = summary.started.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        took = f" ({round((summary.ended - summary.started).total_seconds())} s)" if summary.ended else ""
+        outcome = f": {summary.message}" if summary.message else ""
+        lines.append(f"{started}  {summary.title} — {summary.state}{took}{outcome}")
+    return lines

@@ -1,0 +1,470 @@
+"""The model table's Qt model: one ModelRow per line, kept sorted and up to date incrementally by model id.
+
+Refreshes replace the whole list every few seconds, yet the window keeps its selection, scroll position and sort,
+so `apply()` never resets the model: it removes, changes and inserts only the rows that differ, each where the
+current sort puts it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from operator import attrgetter, itemgetter
+from typing import Any, Final
+
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from engine.model_row import ModelRow
+
+SORT_ROLE: Final = Qt.ItemDataRole.UserRole + 1
+"""A (missing, value) key: values of one column compare with each other; missing ones belong last."""
+ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
+"""The ModelRow itself."""
+
+UNKNOWN: Final = "–"
+EVERYONE: Final = "everyone"
+
+HOSTING_LABELS: Final = {
+    "lisa_hosted": "LISA-hosted",
+    "third_party": "Third-party",
+    "internal_hosted": "Internal",
+}
+
+
+class Column(IntEnum):
+    MODEL_ID = 0
+    NAME = 1
+    HOSTING = 2
+    TYPE = 3
+    STATUS = 4
+    INSTANCE_TYPE = 5
+    CAPACITY = 6
+    RUNNING_TASKS = 7
+    HEALTHY_INSTANCES = 8
+    STREAMING = 9
+    FEATURES = 10
+    ALLOWED_GROUPS = 11
+    LAST_MODIFIED = 12
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def key(self) -> str:
+        """The short name the filter box accepts before a colon (`status:Stopped`)."""
+        return _KEYS[self]
+
+
+_LABELS: Final = {
+    Column.MODEL_ID: "Model ID",
+    Column.NAME: "Name",
+    Column.HOSTING: "Hosting",
+    Column.TYPE: "Type",
+    Column.STATUS: "Status",
+    Column.INSTANCE_TYPE: "Instance type",
+    Column.CAPACITY: "Min/Desired/Max",
+    Column.RUNNING_TASKS: "Running tasks",
+    Column.HEALTHY_INSTANCES: "Healthy instances",
+    Column.STREAMING: "Streaming",
+    Column.FEATURES: "Features",
+    Column.ALLOWED_GROUPS: "Allowed groups",
+    Column.LAST_MODIFIED: "Last modified",
+}
+_KEYS: Final = {
+    Column.MODEL_ID: "id",
+    Column.NAME: "name",
+    Column.HOSTING: "hosting",
+    Column.TYPE: "type",
+    Column.STATUS: "status",
+    Column.INSTANCE_TYPE: "instance",
+    Column.CAPACITY: "capacity",
+    Column.RUNNING_TASKS: "tasks",
+    Column.HEALTHY_INSTANCES: "healthy",
+    Column.STREAMING: "streaming",
+    Column.FEATURES: "features",
+    Column.ALLOWED_GROUPS: "groups",
+    Column.LAST_MODIFIED: "modified",
+}
+COLUMNS: Final = tuple(Column)
+LIVE_COLUMNS: Final = frozenset({Column.CAPACITY, Column.RUNNING_TASKS, Column.HEALTHY_INSTANCES})
+"""Read from ECS and Auto Scaling at refresh time: blank when `live_error` says why they could not be."""
+_CENTRED: Final = frozenset({Column.CAPACITY, Column.RUNNING_TASKS, Column.HEALTHY_INSTANCES})
+
+
+def _count(value: int | None) -> str:
+    return UNKNOWN if value is None else str(value)
+
+
+def _capacity(row: ModelRow) -> str:
+    parts = (row.min_capacity, row.desired_capacity, row.max_capacity)
+    if all(part is None for part in parts):
+        return UNKNOWN
+    return " / ".join(_count(part) for part in parts)
+
+
+def _modified(epoch_ms: int | None) -> str:
+    if epoch_ms is None:
+        return UNKNOWN
+    return datetime.fromtimestamp(epoch_ms / 1000).strftime("%Y-%m-%d %H:%M")
+
+
+_TEXT: Final[dict[Column, Callable[[ModelRow], str]]] = {
+    Column.MODEL_ID: lambda row: row.model_id,
+    Column.NAME: lambda row: row.model_name,
+    Column.HOSTING: lambda row: HOSTING_LABELS.get(row.hosting, row.hosting),
+    Column.TYPE: lambda row: row.model_type,
+    Column.STATUS: lambda row: row.status,
+    Column.INSTANCE_TYPE: lambda row: row.instance_type or UNKNOWN,
+    Column.CAPACITY: _capacity,
+    Column.RUNNING_TASKS: lambda row: _count(row.running_tasks),
+    Column.HEALTHY_INSTANCES: lambda row: _count(row.healthy_instances),
+    Column.STREAMING: lambda row: "Yes" if row.streaming else "No",
+    Column.FEATURES: lambda row: ", ".join(row.features),
+    Column.ALLOWED_GROUPS: lambda row: ", ".join(row.allowed_groups) or EVERYONE,
+    Column.LAST_MODIFIED: lambda row: _modified(row.last_modified),
+}
+
+SortKey = tuple[bool, Any]
+
+
+def _text_key(text: str) -> SortKey:
+    return (not text, text.casefold())
+
+
+def _number_key(value: int | None) -> SortKey:
+    return (value is None, value or 0)
+
+
+def _capacity_key(row: ModelRow) -> SortKey:
+    parts = (row.min_capacity, row.desired_capacity, row.max_capacity)
+    return (all(part is None for part in parts), tuple(_number_key(part) for part in parts))
+
+
+_SORT: Final[dict[Column, Callable[[ModelRow], SortKey]]] = {
+    Column.MODEL_ID: lambda row: _text_key(row.model_id),
+    Column.NAME: lambda row: _text_key(row.model_name),
+    Column.HOSTING: lambda row: _text_key(_TEXT[Column.HOSTING](row)),
+    Column.TYPE: lambda row: _text_key(row.model_type),
+    Column.STATUS: lambda row: _text_key(row.status),
+    Column.INSTANCE_TYPE: lambda row: _text_key(row.instance_type or ""),
+    Column.CAPACITY: _capacity_key,
+    Column.RUNNING_TASKS: lambda row: _number_key(row.running_tasks),
+    Column.HEALTHY_INSTANCES: lambda row: _number_key(row.healthy_instances),
+    Column.STREAMING: lambda row: (False, row.streaming),
+    Column.FEATURES: lambda row: _text_key(", ".join(row.features)),
+    Column.ALLOWED_GROUPS: lambda row: _text_key(", ".join(row.allowed_groups) or EVERYONE),
+    Column.LAST_MODIFIED: lambda row: _number_key(row.last_modified),
+}
+
+
+_TEXT_BY_COLUMN: Final = tuple(_TEXT[column] for column in COLUMNS)
+_SORT_BY_COLUMN: Final = tuple(_SORT[column] for column in COLUMNS)
+
+
+def cell_text(row: ModelRow, column: int) -> str:
+    return _TEXT_BY_COLUMN[column](row)
+
+
+def sort_key(row: ModelRow, column: int) -> SortKey:
+    """(missing, value): `missing` rows sort last whatever the order; values compare within one column."""
+    return _SORT_BY_COLUMN[column](row)
+
+
+def _tooltip(row: ModelRow, column: Column) -> str:
+    text = _TEXT[column](row)
+    if column is Column.STATUS:
+        reasons = [reason for reason in (row.failure_reason, row.live_error) if reason]
+        return "\n".join([text, *reasons])
+    if column in LIVE_COLUMNS and row.live_error:
+        if UNKNOWN in text:
+            return f"Unknown: {row.live_error}"
+        return f"{text}\nNot live: {row.live_error}"
+    if column is Column.ALLOWED_GROUPS and not row.allowed_groups:
+        return "No group restriction: every LISA user may use this model"
+    return text
+
+
+def _runs(positions: Sequence[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive positions; `positions` ascending."""
+    runs: list[tuple[int, int]] = []
+    for position in positions:
+        if runs and runs[-1][1] == position - 1:
+            runs[-1] = (runs[-1][0], position)
+        else:
+            runs.append((position, position))
+    return runs
+
+
+class _Descending:
+    """A sort value that orders the other way round, so a descending order can be bisected like an ascending one."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and bool(self.value == other.value)
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(other.value < self.value)
+
+
+_WITH_HINT: Final = "QList<QPersistentModelIndex>,QAbstractItemModel::LayoutChangeHint"
+"""The layout signals' overload that carries a hint (PySide6 emits the no-argument one otherwise; its type stubs
+do not know signals can be indexed by overload)."""
+
+PlaceKey = tuple[bool, Any, str]
+"""A row's (missing, value, model id) under the current sort: the rows are in ascending order of it."""
+
+_model_id: Final = attrgetter("model_id")
+_first: Final = itemgetter(0)
+
+
+@dataclass(frozen=True)
+class ApplyStats:
+    changed: int = 0
+    inserted: int = 0
+    removed: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.changed or self.inserted or self.removed)
+
+
+class ModelTableModel(QAbstractTableModel):
+    """Rows kept in display order by `sort()`'s column; `apply()` merges each refresh in by model id.
+
+    Sorting here, with Python's sort over precomputed keys, costs a few milliseconds for thousands of rows, where a
+    sorting proxy calls back into Python for every comparison. Unknown values come last in both orders and ties
+    go by model id ascending, so the order never depends on arrival.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ModelRow] = []
+        self._index: dict[str, int] | None = {}
+        """model_id → position; None once positions moved, rebuilt when next asked."""
+        self._sort_column = Column.MODEL_ID
+        self._sort_order = Qt.SortOrder.AscendingOrder
+
+    # Reading
+
+    def rows(self) -> list[ModelRow]:
+        """In display order."""
+        return list(self._rows)
+
+    def row_for(self, model_id: str) -> ModelRow | None:
+        position = self._positions().get(model_id)
+        return None if position is None else self._rows[position]
+
+    def row_at(self, index: QModelIndex | QPersistentModelIndex | int) -> ModelRow:
+        """The row at an index of this model or of a proxy over it, or at a row number of this model."""
+        if isinstance(index, int):
+            return self._rows[index]
+        if index.model() is not self:
+            row: ModelRow = index.data(ROW_ROLE)
+            return row
+        return self._rows[index.row()]
+
+    def position_of(self, model_id: str) -> int | None:
+        return self._positions().get(model_id)
+
+    def index_for(self, model_id: str, column: int = Column.MODEL_ID) -> QModelIndex:
+        position = self._positions().get(model_id)
+        return QModelIndex() if position is None else self.index(position, column)
+
+    @property
+    def sort_column(self) -> Column:
+        return self._sort_column
+
+    @property
+    def sort_order(self) -> Qt.SortOrder:
+        return self._sort_order
+
+    # Qt
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section].label
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{COLUMNS[section].label} — filter with {COLUMNS[section].key}:…"
+            return None
+        return super().headerData(section, orientation, role)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _TEXT_BY_COLUMN[column](row)
+        if role == SORT_ROLE:
+            return _SORT_BY_COLUMN[column](row)
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _CENTRED:
+            return Qt.AlignmentFlag.AlignCenter
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by `column`'s sort key; a column out of range (a cleared sort indicator) means Model ID
+        ascending. Persistent indexes, hence selection and current index, follow their rows."""
+        if not 0 <= column < len(COLUMNS):
+            column, order = Column.MODEL_ID, Qt.SortOrder.AscendingOrder
+        if (column, order) == (self._sort_column, self._sort_order):
+            return
+        self._sort_column, self._sort_order = COLUMNS[column], order
+        rows = self._in_order(self._rows)
+        if rows != self._rows:
+            self._relayout(rows)
+
+    # Refresh
+
+    def apply(self, rows: Sequence[ModelRow]) -> ApplyStats:
+        """Make the table hold exactly `rows` (the last one wins if an id repeats), in sort order, signalling only
+        differences: removals; one layout change if changes moved rows; the changes; insertions where they sort.
+
+        Unchanged rows keep their object, so caches keyed on row identity (the filter's search text) stay valid.
+        """
+        incoming = {row.model_id: row for row in rows}
+        removed = self._remove_missing(incoming)
+        changed = self._update_changed(incoming)
+        inserted = self._insert_new(incoming)
+        return ApplyStats(changed=changed, inserted=inserted, removed=removed)
+
+    def _remove_missing(self, incoming: dict[str, ModelRow]) -> int:
+        positions = self._positions()
+        gone = sorted(positions[model_id] for model_id in positions.keys() - incoming.keys())
+        if not gone:
+            return 0
+        for first, last in reversed(_runs(gone)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self._index = None
+            self.endRemoveRows()
+        return len(gone)
+
+    def _update_changed(self, incoming: dict[str, ModelRow]) -> int:
+        rows, position_of = self._rows, self._positions().get
+        # In arrival order, not display order: rows built one after the other lie close in memory, which makes
+        # comparing thousands of them about twice as fast.
+        changed = sorted(
+            position
+            for model_id, new in incoming.items()
+            if (position := position_of(model_id)) is not None and (old := rows[position]) is not new and old != new
+        )
+        if not changed:
+            return 0
+        key_of = _SORT_BY_COLUMN[self._sort_column]
+        moved: list[int] = []
+        for position in changed:
+            old = rows[position]
+            new = rows[position] = incoming[old.model_id]
+            if key_of(new) != key_of(old):
+                moved.append(position)
+        if moved:
+            changed_ids = [rows[position].model_id for position in changed]
+            self._move(moved)
+            positions = self._positions()
+            changed = sorted(positions[model_id] for model_id in changed_ids)
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        return len(changed)
+
+    def _move(self, moved: list[int]) -> None:
+        """Put the rows at `moved`, whose sort keys changed, back in order: one layout change."""
+        rows = self._rows
+        if len(moved) * 8 > len(rows):
+            self._relayout(self._in_order(rows))
+            return
+        leaving = set(moved)
+        order = [row for position, row in enumerate(rows) if position not in leaving]
+        place_key = self._place_key
+        for position in moved:
+            row = rows[position]
+            order.insert(bisect_left(order, place_key(row), key=place_key), row)
+        self._relayout(order)
+
+    def _insert_new(self, incoming: dict[str, ModelRow]) -> int:
+        new = self._in_order(incoming[model_id] for model_id in incoming.keys() - self._positions().keys())
+        if not new:
+            return 0
+        if not self._rows:
+            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+            self._rows, self._index = new, None
+            self.endInsertRows()
+            return len(new)
+        rows, place_key = self._rows, self._place_key
+        if len(new) * 16 > len(rows):
+            # Many to place: one key per row costs less than a key per bisection step per new row.
+            keys = [place_key(row) for row in rows]
+            places = [bisect_left(keys, place_key(row)) for row in new]
+        else:
+            places = [bisect_left(rows, place_key(row), key=place_key) for row in new]
+        start = 0
+        while start < len(new):
+            end = start + 1
+            while end < len(new) and places[end] == places[start]:
+                end += 1
+            first = places[start] + start
+            self.beginInsertRows(QModelIndex(), first, first + end - start - 1)
+            rows[first:first] = new[start:end]
+            self._index = None
+            self.endInsertRows()
+            start = end
+        return len(new)
+
+    # Order
+
+    def _in_order(self, rows: Iterable[ModelRow]) -> list[ModelRow]:
+        # By model id first: the sorts by value are stable, also when reversed, so ties stay in id order.
+        key_of = _SORT_BY_COLUMN[self._sort_column]
+        known: list[tuple[Any, ModelRow]] = []
+        unknown: list[tuple[Any, ModelRow]] = []
+        for row in sorted(rows, key=_model_id):
+            missing, value = key_of(row)
+            (unknown if missing else known).append((value, row))
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        known.sort(key=_first, reverse=descending)
+        unknown.sort(key=_first, reverse=descending)
+        return [row for _, row in known] + [row for _, row in unknown]
+
+    def _place_key(self, row: ModelRow) -> PlaceKey:
+        missing, value = _SORT_BY_COLUMN[self._sort_column](row)
+        if self._sort_order == Qt.SortOrder.DescendingOrder:
+            value = _Descending(value)
+        return (missing, value, row.model_id)
+
+    def _positions(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {row.model_id: position for position, row in enumerate(self._rows)}
+        return self._index
+
+    def _relayout(self, rows: list[ModelRow]) -> None:
+        """Show the same rows in `rows`' order, moving persistent indexes (selection, current) with their rows."""
+        hint = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
+        self.layoutAboutToBeChanged[_WITH_HINT].emit([], hint)  # type: ignore[index]
+        before = self._rows
+        self._rows, self._index = rows, None
+        persistent = self.persistentIndexList()
+        if persistent:
+            positions = self._positions()
+            self.changePersistentIndexList(
+                persistent,
+                [self.index(positions[before[index.row()].model_id], index.column()) for index in persistent],
+            )
+        self.layoutChanged[_WITH_HINT].emit([], hint)  # type: ignore[index]
