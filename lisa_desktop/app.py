@@ -1,27 +1,36 @@
-"""The GUI composition root: one QApplication, the window, and the deployment behind it."""
+"""The GUI composition root: one QApplication, a qasync event loop, the engine's worker threads, the window,
+and the deployment behind it (opened, switched and closed off the GUI thread)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+import qasync
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from engine.aws.inventory import Inventory
-from engine.errors import LisaDesktopError
+from engine.model_row import ModelRow
 from lisa_desktop import __version__
 from lisa_desktop.connections import ConnectionStore
-from lisa_desktop.messages import describe
-from lisa_desktop.target import open_target
+from lisa_desktop.deployment_choice import cache_key_for
+from lisa_desktop.snapshot import SnapshotStore
+from lisa_desktop.startup_probe import install_if_asked
 from resources import resource
-from ui.placeholder import PlaceholderWindow
+from ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from lisa_desktop.deployment_backend import DeploymentBackend
 
 APP_NAME = "LISA Desktop"
 ORGANIZATION = "LISA Desktop"
+ENGINE_THREADS = 3
+"""Refresh, details and opening a deployment can overlap; jobs run on the backend's own runner threads."""
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -44,48 +53,106 @@ def wants_sandbox(args: argparse.Namespace, store: ConnectionStore) -> bool:
     return not named and store.default_name() is None
 
 
-class DeploymentOpener(QObject):
-    """Opens the deployment off the GUI thread (a sandbox takes seconds to start) and reports back by signal."""
+def args_for(choice: str, base: argparse.Namespace) -> argparse.Namespace:
+    """The options that open the switcher's choice: 'sandbox' or a connection name."""
+    values = vars(base) | {"sandbox": choice == "sandbox", "endpoint_url": None, "deployment_prefix": None}
+    values["connection"] = None if choice == "sandbox" else choice
+    return argparse.Namespace(**values)
 
-    opened = Signal(str, int, bool)
-    """label, number of models, is_sandbox"""
-    failed = Signal(str)
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        super().__init__()
+class Shell(QObject):
+    """Owns the open deployment: opens it on a worker thread, hands it to the window, switches, closes."""
+
+    def __init__(
+        self, window: MainWindow, executor: Executor, snapshots: SnapshotStore, store: ConnectionStore
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.executor = executor
+        self.snapshots = snapshots
+        self.store = store
+        self.backend: DeploymentBackend | None = None  # imported on a worker: boto3 is not needed to paint
+        self._stack: ExitStack | None = None
+        self._args = argparse.Namespace()
+        window.rows_refreshed.connect(self._save_snapshot)
+        window.connection_requested.connect(lambda choice: asyncio.ensure_future(self.switch(choice)))
+
+    def show_snapshot(self, args: argparse.Namespace) -> None:
+        """The last rows seen of this deployment, before anything is opened (a fast first paint)."""
+        key = cache_key_for(args, self.store)
+        snapshot = self.snapshots.load(key) if key else None
+        if snapshot is not None:
+            self.window.show_snapshot(snapshot.rows, snapshot.saved_at)
+
+    async def open(self, args: argparse.Namespace) -> None:
         self._args = args
-        self._stack = ExitStack()
-        self._thread = threading.Thread(target=self._open, name="deployment-opener", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _open(self) -> None:
+        what = "the built-in sandbox" if getattr(args, "sandbox", False) else "the deployment"
+        self.window.show_loading(what)
+        loop = asyncio.get_running_loop()
+        stack = ExitStack()
         try:
-            target = self._stack.enter_context(open_target(self._args))
-            count = len(Inventory(target.clients, target.deployment()).list_models())
-        except LisaDesktopError as error:
-            self.failed.emit(describe(error))
+            backend = await loop.run_in_executor(self.executor, self._enter, stack, args)
+        except Exception as error:
+            from engine.errors import LisaDesktopError
+            from lisa_desktop.messages import describe
+
+            stack.close()
+            if not isinstance(error, LisaDesktopError):
+                raise
+            self.window.show_open_failed(describe(error))
             return
-        self.opened.emit(target.label, count, target.is_sandbox)
+        self._stack, self.backend = stack, backend
+        snapshot = self.snapshots.load(backend.cache_key)
+        if snapshot is not None and snapshot.stack_cache:
+            backend.import_stack_cache(snapshot.stack_cache)
+        self.window.set_backend(backend)
+
+    def _enter(self, stack: ExitStack, args: argparse.Namespace) -> DeploymentBackend:
+        from lisa_desktop.deployment_backend import DeploymentBackend
+
+        return stack.enter_context(DeploymentBackend.open(args, store=self.store))
+
+    async def switch(self, choice: str) -> None:
+        loop = asyncio.get_running_loop()
+        old = self._stack
+        self._stack, self.backend = None, None
+        self.window.table_model.apply([])
+        if old is not None:
+            await loop.run_in_executor(self.executor, old.close)
+        args = args_for(choice, self._args)
+        self.show_snapshot(args)
+        await self.open(args)
+
+    def _save_snapshot(self, rows: list[ModelRow]) -> None:
+        backend = self.backend
+        if backend is not None:
+            self.executor.submit(self.snapshots.save, backend.cache_key, rows, backend.export_stack_cache())
 
     def close(self) -> None:
-        self._thread.join(timeout=30)
-        self._stack.close()
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
 
 
 def run_app(args: argparse.Namespace) -> int:
     app = create_application()
-    window = PlaceholderWindow(__version__)
-    if wants_sandbox(args, ConnectionStore()):
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    store = ConnectionStore()
+    if wants_sandbox(args, store):
         args.sandbox = True
-    opener = DeploymentOpener(args)
-    opener.opened.connect(window.show_deployment)
-    opener.failed.connect(window.show_error)
-    window.show_opening("the built-in sandbox" if getattr(args, "sandbox", False) else "the deployment")
+    executor = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="lisa-engine")
+    current = "sandbox" if args.sandbox else (getattr(args, "connection", None) or store.default_name())
+    window = MainWindow(QSettings(), executor, connections=[c.name for c in store.all()], current_connection=current)
+    shell = Shell(window, executor, SnapshotStore(), store)
+    install_if_asked(window)
+    shell.show_snapshot(args)
     window.show()
-    opener.start()
+    loop.call_soon(lambda: asyncio.ensure_future(shell.open(args)))
     try:
-        return app.exec()
+        with loop:
+            loop.run_forever()
     finally:
-        opener.close()
+        shell.close()
+        executor.shutdown(wait=False, cancel_futures=True)
+    return 0

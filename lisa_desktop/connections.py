@@ -12,7 +12,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine.errors import InvalidInput, Problem
-from engine.schema.validate import field_path, rule_text
+from engine.schema.problems import field_path, rule_text
 
 APP_DIR_NAME = "lisa-desktop"
 CONFIG_DIR_ENV = "LISA_DESKTOP_CONFIG_DIR"

@@ -22,8 +22,9 @@ from engine.schema.requests import UpdateModelRequest
 from engine.schema.validate import parse_create, parse_update
 from lisa_desktop.cli.changes import SANDBOX_MODEL_WARMUP_CAP_S
 from lisa_desktop.connections import ConnectionStore
+from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.messages import describe
-from lisa_desktop.target import Target, cache_key_for, open_target
+from lisa_desktop.target import Target, open_target
 from ui.backend import EndCallback, EventCallback, JobEnd, JobKind, JobTicket
 
 __all__ = ["DeploymentBackend", "cache_key_for"]

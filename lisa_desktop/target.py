@@ -15,17 +15,18 @@ import botocore.exceptions
 from engine.aws.clients import AwsClients
 from engine.aws.discovery import DeploymentInfo, discover_deployment
 from engine.aws.errors import DeploymentUnreachable
-from engine.errors import InvalidInput, LisaDesktopError, Problem
+from engine.errors import InvalidInput, Problem
 from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_PREFIX, SANDBOX_REGION, SANDBOX_SECRET_KEY
 from lisa_desktop import __version__, keychain
 from lisa_desktop.connections import Connection, ConnectionStore
+from lisa_desktop.deployment_choice import (
+    SANDBOX_CACHE_KEY,
+    connection_named,
+    deployment_key,
+)
 
 if TYPE_CHECKING:
     from engine.sandbox.server import Sandbox
-
-
-class NotConfigured(LisaDesktopError):
-    """No deployment was named and none is configured."""
 
 
 @dataclass
@@ -64,31 +65,6 @@ def _chosen(args: argparse.Namespace) -> list[str]:
     return chosen
 
 
-SANDBOX_CACHE_KEY = "sandbox"
-
-
-def cache_key_for(args: argparse.Namespace, store: ConnectionStore | None = None) -> str:
-    """A stable name for the deployment the options name, known before it is opened (the window shows its
-    last snapshot meanwhile): "sandbox", or the connection (or endpoint), prefix and region. "" when the
-    options name no deployment."""
-    if getattr(args, "sandbox", False):
-        return SANDBOX_CACHE_KEY
-    region = getattr(args, "region", None)
-    prefix = getattr(args, "deployment_prefix", None)
-    endpoint = getattr(args, "endpoint_url", None)
-    if endpoint:
-        return _key(f"endpoint:{endpoint}", prefix or SANDBOX_PREFIX, region or os.environ.get("AWS_REGION"))
-    try:
-        connection = _connection(args, store or ConnectionStore())
-    except LisaDesktopError:
-        return ""
-    return _key(f"connection:{connection.name}", prefix or connection.deployment_prefix, region or connection.region)
-
-
-def _key(where: str, prefix: str, region: str | None) -> str:
-    return f"{where}|{prefix}|{region or SANDBOX_REGION}"
-
-
 @contextmanager
 def open_target(args: argparse.Namespace, *, store: ConnectionStore | None = None) -> Iterator[Target]:
     """The deployment the global options name; a fresh in-process sandbox lives as long as the context (with
@@ -110,15 +86,15 @@ def open_target(args: argparse.Namespace, *, store: ConnectionStore | None = Non
     if endpoint:
         session = _endpoint_session(region or os.environ.get("AWS_REGION") or SANDBOX_REGION)
         clients = AwsClients(session, version=__version__, endpoint_url=endpoint)
-        key = _key(f"endpoint:{endpoint}", prefix or SANDBOX_PREFIX, clients.region)
+        key = deployment_key(f"endpoint:{endpoint}", prefix or SANDBOX_PREFIX, clients.region)
         yield Target(clients, prefix or SANDBOX_PREFIX, f"endpoint {endpoint}", True, cache_key=key)
         return
-    connection = _connection(args, store or ConnectionStore())
+    connection = connection_named(args, store or ConnectionStore())
     clients = AwsClients(
         session_for(connection), version=__version__, endpoint_url=connection.endpoint_url, region_name=region
     )
     prefix = prefix or connection.deployment_prefix
-    key = _key(f"connection:{connection.name}", prefix, clients.region)
+    key = deployment_key(f"connection:{connection.name}", prefix, clients.region)
     yield Target(clients, prefix, f"connection {connection.name}", False, None, connection.name, key)
 
 
@@ -130,21 +106,6 @@ def _endpoint_session(region: str) -> boto3.Session:
     return boto3.Session(
         aws_access_key_id=SANDBOX_ACCESS_KEY, aws_secret_access_key=SANDBOX_SECRET_KEY, region_name=region
     )
-
-
-def _connection(args: argparse.Namespace, store: ConnectionStore) -> Connection:
-    name = getattr(args, "connection", None) or store.default_name()
-    if name is None:
-        if store.all():
-            raise NotConfigured("several connections exist and none is the default: name one with --connection NAME")
-        raise NotConfigured(
-            "no deployment is configured: add one with 'lisa-desktop connections add NAME --profile P --region R "
-            "--deployment-prefix /stage/name', or try the built-in sandbox with --sandbox"
-        )
-    connection = store.get(name)
-    if connection is None:
-        raise InvalidInput([Problem("--connection", f"no connection named '{name}' (see: connections list)")])
-    return connection
 
 
 def session_for(connection: Connection) -> boto3.Session:

@@ -7,9 +7,6 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Final
 
-import botocore.session
-from botocore.model import StringShape
-
 _ONE_GPU_SIZES: Final = ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")
 _G_FAMILY_GPUS: Final[Mapping[str, int]] = {
     **dict.fromkeys(_ONE_GPU_SIZES, 1),
@@ -35,6 +32,9 @@ GPU_COUNTS: Final[Mapping[str, Mapping[str, int]]] = {
 
 @cache
 def ec2_instance_types() -> frozenset[str]:
+    import botocore.session  # ~0.15 s to import: only when an instance type is checked
+    from botocore.model import StringShape
+
     shape = botocore.session.get_session().get_service_model("ec2").shape_for("InstanceType")
     assert isinstance(shape, StringShape)
     return frozenset(shape.enum)

@@ -15,38 +15,9 @@ from lisa_desktop.cli import models as model_cli
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.keychain import KeychainUnavailable
 from lisa_desktop.messages import describe
+from lisa_desktop.options import global_options
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
-
-
-def global_options(suppress_defaults: bool) -> argparse.ArgumentParser:
-    """Options every command takes, before or after the command name."""
-    parser = argparse.ArgumentParser(add_help=False)
-    default = argparse.SUPPRESS if suppress_defaults else None
-    target = parser.add_argument_group("deployment (choose at most one of --sandbox, --connection, --endpoint-url)")
-    target.add_argument(
-        "--sandbox",
-        action="store_true",
-        default=argparse.SUPPRESS if suppress_defaults else False,
-        help="start a fresh built-in sandbox deployment in this process and use it",
-    )
-    target.add_argument(
-        "--connection", metavar="NAME", default=default, help="a connection added with 'connections add'"
-    )
-    target.add_argument(
-        "--endpoint-url",
-        metavar="URL",
-        default=default,
-        help="a sandbox (or other AWS-compatible endpoint) already running, e.g. http://127.0.0.1:4599",
-    )
-    target.add_argument(
-        "--deployment-prefix",
-        metavar="PREFIX",
-        default=default,
-        help="LISA's deploymentPrefix (default: the sandbox's, with --endpoint-url)",
-    )
-    target.add_argument("--region", metavar="REGION", default=default, help="AWS region (overrides the connection's)")
-    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,13 +1,23 @@
-"""With nothing configured the app opens the built-in sandbox, off the GUI thread."""
+"""The composition root: which deployment opens, off the GUI thread, with the last snapshot shown meanwhile."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import qasync
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from lisa_desktop.app import DeploymentOpener, wants_sandbox
+from engine.model_row import ModelRow
+from lisa_desktop.app import Shell, args_for, wants_sandbox
 from lisa_desktop.connections import ConnectionStore, new_connection
+from lisa_desktop.deployment_choice import cache_key_for
+from lisa_desktop.options import window_arguments
+from lisa_desktop.snapshot import SnapshotStore
+from ui.main_window import MainWindow, Page
 
 
 def namespace(**values: object) -> argparse.Namespace:
@@ -26,24 +36,79 @@ def test_sandbox_is_chosen_only_when_nothing_else_is() -> None:
     assert wants_sandbox(namespace(sandbox=True), store)
 
 
-def test_opener_starts_the_sandbox_and_counts_its_models(qtbot: QtBot) -> None:
-    opener = DeploymentOpener(namespace(sandbox=True))
-    try:
-        with qtbot.waitSignal(opener.opened, timeout=60_000) as blocker:
-            opener.start()
-        label, count, is_sandbox = blocker.args
-        assert is_sandbox
-        assert label.startswith("sandbox http://127.0.0.1:")
-        assert count >= 14
-    finally:
-        opener.close()
+def test_only_a_bare_launch_opens_the_window() -> None:
+    opened = window_arguments(["--connection", "prod", "--region", "eu-west-1"])
+    assert opened is not None and opened.connection == "prod" and opened.region == "eu-west-1"
+    assert window_arguments([]) is not None
+    assert window_arguments(["models", "list"]) is None
+    assert window_arguments(["--sandbox", "models", "list"]) is None
+    assert window_arguments(["--version"]) is None
+    assert window_arguments(["--help"]) is None
+    assert window_arguments(["--no-such-option"]) is None  # the full CLI says what is wrong with it
 
 
-def test_opener_reports_an_unreachable_endpoint(qtbot: QtBot) -> None:
-    opener = DeploymentOpener(namespace(endpoint_url="http://127.0.0.1:9"))
+def test_the_switcher_choice_becomes_the_options_that_open_it() -> None:
+    base = namespace(sandbox=True, region="eu-west-1", endpoint_url=None)
+    chosen = args_for("prod", base)
+    assert (chosen.sandbox, chosen.connection, chosen.region) == (False, "prod", "eu-west-1")
+    back = args_for("sandbox", chosen)
+    assert (back.sandbox, back.connection) == (True, None)
+
+
+def make_shell(qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path) -> tuple[MainWindow, Shell, SnapshotStore]:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), executor)
+    qtbot.addWidget(window)
+    window.show()
+    snapshots = SnapshotStore(tmp_path / "snapshots")
+    return window, Shell(window, executor, snapshots, ConnectionStore()), snapshots
+
+
+def test_opens_the_sandbox_off_the_gui_thread_and_keeps_a_snapshot(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    window, shell, snapshots = make_shell(qtbot, engine_executor, tmp_path)
+    args = namespace(sandbox=True)
+    task = asyncio.ensure_future(shell.open(args))
+    assert window.pages.currentIndex() == Page.LOADING
     try:
-        with qtbot.waitSignal(opener.failed, timeout=60_000) as blocker:
-            opener.start()
-        assert blocker.args[0].startswith("[EndpointUnreachable]")
+        qtbot.waitUntil(task.done, timeout=60_000)
+        qtbot.waitUntil(lambda: window.table_model.rowCount() >= 14, timeout=60_000)
+        assert shell.backend is not None and shell.backend.is_sandbox
+        assert window.connection_label.text().startswith("SANDBOX")
+        qtbot.waitUntil(lambda: snapshots.load(cache_key_for(args)) is not None, timeout=10_000)
     finally:
-        opener.close()
+        window.close()
+        shell.close()
+    snapshot = snapshots.load(cache_key_for(args))
+    assert snapshot is not None
+    assert {row.model_id for row in snapshot.rows} >= {"bge-large-en", "claude-3-5-sonnet"}
+
+
+def test_shows_the_snapshot_before_the_deployment_answers(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    window, shell, snapshots = make_shell(qtbot, engine_executor, tmp_path)
+    args = namespace(endpoint_url="http://127.0.0.1:9")
+    cached = ModelRow("cached-model", "org/cached", "third_party", "textgen", "InService")
+    snapshots.save(cache_key_for(args), [cached], {})
+    shell.show_snapshot(args)
+    assert window.table_model.row_for("cached-model") == cached
+    assert window.pages.currentIndex() == Page.TABLE
+    assert "cached data" in window.refresh_label.text()
+    task = asyncio.ensure_future(shell.open(args))
+    qtbot.waitUntil(task.done, timeout=60_000)
+    # Unreachable: the cached rows stay, with the reason above them.
+    assert window.banner.isVisible()
+    assert "EndpointUnreachable" in window.banner.message.text()
+    assert window.table_model.row_for("cached-model") is not None
+    assert window.connection_label.text() == "Not connected"
+
+
+def test_an_unreachable_deployment_with_nothing_cached_shows_the_error_page(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    window, shell, _ = make_shell(qtbot, engine_executor, tmp_path)
+    task = asyncio.ensure_future(shell.open(namespace(endpoint_url="http://127.0.0.1:9")))
+    qtbot.waitUntil(task.done, timeout=60_000)
+    assert window.pages.currentIndex() == Page.ERROR
+    assert "Cannot open the deployment" in window.error_label.text()

@@ -1,0 +1,121 @@
+"""Render the main window on the sandbox offscreen and save the PNGs shown in the README.
+
+QT_QPA_PLATFORM=offscreen python -m tests.screenshots [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import qasync
+from PySide6.QtCore import QItemSelectionModel, QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+from lisa_desktop.app import create_application
+from lisa_desktop.deployment_backend import DeploymentBackend
+from ui.dialogs import ConfirmDialog
+from ui.main_window import MainWindow
+
+SIZE = (1500, 860)
+
+
+async def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError("the window did not reach the state to draw")
+        await asyncio.sleep(0.05)
+
+
+def save(widget: QWidget, out: Path, name: str) -> None:
+    QApplication.processEvents()
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"saved {path}")
+
+
+def select(window: MainWindow, model_id: str) -> None:
+    position = window.table_model.position_of(model_id)
+    assert position is not None
+    index = window.proxy.mapFromSource(window.table_model.index(position, 0))
+    window.view.selectionModel().setCurrentIndex(
+        index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    )
+
+
+def status_of(window: MainWindow, model_id: str) -> str | None:
+    row = window.table_model.row_for(model_id)
+    return row.status if row is not None else None
+
+
+async def render(out: Path, executor: ThreadPoolExecutor) -> None:
+    args = argparse.Namespace(sandbox=True, connection=None, endpoint_url=None, region=None, deployment_prefix=None)
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "screenshots.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, executor)
+    window.resize(*SIZE)
+    window.show()
+    window.show_loading("the built-in sandbox")
+    save(window, out, "loading")
+    with DeploymentBackend.open(args) as backend:
+        window.set_backend(backend)
+        await until(lambda: window.refresher.last_success is not None)
+        await asyncio.sleep(0.3)
+        save(window, out, "model-table")
+
+        select(window, "broken-model")
+        await asyncio.sleep(1.0)
+        save(window, out, "details-failed-model")
+        select(window, "mistral-7b-instruct")
+        await until(lambda: window.details.facts["revision"].text().startswith("revision"))
+        save(window, out, "details-pane")
+
+        select(window, "bge-large-en")
+        window.stop_action.trigger()
+        dialog = window.findChild(ConfirmDialog)
+        assert dialog is not None
+        dialog.confirm.click()
+        await until(lambda: window.jobs.running_count() == 0, timeout=120)
+        select(window, "llama3-8b-tgi")
+        window.start_action.trigger()  # a start waits for instances to warm up: seconds in the sandbox
+        await until(lambda: any(len(s.events) >= 6 for s in window.jobs.history("llama3-8b-tgi")))
+        save(window, out, "running-job")
+        await until(lambda: window.jobs.running_count() == 0, timeout=120)
+
+        await until(lambda: status_of(window, "llama3-8b-tgi") == "InService")
+        sandbox = backend.target.sandbox
+        assert sandbox is not None
+        sandbox.client("dynamodb").delete_table(TableName=sandbox.table_name)
+        clock = asyncio.get_running_loop().time()
+        window.refresher.refresh_now()
+        await until(window.banner.isVisible, timeout=90)
+        print(f"failed refresh shown after {asyncio.get_running_loop().time() - clock:.1f} s")
+        save(window, out, "refresh-failed")
+        window.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    out: Path = parser.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
+    app = create_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="lisa-engine")
+    try:
+        loop.run_until_complete(render(out, executor))
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+if __name__ == "__main__":
+    main()
