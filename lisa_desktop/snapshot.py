@@ -65,7 +65,7 @@ class SnapshotStore:
         *,
         saved_at: float | None = None,
     ) -> Path:
-        """Write the snapshot atomically (a temporary file renamed over the old one)."""
+        """Write the snapshot, and its rows without details for the first paint, each atomically."""
         document = {
             "format": SNAPSHOT_FORMAT,
             "rowFormat": ROW_FORMAT,
@@ -75,23 +75,25 @@ class SnapshotStore:
             "stackCache": dict(stack_cache or {}),
         }
         target = self.path(cache_key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(json.dumps(document, separators=(",", ":")))  # json.dump would not use the C encoder
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        _write_atomically(target, document)
+        faces = [row.to_json() | {"config": {}, "live": None} for row in rows]
+        _write_atomically(self.faces_path(cache_key), document | {"rows": faces, "stackCache": {}})
         return target
+
+    def faces_path(self, cache_key: str) -> Path:
+        """The rows without their configuration and live details: a tenth of the size, for the first paint."""
+        return self.path(cache_key).with_suffix(".faces.json")
+
+    def load_faces(self, cache_key: str) -> Snapshot | None:
+        """The saved rows as the table draws them (empty `config`, no `live`), fast enough to paint at start-up;
+        `load()` gives the whole snapshot."""
+        return self._load(cache_key, self.faces_path(cache_key)) if cache_key else None
 
     def load(self, cache_key: str) -> Snapshot | None:
         """The saved snapshot of this deployment; None when there is none or it cannot be used."""
-        if not cache_key:
-            return None
-        path = self.path(cache_key)
+        return self._load(cache_key, self.path(cache_key)) if cache_key else None
+
+    def _load(self, cache_key: str, path: Path) -> Snapshot | None:
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of new containers would set off full collections of the whole heap
         try:
@@ -119,5 +121,20 @@ class SnapshotStore:
                 gc.enable()
 
     def clear(self, cache_key: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path(cache_key).unlink()
+        for path in (self.path(cache_key), self.faces_path(cache_key)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def _write_atomically(target: Path, document: Mapping[str, Any]) -> None:
+    """A temporary file renamed over the old one: a reader never sees half a snapshot."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(json.dumps(document, separators=(",", ":")))  # json.dump would not use the C encoder
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPlainTextEdit,
+    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -87,6 +88,7 @@ class DetailsPane(QWidget):
         overview_layout.addLayout(facts_form)
         overview_layout.addWidget(self.live_note)
         overview_layout.addWidget(QLabel("Recent ECS service events:"))
+        self.events.setMinimumHeight(120)
         overview_layout.addWidget(self.events, 1)
 
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -99,7 +101,11 @@ class DetailsPane(QWidget):
         self.jobs.setWordWrap(True)
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(overview, "Overview")
+        scroller = QScrollArea()  # a long failure reason must not squeeze the facts into clipped lines
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroller.setWidget(overview)
+        self.tabs.addTab(scroller, "Overview")
         self.tabs.addTab(self.config, "Configuration")
         self.tabs.addTab(self.jobs, "Jobs")
 
@@ -152,7 +158,11 @@ class DetailsPane(QWidget):
             self.events.addItem(f"{event_time(event.get('time'))}  {event.get('message', '')}".strip())
         if not events:
             self.events.addItem("No ECS events." if row.lisa_hosted else "Third-party model: no ECS service.")
-        self.config.setPlainText(json.dumps(dict(row.config), indent=2, sort_keys=True, default=str))
+        self.config.setPlainText(
+            json.dumps(dict(row.config), indent=2, sort_keys=True, default=str)
+            if row.config
+            else "The configuration arrives with the first refresh (the rows shown are cached)."
+        )
 
     def set_history(self, lines: Sequence[str]) -> None:
         self.jobs.clear()

@@ -443,8 +443,9 @@ class MainWindow(QMainWindow):
             self._animation.stop()
 
     def _animate(self) -> None:
+        # Only the in-progress status cells repaint: a full repaint calls the model's data() hundreds of
+        # times, and each call waits for the GIL while a refresh parses on the worker thread.
         self.status_delegate.tick()
-        self.view.viewport().update()
 
     def _update_counts(self) -> None:
         total = self.table_model.rowCount()
@@ -547,14 +548,17 @@ class MainWindow(QMainWindow):
         create_reason = self._write_refusal() or WIZARD_MISSING.format(verb="create")
         self.create_action.setEnabled(False)
         self.create_action.setToolTip(f"Create: {create_reason}")
-        has_selection = bool(rows)
-        self.copy_action.setEnabled(has_selection)
-        self.export_action.setEnabled(len(rows) == 1)
-        self.export_action.setToolTip(
-            "Export the selected model's configuration to YAML or JSON"
-            if len(rows) == 1
-            else "Export: select exactly one model"
-        )
+        loaded = bool(rows) and all(row.config for row in rows)
+        waiting = "the configuration arrives with the first refresh (the rows shown are cached)"
+        self.copy_action.setEnabled(loaded)
+        self.copy_action.setToolTip("Copy the selected models as JSON" if loaded or not rows else f"Copy: {waiting}")
+        self.export_action.setEnabled(len(rows) == 1 and loaded)
+        if len(rows) != 1:
+            self.export_action.setToolTip("Export: select exactly one model")
+        else:
+            self.export_action.setToolTip(
+                "Export the selected model's configuration to YAML or JSON" if loaded else f"Export: {waiting}"
+            )
         self.refresh_action.setEnabled(self.backend is not None)
 
     def _write_refusal(self) -> str | None:

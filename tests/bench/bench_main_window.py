@@ -32,7 +32,7 @@ from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
 
 from engine.sandbox.catalog import CATALOG
 from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_REGION, SANDBOX_SECRET_KEY
-from lisa_desktop.app import create_application
+from lisa_desktop.app import GarbageCollection, create_application
 from lisa_desktop.deployment_backend import DeploymentBackend
 from ui.main_window import MainWindow
 from ui.model_table import Column
@@ -150,7 +150,7 @@ async def refreshes(window: MainWindow, endpoint: str) -> None:
             dynamodb.update_item(
                 TableName=table,
                 Key={"model_id": {"S": model_id}},
-                UpdateExpression="SET model_description = :d",
+                UpdateExpression="SET model_config.modelDescription = :d",
                 ExpressionAttributeValues={":d": {"S": f"changed at {time.time()}"}},
             )
         await measured(f"refresh with {len(changed)} models changed", window.refresher.refresh_now)
@@ -208,6 +208,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--switch-interval-ms", type=float, default=None, help="override sys.setswitchinterval")
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument("--default-gc", action="store_true", help="without the app's garbage-collection policy")
     options = parser.parse_args()
     if options.switch_interval_ms is not None:
         sys.setswitchinterval(options.switch_interval_ms / 1000)
@@ -219,9 +220,13 @@ def main() -> None:
     window = MainWindow(settings, executor)
     window.resize(1400, 800)
     window.show()
+    garbage = None if options.default_gc else GarbageCollection(window)
     with served_sandbox(options.models) as endpoint:
         if not options.skip_refresh:
             loop.run_until_complete(refreshes(window, endpoint))
+            if garbage is not None:
+                garbage.collect_full()
+                print(f"the ten-minute full garbage collection took {garbage.last_full_s * 1000:.0f} ms")
         if not options.skip_startup:
             startup(endpoint, options.runs)
     executor.shutdown(wait=False, cancel_futures=True)

@@ -64,7 +64,23 @@ def test_saving_again_replaces_the_file_atomically() -> None:
     assert loaded is not None
     assert [r.model_id for r in loaded.rows] == ["bench-00002", "bench-00003"]
     assert loaded.stack_cache == {}
-    assert [p.name for p in store.directory.iterdir()] == [store.path("sandbox").name]  # no temporary left
+    left = sorted(p.name for p in store.directory.iterdir())
+    assert left == sorted([store.path("sandbox").name, store.faces_path("sandbox").name])  # no temporary left
+
+
+def test_faces_are_the_rows_without_their_details_for_the_first_paint() -> None:
+    store = SnapshotStore()
+    full = row(1)
+    assert full.config
+    store.save("sandbox", [full], {"format": 1, "stacks": {}})
+    faces = store.load_faces("sandbox")
+    assert faces is not None
+    [face] = faces.rows
+    assert face.model_id == full.model_id and face.status == full.status
+    assert face.config == {} and face.live is None
+    assert store.path("sandbox").stat().st_size > store.faces_path("sandbox").stat().st_size
+    store.clear("sandbox")
+    assert store.load_faces("sandbox") is None and store.load("sandbox") is None
 
 
 @pytest.mark.parametrize(
