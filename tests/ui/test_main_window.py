@@ -223,6 +223,8 @@ def test_stop_from_the_toolbar_runs_a_job_shown_in_the_panel_and_the_row_ends_st
     window.stop_action.trigger()
     dialog = window.findChild(ConfirmDialog)
     assert dialog is not None and dialog.isVisible()
+    notified: list[tuple[str, str]] = []
+    window.notifier.notified.connect(lambda title, message: notified.append((title, message)))
     dialog.confirm.click()
     qtbot.waitUntil(lambda: window.jobs.running_count() == 1 or bool(window.jobs.history("bge-large-en")))
     assert "bge-large-en" in window.refresher.watched or window.jobs.running_count() == 0
@@ -235,6 +237,8 @@ def test_stop_from_the_toolbar_runs_a_job_shown_in_the_panel_and_the_row_ends_st
     steps = {event.step for event in summary.events}
     assert {"intake", "finalize"} <= steps
     assert row(window, "bge-large-en").running_tasks == 0
+    # Offscreen windows are never the active window: the end of the job is announced.
+    assert notified == [("Stop bge-large-en: succeeded", "stopped")]
 
 
 def test_delete_asks_for_the_model_id_typed_back(
@@ -334,3 +338,20 @@ def test_states_loading_and_cannot_open(make_window: WindowFactory) -> None:
     assert window.pages.currentIndex() == Page.ERROR
     assert "EndpointUnreachable" in window.error_label.text()
     assert window.connection_label.text() == "Not connected"
+
+
+def test_an_empty_deployment_says_how_to_create_a_model(make_window: WindowFactory) -> None:
+    window = make_window()
+    window.show_snapshot([], saved_at=0.0)
+    assert window.pages.currentIndex() == Page.EMPTY
+    assert "No models in this deployment yet" in window.empty_label.text()
+    assert "0 models" in window.count_label.text()
+
+
+def test_cached_rows_wait_for_their_configuration_before_copy_or_export(make_window: WindowFactory) -> None:
+    window = make_window()
+    window.show_snapshot([ModelRow("cached", "org/cached", "third_party", "textgen", "InService")], saved_at=0.0)
+    select(window, "cached")
+    assert not window.copy_action.isEnabled() and not window.export_action.isEnabled()
+    assert "first refresh" in window.export_action.toolTip()
+    assert "cached data" in window.refresh_label.text()
