@@ -3,7 +3,6 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QPoint, Qt
@@ -11,30 +10,10 @@ from PySide6.QtTest import QAbstractItemModelTester, QTest
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
-from engine.model_row import ModelRow
+from tests.ui.rows import make_row
 from ui.model_filter import ModelFilterProxy, Term, parse_filter
 from ui.model_table import SORT_ROLE, Column, ModelTableModel, sort_key
 from ui.status_delegate import is_transitional
-
-
-def make_row(model_id: str, **overrides: Any) -> ModelRow:
-    values: dict[str, Any] = {
-        "model_id": model_id,
-        "model_name": f"org/{model_id}",
-        "hosting": "lisa_hosted",
-        "model_type": "textgen",
-        "status": "InService",
-        "instance_type": "g5.xlarge",
-        "min_capacity": 1,
-        "desired_capacity": 1,
-        "max_capacity": 2,
-        "running_tasks": 1,
-        "healthy_instances": 1,
-        "streaming": True,
-    }
-    values.update(overrides)
-    return ModelRow(**values)
-
 
 ROWS = [
     make_row("llama-3-8b", model_name="meta/Llama 3 8B", status="InService", features=("toolCalls",)),

@@ -13,28 +13,9 @@ from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
 from engine.model_row import ModelRow
+from tests.ui.rows import make_row
 from ui.model_filter import ModelFilterProxy
 from ui.model_table import ROW_ROLE, SORT_ROLE, ApplyStats, Column, ModelTableModel, cell_text, sort_key
-
-
-def make_row(model_id: str, **overrides: Any) -> ModelRow:
-    values: dict[str, Any] = {
-        "model_id": model_id,
-        "model_name": f"org/{model_id}",
-        "hosting": "lisa_hosted",
-        "model_type": "textgen",
-        "status": "InService",
-        "instance_type": "g5.xlarge",
-        "min_capacity": 1,
-        "desired_capacity": 1,
-        "max_capacity": 2,
-        "running_tasks": 1,
-        "healthy_instances": 1,
-        "streaming": True,
-        "config": {"modelId": model_id, "autoScalingConfig": {"minCapacity": 1, "maxCapacity": 2}},
-    }
-    values.update(overrides)
-    return ModelRow(**values)
 
 
 def fresh_copies(rows: list[ModelRow]) -> list[ModelRow]:

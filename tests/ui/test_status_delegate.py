@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QStyleOptionViewItem, QTableView
 from pytestqt.qtbot import QtBot
 
-from engine.model_row import ModelRow
 from engine.schema.enums import ModelStatus
+from tests.ui.rows import make_row
 from ui.model_filter import ModelFilterProxy
 from ui.model_table import Column, ModelTableModel
 from ui.status_delegate import (
@@ -26,18 +26,6 @@ from ui.status_delegate import (
 )
 
 STATUSES = [*(status.value for status in ModelStatus), "Mystery"]
-
-
-def make_row(model_id: str, **overrides: Any) -> ModelRow:
-    values: dict[str, Any] = {
-        "model_id": model_id,
-        "model_name": f"org/{model_id}",
-        "hosting": "lisa_hosted",
-        "model_type": "textgen",
-        "status": "InService",
-    }
-    values.update(overrides)
-    return ModelRow(**values)
 
 
 def dark_palette() -> QPalette:
