@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication
 
 from engine.model_row import ModelRow
 from lisa_desktop import __version__
-from lisa_desktop.connections import ConnectionStore
 from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.snapshot import Snapshot, SnapshotStore
 from lisa_desktop.startup_probe import install_if_asked
@@ -27,6 +26,7 @@ from resources import resource
 from ui.main_window import MainWindow
 
 if TYPE_CHECKING:
+    from lisa_desktop.connections import ConnectionStore
     from lisa_desktop.deployment_backend import DeploymentBackend
 
 APP_NAME = "LISA Desktop"
@@ -82,6 +82,25 @@ class GarbageCollection(QObject):
         self.last_full_s = time.perf_counter() - started
 
 
+LAST_CHOICE = "startup/lastChoice"
+LAST_KEY = "startup/lastCacheKey"
+
+
+def choice_of(args: argparse.Namespace) -> str:
+    """How the deployment was named on the command line ('' for none: the default connection or the sandbox)."""
+    if getattr(args, "sandbox", False):
+        return "sandbox"
+    if getattr(args, "endpoint_url", None):
+        return (
+            f"endpoint:{args.endpoint_url}|{getattr(args, 'deployment_prefix', None)}|{getattr(args, 'region', None)}"
+        )
+    if getattr(args, "connection", None):
+        return (
+            f"connection:{args.connection}|{getattr(args, 'deployment_prefix', None)}|{getattr(args, 'region', None)}"
+        )
+    return ""
+
+
 def wants_sandbox(args: argparse.Namespace, store: ConnectionStore) -> bool:
     """The built-in sandbox opens when asked for, or when nothing else is named or configured."""
     if getattr(args, "sandbox", False):
@@ -101,24 +120,69 @@ class Shell(QObject):
     """Owns the open deployment: opens it on a worker thread, hands it to the window, switches, closes."""
 
     def __init__(
-        self, window: MainWindow, executor: Executor, snapshots: SnapshotStore, store: ConnectionStore
+        self,
+        window: MainWindow,
+        executor: Executor,
+        snapshots: SnapshotStore,
+        store: ConnectionStore | None = None,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
         self.executor = executor
         self.snapshots = snapshots
-        self.store = store
+        self._store = store
+        self.settings = settings
+        self.shown_key: str | None = None
+        """The cache key of the snapshot on screen, if one is."""
         self.backend: DeploymentBackend | None = None  # imported on a worker: boto3 is not needed to paint
         self._stack: ExitStack | None = None
         self._args = argparse.Namespace()
         window.rows_refreshed.connect(self._save_snapshot)
         window.connection_requested.connect(lambda choice: asyncio.ensure_future(self.switch(choice)))
 
+    @property
+    def store(self) -> ConnectionStore:
+        if self._store is None:
+            from lisa_desktop.connections import ConnectionStore  # after the first paint: pydantic is slow
+
+            self._store = ConnectionStore()
+        return self._store
+
     def show_snapshot(self, args: argparse.Namespace) -> None:
         """The last rows seen of this deployment, before anything is opened (a fast first paint)."""
-        snapshot = self.snapshots.load_faces(cache_key_for(args, self.store))
+        self.show_snapshot_of(cache_key_for(args, self.store))
+
+    def show_snapshot_of(self, key: str) -> None:
+        snapshot = self.snapshots.load_faces(key)
         if snapshot is not None:
+            self.shown_key = key
             self.window.show_snapshot(snapshot.rows, snapshot.saved_at)
+
+    def paint_early(self, args: argparse.Namespace) -> None:
+        """Before the connections are read: the snapshot of the deployment opened last time this way."""
+        if self.settings is None:
+            return
+        if self.settings.value(LAST_CHOICE) == choice_of(args):
+            self.show_snapshot_of(str(self.settings.value(LAST_KEY) or ""))
+
+    async def start(self, args: argparse.Namespace) -> None:
+        """After the first paint: decide the deployment, fill the switcher, correct the snapshot, open."""
+        choice = choice_of(args)
+        store = self.store
+        if wants_sandbox(args, store):
+            args.sandbox = True
+        current = "sandbox" if args.sandbox else (getattr(args, "connection", None) or store.default_name())
+        self.window.set_connections([c.name for c in store.all()], current)
+        key = cache_key_for(args, store)
+        if key != self.shown_key:
+            self.window.table_model.apply([])
+            self.window.cached_at = None
+            self.show_snapshot_of(key)
+        if self.settings is not None:
+            self.settings.setValue(LAST_CHOICE, choice)
+            self.settings.setValue(LAST_KEY, key)
+        await self.open(args)
 
     async def open(self, args: argparse.Namespace) -> None:
         self._args = args
@@ -178,18 +242,15 @@ def run_app(args: argparse.Namespace) -> int:
     app = create_application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    store = ConnectionStore()
-    if wants_sandbox(args, store):
-        args.sandbox = True
     executor = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="lisa-engine")
-    current = "sandbox" if args.sandbox else (getattr(args, "connection", None) or store.default_name())
-    window = MainWindow(QSettings(), executor, connections=[c.name for c in store.all()], current_connection=current)
-    shell = Shell(window, executor, SnapshotStore(), store)
+    settings = QSettings()
+    window = MainWindow(settings, executor)
+    shell = Shell(window, executor, SnapshotStore(), settings=settings)
     install_if_asked(window)
-    shell.show_snapshot(args)
+    shell.paint_early(args)
     window.show()
     GarbageCollection(window)
-    loop.call_soon(lambda: asyncio.ensure_future(shell.open(args)))
+    loop.call_soon(lambda: asyncio.ensure_future(shell.start(args)))
     try:
         with loop:
             loop.run_forever()

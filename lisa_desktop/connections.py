@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.errors import InvalidInput, Problem
 from engine.schema.problems import field_path, rule_text
+from lisa_desktop import APP_DIR_NAME
 
-APP_DIR_NAME = "lisa-desktop"
 CONFIG_DIR_ENV = "LISA_DESKTOP_CONFIG_DIR"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInput, LisaDesktopError, Problem
 from engine.sandbox.constants import SANDBOX_PREFIX, SANDBOX_REGION
-from lisa_desktop.connections import Connection, ConnectionStore
+
+if TYPE_CHECKING:  # pydantic is ~0.2 s to import: not before the window's first paint
+    from lisa_desktop.connections import Connection, ConnectionStore
 
 
 class NotConfigured(LisaDesktopError):
@@ -30,6 +33,8 @@ def cache_key_for(args: argparse.Namespace, store: ConnectionStore | None = None
     if endpoint:
         return deployment_key(f"endpoint:{endpoint}", prefix or SANDBOX_PREFIX, region or os.environ.get("AWS_REGION"))
     try:
+        from lisa_desktop.connections import ConnectionStore
+
         connection = connection_named(args, store or ConnectionStore())
     except LisaDesktopError:
         return ""

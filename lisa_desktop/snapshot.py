@@ -23,7 +23,7 @@ from typing import Any, Final
 import platformdirs
 
 from engine.model_row import ROW_FORMAT, ModelRow
-from lisa_desktop.connections import APP_DIR_NAME
+from lisa_desktop import APP_DIR_NAME
 
 CACHE_DIR_ENV: Final = "LISA_DESKTOP_CACHE_DIR"
 SNAPSHOT_FORMAT: Final = 1

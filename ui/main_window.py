@@ -308,16 +308,20 @@ class MainWindow(QMainWindow):
         self.switcher = QComboBox()
         self.switcher.setObjectName("connectionSwitcher")
         self.switcher.setToolTip("Switch to another deployment")
-        self.switcher.addItem("Sandbox (built-in)", "sandbox")
-        for name in connections:
-            self.switcher.addItem(name, name)
-        index = self.switcher.findData(current or "sandbox")
-        self.switcher.setCurrentIndex(max(index, 0))
+        self.set_connections(connections, current)
         self.switcher.activated.connect(lambda i: self.connection_requested.emit(self.switcher.itemData(i)))
         status.addPermanentWidget(self.count_label)
         status.addPermanentWidget(self.refresh_label)
         status.addPermanentWidget(self.connection_label)
         status.addPermanentWidget(self.switcher)
+
+    def set_connections(self, connections: Sequence[str], current: str | None) -> None:
+        """The switcher's choices: the built-in sandbox and every connection; `current` selected."""
+        self.switcher.clear()
+        self.switcher.addItem("Sandbox (built-in)", "sandbox")
+        for name in connections:
+            self.switcher.addItem(name, name)
+        self.switcher.setCurrentIndex(max(self.switcher.findData(current or "sandbox"), 0))
 
     # -- deployment ------------------------------------------------------------------------------------------
 

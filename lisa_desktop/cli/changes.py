@@ -23,7 +23,7 @@ from engine.jobs.validation import ValidatedUpdate, validate_update
 from engine.plan import Plan
 from engine.schema.requests import UpdateModelRequest
 from engine.schema.validate import parse_update
-from lisa_desktop.connections import APP_DIR_NAME
+from lisa_desktop import APP_DIR_NAME
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
 

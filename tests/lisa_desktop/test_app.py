@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from engine.model_row import ModelRow
-from lisa_desktop.app import Shell, args_for, wants_sandbox
+from lisa_desktop.app import LAST_CHOICE, LAST_KEY, Shell, args_for, wants_sandbox
 from lisa_desktop.connections import ConnectionStore, new_connection
 from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.options import window_arguments
@@ -112,3 +112,31 @@ def test_an_unreachable_deployment_with_nothing_cached_shows_the_error_page(
     qtbot.waitUntil(task.done, timeout=60_000)
     assert window.pages.currentIndex() == Page.ERROR
     assert "Cannot open the deployment" in window.error_label.text()
+
+
+def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_are_read(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, engine_executor)
+    qtbot.addWidget(window)
+    window.show()
+    snapshots = SnapshotStore(tmp_path / "snapshots")
+    last = "connection:old|/old/lisa|eu-west-1"
+    snapshots.save(last, [ModelRow("old-model", "org/old", "third_party", "textgen", "InService")], {})
+    settings.setValue(LAST_CHOICE, "")
+    settings.setValue(LAST_KEY, last)
+    shell = Shell(window, engine_executor, snapshots, settings=settings)
+    shell.paint_early(namespace())
+    assert window.table_model.row_for("old-model") is not None  # before any connection was read
+    task = asyncio.ensure_future(shell.start(namespace()))
+    try:
+        # No connection is configured any more: the sandbox opens, and the old rows go at once.
+        qtbot.waitUntil(lambda: window.table_model.row_for("old-model") is None, timeout=10_000)
+        qtbot.waitUntil(task.done, timeout=60_000)
+        assert shell.backend is not None and shell.backend.is_sandbox
+        assert settings.value(LAST_KEY) == "sandbox"
+        assert window.switcher.currentData() == "sandbox"
+    finally:
+        window.close()
+        shell.close()
