@@ -140,6 +140,7 @@ class Shell(QObject):
         self._args = argparse.Namespace()
         window.rows_refreshed.connect(self._save_snapshot)
         window.connection_requested.connect(lambda choice: asyncio.ensure_future(self.switch(choice)))
+        window.open_retry_requested.connect(lambda: asyncio.ensure_future(self.open(self._args)))
 
     @property
     def store(self) -> ConnectionStore:

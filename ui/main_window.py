@@ -77,6 +77,8 @@ class Page:
 class MainWindow(QMainWindow):
     connection_requested = Signal(str)
     """The user picked another deployment in the switcher (a connection name, or 'sandbox')."""
+    open_retry_requested = Signal()
+    """The deployment could not be opened and the user asked to try again."""
     rows_refreshed = Signal(list)
     """Every successful refresh's rows (the composition root keeps them as the start-up snapshot)."""
 
@@ -113,7 +115,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self)
 
         self.banner = Banner(self, object_name="refreshBanner")
-        self.banner.retry_clicked.connect(self.refresher.refresh_now)
+        self.banner.retry_clicked.connect(self.retry)
         self.read_only_banner = Banner(self, object_name="readOnlyBanner")
         self.filter_box = QLineEdit()
         self.filter_box.setObjectName("filterBox")
@@ -223,7 +225,7 @@ class MainWindow(QMainWindow):
         else:
             retry = QLabel('<a href="retry">Retry now</a>')
             retry.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            retry.linkActivated.connect(lambda _link: self.refresher.refresh_now())
+            retry.linkActivated.connect(lambda _link: self.retry())
             retry.setVisible(label is self.error_label)
             layout.addWidget(retry)
         layout.addStretch(2)
@@ -337,8 +339,18 @@ class MainWindow(QMainWindow):
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
         if self.table_model.rowCount() == 0:
             self.pages.setCurrentIndex(Page.ERROR)
-        self.banner.show_message(BannerKind.ERROR, f"Cannot open the deployment: {message}")
+            self.banner.hide()
+        else:
+            self.banner.show_message(BannerKind.ERROR, f"Cannot open the deployment: {message}", retry=True)
         self.connection_label.setText("Not connected")
+
+    def retry(self) -> None:
+        """Retry what failed: the refresh, or opening the deployment when none is open."""
+        if self.backend is None:
+            self.show_loading("the deployment")
+            self.open_retry_requested.emit()
+        else:
+            self.refresher.refresh_now()
 
     def show_snapshot(self, rows: Sequence[ModelRow], saved_at: float) -> None:
         """Rows saved by an earlier run: shown at once, marked cached, replaced by the first refresh."""

@@ -112,6 +112,10 @@ def test_an_unreachable_deployment_with_nothing_cached_shows_the_error_page(
     qtbot.waitUntil(task.done, timeout=60_000)
     assert window.pages.currentIndex() == Page.ERROR
     assert "Cannot open the deployment" in window.error_label.text()
+    assert not window.banner.isVisible()  # the page says it; no second copy above it
+    window.retry()  # "Retry now" opens the deployment again
+    assert window.pages.currentIndex() == Page.LOADING
+    qtbot.waitUntil(lambda: window.pages.currentIndex() == Page.ERROR, timeout=60_000)
 
 
 def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_are_read(
