@@ -20,7 +20,7 @@ from engine.rules.capabilities import (
     capability_for_feature,
 )
 from engine.rules.status import Operation, refusal
-from engine.schema.enums import FeatureName, ModelStatus, ModelType
+from engine.schema.enums import FeatureName, ModelHostingType, ModelStatus, ModelType
 from engine.schema.record import ModelRecord
 from engine.schema.requests import MARKED_FOR_DELETION, UpdateModelRequest
 
@@ -147,8 +147,9 @@ def plan(record: ModelRecord, change: UpdateModelRequest) -> Plan:
         violations.append(Problem("status", status_reason))
     hosting = record.hosting_type
     for item in changes:
-        if item.capability and not item.capability.allowed_for(hosting):
-            violations.append(Problem(item.field, _not_allowed(item.capability, hosting)))
+        reason = item.capability.refusal_for(hosting) if item.capability else None
+        if reason:
+            violations.append(Problem(item.field, reason))
     violations.extend(_unsupported(change, current))
     violations.extend(_merged_rules(current, new_config, change))
 
@@ -179,6 +180,13 @@ def plan(record: ModelRecord, change: UpdateModelRequest) -> Plan:
     )
 
 
+def create_steps(hosting: ModelHostingType) -> tuple[str, ...]:
+    """The steps a create job runs for a model of this hosting type (the wizard's review page shows them)."""
+    if hosting is ModelHostingType.LISA_HOSTED:
+        return ("intake", "network", "stack", "capacity", "litellm", "finalize")
+    return ("intake", "litellm", "finalize")
+
+
 def _operation(change: UpdateModelRequest) -> Operation:
     if change.enabled is True:
         return Operation.START
@@ -196,10 +204,6 @@ def _steps(operation: Operation, ecs: bool, capacity: bool, any_change: bool) ->
         middle = ((Step.ECS,) if ecs else ()) + ((Step.CAPACITY,) if capacity else ())
         return (Step.INTAKE, *middle, Step.FINALIZE)
     return (Step.METADATA,) if any_change else ()
-
-
-def _not_allowed(item: Capability, hosting: str) -> str:
-    return f"{item.label} cannot be changed on a {hosting} model (only lisa_hosted models allow it)"
 
 
 def _changes(

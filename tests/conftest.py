@@ -56,3 +56,11 @@ def isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     path = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("LISA_DESKTOP_CACHE_DIR", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data directory (drafts): nothing touches the developer's drafts."""
+    path = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("LISA_DESKTOP_DATA_DIR", str(path))
+    return path

@@ -44,6 +44,7 @@ from engine.jobs.lifecycle import register
 from engine.jobs.polling import poll_until
 from engine.jobs.update_job import FAILURE_REASON_LIMIT, JobResult, Outcome, holder_text
 from engine.litellm_params import litellm_params_for
+from engine.plan import create_steps
 from engine.schema.enums import ImageType, ModelHostingType, ModelStatus
 from engine.schema.record import ModelRecord
 from engine.schema.requests import CreateModelRequest
@@ -89,9 +90,7 @@ class ValidatedCreate:
 
     @property
     def steps(self) -> tuple[str, ...]:
-        if self.is_hosted:
-            return ("intake", "network", "stack", "capacity", "litellm", "finalize")
-        return ("intake", "litellm", "finalize")
+        return create_steps(self.hosting)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,12 @@ class Capability:
     def allowed_for(self, hosting: ModelHostingType) -> bool:
         return self.lisa_hosted if hosting is ModelHostingType.LISA_HOSTED else self.third_party
 
+    def refusal_for(self, hosting: ModelHostingType) -> str | None:
+        """None when a model of this hosting type may change the capability; else why not, in words."""
+        if self.allowed_for(hosting):
+            return None
+        return f"{self.label} cannot be changed on a {hosting} model (only lisa_hosted models allow it)"
+
 
 def _row(
     key: str,

@@ -1,0 +1,1 @@
+"""The create/update wizard (QWizard) and its offline drafts."""

@@ -1,0 +1,262 @@
+"""The wizard's state without widgets: the configuration being edited, what may be edited, and what is wrong.
+
+Create mode edits a new CreateModelRequest; update mode edits the model's current configuration, and the
+update request is what differs from it (engine.config_edit). Every rule comes from the engine's schema,
+capability table and plan(); this module only says which field a problem belongs to.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from engine.config_edit import update_request_from
+from engine.errors import InvalidInput, Problem
+from engine.plan import Plan, plan
+from engine.schema.enums import FeatureName, ModelHostingType, ModelStatus
+from engine.schema.record import ModelRecord, hosting_type_of
+from engine.schema.requests import HOSTED_FIELDS
+from engine.schema.validate import parse_create, parse_update
+from ui.wizard.config_paths import get_path, set_path
+from ui.wizard.specs import ALL_FIELDS, BY_PATH, FieldSpec, hosted_defaults
+
+SUMMARIZATION = f"features[{FeatureName.SUMMARIZATION}]"
+SUMMARIZATION_OVERVIEW = f"{SUMMARIZATION}.overview"
+HOSTED_REQUIRED = "is required for a LISA-hosted model"
+LIVE_ONLY_KEYS = frozenset({"status", "contextWindow"})
+THIRD_PARTY_ONLY = ("modelUrl", "apiKey")
+CREATE_ONLY = "set when the model is created; an update cannot change it (create a new model instead)"
+_FLATTENED_HEALTH_CHECK = {
+    "healthCheckCommand": "command",
+    "healthCheckInterval": "interval",
+    "healthCheckStartPeriod": "startPeriod",
+    "healthCheckTimeout": "timeout",
+    "healthCheckRetries": "retries",
+}
+
+
+class Mode(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+
+
+def stored_config(api_shape: Mapping[str, Any]) -> dict[str, Any]:
+    """A model as LISA's API returns it, back in the shape it was created with (without live-only keys)."""
+    hosted = hosting_type_of(api_shape) is ModelHostingType.LISA_HOSTED
+    drop = LIVE_ONLY_KEYS | ({"modelUrl"} if hosted else set())
+    return {key: copy.deepcopy(value) for key, value in api_shape.items() if key not in drop}
+
+
+@dataclass
+class Validation:
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+    """Config path of a wizard field → the rules it breaks, in words."""
+    general: list[str] = field(default_factory=list)
+    """Problems that belong to no single field (shown on the review page)."""
+    request: dict[str, Any] | None = None
+    """What Submit would send, in LISA's API shape (None when nothing can be sent)."""
+    plan: Plan | None = None
+    """Update mode: the engine's plan of the request (diff, steps, restart, violations)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.by_field and not self.general and self.request is not None
+
+    def problems_on(self, specs: Iterable[FieldSpec]) -> list[str]:
+        return [f"{spec.label}: {rule}" for spec in specs for rule in self.by_field.get(spec.path, ())]
+
+
+class WizardForm:
+    def __init__(self, mode: Mode, config: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> None:
+        if mode is Mode.UPDATE and base is None:
+            raise ValueError("an update needs the model's current configuration (base)")
+        self.mode = mode
+        self.base: dict[str, Any] | None = copy.deepcopy(dict(base)) if base is not None else None
+        self.config: dict[str, Any] = copy.deepcopy(dict(config))
+        if mode is Mode.CREATE:
+            self.config.setdefault("hostingType", ModelHostingType.THIRD_PARTY.value)
+            self.config.setdefault("modelType", "textgen")
+            self.config.setdefault("streaming", True)
+            if self.hosting is ModelHostingType.LISA_HOSTED:
+                _fill_missing(self.config, hosted_defaults())
+
+    # -- what the form is about ----------------------------------------------------------------------------
+
+    @property
+    def base_config(self) -> dict[str, Any]:
+        return stored_config(self.base or {})
+
+    @property
+    def hosting(self) -> ModelHostingType:
+        if self.mode is Mode.UPDATE:
+            return hosting_type_of(self.base_config)
+        try:
+            return ModelHostingType(self.config.get("hostingType") or ModelHostingType.THIRD_PARTY)
+        except ValueError:
+            return ModelHostingType.THIRD_PARTY
+
+    @property
+    def model_id(self) -> str:
+        source = self.base if self.mode is Mode.UPDATE and self.base else self.config
+        return str(source.get("modelId") or "")
+
+    @property
+    def status(self) -> str | None:
+        return str(self.base["status"]) if self.base and self.base.get("status") else None
+
+    def value(self, path: str) -> Any:
+        return get_path(self.config, path)
+
+    def set_value(self, path: str, value: Any) -> bool:
+        """Set a field; True when the configuration changed."""
+        if get_path(self.config, path) == value:
+            return False
+        set_path(self.config, path, value)
+        if path == "hostingType" and value == ModelHostingType.LISA_HOSTED.value:
+            _fill_missing(self.config, hosted_defaults())
+        return True
+
+    def shows(self, spec: FieldSpec) -> bool:
+        """Whether the field is on screen. An update shows the hosted fields of any model (read-only, with the
+        reason, for a model that cannot change them); a create shows what its hosting type uses."""
+        if self.mode is Mode.UPDATE:
+            return not spec.third_party_only or self.hosting is not ModelHostingType.LISA_HOSTED
+        return spec.applies_to(self.hosting)
+
+    def lock_reason(self, spec: FieldSpec) -> str | None:
+        """None when the field may be edited now; else why not."""
+        if self.mode is Mode.UPDATE:
+            capability = spec.capability
+            reason = CREATE_ONLY if capability is None else capability.refusal_for(self.hosting)
+            if reason:
+                return reason
+        if spec.path == SUMMARIZATION_OVERVIEW and not self.value(SUMMARIZATION):
+            return "turn on Summarization to describe what the model summarizes"
+        return None
+
+    # -- what Submit would send, and what is wrong with it ---------------------------------------------------
+
+    def create_request(self) -> dict[str, Any]:
+        """The CreateModelRequest: the fields of the chosen hosting type, without unset or empty optional ones."""
+        hosted = self.hosting is ModelHostingType.LISA_HOSTED
+        request: dict[str, Any] = {}
+        for key, value in self.config.items():
+            if (key in HOSTED_FIELDS and not hosted) or (key in THIRD_PARTY_ONLY and hosted):
+                continue
+            if value is None or (value == "" and key not in ("modelId", "modelName")):
+                continue
+            request[key] = copy.deepcopy(value)
+        return request
+
+    def update_request(self) -> dict[str, Any]:
+        return update_request_from(self.base_config, self.config)
+
+    def request(self) -> dict[str, Any]:
+        return self.create_request() if self.mode is Mode.CREATE else self.update_request()
+
+    def validate(self) -> Validation:
+        return self._validate_create() if self.mode is Mode.CREATE else self._validate_update()
+
+    def _validate_create(self) -> Validation:
+        result = Validation()
+        request = self.create_request()
+        problems = _problems(lambda: parse_create(request))
+        _place(result, problems, self)
+        result.request = request if not problems else None
+        return result
+
+    def _validate_update(self) -> Validation:
+        result = Validation()
+        base_config = self.base_config
+        request = self.update_request()
+        update_problems = _problems(lambda: parse_update(request)) if request else []
+        after = self.config
+        if request and not update_problems:
+            record = ModelRecord(
+                model_id=self.model_id,
+                model_status=ModelStatus(self.status or ModelStatus.IN_SERVICE),
+                model_config=base_config,
+            )
+            result.plan = plan(record, parse_update(request))
+            # What the model will be: new bounds pull a stored desired capacity inside them, as Auto Scaling does.
+            after = result.plan.new_config
+        # A record an older LISA wrote may break today's create rules: only problems the edit brought count.
+        known = set(_problems(lambda: parse_create(base_config)))
+        _place(result, [problem for problem in _problems(lambda: parse_create(after)) if problem not in known], self)
+        _place(result, [_in_config_terms(problem) for problem in update_problems], self)
+        if result.plan is not None:
+            _place(result, [_in_config_terms(problem) for problem in result.plan.violations], self)
+        if not request:
+            result.general.append("nothing is changed yet: edit a field to make an update")
+        elif not result.by_field and not result.general and result.plan is not None:
+            result.request = request
+        return result
+
+
+def _fill_missing(target: dict[str, Any], defaults: Mapping[str, Any]) -> None:
+    for key, value in defaults.items():
+        if isinstance(value, Mapping):
+            child = target.get(key)
+            if not isinstance(child, dict):
+                child = {}
+                target[key] = child
+            _fill_missing(child, value)
+        elif key not in target:
+            target[key] = copy.deepcopy(value)
+
+
+def _problems(check: Any) -> list[Problem]:
+    try:
+        check()
+    except InvalidInput as error:
+        return list(error.problems)
+    return []
+
+
+def _in_config_terms(problem: Problem) -> Problem:
+    """An UpdateModelRequest path (`autoScalingInstanceConfig.minCapacity`) as the configuration's path."""
+    path = problem.field
+    if path.startswith("autoScalingInstanceConfig"):
+        path = "autoScalingConfig" + path.removeprefix("autoScalingInstanceConfig")
+    for flat, nested in _FLATTENED_HEALTH_CHECK.items():
+        if path.startswith(f"containerConfig.{flat}"):
+            path = f"containerConfig.healthCheckConfig.{nested}" + path.removeprefix(f"containerConfig.{flat}")
+    if path.startswith("containerConfig.environment"):
+        path = "containerConfig.environment"
+    return Problem(path, problem.rule)
+
+
+def _place(result: Validation, problems: Iterable[Problem], form: WizardForm) -> None:
+    """File each problem under the field it is about, and under the fields its rule names beside it (a
+    minCapacity above maxCapacity is shown at both, wherever the user typed)."""
+    for problem in problems:
+        if problem.rule.startswith(HOSTED_REQUIRED) and form.hosting is ModelHostingType.LISA_HOSTED:
+            problem = Problem(problem.field, HOSTED_REQUIRED)  # the hosting type is chosen: no need to list all five
+        spec = _field_of(problem.field)
+        if spec is None or not form.shows(spec):
+            result.general.append(str(problem))
+            continue
+        _add(result, spec.path, problem.rule)
+        parent = spec.path.rpartition(".")[0]
+        for sibling in ALL_FIELDS:
+            head, _, name = sibling.path.rpartition(".")
+            if sibling is not spec and head == parent and re.search(rf"\b{re.escape(name)}\b", problem.rule):
+                _add(result, sibling.path, problem.rule)
+
+
+def _add(result: Validation, path: str, rule: str) -> None:
+    rules = result.by_field.setdefault(path, [])
+    if rule not in rules:
+        rules.append(rule)
+
+
+def _field_of(path: str) -> FieldSpec | None:
+    """The wizard field a problem's path points into (the longest field path that prefixes it)."""
+    if path in BY_PATH:
+        return BY_PATH[path]
+    candidates = [spec for spec in ALL_FIELDS if path.startswith(spec.path + ".") or path.startswith(spec.path + "[")]
+    return max(candidates, key=lambda spec: len(spec.path)) if candidates else None
