@@ -47,3 +47,24 @@ class ModelNotFound(LisaDesktopError):
     def __init__(self, model_id: str) -> None:
         self.model_id = model_id
         super().__init__(f"model '{model_id}' was not found")
+
+
+class DraftNotFound(LisaDesktopError):
+    """No saved draft has this id (or unique id prefix)."""
+
+    def __init__(self, draft_id: str, hint: str = "") -> None:
+        self.draft_id = draft_id
+        super().__init__(f"draft '{draft_id}' was not found{f' ({hint})' if hint else ''}")
+
+
+class DraftConflict(LisaDesktopError):
+    """The model changed since the draft was based on it; the draft is not submitted until it is rebased."""
+
+    def __init__(self, model_id: str, fields: Iterable[str]) -> None:
+        self.model_id = model_id
+        self.fields: tuple[str, ...] = tuple(fields)
+        changed = ", ".join(self.fields[:5]) + (f" (+{len(self.fields) - 5} more)" if len(self.fields) > 5 else "")
+        super().__init__(
+            f"model '{model_id}' changed since the draft was started ({changed or 'its status'}): "
+            "review the comparison and rebase the draft on the model as it is now"
+        )

@@ -1,0 +1,1 @@
+"""Offline drafts of create/update configurations: stored, compared with the model, exported and imported."""

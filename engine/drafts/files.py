@@ -1,0 +1,99 @@
+"""Drafts to and from files in LISA's API shapes (YAML or JSON): what `models validate` and `models create |
+update` read, so a draft can be checked, shared and submitted by a script."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from engine.config_edit import HEALTH_CHECK_FIELDS, SCALING_FIELDS, apply_update_request, config_of
+from engine.drafts.store import Draft, DraftKind, DraftStore, create_request
+from engine.errors import InvalidInput, Problem
+from engine.files import dump_document, load_document
+from engine.schema.requests import UPDATE_FIELDS
+from engine.schema.validate import RequestKind, detect_kind
+
+SUFFIXES: Final = (".yaml", ".yml", ".json")
+_FLAT_CONTAINER_FIELDS: Final = frozenset({"environment", "sharedMemorySize", *HEALTH_CHECK_FIELDS.values()})
+
+
+def _check_suffix(path: Path) -> None:
+    if path.suffix.lower() not in SUFFIXES:
+        raise InvalidInput([Problem("file", f"'{path.name}' must end in .yaml, .yml or .json")], "export")
+
+
+def export_draft(draft: Draft, path: str | Path) -> Path:
+    """Write the request the draft would submit (CreateModelRequest or UpdateModelRequest) as YAML or JSON,
+    by the file's suffix. Returns the path written."""
+    target = Path(path)
+    _check_suffix(target)
+    dump_document(draft.request(), target)
+    return target
+
+
+def export_config(config: Mapping[str, Any], path: str | Path) -> Path:
+    """Write a model's configuration (as the API returns it) as a create file: a new model like this one."""
+    target = Path(path)
+    _check_suffix(target)
+    dump_document(create_request(config), target)
+    return target
+
+
+def import_draft(
+    path: str | Path,
+    store: DraftStore,
+    base: Mapping[str, Any] | None = None,
+    deployment: str | None = None,
+) -> Draft:
+    """A new draft from a request file. A create file (it names modelId) becomes a CREATE draft as written,
+    valid or not. An update file becomes an UPDATE draft of the model `base` (its current configuration as the
+    API returns it): the draft's configuration is `base` with the update applied."""
+    data = load_document(path)
+    name = Path(path).name
+    if not isinstance(data, dict):
+        raise InvalidInput([Problem(name, "must be a mapping of fields (a CreateModelRequest or UpdateModelRequest)")])
+    if detect_kind(data) is RequestKind.CREATE:
+        return store.create(DraftKind.CREATE, data, deployment=deployment)
+    if base is None:
+        raise InvalidInput(
+            [
+                Problem(
+                    name,
+                    "an update file needs the model's current configuration: connect to the deployment to import it",
+                )
+            ],
+            "import",
+        )
+    _check_update_structure(data, name)
+    config = apply_update_request(config_of(base), data)
+    return store.create(DraftKind.UPDATE, config, base=base, deployment=deployment)
+
+
+def _check_update_structure(data: Mapping[str, Any], name: str) -> None:
+    """What must hold for an update to be applied to a configuration at all (values are checked later)."""
+    problems = []
+    for key in data:
+        if key == "enabled":
+            problems.append(Problem("enabled", "start/stop is not a configuration change: use models start | stop"))
+        elif key not in UPDATE_FIELDS:
+            problems.append(Problem(str(key), "unknown field (not part of LISA's UpdateModelRequest)"))
+    nested = {"autoScalingInstanceConfig": frozenset(SCALING_FIELDS), "containerConfig": _FLAT_CONTAINER_FIELDS}
+    for field, known in nested.items():
+        value = data.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, Mapping):
+            problems.append(Problem(field, "must be a mapping"))
+            continue
+        problems.extend(
+            Problem(f"{field}.{key}", f"unknown field (not part of LISA's UpdateModelRequest {field})")
+            for key in value
+            if key not in known
+        )
+    container = data.get("containerConfig")
+    environment = container.get("environment") if isinstance(container, Mapping) else None
+    if environment is not None and not isinstance(environment, Mapping):
+        problems.append(Problem("containerConfig.environment", "must be a mapping of variable names to values"))
+    if problems:
+        raise InvalidInput(problems, name)

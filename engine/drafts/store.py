@@ -1,0 +1,328 @@
+"""Offline drafts of model configurations, kept in one SQLite file so that they survive restarts and can be
+read by the CLI while the window autosaves.
+
+Every call opens its own short-lived connection (the window saves from the GUI thread, the CLI may read from
+another process at the same moment); the file is in WAL mode, so readers never wait for a writer and writers
+wait (up to `BUSY_TIMEOUT_S`) for each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final
+
+import platformdirs
+
+from engine.config_edit import config_of, plain, unchangeable_edits, update_request_from
+from engine.errors import ConfigFileError, DraftNotFound, InvalidInput, Problem
+
+APP_DIR_NAME: Final = "lisa-desktop"
+"""lisa_desktop.APP_DIR_NAME (the engine does not import the composition root)."""
+DATA_DIR_ENV: Final = "LISA_DESKTOP_DATA_DIR"
+FILE_NAME: Final = "drafts.sqlite3"
+SCHEMA_VERSION: Final = 1
+BUSY_TIMEOUT_S: Final = 10.0
+MIN_PREFIX: Final = 4
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS drafts (
+    draft_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    config TEXT NOT NULL,
+    base TEXT,
+    deployment TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    submitted_at REAL,
+    submitted_job TEXT
+);
+CREATE INDEX IF NOT EXISTS drafts_by_update ON drafts (updated_at DESC);
+"""
+_COLUMNS: Final = "draft_id, kind, config, base, deployment, created_at, updated_at, submitted_at, submitted_job"
+
+
+class DraftKind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+
+
+class DraftStoreError(ConfigFileError):
+    """The drafts file cannot be opened, read or written (corrupt, from a newer version, locked too long)."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    draft_id: str
+    kind: DraftKind
+    config: dict[str, Any]
+    """The edited model configuration (CreateModelRequest shape), stored as typed: it may be invalid."""
+    base: dict[str, Any] | None
+    """UPDATE only: the model as the API returned it when the draft was started (with "status")."""
+    deployment: str | None
+    """A label of the deployment the base came from; informational."""
+    created_at: float
+    updated_at: float
+    submitted_at: float | None = None
+    submitted_job: str | None = None
+    """The job that applied the draft, once one succeeded (the draft is kept: see `DraftStore.mark_submitted`)."""
+
+    @property
+    def model_id(self) -> str | None:
+        for source in (self.config, self.base or {}):
+            value = source.get("modelId")
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    @property
+    def title(self) -> str:
+        model = self.model_id
+        if self.kind is DraftKind.UPDATE:
+            return f"Update {model or '(unknown model)'}"
+        return f"Create {model}" if model else "Create (no model id yet)"
+
+    def request(self) -> dict[str, Any]:
+        """The API request the draft would submit: a CreateModelRequest (the config without API-only keys and
+        unset values) or the UpdateModelRequest that turns the base into the config."""
+        if self.kind is DraftKind.UPDATE:
+            return update_request_from(config_of(self.base), self.config)
+        return create_request(self.config)
+
+    def problems(self) -> tuple[Problem, ...]:
+        """Every rule the draft's request breaks (offline: the status and live checks come at submission)."""
+        from engine.schema.validate import parse_create, parse_update  # pydantic: only when checking
+
+        if self.kind is DraftKind.UPDATE and self.base is None:
+            return (Problem("base", "an update draft needs the configuration of the model it was started from"),)
+        found: list[Problem] = []
+        request = self.request()
+        if self.kind is DraftKind.UPDATE:
+            found.extend(
+                Problem(path, "cannot be changed by an update (LISA has no update for it); create a new model")
+                for path in unchangeable_edits(config_of(self.base), self.config)
+            )
+            if not request:
+                found.append(Problem("draft", "changes nothing an update can carry"))
+        if request or self.kind is DraftKind.CREATE:
+            try:
+                (parse_update if self.kind is DraftKind.UPDATE else parse_create)(request)
+            except InvalidInput as invalid:
+                found.extend(invalid.problems)
+        return tuple(found)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "draftId": self.draft_id,
+            "kind": self.kind.value,
+            "title": self.title,
+            "modelId": self.model_id,
+            "deployment": self.deployment,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "submittedAt": self.submitted_at,
+            "submittedJob": self.submitted_job,
+            "config": self.config,
+            "base": self.base,
+        }
+
+
+def create_request(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A CreateModelRequest from a configuration: API-only keys (status, ...) and unset (null) values left out."""
+    request = {key: value for key, value in config_of(config).items() if value is not None}
+    if request.get("modelUrl") == "":
+        del request["modelUrl"]  # the API reports "" for a model without a URL; a create must not send it
+    return plain(request)  # type: ignore[no-any-return]
+
+
+def default_path() -> Path:
+    override = os.environ.get(DATA_DIR_ENV)
+    folder = Path(override) if override else Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
+    return folder / FILE_NAME
+
+
+class DraftStore:
+    """The saved drafts. Safe to use from several threads and processes at once."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        self._ready = False
+        self._lock = threading.Lock()
+
+    # -- public API --------------------------------------------------------------------------------------
+
+    def create(
+        self,
+        kind: DraftKind,
+        config: Mapping[str, Any],
+        base: Mapping[str, Any] | None = None,
+        deployment: str | None = None,
+    ) -> Draft:
+        kind = DraftKind(kind)
+        if kind is DraftKind.UPDATE and base is None:
+            raise InvalidInput([Problem("base", "an update draft needs the model's current configuration")], "draft")
+        now = time.time()
+        draft = Draft(
+            draft_id=uuid.uuid4().hex,
+            kind=kind,
+            config=plain(config),
+            base=plain(base) if base is not None and kind is DraftKind.UPDATE else None,
+            deployment=deployment,
+            created_at=now,
+            updated_at=now,
+        )
+        self._write(draft)
+        return draft
+
+    def save(self, draft: Draft) -> Draft:
+        """Insert or replace the draft; returns it with `updated_at` set to now."""
+        saved = dataclasses.replace(draft, updated_at=time.time())
+        self._write(saved)
+        return saved
+
+    def get(self, draft_id: str) -> Draft:
+        """The draft with this id, or with this unique id prefix (at least 4 characters, as git takes them)."""
+        wanted = draft_id.strip().lower()
+        with self._connect() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM drafts WHERE draft_id = ?", (wanted,)).fetchone()
+            if row is None and len(wanted) >= MIN_PREFIX:
+                rows = db.execute(
+                    f"SELECT {_COLUMNS} FROM drafts WHERE substr(draft_id, 1, ?) = ? ORDER BY draft_id LIMIT 6",
+                    (len(wanted), wanted),
+                ).fetchall()
+                if len(rows) > 1:
+                    shown = ", ".join(str(match[0])[:12] for match in rows[:5])
+                    raise InvalidInput(
+                        [Problem("draft id", f"'{draft_id}' is ambiguous: it starts {shown}; give more of the id")],
+                        "draft",
+                    )
+                row = rows[0] if rows else None
+        if row is None:
+            hint = f"give at least {MIN_PREFIX} characters of the id" if len(wanted) < MIN_PREFIX else ""
+            raise DraftNotFound(draft_id, hint)
+        return _draft(row)
+
+    def list(self) -> list[Draft]:
+        """Every draft, the most recently saved first."""
+        with self._connect() as db:
+            rows = db.execute(f"SELECT {_COLUMNS} FROM drafts ORDER BY updated_at DESC, rowid DESC").fetchall()
+        return [_draft(row) for row in rows]
+
+    def delete(self, draft_id: str) -> None:
+        draft = self.get(draft_id)
+        with self._connect() as db:
+            db.execute("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
+
+    def duplicate(self, draft_id: str) -> Draft:
+        """A new draft with the same kind, configuration, base and deployment (not marked submitted)."""
+        source = self.get(draft_id)
+        return self.create(source.kind, source.config, source.base, source.deployment)
+
+    def mark_submitted(self, draft_id: str, job_id: str) -> Draft:
+        """Record that a job applied the draft. The draft is kept rather than deleted: the job's result is
+        already in the model, but the draft is still the way to repeat the change elsewhere (another
+        deployment, or the same model after a rollback), and deleting is one click away."""
+        draft = dataclasses.replace(self.get(draft_id), submitted_at=time.time(), submitted_job=job_id)
+        self._write(draft)
+        return draft
+
+    # -- SQLite ------------------------------------------------------------------------------------------
+
+    def _write(self, draft: Draft) -> None:
+        values = (
+            draft.draft_id,
+            draft.kind.value,
+            json.dumps(draft.config, ensure_ascii=False, default=str),
+            None if draft.base is None else json.dumps(draft.base, ensure_ascii=False, default=str),
+            draft.deployment,
+            draft.created_at,
+            draft.updated_at,
+            draft.submitted_at,
+            draft.submitted_job,
+        )
+        with self._connect() as db:
+            db.execute(
+                f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (draft_id) DO UPDATE SET kind = excluded.kind, config = excluded.config, "
+                "base = excluded.base, deployment = excluded.deployment, created_at = excluded.created_at, "
+                "updated_at = excluded.updated_at, submitted_at = excluded.submitted_at, "
+                "submitted_job = excluded.submitted_job",
+                values,
+            )
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            if not self._ready:
+                self._prepare()
+            with closing(self._open()) as db:
+                yield db
+        except sqlite3.Error as error:
+            raise self._failure(error) from None
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL: a power cut may lose the last autosave, never the file
+        return db
+
+    def _prepare(self) -> None:
+        """Create the file and its table once, or check that an existing file is ours and readable."""
+        with self._lock:
+            if self._ready:
+                return
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DraftStoreError(f"{self.path.parent}: cannot create the drafts folder ({error})") from None
+            with closing(self._open()) as db:
+                version = int(db.execute("PRAGMA user_version").fetchone()[0])
+                if version > SCHEMA_VERSION:
+                    raise DraftStoreError(
+                        f"{self.path}: written by a newer LISA Desktop (drafts schema {version}; this version "
+                        f"reads {SCHEMA_VERSION}): update LISA Desktop to open these drafts"
+                    )
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode = WAL")
+                if version < SCHEMA_VERSION:
+                    db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            self._ready = True
+
+    def _failure(self, error: sqlite3.Error) -> DraftStoreError:
+        text = str(error)
+        if isinstance(error, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+            return DraftStoreError(
+                f"{self.path}: the drafts file is damaged ({text}); move it aside to start with no drafts"
+            )
+        if "locked" in text or "busy" in text:
+            return DraftStoreError(
+                f"{self.path}: the drafts file stayed locked by another program for {BUSY_TIMEOUT_S:.0f} s; try again"
+            )
+        return DraftStoreError(f"{self.path}: cannot use the drafts file ({text})")
+
+
+def _draft(row: tuple[Any, ...]) -> Draft:
+    draft_id, kind, config, base, deployment, created, updated, submitted_at, submitted_job = row
+    return Draft(
+        draft_id=draft_id,
+        kind=DraftKind(kind),
+        config=json.loads(config),
+        base=None if base is None else json.loads(base),
+        deployment=deployment,
+        created_at=created,
+        updated_at=updated,
+        submitted_at=submitted_at,
+        submitted_job=submitted_job,
+    )
+
+
+__all__ = ["Draft", "DraftKind", "DraftStore", "DraftStoreError", "create_request", "default_path"]
