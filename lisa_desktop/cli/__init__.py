@@ -8,9 +8,17 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from engine.errors import ConfigFileError, InvalidInput, LisaDesktopError, ModelNotFound, StatusNotAllowed
+from engine.errors import (
+    ConfigFileError,
+    DraftConflict,
+    DraftNotFound,
+    InvalidInput,
+    LisaDesktopError,
+    ModelNotFound,
+    StatusNotAllowed,
+)
 from lisa_desktop import __version__
-from lisa_desktop.cli import changes, connections, lifecycle_cli, sandbox, validate
+from lisa_desktop.cli import changes, connections, drafts, lifecycle_cli, sandbox, validate
 from lisa_desktop.cli import models as model_cli
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.keychain import KeychainUnavailable
@@ -38,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_parser(model_commands, parent)
 
     connections.add_parser(commands, parent)
+    drafts.add_parser(commands, parent)
     sandbox.add_parser(commands)
     return parser
 
@@ -69,8 +78,8 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 def exit_code_for(error: LisaDesktopError) -> ExitCode:
     if isinstance(error, InvalidInput | ConfigFileError):
         return ExitCode.INVALID
-    if isinstance(error, StatusNotAllowed):
+    if isinstance(error, StatusNotAllowed | DraftConflict):
         return ExitCode.STATUS_NOT_ALLOWED
-    if isinstance(error, ModelNotFound):
+    if isinstance(error, ModelNotFound | DraftNotFound):
         return ExitCode.NOT_FOUND
     return ExitCode.UNREACHABLE
