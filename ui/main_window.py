@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.drafts.store import DraftStore
 from engine.files import dump_document
 from engine.model_row import ModelRow
 from engine.rules.status import Operation
@@ -52,9 +53,10 @@ from ui.model_table import ROW_ROLE, Column, ModelTableModel
 from ui.notifier import Notifier
 from ui.refresher import Refresher
 from ui.status_delegate import StatusDelegate
+from ui.wizard_launcher import WizardLauncher
 
 SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
-WIZARD_MISSING = "the model wizard is not built yet (issue #7); meanwhile use: lisa-desktop models {verb} … FILE"
+CONFIG_PENDING = "the configuration arrives with the first refresh (the rows shown are cached)"
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("F5", "Refresh now"),
     ("Space", "Pause / resume the automatic refresh"),
@@ -90,6 +92,7 @@ class MainWindow(QMainWindow):
         connections: Sequence[str] = (),
         current_connection: str | None = None,
         refresher: Refresher | None = None,
+        drafts: DraftStore | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -157,6 +160,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs)
         self.jobs.job_finished.connect(self._on_job_finished)
         self.jobs.running_changed.connect(lambda _count: self._update_pace())
+        self.wizards = WizardLauncher(self, drafts or DraftStore())
+        self.drafts_panel = self.wizards.panel
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.drafts_panel)
+        self.tabifyDockWidget(self.jobs, self.drafts_panel)
+        self.jobs.raise_()
 
         self._make_actions()
         self._make_menus_and_toolbar()
@@ -281,6 +289,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.details_dock.toggleViewAction())
         view_menu.addAction(self.jobs.toggleViewAction())
+        view_menu.addAction(self.drafts_panel.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
 
@@ -561,11 +570,14 @@ class MainWindow(QMainWindow):
             action.setEnabled(reason is None)
             base = action.text().rstrip("…")
             action.setToolTip(f"{base}: {reason}" if reason else f"{base} the selected model(s)")
-        create_reason = self._write_refusal() or WIZARD_MISSING.format(verb="create")
-        self.create_action.setEnabled(False)
-        self.create_action.setToolTip(f"Create: {create_reason}")
+        offline = self._write_refusal()
+        self.create_action.setToolTip(
+            f"Create a model — as a draft only ({offline}); submit it once a deployment is open"
+            if offline
+            else "Create a model (every value is saved as a draft while you type)"
+        )
         loaded = bool(rows) and all(row.config for row in rows)
-        waiting = "the configuration arrives with the first refresh (the rows shown are cached)"
+        waiting = CONFIG_PENDING
         self.copy_action.setEnabled(loaded)
         self.copy_action.setToolTip("Copy the selected models as JSON" if loaded or not rows else f"Copy: {waiting}")
         self.export_action.setEnabled(len(rows) == 1 and loaded)
@@ -584,16 +596,17 @@ class MainWindow(QMainWindow):
 
     def _refusal(self, operation: Operation, rows: Sequence[ModelRow]) -> str | None:
         reason = self._write_refusal() or selection_refusal(operation, rows)
-        if reason is None and operation is Operation.UPDATE:
-            reason = WIZARD_MISSING.format(verb="update ID")
+        if reason is None and operation is Operation.UPDATE and not rows[0].config:
+            reason = CONFIG_PENDING
         return reason
 
     def create_model(self) -> None:
-        self._explain_refusal(self.create_action)
+        """Always offered: with no deployment open (or read-only) the wizard still drafts, Submit says why not."""
+        self.wizards.create()
 
     def update_model(self) -> None:
-        if not self._explain_refusal(self.update_action):
-            return
+        if self._explain_refusal(self.update_action):
+            self.wizards.update(self.selected_rows()[0])
 
     def _explain_refusal(self, action: QAction) -> bool:
         """Shortcuts fire even for disabled actions' keys in some styles: say why instead of doing nothing."""

@@ -1,0 +1,217 @@
+"""The last page: what will change (old → new, from plan()), the steps that will run, what is wrong, and the
+container-restart acknowledgement that must be ticked before Submit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from engine.plan import Plan, Step, create_steps
+from ui.wizard.form import Mode, Validation, WizardForm
+from ui.wizard.specs import PAGE_SUBTITLES, PageId
+
+RESTART_WARNING = "Container restart required — this will cause a temporary outage"
+RESTART_ACK = "I understand: the model's containers restart and it is briefly unavailable"
+STEP_TEXT = {
+    str(Step.METADATA): "metadata — one conditional write of the model record; nothing else is touched",
+    str(Step.INTAKE): "intake — the record moves to a transitional status, only if nobody changed it meanwhile",
+    str(Step.ECS): "ECS — a new task-definition revision rolls out (containers restart); rolled back on failure",
+    str(Step.CAPACITY): "capacity — the Auto Scaling group takes the new bounds; waits for healthy instances",
+    str(Step.LITELLM_UNREGISTER): "LiteLLM — the model is unregistered",
+    str(Step.LITELLM_REGISTER): "LiteLLM — the model is registered",
+    str(Step.FINALIZE): "finalize — the new configuration is stored and the status restored",
+    "network": "network — the deployment's VPC and subnets are found",
+    "stack": "stack — a CloudFormation stack builds the ECS service, Auto Scaling group and load balancer",
+    "litellm": "LiteLLM — the model is registered",
+}
+HIDDEN = "••••••"
+
+
+class ReviewPage(QWizardPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page:review")
+        self.setTitle(PageId.REVIEW.value)
+        self.setSubTitle(PAGE_SUBTITLES[PageId.REVIEW])
+        self.setFinalPage(True)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("reviewSummary")
+        self.summary.setWordWrap(True)
+        self.changes = QTableWidget(0, 4, self)
+        self.changes.setObjectName("reviewChanges")
+        self.changes.setHorizontalHeaderLabels(["Field", "Now", "New", "Impact"])
+        self.changes.verticalHeader().hide()
+        self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.changes.setWordWrap(False)
+        header = self.changes.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        self.steps = QLabel(self)
+        self.steps.setObjectName("reviewSteps")
+        self.steps.setWordWrap(True)
+        self.steps.setTextFormat(Qt.TextFormat.RichText)
+        self.problems = QLabel(self)
+        self.problems.setObjectName("reviewProblems")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #d1242f;")
+        self.warning = QFrame(self)
+        self.warning.setObjectName("restartWarning")
+        self.warning.setStyleSheet(
+            "#restartWarning { background: rgba(227, 160, 8, 0.22); border: 1px solid rgb(191, 135, 0);"
+            " border-radius: 4px; }"
+        )
+        warning_text = QLabel(f"<b>⚠ {RESTART_WARNING}</b>", self.warning)
+        warning_text.setObjectName("restartWarningText")
+        warning_text.setWordWrap(True)
+        self.warning_detail = QLabel(self.warning)
+        self.warning_detail.setWordWrap(True)
+        self.ack = QCheckBox(RESTART_ACK, self.warning)
+        self.ack.setObjectName("restartAck")
+        self.ack.toggled.connect(lambda _on: self.completeChanged.emit())
+        box = QVBoxLayout(self.warning)
+        box.addWidget(warning_text)
+        box.addWidget(self.warning_detail)
+        box.addWidget(self.ack)
+        self.warning.hide()
+        self.submit_note = QLabel(self)
+        self.submit_note.setObjectName("submitNote")
+        self.submit_note.setWordWrap(True)
+        column = QVBoxLayout(self)
+        column.addWidget(self.summary)
+        column.addWidget(self.changes, 1)
+        column.addWidget(self.steps)
+        column.addWidget(self.problems)
+        column.addWidget(self.warning)
+        column.addWidget(self.submit_note)
+        self._validation = Validation()
+        self._refusal: str | None = None
+        self._change_set: tuple[str, ...] | None = None
+
+    @property
+    def requires_ack(self) -> bool:
+        plan = self._validation.plan
+        return plan is not None and plan.requires_ack
+
+    def show_review(self, form: WizardForm, validation: Validation, refusal: str | None) -> None:
+        """Draw the review; the acknowledgement resets whenever the set of changes differs from the last one."""
+        self._validation = validation
+        self._refusal = refusal
+        plan = validation.plan
+        if form.mode is Mode.CREATE:
+            self._show_create(form, validation)
+        else:
+            self._show_update(form, plan)
+        change_set = tuple(change.describe() for change in plan.changes) if plan else ()
+        if change_set != self._change_set:
+            self._change_set = change_set
+            self.ack.setChecked(False)
+        self.warning.setVisible(self.requires_ack)
+        problems = list(validation.general) + [
+            f"{path}: {rule}" for path, rules in validation.by_field.items() for rule in rules
+        ]
+        self.problems.setText(
+            "Cannot submit yet:\n" + "\n".join(f"• {problem}" for problem in problems) if problems else ""
+        )
+        self.problems.setVisible(bool(problems))
+        self._show_submit_note()
+        self.completeChanged.emit()
+
+    def _show_create(self, form: WizardForm, validation: Validation) -> None:
+        request = validation.request or form.create_request()
+        self.summary.setText(
+            f"<b>Create {form.model_id or '(no model id yet)'}</b>, a {form.hosting} model. These fields will be set:"
+        )
+        rows = [(path, "—", _show(path, value), "") for path, value in _leaves(request)]
+        self._fill(rows)
+        steps = create_steps(form.hosting)
+        self.steps.setText(_steps_html(steps))
+
+    def _show_update(self, form: WizardForm, plan: Plan | None) -> None:
+        status = f" (now {form.status})" if form.status else ""
+        if plan is None:
+            self.summary.setText(f"<b>Update {form.model_id}</b>{status}")
+            self._fill([])
+            self.steps.setText("")
+            return
+        count = len(plan.changes)
+        self.summary.setText(
+            f"<b>Update {form.model_id}</b>{status}: {count} field{'s' if count != 1 else ''} change."
+            + (" Containers restart." if plan.restarts_containers else " The model keeps serving.")
+        )
+        rows = []
+        for change in plan.changes:
+            new = "(removed)" if change.removed else _show(change.field, change.new)
+            note = " (follows from the new bounds)" if change.derived else ""
+            rows.append((change.field + note, _show(change.field, change.old), new, str(change.impact)))
+        self._fill(rows)
+        notes = "".join(f"<br>Note: {text}" for text in plan.deferred)
+        self.steps.setText(_steps_html(tuple(str(step) for step in plan.steps)) + notes)
+        self.warning_detail.setText(
+            "The new task-definition revision replaces the running containers; while they start and pass their "
+            "health checks the model may not answer. If the rollout fails, the previous revision is put back."
+        )
+
+    def _fill(self, rows: list[tuple[str, str, str, str]]) -> None:
+        self.changes.setRowCount(len(rows))
+        for row, cells in enumerate(rows):
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.changes.setItem(row, column, item)
+
+    def _show_submit_note(self) -> None:
+        if self._refusal:
+            note = f"Submit is not available: {self._refusal}. Save the draft and submit it later."
+        elif not self._validation.ok:
+            note = "Submit is enabled once the problems above are fixed."
+        elif self.requires_ack and not self.ack.isChecked():
+            note = "Tick the acknowledgement above to enable Submit."
+        else:
+            note = "Submit starts the job; the Jobs panel follows it."
+        self.submit_note.setText(note)
+
+    def isComplete(self) -> bool:
+        self._show_submit_note()
+        if self._refusal or not self._validation.ok:
+            return False
+        return not self.requires_ack or self.ack.isChecked()
+
+
+def _steps_html(steps: tuple[str, ...]) -> str:
+    items = "".join(f"<li>{STEP_TEXT.get(step, step)}</li>" for step in steps)
+    return f"<b>Steps that will run</b><ol style='margin-top:2px'>{items}</ol>"
+
+
+def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, Mapping) and value and not prefix.endswith("environment"):
+        for key, item in value.items():
+            yield from _leaves(item, f"{prefix}.{key}" if prefix else str(key))
+    else:
+        yield prefix, value
+
+
+def _show(path: str, value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    if path.endswith("apiKey"):
+        return HIDDEN
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str)

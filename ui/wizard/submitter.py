@@ -1,0 +1,24 @@
+"""What the wizard needs from the window to submit: whether it can, the model as it is now, and the job."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ui.backend import JobKind
+
+OFFLINE = "offline: no deployment is open"
+
+
+class Submitter(Protocol):
+    def refusal(self) -> str | None:
+        """None when a job can be submitted now; else why not (offline, read-only credentials)."""
+        ...
+
+    async def current(self, model_id: str) -> Mapping[str, Any]:
+        """The model as LISA's API returns it now (read off the GUI thread)."""
+        ...
+
+    def submit(self, kind: JobKind, model_id: str, payload: Mapping[str, Any], ack_restart: bool) -> str:
+        """Start the job and follow it in the Jobs panel; returns its id."""
+        ...

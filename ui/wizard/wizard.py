@@ -1,0 +1,246 @@
+"""The create/update wizard: Base configuration → Container → Auto scaling → Load balancer → Review.
+
+Every edit is validated at once by the engine's schema and plan (ui.wizard.form), and saved as a draft a
+moment later, so closing the wizard, losing the connection or killing the app loses no typed value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import logging
+import time
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QWidget, QWizard
+
+from engine.drafts.conflict import Comparison, compare, rebase
+from engine.drafts.store import Draft, DraftKind, DraftStore
+from engine.schema.enums import ModelHostingType
+from ui.backend import JobKind
+from ui.wizard.conflict_dialog import ConflictDialog
+from ui.wizard.form import Mode, Validation, WizardForm
+from ui.wizard.form_page import FormPage
+from ui.wizard.review_page import ReviewPage
+from ui.wizard.specs import HOSTED_PAGES, FieldSpec, PageId
+from ui.wizard.submitter import OFFLINE, Submitter
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_MS = 1000
+"""A draft is saved this long after the last edit (and when the wizard closes)."""
+PAGE_ORDER = (PageId.BASE, PageId.CONTAINER, PageId.AUTO_SCALING, PageId.LOAD_BALANCER, PageId.REVIEW)
+PAGE_IDS = {page: index for index, page in enumerate(PAGE_ORDER)}
+
+
+class ModelWizard(QWizard):
+    submitted = Signal(str)
+    """The job id, once Submit started the job."""
+    draft_saved = Signal(str)
+    """The draft id, after each save."""
+
+    def __init__(
+        self,
+        form: WizardForm,
+        *,
+        drafts: DraftStore | None = None,
+        draft: Draft | None = None,
+        submitter: Submitter | None = None,
+        deployment: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelWizard")
+        self.form = form
+        self.drafts = drafts
+        self.draft = draft
+        self.submitter = submitter
+        self.deployment = deployment
+        self.validation = Validation()
+        self.conflict_dialog: ConflictDialog | None = None
+        self._dirty = False
+        self._done = False
+        self._submitting: asyncio.Task[None] | None = None
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Save draft")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "Submit")
+        self.button(QWizard.WizardButton.CustomButton1).setObjectName("saveDraftButton")
+        self.button(QWizard.WizardButton.FinishButton).setObjectName("submitButton")
+        self.customButtonClicked.connect(lambda _which: self.save_draft())
+        self.pages: dict[PageId, FormPage] = {}
+        for page in PAGE_ORDER[:-1]:
+            form_page = FormPage(page, self._on_edit, self)
+            self.pages[page] = form_page
+            self.setPage(PAGE_IDS[page], form_page)
+        self.review = ReviewPage(self)
+        self.setPage(PAGE_IDS[PageId.REVIEW], self.review)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_draft)
+        self.resize(900, 720)
+        self._load_pages()
+        self.revalidate()
+        self._update_title()
+
+    # -- pages -----------------------------------------------------------------------------------------------
+
+    def page_of(self, page: PageId) -> FormPage:
+        return self.pages[page]
+
+    def nextId(self) -> int:
+        current = self.currentId()
+        for page in PAGE_ORDER:
+            if PAGE_IDS[page] > current and self.page_applies(page):
+                return PAGE_IDS[page]
+        return -1
+
+    def page_applies(self, page: PageId) -> bool:
+        """A create of a model that is not LISA-hosted skips the hosted pages; an update shows them all (for a
+        third-party model read-only, each field saying why)."""
+        if page in HOSTED_PAGES and self.form.mode is Mode.CREATE:
+            return self.form.hosting is ModelHostingType.LISA_HOSTED
+        return True
+
+    def _load_pages(self) -> None:
+        for page in self.pages.values():
+            page.load(self.form)
+
+    def _on_edit(self, spec: FieldSpec, value: Any) -> None:
+        if not self.form.set_value(spec.path, value):
+            self.revalidate()  # an editor's own check (a repeated variable name) may have changed
+            return
+        if spec.path == "hostingType":
+            self._load_pages()
+        else:
+            for page in self.pages.values():
+                page.refresh_locks(self.form)
+        self._dirty = True
+        self._autosave.start()
+        self.revalidate()
+        self._update_title()
+
+    def revalidate(self) -> None:
+        validation = self.form.validate()
+        for page in self.pages.values():
+            if self.page_applies(page.page):
+                validation.general.extend(page.local_problems())
+        self.validation = validation
+        for page in self.pages.values():
+            page.show_validation(validation, self.form)
+        self.review.show_review(self.form, validation, self.submit_refusal())
+
+    def submit_refusal(self) -> str | None:
+        return OFFLINE if self.submitter is None else self.submitter.refusal()
+
+    # -- drafts ----------------------------------------------------------------------------------------------
+
+    def save_draft(self) -> Draft | None:
+        """Save the form as a draft now (also called a moment after every edit, and on close)."""
+        self._autosave.stop()
+        if self.drafts is None or self._done:
+            return None
+        config = copy.deepcopy(self.form.config)
+        try:
+            if self.draft is None:
+                kind = DraftKind.CREATE if self.form.mode is Mode.CREATE else DraftKind.UPDATE
+                self.draft = self.drafts.create(kind, config, base=self.form.base, deployment=self.deployment)
+            else:
+                self.draft = self.drafts.save(dataclasses.replace(self.draft, config=config, base=self.form.base))
+        except Exception as error:  # a full disk must not close the wizard and lose the form
+            log.exception("saving the draft failed")
+            self.button(QWizard.WizardButton.CustomButton1).setToolTip(f"The draft could not be saved: {error}")
+            return None
+        self._dirty = False
+        self._update_title()
+        self.draft_saved.emit(self.draft.draft_id)
+        return self.draft
+
+    def _update_title(self) -> None:
+        what = f"Update {self.form.model_id}" if self.form.mode is Mode.UPDATE else "Create model"
+        saved = ""
+        if self.draft is not None:
+            stamp = time.strftime("%H:%M:%S", time.localtime(self.draft.updated_at))
+            saved = f" — draft {self.draft.draft_id[:8]}, saved {stamp}"
+            self.button(QWizard.WizardButton.CustomButton1).setToolTip(
+                f"Saved at {stamp}; every change is saved a second after you make it"
+            )
+        self.setWindowTitle(what + saved)
+
+    def reject(self) -> None:
+        if self._dirty:
+            self.save_draft()
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._dirty:
+            self.save_draft()
+        super().closeEvent(event)
+
+    # -- submit ----------------------------------------------------------------------------------------------
+
+    def accept(self) -> None:
+        if self._done:
+            super().accept()
+            return
+        if not self.review.isComplete() or self._submitting is not None:
+            return
+        self._submitting = asyncio.ensure_future(self._submit())
+
+    async def _submit(self) -> None:
+        submitter = self.submitter
+        assert submitter is not None
+        finish = self.button(QWizard.WizardButton.FinishButton)
+        finish.setEnabled(False)
+        self.review.submit_note.setText("Checking that the model has not changed since this was started …")
+        try:
+            if self.form.mode is Mode.UPDATE:
+                now = dict(await submitter.current(self.form.model_id))
+                comparison = compare(self.form.base or {}, now, self.form.config)
+                if comparison.model_changed:
+                    self._ask_rebase(now, comparison)
+                    return
+            kind = JobKind.CREATE if self.form.mode is Mode.CREATE else JobKind.UPDATE
+            request = self.form.request()
+            job_id = submitter.submit(kind, self.form.model_id, request, self.review.ack.isChecked())
+        except Exception as error:
+            self.review.submit_note.setText(f"Not submitted: {error}")
+            finish.setEnabled(self.review.isComplete())
+            return
+        finally:
+            self._submitting = None
+        self._finish(job_id)
+
+    def _ask_rebase(self, now: dict[str, Any], comparison: Comparison) -> None:
+        dialog = ConflictDialog(self.form.model_id, comparison, self)
+        dialog.accepted.connect(lambda: self.rebase_onto(now))
+        dialog.rejected.connect(self.revalidate)
+        self.conflict_dialog = dialog
+        dialog.open()
+
+    def rebase_onto(self, now: dict[str, Any]) -> None:
+        """Start again from the model as it is now, with the draft's own changes on top; review again."""
+        self.form.config = rebase(self.form.base or {}, now, self.form.config)
+        self.form.base = copy.deepcopy(now)
+        self._load_pages()
+        self._dirty = True
+        self.save_draft()
+        self.review.ack.setChecked(False)
+        self.revalidate()
+
+    def _finish(self, job_id: str) -> None:
+        """The job now carries the change (the Jobs panel follows it); the draft stays, marked submitted."""
+        if self.drafts is not None:
+            if self._dirty or self.draft is None:
+                self.save_draft()
+            if self.draft is not None:
+                self.draft = self.drafts.mark_submitted(self.draft.draft_id, job_id)
+        self._done = True
+        self._autosave.stop()
+        self.submitted.emit(job_id)
+        super().accept()
