@@ -154,3 +154,5 @@ def test_newer_schema_is_refused(data_dir: Path) -> None:
 def test_an_existing_file_is_reopened(store: DraftStore) -> None:
     draft = store.create(DraftKind.CREATE, {"modelId": "a"})
     assert DraftStore(store.path).get(draft.draft_id) == draft
+    store.close()
+    assert store.get(draft.draft_id) == draft
