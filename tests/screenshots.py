@@ -21,8 +21,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from lisa_desktop.app import create_application
 from lisa_desktop.deployment_backend import DeploymentBackend
+from engine.drafts.conflict import compare
 from ui.dialogs import ConfirmDialog
 from ui.main_window import MainWindow
+from ui.wizard.conflict_dialog import ConflictDialog
+from ui.wizard.editors import ChoiceEditor, EnvironmentEditor, IntEditor, TextEditor
+from ui.wizard.specs import PageId
+from ui.wizard.wizard import PAGE_IDS, ModelWizard
 
 SIZE = (1500, 860)
 
@@ -77,6 +82,7 @@ async def render(out: Path, executor: ThreadPoolExecutor) -> None:
         select(window, "mistral-7b-instruct")
         await until(lambda: window.details.facts["revision"].text().startswith("revision"))
         save(window, out, "details-pane")
+        await render_wizards(window, out)
 
         select(window, "bge-large-en")
         window.stop_action.trigger()
@@ -102,11 +108,105 @@ async def render(out: Path, executor: ThreadPoolExecutor) -> None:
         window.close()
 
 
+def _field(wizard: ModelWizard, kind: type, path: str):  # type: ignore[no-untyped-def]
+    found = wizard.findChild(kind, "field:" + path)
+    assert found is not None, path
+    return found
+
+
+def _type(wizard: ModelWizard, path: str, text: str) -> None:
+    field = _field(wizard, TextEditor, path)
+    field.line.setText(text)
+    field.line.textEdited.emit(text)
+
+
+def _number(wizard: ModelWizard, path: str, value: int) -> None:
+    _field(wizard, IntEditor, path).spin.setValue(value)
+
+
+def _choose(wizard: ModelWizard, path: str, text: str) -> None:
+    combo = _field(wizard, ChoiceEditor, path).combo
+    combo.setCurrentIndex(combo.findText(text))
+    combo.activated.emit(combo.currentIndex())
+
+
+def _open_wizard(window: MainWindow) -> ModelWizard:
+    shown = [wizard for wizard in window.findChildren(ModelWizard) if wizard.isVisible()]
+    assert len(shown) == 1
+    return shown[0]
+
+
+def _show_page(wizard: ModelWizard, page: PageId) -> None:
+    while wizard.currentId() != PAGE_IDS[page]:
+        wizard.next()
+
+
+async def render_wizards(window: MainWindow, out: Path) -> None:
+    """Each wizard page, the review with the restart warning, a field error, read-only fields, the conflict."""
+    window.create_action.trigger()
+    wizard = _open_wizard(window)
+    _choose(wizard, "hostingType", "lisa_hosted")
+    _type(wizard, "modelId", "llama-3-2-3b")
+    _type(wizard, "modelName", "meta-llama/Llama-3.2-3B-Instruct")
+    _type(wizard, "instanceType", "g5.xlarge")
+    _choose(wizard, "inferenceContainer", "vllm")
+    await asyncio.sleep(0.2)
+    save(wizard, out, "wizard-1-base")
+    _show_page(wizard, PageId.AUTO_SCALING)
+    _number(wizard, "autoScalingConfig.minCapacity", 3)
+    _number(wizard, "autoScalingConfig.maxCapacity", 2)
+    wizard.page_of(PageId.AUTO_SCALING).touched.update(
+        {"autoScalingConfig.minCapacity", "autoScalingConfig.maxCapacity"}
+    )
+    wizard.revalidate()
+    save(wizard, out, "wizard-3-auto-scaling-error")
+    wizard.reject()
+
+    select(window, "mistral-7b-instruct")
+    window.update_action.trigger()
+    wizard = _open_wizard(window)
+    await asyncio.sleep(0.2)
+    _show_page(wizard, PageId.CONTAINER)
+    env = _field(wizard, EnvironmentEditor, "containerConfig.environment")
+    for row in range(env.table.rowCount()):
+        if env.table.item(row, 0).text() == "MAX_TOTAL_TOKENS":
+            env.table.item(row, 1).setText("8192")
+    save(wizard, out, "wizard-2-container")
+    _show_page(wizard, PageId.AUTO_SCALING)
+    _number(wizard, "autoScalingConfig.minCapacity", 2)
+    save(wizard, out, "wizard-3-auto-scaling")
+    _show_page(wizard, PageId.LOAD_BALANCER)
+    save(wizard, out, "wizard-4-load-balancer")
+    _show_page(wizard, PageId.REVIEW)
+    save(wizard, out, "wizard-5-review-restart")
+    base = dict(wizard.form.base or {})
+    now = {**base, "modelDescription": "Changed by another administrator", "status": "InService"}
+    dialog = ConflictDialog("mistral-7b-instruct", compare(base, now, wizard.form.config), wizard)
+    dialog.show()
+    save(dialog, out, "wizard-conflict")
+    dialog.close()
+    wizard.reject()
+
+    select(window, "claude-3-5-sonnet")
+    window.update_action.trigger()
+    wizard = _open_wizard(window)
+    _show_page(wizard, PageId.CONTAINER)
+    await asyncio.sleep(0.2)
+    save(wizard, out, "wizard-third-party-read-only")
+    wizard.reject()
+    window.drafts_panel.show()
+    window.drafts_panel.raise_()
+    await asyncio.sleep(0.3)
+    save(window, out, "drafts-dock")
+    window.jobs.raise_()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     out: Path = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("LISA_DESKTOP_DATA_DIR", tempfile.mkdtemp())  # the wizards' drafts: not the user's
     app = create_application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

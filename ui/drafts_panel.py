@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.drafts.files import export_draft
 from engine.drafts.store import Draft, DraftStore
 from engine.errors import LisaDesktopError
+from ui.dialogs import ConfirmDialog, warn
 
 DRAFT_ID_ROLE = Qt.ItemDataRole.UserRole
 FILE_FILTER = "YAML (*.yaml *.yml);;JSON (*.json)"
@@ -141,10 +141,18 @@ class DraftsPanel(QDockWidget):
         draft_id = self.selected_id()
         if not draft_id:
             return
-        answer = QMessageBox.question(self, "Delete draft", f"Delete the draft “{self.store.get(draft_id).title}”?")
-        if answer == QMessageBox.StandardButton.Yes:
-            self.store.delete(draft_id)
-            self.reload()
+        dialog = ConfirmDialog(
+            self,
+            title="Delete draft",
+            text=f"Delete the draft “{self.store.get(draft_id).title}”? Its values cannot be recovered.",
+            confirm_label="Delete draft",
+        )
+        dialog.accepted.connect(lambda: self._delete(draft_id))
+        dialog.open()
+
+    def _delete(self, draft_id: str) -> None:
+        self.store.delete(draft_id)
+        self.reload()
 
     def export_selected(self) -> None:
         draft_id = self.selected_id()
@@ -160,7 +168,7 @@ class DraftsPanel(QDockWidget):
         try:
             export_draft(self.store.get(draft_id), path)
         except (LisaDesktopError, OSError) as error:
-            QMessageBox.warning(self, "Export failed", str(error))
+            warn(self, "Export failed", str(error))
 
     def import_file(self) -> None:
         dialog = self._file_dialog("Import a create or update file", "", save=False)

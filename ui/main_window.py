@@ -44,7 +44,7 @@ from ui.action_gates import selection_refusal
 from ui.backend import Backend, JobEnd, JobKind
 from ui.banner import Banner, BannerKind
 from ui.details_pane import DetailsPane
-from ui.dialogs import ConfirmDialog, ShortcutsDialog
+from ui.dialogs import ConfirmDialog, ShortcutsDialog, warn
 from ui.formatting import ago
 from ui.job_model import JobSummary
 from ui.job_panel import JobPanel
@@ -704,7 +704,7 @@ class MainWindow(QMainWindow):
         try:
             dump_document(export_shape(row), path)
         except OSError as error:
-            QMessageBox.warning(self, "Export failed", f"Cannot write {path}: {error.strerror or error}")
+            warn(self, "Export failed", f"Cannot write {path}: {error.strerror or error}")
             return
         self.statusBar().showMessage(f"Exported {row.model_id} to {path}", 6000)
 

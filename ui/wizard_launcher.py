@@ -7,8 +7,6 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QMessageBox
-
 from engine.drafts.files import import_draft
 from engine.drafts.store import Draft, DraftStore
 from engine.errors import LisaDesktopError
@@ -16,6 +14,7 @@ from engine.files import load_document
 from engine.model_row import ModelRow
 from engine.schema.validate import RequestKind, detect_kind
 from ui.backend import JobKind
+from ui.dialogs import warn
 from ui.drafts_panel import DraftsPanel
 from ui.wizard.form import Mode, WizardForm, stored_config
 from ui.wizard.submitter import OFFLINE
@@ -55,7 +54,7 @@ class WizardLauncher:
         try:
             draft = self.store.get(draft_id)
         except LisaDesktopError as error:
-            QMessageBox.warning(self.window, "Cannot open the draft", str(error))
+            warn(self.window, "Cannot open the draft", str(error))
             return None
         form = WizardForm(Mode(draft.kind.value), draft.config, base=draft.base)
         return self._open(form, draft)
@@ -76,7 +75,7 @@ class WizardLauncher:
             label = window.backend.label if window.backend is not None else None
             draft = import_draft(path, self.store, base=base, deployment=label)
         except (_Refused, LisaDesktopError) as error:
-            QMessageBox.warning(window, "Cannot import", str(error))
+            warn(window, "Cannot import", str(error))
             return None
         self.panel.reload()
         self.open_draft(draft.draft_id)

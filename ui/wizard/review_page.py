@@ -56,6 +56,8 @@ class ReviewPage(QWizardPage):
         self.changes.setObjectName("reviewChanges")
         self.changes.setHorizontalHeaderLabels(["Field", "Now", "New", "Impact"])
         self.changes.verticalHeader().hide()
+        self.changes.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.changes.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.changes.setWordWrap(False)
         header = self.changes.horizontalHeader()

@@ -1,0 +1,99 @@
+"""The Drafts dock and the wizard with no deployment open: drafts are typed, listed, duplicated, deleted,
+exported and imported offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from PySide6.QtWidgets import QMessageBox, QWizard
+from pytestqt.qtbot import QtBot
+
+from engine.drafts.store import DraftKind
+from tests.ui.conftest import WindowFactory
+from tests.ui.wizard.typing import type_text
+from ui.dialogs import ConfirmDialog
+from ui.main_window import MainWindow
+from ui.wizard.wizard import ModelWizard
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def shown_wizard(window: MainWindow) -> ModelWizard:
+    shown = [wizard for wizard in window.findChildren(ModelWizard) if wizard.isVisible()]
+    assert len(shown) == 1
+    return shown[0]
+
+
+def titles(window: MainWindow) -> list[str]:
+    table = window.drafts_panel.table
+    return [table.item(row, 0).text() for row in range(table.rowCount())]
+
+
+def test_offline_the_wizard_drafts_and_says_why_it_cannot_submit(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window = make_window()  # no deployment could be opened
+    assert window.create_action.isEnabled()
+    assert "draft" in window.create_action.toolTip()
+    assert not window.update_action.isEnabled()
+    window.create_action.trigger()
+    wizard = shown_wizard(window)
+    type_text(qtbot, wizard, "modelId", "offline-haiku")
+    type_text(qtbot, wizard, "modelName", "bedrock/anthropic.claude-3-haiku-20240307-v1:0")
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    assert "offline: no deployment is open" in wizard.review.submit_note.text()
+    wizard.button(QWizard.WizardButton.CustomButton1).click()  # Save draft
+    assert titles(window) == ["Create offline-haiku"]
+    assert window.drafts_panel.table.item(0, 2).text() == "ready to submit"
+    wizard.reject()
+
+
+def test_duplicate_delete_export_and_reopen_a_draft(make_window: WindowFactory, qtbot: QtBot, tmp_path: Path) -> None:
+    window = make_window()
+    store = window.wizards.store
+    draft = store.create(DraftKind.CREATE, yaml.safe_load((EXAMPLES / "third-party-bedrock.yaml").read_text()))
+    panel = window.drafts_panel
+    panel.reload()
+    panel.select(draft.draft_id)
+    panel.duplicate_button.click()
+    assert titles(window) == ["Create claude-3-5-sonnet", "Create claude-3-5-sonnet"]
+    copy_id = panel.selected_id()
+    assert copy_id is not None and copy_id != draft.draft_id
+
+    panel.delete_button.click()
+    dialog = panel.findChild(ConfirmDialog)
+    assert dialog is not None
+    dialog.confirm.click()
+    assert [d.draft_id for d in store.list()] == [draft.draft_id]
+
+    exported = tmp_path / "claude.json"
+    panel.export_to(draft.draft_id, str(exported))
+    assert exported.read_text().lstrip().startswith("{")
+    panel.export_to(draft.draft_id, str(tmp_path / "claude.txt"))
+    box = panel.findChild(QMessageBox, "warningBox")
+    assert box is not None and ".yaml, .yml or .json" in box.text()
+    box.close()
+
+    panel.select(draft.draft_id)
+    panel.open_button.click()
+    wizard = shown_wizard(window)
+    assert wizard.draft is not None and wizard.draft.draft_id == draft.draft_id
+    panel.open_button.click()  # the same draft again: the open wizard comes forward, no second one
+    assert shown_wizard(window) is wizard
+    wizard.reject()
+
+
+def test_import_a_create_file_opens_it_as_a_draft_and_an_update_file_needs_its_model(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    window = make_window()
+    draft = window.wizards.import_file(str(EXAMPLES / "hosted-vllm.yaml"))
+    assert draft is not None and draft.kind is DraftKind.CREATE
+    wizard = shown_wizard(window)
+    assert wizard.form.value("containerConfig.image.baseImage") == "vllm/vllm-openai:v0.5.0"
+    wizard.reject()
+
+    assert window.wizards.import_file(str(EXAMPLES / "update-container-env.yaml")) is None
+    box = window.findChild(QMessageBox, "warningBox")
+    assert box is not None and "select that model in the table" in box.text()
+    assert [d.kind for d in window.wizards.store.list()] == [DraftKind.CREATE]
