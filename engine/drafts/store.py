@@ -105,25 +105,21 @@ class Draft:
         return create_request(self.config)
 
     def problems(self) -> tuple[Problem, ...]:
-        """Every rule the draft's request breaks (offline: the status and live checks come at submission)."""
-        from engine.schema.validate import parse_create, parse_update  # pydantic: only when checking
-
-        if self.kind is DraftKind.UPDATE and self.base is None:
+        """Every rule the draft's request breaks, offline: the request's own rules and, for an update, the plan's
+        rules against the base (what the model's hosting type allows). The model's status now and its live
+        capacity are checked at submission."""
+        if self.kind is DraftKind.CREATE:
+            return _request_problems(DraftKind.CREATE, self.request())
+        if self.base is None:
             return (Problem("base", "an update draft needs the configuration of the model it was started from"),)
-        found: list[Problem] = []
+        found = [
+            Problem(path, "cannot be changed by an update (LISA has no update for it); create a new model")
+            for path in unchangeable_edits(config_of(self.base), self.config)
+        ]
         request = self.request()
-        if self.kind is DraftKind.UPDATE:
-            found.extend(
-                Problem(path, "cannot be changed by an update (LISA has no update for it); create a new model")
-                for path in unchangeable_edits(config_of(self.base), self.config)
-            )
-            if not request:
-                found.append(Problem("draft", "changes nothing an update can carry"))
-        if request or self.kind is DraftKind.CREATE:
-            try:
-                (parse_update if self.kind is DraftKind.UPDATE else parse_create)(request)
-            except InvalidInput as invalid:
-                found.extend(invalid.problems)
+        if not request:
+            return (*found, Problem("draft", "changes nothing an update can carry"))
+        found.extend(_request_problems(DraftKind.UPDATE, request, self.base))
         return tuple(found)
 
     def to_json(self) -> dict[str, Any]:
@@ -140,6 +136,31 @@ class Draft:
             "config": self.config,
             "base": self.base,
         }
+
+
+def _request_problems(
+    kind: DraftKind, request: dict[str, Any], base: Mapping[str, Any] | None = None
+) -> tuple[Problem, ...]:
+    from engine.plan import plan  # pydantic and the rules: only when checking
+    from engine.schema.record import ModelRecord
+    from engine.schema.validate import parse_create, parse_update
+
+    try:
+        if kind is DraftKind.CREATE:
+            parse_create(request)
+            return ()
+        change = parse_update(request)
+    except InvalidInput as invalid:
+        return invalid.problems
+    try:
+        record = ModelRecord(
+            model_id=str(base.get("modelId") if base else ""),
+            model_status=str((base or {}).get("status") or "InService"),
+            config=config_of(base),
+        )
+    except ValueError:
+        return ()  # a base with a status this version does not know: the plan is made at submission
+    return tuple(problem for problem in plan(record, change).violations if problem.field != "status")
 
 
 def create_request(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 
 from engine.drafts.store import SCHEMA_VERSION, Draft, DraftKind, DraftStore, DraftStoreError
 from engine.errors import DraftNotFound, InvalidInput
-from tests.engine.factories import hosted_config, record
+from tests.engine.factories import hosted_config, record, third_party_config
 
 BASE = record(hosted_config()).to_api()
 
@@ -112,6 +112,16 @@ def test_problems_name_field_and_rule(store: DraftStore) -> None:
     moved = store.create(DraftKind.UPDATE, {**BASE, "instanceType": "p4d.24xlarge"}, base=BASE)
     assert [p.field for p in moved.problems()] == ["instanceType", "draft"]
     assert "create a new model" in moved.problems()[0].rule
+
+
+def test_update_problems_include_the_plans_rules_against_the_base(store: DraftStore) -> None:
+    base = record(third_party_config()).to_api()
+    scaled = store.create(DraftKind.UPDATE, {**base, "autoScalingConfig": {"minCapacity": 2}}, base=base)
+    [problem] = scaled.problems()
+    assert problem.field == "autoScalingInstanceConfig.minCapacity"
+    assert "cannot be changed on a third_party model" in problem.rule
+    stopped = {**BASE, "status": "Stopped"}
+    assert store.create(DraftKind.UPDATE, {**BASE, "modelDescription": "x"}, base=stopped).problems() == ()
 
 
 def test_concurrent_writers_from_two_threads(store: DraftStore, data_dir: Path) -> None:
