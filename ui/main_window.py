@@ -320,11 +320,39 @@ class MainWindow(QMainWindow):
         self.switcher.setObjectName("connectionSwitcher")
         self.switcher.setToolTip("Switch to another deployment")
         self.set_connections(connections, current)
-        self.switcher.activated.connect(lambda i: self.connection_requested.emit(self.switcher.itemData(i)))
+        self.switcher.activated.connect(self._on_switcher_activated)
         status.addPermanentWidget(self.count_label)
         status.addPermanentWidget(self.refresh_label)
         status.addPermanentWidget(self.connection_label)
         status.addPermanentWidget(self.switcher)
+
+    _current_choice = "sandbox"
+
+    def _on_switcher_activated(self, index: int) -> None:
+        choice = str(self.switcher.itemData(index))
+        if choice == self._current_choice:
+            return
+        running = self.jobs.running_count()
+        if not running:
+            self._current_choice = choice
+            self.connection_requested.emit(choice)
+            return
+        self.switcher.setCurrentIndex(max(self.switcher.findData(self._current_choice), 0))
+        dialog = ConfirmDialog(
+            self,
+            title="Switch deployment",
+            text=f"{running} job(s) are still running on this deployment. Switching cancels them: each rolls back "
+            "what it did, which can take a minute. Switch anyway?",
+            confirm_label="Cancel the jobs and switch",
+        )
+        dialog.setObjectName("switchConfirmDialog")
+        dialog.accepted.connect(lambda: self._switch_confirmed(choice))
+        dialog.open()
+
+    def _switch_confirmed(self, choice: str) -> None:
+        self._current_choice = choice
+        self.switcher.setCurrentIndex(max(self.switcher.findData(choice), 0))
+        self.connection_requested.emit(choice)
 
     def set_connections(self, connections: Sequence[str], current: str | None) -> None:
         """The switcher's choices: the built-in sandbox and every connection; `current` selected."""
@@ -333,6 +361,7 @@ class MainWindow(QMainWindow):
         for name in connections:
             self.switcher.addItem(name, name)
         self.switcher.setCurrentIndex(max(self.switcher.findData(current or "sandbox"), 0))
+        self._current_choice = str(self.switcher.currentData())
 
     # -- deployment ------------------------------------------------------------------------------------------
 
@@ -780,7 +809,27 @@ class MainWindow(QMainWindow):
         self.settings.setValue("table/header", self.view.horizontalHeader().saveState())
         self.settings.sync()
 
+    _close_confirmed = False
+
+    def _close_anyway(self) -> None:
+        self._close_confirmed = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        running = self.jobs.running_count()
+        if running and not self._close_confirmed:
+            event.ignore()
+            dialog = ConfirmDialog(
+                self,
+                title="Quit LISA Desktop",
+                text=f"{running} job(s) are still running. Quitting cancels them: each rolls back what it did "
+                "before the app exits, which can take a minute. Quit anyway?",
+                confirm_label="Cancel the jobs and quit",
+            )
+            dialog.setObjectName("quitConfirmDialog")
+            dialog.accepted.connect(self._close_anyway)
+            dialog.open()
+            return
         self.save_settings()
         self._ticker.stop()
         self._animation.stop()
