@@ -1,7 +1,10 @@
-"""`pip install .` into a fresh virtual environment gives a working `lisa-desktop` with its resources."""
+"""`pip install .` into a fresh virtual environment gives a working `lisa-desktop` with its resources, and the
+built-in sandbox opens with no test extra installed (what `bash scripts/run.sh` does on a fresh machine)."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import venv
@@ -51,3 +54,25 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
     assert icon == "<svg"
     assert "site-packages" in engine_file, "the installed package, not the checkout, must be imported"
     assert sys.prefix not in engine_file
+
+    # The sandbox's dependencies are runtime dependencies: a fresh install opens it and lists the seeded models.
+    environment = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
+    listed = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "lisa-desktop"), "models", "list", "--sandbox", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=environment,
+        timeout=180,
+    )
+    assert listed.returncode == 0, listed.stderr
+    model_ids = {entry["model"]["modelId"] for entry in json.loads(listed.stdout)}
+    assert len(model_ids) == 14
+    assert {"mistral-7b-instruct", "llama3-8b-tgi", "claude-3-5-sonnet", "broken-model"} <= model_ids
+    # ... with moto's core and server only: none of moto[server]'s extras the sandbox does not use.
+    absent = (
+        "import importlib.util as u; print([m for m in ('cfnlint', 'sympy', 'docker', 'pytest') if u.find_spec(m)])"
+    )
+    extras = subprocess.run([str(python), "-c", absent], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert extras.stdout.strip() == "[]"
