@@ -78,6 +78,14 @@ class FieldRow(QWidget):
             self.impact.setStyleSheet("padding: 1px 6px; border-radius: 7px;" + IMPACT_STYLES[impact])
             self.impact.setToolTip(f"Changing {self.spec.label} on the running model: {impact.value.lower()}")
 
+    def show_note(self, note: str | None) -> None:
+        """A consequence of other fields' values (shown instead of the help text while it applies)."""
+        if self._lock_reason is not None:
+            return
+        text = note or self.spec.help
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
     def show_problems(self, rules: Sequence[str]) -> None:
         self.message.setText("\n".join(rules))
         self.message.setVisible(bool(rules))

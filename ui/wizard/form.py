@@ -61,6 +61,9 @@ class Validation:
     """What Submit would send, in LISA's API shape (None when nothing can be sent)."""
     plan: Plan | None = None
     """Update mode: the engine's plan of the request (diff, steps, restart, violations)."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """Config path → what will happen to the field though nobody typed it (a desired capacity pulled inside
+    new bounds)."""
 
     @property
     def ok(self) -> bool:
@@ -184,6 +187,12 @@ class WizardForm:
             result.plan = plan(record, parse_update(request))
             # What the model will be: new bounds pull a stored desired capacity inside them, as Auto Scaling does.
             after = result.plan.new_config
+            for change in result.plan.changes:
+                if change.derived:
+                    path = _in_config_terms(Problem(change.field, "")).field
+                    result.notes[path] = (
+                        f"will become {change.new}: Auto Scaling keeps the desired capacity within min..max"
+                    )
         # A record an older LISA wrote may break today's create rules: only problems the edit brought count.
         known = set(_problems(lambda: parse_create(base_config)))
         _place(result, [problem for problem in _problems(lambda: parse_create(after)) if problem not in known], self)

@@ -102,6 +102,7 @@ class FormPage(QWizardPage):
                 rules.append(local)
             shown = form.shows(spec)
             row.show_problems(rules if shown and spec.path in self.touched else [])
+            row.show_note(validation.notes.get(spec.path))
             if rules and shown and row.lock_reason is None:
                 complete = False
                 if spec.path not in self.touched:

@@ -209,7 +209,6 @@ AUTO_SCALING_FIELDS = (
         Editor.INT,
         "min_capacity",
         hosted_only=True,
-        suffix=" instances",
     ),
     FieldSpec(
         "autoScalingConfig.desiredCapacity",
@@ -217,7 +216,6 @@ AUTO_SCALING_FIELDS = (
         Editor.OPTIONAL_INT,
         "desired_capacity",
         hosted_only=True,
-        suffix=" instances",
     ),
     FieldSpec(
         "autoScalingConfig.maxCapacity",
@@ -225,7 +223,6 @@ AUTO_SCALING_FIELDS = (
         Editor.INT,
         "max_capacity",
         hosted_only=True,
-        suffix=" instances",
     ),
     FieldSpec("autoScalingConfig.cooldown", "Cooldown", Editor.INT, "cooldown", hosted_only=True, suffix=" s"),
     FieldSpec(

@@ -129,3 +129,12 @@ def test_the_summarization_overview_needs_summarization_on() -> None:
     assert form.lock_reason(overview) is None
     form.set_value("features[summarization].overview", "short reports")
     assert form.create_request()["features"] == [{"name": "summarization", "overview": "short reports"}]
+
+
+def test_raising_min_above_the_stored_desired_notes_that_desired_follows() -> None:
+    base = api_shape("mistral-7b-instruct")  # min 1, desired 1, max 3
+    form = WizardForm(Mode.UPDATE, stored_config(base), base=base)
+    form.set_value("autoScalingConfig.minCapacity", 2)
+    validation = form.validate()
+    assert validation.ok
+    assert validation.notes["autoScalingConfig.desiredCapacity"].startswith("will become 2")
