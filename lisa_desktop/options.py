@@ -40,8 +40,9 @@ def global_options(suppress_defaults: bool) -> argparse.ArgumentParser:
 
 
 def window_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
-    """The parsed options when `argv` only opens the window (no command, no --help or --version), else None."""
-    if any(arg in ("-h", "--help", "--version") for arg in argv):
+    """The parsed options when `argv` only opens the window (no command, no --help, --version or --self-test),
+    else None."""
+    if any(arg in ("-h", "--help", "--version", "--self-test") for arg in argv):
         return None
     parsed, rest = global_options(suppress_defaults=False).parse_known_args(list(argv))
     return None if rest else parsed

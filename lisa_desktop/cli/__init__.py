@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Manage the LLM models of a LISA deployment. With no command, opens the console window.",
     )
     parser.add_argument("--version", action="version", version=f"lisa-desktop {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: open the window offscreen on a fresh sandbox, refresh, run one update job; "
+        "exit 0 when all passed, 1 with the reason",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = global_options(suppress_defaults=True)
 
@@ -56,6 +62,10 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     handler: Handler | None = getattr(args, "handler", None)
+    if handler is None and args.self_test:
+        from lisa_desktop.self_test import run_self_test
+
+        return run_self_test(out=out)
     if handler is None:
         from lisa_desktop.app import run_app
 
