@@ -25,4 +25,5 @@ export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/lint-imports
-.venv/bin/python -m pytest "$@"
+# Two workers (CI has 2 cores); a test module stays on one worker, so its shared sandbox starts once.
+.venv/bin/python -m pytest -n "${LISA_TEST_WORKERS:-2}" --dist loadfile "$@"
