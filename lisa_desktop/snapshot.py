@@ -1,8 +1,11 @@
 """The last rows seen of each deployment, on disk: the window paints them at start-up, before the first refresh.
 
-One JSON file per deployment (named by a hash of its cache key) under the user's cache directory, or
-`LISA_DESKTOP_CACHE_DIR`. A file that cannot be read, or was written for another row format or key, is
-ignored: the snapshot is a convenience, never a reason to fail.
+One file per deployment (named by a hash of its cache key) under the user's cache directory, or
+`LISA_DESKTOP_CACHE_DIR`: JSON lines, a header object (formats, key, time, stack cache) then one row per line. It
+is written and read a row (or a few hundred) per JSON call, so saving or loading 5,000 rows on a worker thread
+never holds the GIL for long: a single `json.dumps` of the whole document held it ~100 ms, which froze the window.
+A file that cannot be read, or was written for another row format or key, is ignored: the snapshot is a
+convenience, never a reason to fail.
 """
 
 from __future__ import annotations
@@ -15,19 +18,23 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import platformdirs
 
-from engine.model_row import ROW_FORMAT, ModelRow
+from engine.model_row import EMPTY_JSON, ROW_FORMAT, ModelRow
 from lisa_desktop import APP_DIR_NAME
 
 CACHE_DIR_ENV: Final = "LISA_DESKTOP_CACHE_DIR"
-SNAPSHOT_FORMAT: Final = 1
+SNAPSHOT_FORMAT: Final = 2
 """The file's own layout; the rows' layout is `ROW_FORMAT`."""
+ROWS_PER_PARSE: Final = 250
+"""Rows parsed per json.loads call when loading: each call holds the GIL (~2 ms for 250 rows)."""
+
+_COMPACT: Final = (",", ":")
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +73,17 @@ class SnapshotStore:
         saved_at: float | None = None,
     ) -> Path:
         """Write the snapshot, and its rows without details for the first paint, each atomically."""
-        document = {
+        header = {
             "format": SNAPSHOT_FORMAT,
             "rowFormat": ROW_FORMAT,
             "key": cache_key,
             "savedAt": time.time() if saved_at is None else saved_at,
-            "rows": [row.to_json() for row in rows],
             "stackCache": dict(stack_cache or {}),
         }
         target = self.path(cache_key)
-        _write_atomically(target, document)
-        faces = [row.to_json() | {"config": {}, "live": None} for row in rows]
-        _write_atomically(self.faces_path(cache_key), document | {"rows": faces, "stackCache": {}})
+        _write_atomically(target, header, (row.to_json() for row in rows))
+        faces = (row.to_json() | {"config_json": EMPTY_JSON, "live_json": None} for row in rows)
+        _write_atomically(self.faces_path(cache_key), header | {"stackCache": {}}, faces)
         return target
 
     def faces_path(self, cache_key: str) -> Path:
@@ -97,18 +103,23 @@ class SnapshotStore:
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of new containers would set off full collections of the whole heap
         try:
-            document = json.loads(path.read_bytes())
+            first, _, rest = path.read_text(encoding="utf-8").partition("\n")
+            header = json.loads(first)
             if (
-                document.get("format") != SNAPSHOT_FORMAT
-                or document.get("rowFormat") != ROW_FORMAT
-                or document.get("key") != cache_key
+                header.get("format") != SNAPSHOT_FORMAT
+                or header.get("rowFormat") != ROW_FORMAT
+                or header.get("key") != cache_key
             ):
                 return None
-            rows = [ModelRow.from_json(raw) for raw in document["rows"]]
-            stack_cache = document.get("stackCache")
+            lines = rest.split("\n") if rest else []  # not splitlines(): it also splits at U+2028 and kin
+            rows: list[ModelRow] = []
+            for start in range(0, len(lines), ROWS_PER_PARSE):
+                chunk = json.loads(f"[{','.join(lines[start : start + ROWS_PER_PARSE])}]")
+                rows.extend(ModelRow.from_json(raw) for raw in chunk)
+            stack_cache = header.get("stackCache")
             return Snapshot(
                 rows=rows,
-                saved_at=float(document["savedAt"]),
+                saved_at=float(header["savedAt"]),
                 stack_cache=stack_cache if isinstance(stack_cache, dict) else {},
             )
         except FileNotFoundError:
@@ -126,13 +137,17 @@ class SnapshotStore:
                 path.unlink()
 
 
-def _write_atomically(target: Path, document: Mapping[str, Any]) -> None:
-    """A temporary file renamed over the old one: a reader never sees half a snapshot."""
+def _write_atomically(target: Path, header: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> None:
+    """The header and the rows, a line each, to a temporary file renamed over the old one: a reader never sees
+    half a snapshot. One json.dumps per row (json.dump would not use the C encoder)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(json.dumps(document, separators=(",", ":")))  # json.dump would not use the C encoder
+            out.write(json.dumps(header, separators=_COMPACT))
+            for row in rows:
+                out.write("\n")
+                out.write(json.dumps(row, separators=_COMPACT, ensure_ascii=False))
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

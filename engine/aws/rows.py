@@ -1,4 +1,5 @@
-"""A model view as the row the window draws (`ModelRow`): plain, JSON-safe data."""
+"""A model view as the row the window draws (`ModelRow`): plain, JSON-safe data, its configuration and live facts
+as JSON text (encoded here, on the refresh's worker thread, one short call per model)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, Final
 
 from engine.aws.ecs import Deployment, EcsService
 from engine.aws.inventory import LiveState, ModelView
-from engine.model_row import ModelRow
+from engine.model_row import ModelRow, json_text
 
 RECENT_EVENTS: Final = 10
 
@@ -36,8 +37,8 @@ def row_of(view: ModelView) -> ModelRow:
         last_modified=record.last_modified_date,
         failure_reason=record.failure_reason,
         live_error=view.live_error or view.litellm_error,
-        config=record.to_api(),
-        live=_live_json(live) if live is not None else None,
+        config_json=json_text(record.to_api()),
+        live_json=json_text(_live_json(live)) if live is not None else None,
         litellm_registered=view.litellm_registered,
     )
 

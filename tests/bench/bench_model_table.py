@@ -76,7 +76,7 @@ def build_rows(count: int, tasks_changed_every: int = 0, status_changed_every: i
         config = copy.deepcopy(CONFIG)
         config["modelId"] = model_id
         rows.append(
-            ModelRow(
+            ModelRow.of(
                 model_id=model_id,
                 model_name=f"org/model-{number % 97}",
                 hosting="lisa_hosted" if hosted else "third_party",

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
 
 import pytest
 
-from engine.model_row import ROW_FORMAT, ModelRow
-from lisa_desktop.snapshot import Snapshot, SnapshotStore
+from engine.model_row import ROW_FORMAT, ModelRow, json_text
+from lisa_desktop.snapshot import SNAPSHOT_FORMAT, Snapshot, SnapshotStore
 
 
 def row(index: int) -> ModelRow:
     model_id = f"bench-{index:05d}"
-    return ModelRow(
+    return ModelRow.of(
         model_id=model_id,
         model_name="mistralai/Mistral-7B-Instruct-v0.3",
         hosting="lisa_hosted",
@@ -83,25 +84,66 @@ def test_faces_are_the_rows_without_their_details_for_the_first_paint() -> None:
     assert store.load_faces("sandbox") is None and store.load("sandbox") is None
 
 
+def header(**changes: object) -> str:
+    values: dict[str, object] = {"format": SNAPSHOT_FORMAT, "rowFormat": ROW_FORMAT, "key": "sandbox", "savedAt": 1}
+    return json.dumps(values | changes)
+
+
+GOOD_ROW = json.dumps(row(1).to_json())
+
+
 @pytest.mark.parametrize(
     "content",
     [
-        b"",
-        b"{not json",
-        b"\xff\xfe",
-        b"[]",
-        json.dumps({"format": 1, "rowFormat": ROW_FORMAT - 1, "key": "sandbox", "savedAt": 1, "rows": []}).encode(),
-        json.dumps({"format": 1, "rowFormat": ROW_FORMAT, "key": "other", "savedAt": 1, "rows": []}).encode(),
-        json.dumps({"format": 1, "rowFormat": ROW_FORMAT, "key": "sandbox", "rows": []}).encode(),
-        json.dumps({"format": 1, "rowFormat": ROW_FORMAT, "key": "sandbox", "savedAt": 1, "rows": [{"x": 1}]}).encode(),
-        json.dumps({"format": 1, "rowFormat": ROW_FORMAT, "key": "sandbox", "savedAt": 1, "rows": 7}).encode(),
+        "",
+        "{not json",
+        "[]",
+        f"{header(rowFormat=ROW_FORMAT - 1)}\n{GOOD_ROW}",
+        f"{header(format=SNAPSHOT_FORMAT - 1)}\n{GOOD_ROW}",
+        f"{header(key='other')}\n{GOOD_ROW}",
+        header(savedAt=None),
+        f'{header()}\n{GOOD_ROW}\n{{"x": 1}}',
+        f"{header()}\n{GOOD_ROW}\n7",
+        f"{header()}\n{GOOD_ROW}\n{GOOD_ROW[:-9]}",
+        f"{header()}\n{json.dumps(row(1).to_json() | {'config_json': {'modelId': 'x'}})}",
     ],
 )
-def test_a_corrupt_or_old_snapshot_is_ignored(content: bytes) -> None:
+def test_a_corrupt_or_old_snapshot_is_ignored(content: str) -> None:
     store = SnapshotStore()
     store.save("sandbox", [row(1)])
-    store.path("sandbox").write_bytes(content)
+    assert store.load("sandbox") is not None
+    store.path("sandbox").write_text(content, encoding="utf-8")
     assert store.load("sandbox") is None
+
+
+def test_undecodable_bytes_are_ignored() -> None:
+    store = SnapshotStore()
+    store.save("sandbox", [row(1)])
+    store.path("sandbox").write_bytes(b"\xff\xfe")
+    assert store.load("sandbox") is None
+
+
+def test_a_row_a_line_with_its_configuration_as_json_text() -> None:
+    store = SnapshotStore()
+    tricky = dataclasses.replace(
+        row(1), config_json=json_text({"modelDescription": 'two\nlines, a \u2028 separator, «quotes» "and" tabs\t'})
+    )
+    store.save("sandbox", [tricky, row(2), row(3)], STACKS)
+    lines = store.path("sandbox").read_text(encoding="utf-8").split("\n")
+    assert len(lines) == 4
+    assert json.loads(lines[0])["stackCache"] == STACKS
+    assert json.loads(lines[1])["config_json"] == tricky.config_json
+    loaded = store.load("sandbox")
+    assert loaded is not None
+    assert loaded.rows == [tricky, row(2), row(3)]
+    assert loaded.rows[0].config == {"modelDescription": 'two\nlines, a \u2028 separator, «quotes» "and" tabs\t'}
+
+
+def test_no_rows() -> None:
+    store = SnapshotStore()
+    store.save("sandbox", [], STACKS, saved_at=5.0)
+    assert store.load("sandbox") == Snapshot([], 5.0, STACKS)
+    assert store.load_faces("sandbox") == Snapshot([], 5.0, {})
 
 
 def test_five_thousand_rows_load_fast() -> None:

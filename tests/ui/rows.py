@@ -1,4 +1,5 @@
-"""Table rows for the ui tests: a LISA-hosted InService model unless told otherwise."""
+"""Table rows for the ui tests: a LISA-hosted InService model unless told otherwise (`config` and `live` may be
+given as mappings)."""
 
 from __future__ import annotations
 
@@ -24,4 +25,4 @@ def make_row(model_id: str, **overrides: Any) -> ModelRow:
         "config": {"modelId": model_id, "autoScalingConfig": {"minCapacity": 1, "maxCapacity": 2}},
     }
     values.update(overrides)
-    return ModelRow(**values)
+    return ModelRow.of(**values)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex,
 from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
-from engine.model_row import ModelRow
+from engine.model_row import ModelRow, json_text
 from tests.ui.rows import make_row
 from ui.model_filter import ModelFilterProxy
 from ui.model_table import ROW_ROLE, SORT_ROLE, ApplyStats, Column, ModelTableModel, cell_text, sort_key
@@ -20,7 +20,7 @@ from ui.model_table import ROW_ROLE, SORT_ROLE, ApplyStats, Column, ModelTableMo
 
 def fresh_copies(rows: list[ModelRow]) -> list[ModelRow]:
     """Equal rows in new objects, as each refresh builds them."""
-    return [dataclasses.replace(row, config=dict(row.config)) for row in rows]
+    return [dataclasses.replace(row, config_json=json_text(row.config)) for row in rows]
 
 
 WITH_HINT = "QList<QPersistentModelIndex>,QAbstractItemModel::LayoutChangeHint"
