@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import qasync
 from pytestqt.qtbot import QtBot
 
+from engine.model_row import ModelRow
 from lisa_desktop.deployment_backend import DeploymentBackend
+from tests.ui.rows import make_row
+from ui.backend import Backend
+from ui.model_table import ApplyStats, ModelTableModel
 from ui.refresher import Refresher
 
 
@@ -59,4 +66,75 @@ def test_a_failed_read_reports_the_reason_and_keeps_the_schedule(
     assert "ResourceNotFound" in failure.args[0]
     assert refresher.last_error == failure.args[0]
     assert refresher.seconds_until_next() is not None
+    refresher.stop()
+
+
+class RowsBackend:
+    """Serves `rows` as new but equal objects on every read, as a deployment's refresh builds them."""
+
+    def __init__(self, rows: list[ModelRow]) -> None:
+        self.rows = rows
+
+    def list_rows(self) -> list[ModelRow]:
+        return [dataclasses.replace(row) for row in self.rows]
+
+    def rows_of(self, model_ids: Iterable[str]) -> list[ModelRow]:
+        wanted = set(model_ids)
+        return [dataclasses.replace(row) for row in self.rows if row.model_id in wanted]
+
+    def describe_error(self, error: BaseException) -> str:
+        return str(error)
+
+
+def test_rows_that_did_not_change_come_back_as_the_objects_emitted_before(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor
+) -> None:
+    backend = RowsBackend([make_row("a"), make_row("b"), make_row("c", status="Creating")])
+    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=60_000)
+    refresher.set_paused(True)
+    with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as first:
+        refresher.set_backend(cast(Backend, backend))
+    before = {row.model_id: row for row in first.args[0]}
+    assert list(before) == ["a", "b", "c"]
+
+    backend.rows = [make_row("a"), make_row("b", running_tasks=2), make_row("c", status="Creating")]
+    with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as second:
+        refresher.refresh_now()
+    after = {row.model_id: row for row in second.args[0]}
+    assert after["a"] is before["a"] and after["c"] is before["c"]
+    assert after["b"] is not before["b"] and after["b"].running_tasks == 2
+
+    backend.rows = [make_row("a"), make_row("b", running_tasks=2), make_row("c", status="InService")]
+    with qtbot.waitSignal(refresher.partial, timeout=10_000) as poll:
+        refresher.read_now(["b", "c"])
+    polled = {row.model_id: row for row in poll.args[0]}
+    assert polled["b"] is after["b"]
+    assert polled["c"] is not after["c"] and polled["c"].status == "InService"
+    with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as third:
+        refresher.refresh_now()
+    assert third.args[0] == backend.rows
+    assert [id(row) for row in third.args[0]] == [id(after["a"]), id(after["b"]), id(polled["c"])]
+
+    with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as other:
+        refresher.set_backend(cast(Backend, RowsBackend(backend.rows)))  # another deployment: nothing reused
+    assert all(new is not old for new, old in zip(other.args[0], third.args[0], strict=True))
+    refresher.stop()
+
+
+def test_the_table_finds_reused_rows_unchanged_without_comparing_them(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor
+) -> None:
+    backend = RowsBackend([make_row(f"m{number:03d}") for number in range(200)])
+    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=60_000)
+    refresher.set_paused(True)
+    table = ModelTableModel()
+    stats: list[ApplyStats] = []
+    refresher.succeeded.connect(lambda rows: stats.append(table.apply(rows)))
+    with qtbot.waitSignal(refresher.succeeded, timeout=10_000):
+        refresher.set_backend(cast(Backend, backend))
+    shown = table.rows()
+    with qtbot.waitSignal(refresher.succeeded, timeout=10_000):
+        refresher.refresh_now()
+    assert stats[-1] == ApplyStats() and not stats[-1].any
+    assert all(now is before for now, before in zip(table.rows(), shown, strict=True))
     refresher.stop()
