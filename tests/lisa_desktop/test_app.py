@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from engine.model_row import ModelRow
-from lisa_desktop.app import LAST_CHOICE, LAST_KEY, Shell, args_for, wants_sandbox
+from lisa_desktop.app import LAST_CHOICE, LAST_KEY, GarbageCollection, Shell, args_for, wants_sandbox
 from lisa_desktop.connections import ConnectionStore, new_connection
 from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.options import window_arguments
@@ -144,3 +146,24 @@ def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_a
     finally:
         window.close()
         shell.close()
+
+
+def test_the_runtime_policy_keeps_full_collections_and_gil_waits_short(
+    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+    qtbot.addWidget(window)
+    thresholds, interval = gc.get_threshold(), sys.getswitchinterval()
+    try:
+        policy = GarbageCollection(window)
+        assert sys.getswitchinterval() == GarbageCollection.SWITCH_INTERVAL_S < interval
+        assert gc.get_threshold()[:2] == GarbageCollection.YOUNG_THRESHOLDS
+        assert gc.get_threshold()[2] >= 1_000_000_000
+        assert gc.get_freeze_count() > 0
+        policy.collect_full()
+        assert policy.last_full_s is not None
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        sys.setswitchinterval(interval)
+        window.close()
