@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import gc
 import sys
+import threading
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -145,6 +146,9 @@ class Shell(QObject):
         self.backend: DeploymentBackend | None = None  # imported on a worker: boto3 is not needed to paint
         self._stack: ExitStack | None = None
         self._args = argparse.Namespace()
+        self._closed = False
+        self._lock = threading.Lock()
+        """Orders close() against a deployment being opened on a worker (whichever comes last closes it)."""
         window.rows_refreshed.connect(self._save_snapshot)
         window.connection_requested.connect(lambda choice: asyncio.ensure_future(self.switch(choice)))
         window.open_retry_requested.connect(lambda: asyncio.ensure_future(self.open(self._args)))
@@ -199,7 +203,7 @@ class Shell(QObject):
         loop = asyncio.get_running_loop()
         stack = ExitStack()
         try:
-            backend, snapshot = await loop.run_in_executor(self.executor, self._enter, stack, args)
+            opened = await loop.run_in_executor(self.executor, self._enter, stack, args)
         except Exception as error:
             from engine.errors import LisaDesktopError
             from lisa_desktop.messages import describe
@@ -209,16 +213,31 @@ class Shell(QObject):
                 raise
             self.window.show_open_failed(describe(error))
             return
-        self._stack, self.backend = stack, backend
+        with self._lock:
+            keep = not self._closed and opened is not None
+            if keep:
+                self._stack = stack
+        if opened is None or not keep:
+            stack.close()
+            return
+        backend, snapshot = opened
+        self.backend = backend
         if snapshot is not None and self.window.cached_at is not None:
             self.window.show_snapshot(snapshot.rows, snapshot.saved_at)  # the cached rows' configurations
         self.window.set_backend(backend)
 
-    def _enter(self, stack: ExitStack, args: argparse.Namespace) -> tuple[DeploymentBackend, Snapshot | None]:
-        """On a worker: open the deployment, and read its whole snapshot (configurations, stack cache)."""
+    def _enter(self, stack: ExitStack, args: argparse.Namespace) -> tuple[DeploymentBackend, Snapshot | None] | None:
+        """On a worker: open the deployment, and read its whole snapshot (configurations, stack cache). None
+        when the app closed meanwhile: the deployment is closed again here, as no one else will (the event loop
+        that would resume `open` has stopped), else a sandbox's server would keep the process alive."""
         from lisa_desktop.deployment_backend import DeploymentBackend
 
         backend = stack.enter_context(DeploymentBackend.open(args, store=self.store))
+        with self._lock:
+            closed = self._closed
+        if closed:
+            stack.close()
+            return None
         snapshot = self.snapshots.load(backend.cache_key)
         if snapshot is not None and snapshot.stack_cache:
             backend.import_stack_cache(snapshot.stack_cache)
@@ -242,9 +261,12 @@ class Shell(QObject):
             self.executor.submit(lambda: self.snapshots.save(backend.cache_key, rows, backend.export_stack_cache()))
 
     def close(self) -> None:
-        if self._stack is not None:
-            self._stack.close()
-            self._stack = None
+        """Close the open deployment; one still being opened is closed by its worker when it is ready."""
+        with self._lock:
+            self._closed = True
+            stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
 
 
 def run_app(args: argparse.Namespace) -> int:
