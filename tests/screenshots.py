@@ -19,9 +19,9 @@ import qasync
 from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
+from engine.drafts.conflict import compare
 from lisa_desktop.app import create_application
 from lisa_desktop.deployment_backend import DeploymentBackend
-from engine.drafts.conflict import compare
 from ui.dialogs import ConfirmDialog
 from ui.main_window import MainWindow
 from ui.wizard.conflict_dialog import ConflictDialog

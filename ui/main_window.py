@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self._tasks: set[asyncio.Future[None]] = set()
 
         self.table_model = ModelTableModel(self)
+        self.table_model.filled.connect(self._update_counts)
         self.proxy = ModelFilterProxy(self.table_model, self)
         self.view = self._make_view()
         self.refresher = refresher or Refresher(executor, self)

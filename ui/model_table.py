@@ -15,7 +15,15 @@ from enum import IntEnum
 from operator import attrgetter, itemgetter
 from typing import Any, Final
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 
 from engine.model_row import ModelRow
 
@@ -225,6 +233,12 @@ _model_id: Final = attrgetter("model_id")
 _first: Final = itemgetter(0)
 
 
+FIRST_FILL: Final = 150
+"""Rows inserted at once into an empty table: more than a screenful on any display."""
+FILL_CHUNK: Final = 600
+"""Then this many per event-loop turn (a few milliseconds each with the filter proxy over them)."""
+
+
 @dataclass(frozen=True)
 class ApplyStats:
     changed: int = 0
@@ -244,6 +258,9 @@ class ModelTableModel(QAbstractTableModel):
     go by model id ascending, so the order never depends on arrival.
     """
 
+    filled = Signal()
+    """Every row of the last `apply()` is in the table (emitted after a fill spread over several turns)."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[ModelRow] = []
@@ -251,14 +268,25 @@ class ModelTableModel(QAbstractTableModel):
         """model_id → position; None once positions moved, rebuilt when next asked."""
         self._sort_column = Column.MODEL_ID
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._pending: list[ModelRow] = []
+        """Rows of a large first fill still to insert, in display order after the rows already in."""
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_more)
 
     # Reading
 
     def rows(self) -> list[ModelRow]:
-        """In display order."""
-        return list(self._rows)
+        """In display order (rows still being filled in included)."""
+        return self._rows + self._pending
+
+    @property
+    def filling(self) -> bool:
+        return bool(self._pending)
 
     def row_for(self, model_id: str) -> ModelRow | None:
+        self.flush()
         position = self._positions().get(model_id)
         return None if position is None else self._rows[position]
 
@@ -272,9 +300,11 @@ class ModelTableModel(QAbstractTableModel):
         return self._rows[index.row()]
 
     def position_of(self, model_id: str) -> int | None:
+        self.flush()
         return self._positions().get(model_id)
 
     def index_for(self, model_id: str, column: int = Column.MODEL_ID) -> QModelIndex:
+        self.flush()
         position = self._positions().get(model_id)
         return QModelIndex() if position is None else self.index(position, column)
 
@@ -323,6 +353,7 @@ class ModelTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order the rows by `column`'s sort key; a column out of range (a cleared sort indicator) means Model ID
         ascending. Persistent indexes, hence selection and current index, follow their rows."""
+        self.flush()
         if not 0 <= column < len(COLUMNS):
             column, order = Column.MODEL_ID, Qt.SortOrder.AscendingOrder
         if (column, order) == (self._sort_column, self._sort_order):
@@ -340,6 +371,7 @@ class ModelTableModel(QAbstractTableModel):
 
         Unchanged rows keep their object, so caches keyed on row identity (the filter's search text) stay valid.
         """
+        self.flush()
         incoming = {row.model_id: row for row in rows}
         removed = self._remove_missing(incoming)
         changed = self._update_changed(incoming)
@@ -404,9 +436,14 @@ class ModelTableModel(QAbstractTableModel):
         if not new:
             return 0
         if not self._rows:
-            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
-            self._rows, self._index = new, None
+            # Thousands of rows into an empty table: a screenful now, the rest a chunk per event-loop turn, so
+            # the proxy's filtering and the view's bookkeeping never hold the GUI thread for long in one go.
+            screenful, self._pending = new[:FIRST_FILL], new[FIRST_FILL:]
+            self.beginInsertRows(QModelIndex(), 0, len(screenful) - 1)
+            self._rows, self._index = screenful, None
             self.endInsertRows()
+            if self._pending:
+                self._fill_timer.start()
             return len(new)
         rows, place_key = self._rows, self._place_key
         if len(new) * 16 > len(rows):
@@ -427,6 +464,31 @@ class ModelTableModel(QAbstractTableModel):
             self.endInsertRows()
             start = end
         return len(new)
+
+    def _fill_more(self) -> None:
+        chunk, self._pending = self._pending[:FILL_CHUNK], self._pending[FILL_CHUNK:]
+        if chunk:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(chunk) - 1)
+            self._rows.extend(chunk)
+            self._index = None
+            self.endInsertRows()
+        if self._pending:
+            self._fill_timer.start()
+        else:
+            self.filled.emit()
+
+    def flush(self) -> None:
+        """Insert the rest of a fill now: whatever reads positions, sorts or applies sees every row."""
+        if self._pending:
+            self._fill_timer.stop()
+            rest, self._pending = self._pending, []
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rest) - 1)
+            self._rows.extend(rest)
+            self._index = None
+            self.endInsertRows()
+            self.filled.emit()
 
     # Order
 

@@ -15,7 +15,17 @@ from pytestqt.qtbot import QtBot
 from engine.model_row import ModelRow, json_text
 from tests.ui.rows import make_row
 from ui.model_filter import ModelFilterProxy
-from ui.model_table import ROW_ROLE, SORT_ROLE, ApplyStats, Column, ModelTableModel, cell_text, sort_key
+from ui.model_table import (
+    FILL_CHUNK,
+    FIRST_FILL,
+    ROW_ROLE,
+    SORT_ROLE,
+    ApplyStats,
+    Column,
+    ModelTableModel,
+    cell_text,
+    sort_key,
+)
 
 
 def fresh_copies(rows: list[ModelRow]) -> list[ModelRow]:
@@ -248,6 +258,7 @@ def test_five_thousand_rows_refreshed_signal_only_the_fifty_that_changed(qtbot: 
     model = ModelTableModel()  # no model tester: it re-walks every row on each signal
     rows = [make_row(f"m-{number:05d}", running_tasks=number % 4) for number in range(5000)]
     model.apply(rows)
+    model.flush()  # the first fill's remaining chunks: not what this test counts
     refreshed = fresh_copies(rows)
     changed_positions = set(range(0, 5000, 100))
     for position in changed_positions:
@@ -369,7 +380,7 @@ def test_rows_whose_sort_key_changed_move_in_one_layout_change_then_signal_where
     assert model.index(3, Column.RUNNING_TASKS).data() == "9"
 
 
-def test_the_first_load_of_five_thousand_rows_is_one_sorted_insert(qtbot: QtBot) -> None:
+def test_the_first_load_of_five_thousand_rows_is_a_screenful_then_sorted_chunks_one_per_turn(qtbot: QtBot) -> None:
     model = ModelTableModel()
     model.sort(Column.STATUS, DESCENDING)
     statuses = ("InService", "Stopped", "Failed", "", "Updating")
@@ -378,10 +389,37 @@ def test_the_first_load_of_five_thousand_rows_is_one_sorted_insert(qtbot: QtBot)
 
     assert model.apply(rows[::-1]) == ApplyStats(inserted=5000)
 
-    assert signals.events == [("inserted", 0, 4999)]
+    assert signals.events == [("inserted", 0, FIRST_FILL - 1)]
+    assert model.filling and len(model.rows()) == 5000  # the rest is known, not yet inserted
+    with qtbot.waitSignal(model.filled, timeout=5000):
+        pass
+    starts = [first for _, first, _ in signals.events]
+    assert starts == [0, FIRST_FILL, *range(FIRST_FILL + FILL_CHUNK, 5000, FILL_CHUNK)][: len(starts)]
+    assert all(last - first + 1 <= max(FIRST_FILL, FILL_CHUNK) for _, first, last in signals.events)
     assert_consistent(model, rows, Column.STATUS, DESCENDING)
     assert model.row_at(0).status == "Updating"
     assert model.row_at(4999).status == ""
+
+
+def test_reading_positions_sorting_or_applying_during_a_fill_inserts_the_rest_first(qtbot: QtBot) -> None:
+    rows = [make_row(f"m-{number:05d}") for number in range(2000)]
+    model = ModelTableModel()
+    model.apply(rows)
+    assert model.rowCount() == FIRST_FILL
+    assert model.position_of("m-01999") == 1999
+    assert model.rowCount() == 2000 and not model.filling
+
+    other = ModelTableModel()
+    other.apply(rows)
+    refreshed = fresh_copies(rows)
+    refreshed[1500] = dataclasses.replace(refreshed[1500], running_tasks=7)
+    assert other.apply(refreshed) == ApplyStats(changed=1)
+    assert other.row_for("m-01500") is refreshed[1500]
+
+    third = ModelTableModel()
+    third.apply(rows)
+    third.sort(Column.MODEL_ID, DESCENDING)
+    assert third.row_at(0).model_id == "m-01999" and third.rowCount() == 2000
 
 
 @pytest.mark.parametrize("column", list(Column), ids=lambda column: column.key)
