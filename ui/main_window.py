@@ -39,7 +39,7 @@ from engine.drafts.store import DraftStore
 from engine.files import dump_document
 from engine.model_row import ModelRow
 from engine.rules.status import Operation
-from engine.schema.enums import ModelStatus
+from engine.schema.enums import TRANSITIONAL_STATUSES
 from ui.action_gates import selection_refusal
 from ui.backend import Backend, JobEnd, JobKind
 from ui.banner import Banner, BannerKind
@@ -56,6 +56,7 @@ from ui.status_delegate import StatusDelegate
 from ui.wizard_launcher import WizardLauncher
 
 SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
+TRANSITIONAL_VALUES = frozenset(status.value for status in TRANSITIONAL_STATUSES)
 CONFIG_PENDING = "the configuration arrives with the first refresh (the rows shown are cached)"
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("F5", "Refresh now"),
@@ -489,7 +490,7 @@ class MainWindow(QMainWindow):
         self._update_refresh_label()
 
     def _update_pace(self) -> None:
-        changing = {row.model_id for row in self.table_model.rows() if ModelStatus(row.status).is_transitional}
+        changing = {row.model_id for row in self.table_model.rows() if row.status in TRANSITIONAL_VALUES}
         transitional = bool(changing)
         self.refresher.watch(changing | self.jobs.running_models())
         if transitional and not self._animation.isActive():

@@ -235,7 +235,7 @@ _first: Final = itemgetter(0)
 
 FIRST_FILL: Final = 150
 """Rows inserted at once into an empty table: more than a screenful on any display."""
-FILL_CHUNK: Final = 600
+FILL_CHUNK: Final = 1000
 """Then this many per event-loop turn (a few milliseconds each with the filter proxy over them)."""
 
 

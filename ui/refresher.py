@@ -17,6 +17,7 @@ import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
+from operator import attrgetter
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -28,9 +29,10 @@ FAST_INTERVAL_MS = 5_000
 
 
 def reusing(read: Callable[[], list[ModelRow]], known: Mapping[str, ModelRow]) -> list[ModelRow]:
-    """`read()`'s rows, each that equals the `known` row of its model replaced by that very object (on a worker:
-    a Python loop, so the GUI thread gets the GIL between rows)."""
-    rows = read()
+    """`read()`'s rows by model id, each that equals the `known` row of its model replaced by that very object (on
+    a worker: a Python loop, so the GUI thread gets the GIL between rows; and the table's sort, which starts by
+    model id, finds them in order already)."""
+    rows = sorted(read(), key=attrgetter("model_id"))
     return [old if (old := known.get(row.model_id)) is not None and old == row else row for row in rows]
 
 
