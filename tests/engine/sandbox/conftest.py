@@ -25,9 +25,12 @@ def wait_for(probe: Callable[[], T], *, timeout: float = 10.0, interval: float =
     return last
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shared_sandbox() -> Iterator[Sandbox]:
-    """A still world for read-only tests: no ambient transitions. Never change it in a test."""
+    """A still world for read-only tests: no ambient transitions. Never change it in a test.
+
+    One per module, not per session: moto's in-process backends are global, and a test elsewhere that leaves a
+    `mock_aws` context resets them all. Run on two workers, such a module can come between two that share this."""
     with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5, tick_seconds=0.1) as sandbox:
         yield sandbox
 

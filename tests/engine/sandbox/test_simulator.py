@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -143,7 +144,15 @@ def test_force_new_deployment_rolls_out_the_same_revision(fresh_sandbox: Sandbox
     wait_for(lambda: service_of(fresh_sandbox, MODEL)["deployments"][0]["rolloutState"] == "COMPLETED", timeout=5)
 
 
-def test_more_capacity_is_pending_then_healthy_and_the_daemon_follows(fresh_sandbox: Sandbox) -> None:
+@pytest.fixture
+def slow_warmup_sandbox() -> Iterator[Sandbox]:
+    """Instances take 2 s to warm up: long enough to see one Pending on a busy machine."""
+    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=2.0, tick_seconds=0.05) as sandbox:
+        yield sandbox
+
+
+def test_more_capacity_is_pending_then_healthy_and_the_daemon_follows(slow_warmup_sandbox: Sandbox) -> None:
+    fresh_sandbox = slow_warmup_sandbox
     name = fresh_sandbox.resources(MODEL).auto_scaling_group
     fresh_sandbox.client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=name, DesiredCapacity=2)
     group = group_of(fresh_sandbox, MODEL)
@@ -152,7 +161,7 @@ def test_more_capacity_is_pending_then_healthy_and_the_daemon_follows(fresh_sand
         lambda: any(i["LifecycleState"] == "Pending" for i in group_of(fresh_sandbox, MODEL)["Instances"]), timeout=2
     )
     assert healthy(group_of(fresh_sandbox, MODEL)) == 1
-    group = wait_for(lambda: (g := group_of(fresh_sandbox, MODEL)) and healthy(g) == 2 and g, timeout=5)
+    group = wait_for(lambda: (g := group_of(fresh_sandbox, MODEL)) and healthy(g) == 2 and g, timeout=8)
     assert len(group["Instances"]) == 2
     service = wait_for(lambda: (s := service_of(fresh_sandbox, MODEL))["runningCount"] == 2 and s, timeout=3)
     assert service["desiredCount"] == 2
