@@ -329,3 +329,22 @@ def updatable_view(config: Mapping[str, Any]) -> dict[str, Any]:
     check = _mapping(container.get("healthCheckConfig"))
     view.update({f"containerConfig.healthCheckConfig.{name}": check.get(name) for name in HEALTH_CHECK_FIELDS})
     return plain(view)  # type: ignore[no-any-return]
+
+
+def set_leaf(node: dict[str, Any], parts: Path, value: Any) -> None:
+    """Set the value at `parts`, creating the mappings on the way (replacing anything that is not one)."""
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def remove_leaf(node: Any, parts: Path) -> None:
+    """Remove the value at `parts`, if it is there."""
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(parts[-1], None)

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from engine.config_edit import API_DECORATIONS, config_of, leaf_items, normal_features, same
+from engine.config_edit import (
+    API_DECORATIONS,
+    config_of,
+    leaf_items,
+    normal_features,
+    remove_leaf,
+    same,
+    set_leaf,
+)
 
 VOLATILE_PATHS: Final = (
     "lastModifiedDate",
@@ -109,24 +117,7 @@ def rebase(base: Mapping[str, Any], now: Mapping[str, Any], draft_config: Mappin
     removed = sorted(path for path in old.keys() - draft.keys())
     changed = sorted(path for path in draft if path not in old or not same(old[path], draft[path]))
     for path in removed:
-        _remove(result, path)
+        remove_leaf(result, path)
     for path in changed:
-        _set(result, path, copy.deepcopy(draft[path]))
+        set_leaf(result, path, copy.deepcopy(draft[path]))
     return result
-
-
-def _remove(node: Any, parts: Path) -> None:
-    for part in parts[:-1]:
-        node = node.get(part) if isinstance(node, dict) else None
-    if isinstance(node, dict):
-        node.pop(parts[-1], None)
-
-
-def _set(node: dict[str, Any], parts: Path, value: Any) -> None:
-    for part in parts[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
-    node[parts[-1]] = value

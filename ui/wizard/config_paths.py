@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from engine.config_edit import remove_leaf, set_leaf
+
 _FEATURE = re.compile(r"^features\[(?P<name>[A-Za-z]+)\](?:\.(?P<attr>\w+))?$")
 
 
@@ -34,18 +36,11 @@ def set_path(config: dict[str, Any], path: str, value: Any) -> None:
     if feature:
         _set_feature(config, feature["name"], feature["attr"], value)
         return
-    parts = path.split(".")
-    node = config
-    for part in parts[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
+    parts = tuple(path.split("."))
     if value is None:
-        node.pop(parts[-1], None)
+        remove_leaf(config, parts)
     else:
-        node[parts[-1]] = value
+        set_leaf(config, parts, value)
 
 
 def _feature(config: Mapping[str, Any], name: str) -> dict[str, Any] | None:
