@@ -53,6 +53,7 @@ from ui.model_table import ROW_ROLE, Column, ModelTableModel
 from ui.notifier import Notifier
 from ui.refresher import Refresher
 from ui.status_delegate import StatusDelegate
+from ui.wizard.form import stored_config
 from ui.wizard_launcher import WizardLauncher
 
 SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
@@ -859,8 +860,7 @@ COLUMN_WIDTHS: dict[Column, int] = {
 
 def export_shape(row: ModelRow) -> dict[str, object]:
     """The model's configuration as a create file takes it: LISA's API shape without the live-only fields."""
-    live_only = {"status", "contextWindow"} | ({"modelUrl"} if row.lisa_hosted else set())
-    return {key: value for key, value in row.config.items() if key not in live_only}
+    return stored_config(row.config)
 
 
 def history_lines(summaries: Sequence[JobSummary]) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from engine.config_edit import update_request_from
+from engine.config_edit import config_of, update_request_from
 from engine.errors import InvalidInput, Problem
 from engine.plan import Plan, plan
 from engine.schema.enums import FeatureName, ModelHostingType, ModelStatus
@@ -27,7 +27,6 @@ from ui.wizard.specs import ALL_FIELDS, BY_PATH, FieldSpec, hosted_defaults
 SUMMARIZATION = f"features[{FeatureName.SUMMARIZATION}]"
 SUMMARIZATION_OVERVIEW = f"{SUMMARIZATION}.overview"
 HOSTED_REQUIRED = "is required for a LISA-hosted model"
-LIVE_ONLY_KEYS = frozenset({"status", "contextWindow"})
 THIRD_PARTY_ONLY = ("modelUrl", "apiKey")
 CREATE_ONLY = "set when the model is created; an update cannot change it (create a new model instead)"
 _FLATTENED_HEALTH_CHECK = {
@@ -45,10 +44,12 @@ class Mode(StrEnum):
 
 
 def stored_config(api_shape: Mapping[str, Any]) -> dict[str, Any]:
-    """A model as LISA's API returns it, back in the shape it was created with (without live-only keys)."""
-    hosted = hosting_type_of(api_shape) is ModelHostingType.LISA_HOSTED
-    drop = LIVE_ONLY_KEYS | ({"modelUrl"} if hosted else set())
-    return {key: copy.deepcopy(value) for key, value in api_shape.items() if key not in drop}
+    """A model as LISA's API returns it, back in the shape it was created with: without the keys the API adds,
+    and without a LISA-hosted model's URL (its load balancer's, given by the deployment)."""
+    config = copy.deepcopy(config_of(api_shape))
+    if hosting_type_of(config) is ModelHostingType.LISA_HOSTED:
+        config.pop("modelUrl", None)
+    return config
 
 
 @dataclass
