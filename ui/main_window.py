@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.drafts.store import DraftStore
 from engine.files import dump_document
 from engine.model_row import ModelRow
 from engine.rules.status import Operation
@@ -53,8 +52,11 @@ from ui.model_table import ROW_ROLE, Column, ModelTableModel
 from ui.notifier import Notifier
 from ui.refresher import Refresher
 from ui.status_delegate import StatusDelegate
-from ui.wizard.form import stored_config
-from ui.wizard_launcher import WizardLauncher
+
+if TYPE_CHECKING:
+    from engine.drafts.store import DraftStore
+    from ui.drafts_panel import DraftsPanel
+    from ui.wizard_launcher import WizardLauncher
 
 SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
 TRANSITIONAL_VALUES = frozenset(status.value for status in TRANSITIONAL_STATUSES)
@@ -163,11 +165,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs)
         self.jobs.job_finished.connect(self._on_job_finished)
         self.jobs.running_changed.connect(lambda _count: self._update_pace())
-        self.wizards = WizardLauncher(self, drafts or DraftStore())
-        self.drafts_panel = self.wizards.panel
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.drafts_panel)
-        self.tabifyDockWidget(self.jobs, self.drafts_panel)
-        self.jobs.raise_()
+        self._drafts = drafts
+        self._wizards: WizardLauncher | None = None
+        # The wizard and the Drafts dock import pydantic and the schema (half a second): after the first paint.
+        QTimer.singleShot(0, self._make_wizards)
 
         self._make_actions()
         self._make_menus_and_toolbar()
@@ -292,7 +293,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.details_dock.toggleViewAction())
         view_menu.addAction(self.jobs.toggleViewAction())
-        view_menu.addAction(self.drafts_panel.toggleViewAction())
+        self.view_menu = view_menu
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
 
@@ -795,6 +796,30 @@ class MainWindow(QMainWindow):
 
     # -- settings --------------------------------------------------------------------------------------------
 
+    @property
+    def wizards(self) -> WizardLauncher:
+        """Opens the create/update wizard and owns the Drafts dock (made once the window has painted)."""
+        return self._wizards or self._make_wizards()
+
+    @property
+    def drafts_panel(self) -> DraftsPanel:
+        return self.wizards.panel
+
+    def _make_wizards(self) -> WizardLauncher:
+        if self._wizards is not None:
+            return self._wizards
+        from engine.drafts.store import DraftStore
+        from ui.wizard_launcher import WizardLauncher
+
+        self._wizards = launcher = WizardLauncher(self, self._drafts or DraftStore())
+        panel = launcher.panel
+        if not self.restoreDockWidget(panel):
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, panel)
+            self.tabifyDockWidget(self.jobs, panel)
+            self.jobs.raise_()
+        self.view_menu.addAction(panel.toggleViewAction())
+        return launcher
+
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -860,6 +885,8 @@ COLUMN_WIDTHS: dict[Column, int] = {
 
 def export_shape(row: ModelRow) -> dict[str, object]:
     """The model's configuration as a create file takes it: LISA's API shape without the live-only fields."""
+    from ui.wizard.form import stored_config  # pydantic: not on the first paint's path
+
     return stored_config(row.config)
 
 
