@@ -14,7 +14,7 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -167,8 +167,9 @@ class MainWindow(QMainWindow):
         self.jobs.running_changed.connect(lambda _count: self._update_pace())
         self._drafts = drafts
         self._wizards: WizardLauncher | None = None
-        # The wizard and the Drafts dock import pydantic and the schema (half a second): after the first paint.
-        QTimer.singleShot(0, self._make_wizards)
+        self._wizards_due = False
+        """The wizard and the Drafts dock import pydantic and the schema (half a second): made after the first
+        paint (see paintEvent), or when first asked for."""
 
         self._make_actions()
         self._make_menus_and_toolbar()
@@ -795,6 +796,12 @@ class MainWindow(QMainWindow):
         self.view.horizontalHeader().setSectionHidden(column, hidden)
 
     # -- settings --------------------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._wizards_due:
+            self._wizards_due = True
+            QTimer.singleShot(0, self._make_wizards)
 
     @property
     def wizards(self) -> WizardLauncher:
