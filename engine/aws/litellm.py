@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from engine.aws.errors import DeploymentUnreachable, LiteLLMError
+from engine.json_pieces import loads_in_pieces
 
 EXCERPT_CHARS: Final = 300
 DEFAULT_TIMEOUT_S: Final = 30.0
@@ -93,7 +94,7 @@ class LiteLLMClient:
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw)
+            return loads_in_pieces(raw)
         except ValueError as exc:
             raise LiteLLMError(status, f"the response is not JSON: {_excerpt(raw)}", action) from exc
 
@@ -126,7 +127,10 @@ class LiteLLMClient:
     def registered_ids(self) -> set[str]:
         """The LiteLLM ids of every registered model (one GET /model/info)."""
         ids: set[str] = set()
-        for entry in self.list_models():
+        entries = self.list_models()
+        while entries:
+            # One entry freed at a time: dropping thousands at once would hold the GIL for milliseconds.
+            entry = entries.pop()
             info = entry.get("model_info")
             if isinstance(info, Mapping) and info.get("id"):
                 ids.add(str(info["id"]))

@@ -1,0 +1,91 @@
+"""`json.loads` for large response bodies, decoded a member at a time so other threads keep running.
+
+`json.loads` is one C call: it holds the GIL for the whole text, about 20 ms per megabyte here, and the window's
+GUI thread waits that long for its next paint or timer. A listing such as LiteLLM's `/model/info` for thousands
+of models is several megabytes. `loads_in_pieces` gives the same result, but decodes the members of the
+top-level object or array, and of the containers directly inside it, one by one: the interpreter can switch
+threads between any two of them, so the GIL is held for one model's entry at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Final
+
+WHOLE_BELOW: Final = 64 * 1024
+"""Texts shorter than this are decoded in one call (a millisecond or two)."""
+_SPREAD_DEPTH: Final = 2
+"""The top level and the containers directly inside it are decoded member by member; deeper values whole."""
+
+_DECODER: Final = json.JSONDecoder()
+_SPACE: Final = re.compile(r"[ \t\n\r]*")
+
+
+def loads_in_pieces(text: str | bytes, *, whole_below: int = WHOLE_BELOW) -> Any:
+    """What `json.loads(text)` returns (ValueError on invalid JSON), without holding the GIL throughout."""
+    if len(text) < whole_below:
+        return json.loads(text)
+    if isinstance(text, bytes | bytearray):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    value, end = _value(text, _skip(text, 0), 0)
+    end = _skip(text, end)
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
+def _skip(text: str, position: int) -> int:
+    match = _SPACE.match(text, position)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
+def _value(text: str, position: int, depth: int) -> tuple[Any, int]:
+    opener = text[position : position + 1]
+    if depth >= _SPREAD_DEPTH or opener not in ("{", "["):
+        return _DECODER.raw_decode(text, position)
+    if opener == "[":
+        return _array(text, position, depth)
+    return _object(text, position, depth)
+
+
+def _array(text: str, position: int, depth: int) -> tuple[list[Any], int]:
+    items: list[Any] = []
+    position = _skip(text, position + 1)
+    if text.startswith("]", position):
+        return items, position + 1
+    while True:
+        item, position = _value(text, position, depth + 1)
+        items.append(item)
+        position = _skip(text, position)
+        if text.startswith(",", position):
+            position = _skip(text, position + 1)
+        elif text.startswith("]", position):
+            return items, position + 1
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+
+
+def _object(text: str, position: int, depth: int) -> tuple[dict[str, Any], int]:
+    members: dict[str, Any] = {}
+    position = _skip(text, position + 1)
+    if text.startswith("}", position):
+        return members, position + 1
+    while True:
+        if not text.startswith('"', position):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
+        key, position = _DECODER.raw_decode(text, position)
+        position = _skip(text, position)
+        if not text.startswith(":", position):
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, position)
+        members[key], position = _value(text, _skip(text, position + 1), depth + 1)
+        position = _skip(text, position)
+        if text.startswith(",", position):
+            position = _skip(text, position + 1)
+        elif text.startswith("}", position):
+            return members, position + 1
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
