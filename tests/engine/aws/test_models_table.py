@@ -10,6 +10,7 @@ from engine.aws.clients import AwsClients
 from engine.aws.errors import AwsError, DeploymentUnreachable, ModelAlreadyExists, StatusChanged
 from engine.aws.models_table import (
     HOLDER_ATTRIBUTE,
+    SCAN_PAGE_ITEMS,
     WRITE_PROBE_KEY,
     InvalidRecord,
     ModelsTable,
@@ -45,6 +46,13 @@ def test_scan_reads_every_page(clients: AwsClients, table: ModelsTable, counter:
 
 def test_scan_of_an_empty_table(table: ModelsTable) -> None:
     assert table.scan() == []
+
+
+def test_scan_pages_are_small_by_default(table: ModelsTable, counter: CallCounter) -> None:
+    """Each page is one json.loads holding the GIL: a 1-MB page would freeze the window for ~20 ms."""
+    counter.reset()
+    table.scan()
+    assert [params.get("Limit") for name, params in counter.params if name == "Scan"] == [SCAN_PAGE_ITEMS]
 
 
 def test_get_is_a_consistent_read(clients: AwsClients, table: ModelsTable, counter: CallCounter) -> None:
