@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.aws.inventory import Inventory
 from engine.aws.rows import row_of
+from engine.drain import drain
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobSettings
 from engine.jobs.events import JobEvent
@@ -92,12 +93,14 @@ class DeploymentBackend:
         return target.cache_key or f"endpoint:{target.clients.endpoint_url}|{target.prefix}|{target.region}"
 
     def list_rows(self) -> list[ModelRow]:
-        return [row_of(view) for view in self.inventory.list_models(detail=False)]
+        # Drained: the views (records, live facts) of thousands of models, freed at once, would hold the GIL
+        # for ~40 ms, and the window with it.
+        return [row_of(view) for view in drain(self.inventory.list_models(detail=False))]
 
     def rows_of(self, model_ids: Iterable[str]) -> list[ModelRow]:
         """Just these models (those that still exist), summarised: a refresh of the transitional rows that
         costs one BatchGetItem per 100 and their own ECS and Auto Scaling reads, not a Scan of every model."""
-        return [row_of(view) for view in self.inventory.some_models(model_ids)]
+        return [row_of(view) for view in drain(self.inventory.some_models(model_ids))]
 
     def model_row(self, model_id: str) -> ModelRow:
         return row_of(self.inventory.get_model(model_id))

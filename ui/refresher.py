@@ -21,6 +21,7 @@ from operator import attrgetter
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from engine.drain import drain
 from engine.model_row import ModelRow
 from ui.backend import Backend
 
@@ -33,7 +34,8 @@ def reusing(read: Callable[[], list[ModelRow]], known: Mapping[str, ModelRow]) -
     a worker: a Python loop, so the GUI thread gets the GIL between rows; and the table's sort, which starts by
     model id, finds them in order already)."""
     rows = sorted(read(), key=attrgetter("model_id"))
-    return [old if (old := known.get(row.model_id)) is not None and old == row else row for row in rows]
+    # Drained, so each new row that an old one replaces is freed on its own, not all together at the end.
+    return [old if (old := known.get(row.model_id)) is not None and old == row else row for row in drain(rows)]
 
 
 class Refresher(QObject):
