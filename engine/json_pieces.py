@@ -15,22 +15,24 @@ from typing import Any, Final
 
 WHOLE_BELOW: Final = 64 * 1024
 """Texts shorter than this are decoded in one call (a millisecond or two)."""
-_SPREAD_DEPTH: Final = 2
-"""The top level and the containers directly inside it are decoded member by member; deeper values whole."""
+SPREAD_DEPTH: Final = 2
+"""By default the top level and the containers directly inside it are decoded member by member."""
 
 _DECODER: Final = json.JSONDecoder()
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
 
 
-def loads_in_pieces(text: str | bytes, *, whole_below: int = WHOLE_BELOW) -> Any:
-    """What `json.loads(text)` returns (ValueError on invalid JSON), without holding the GIL throughout."""
+def loads_in_pieces(text: str | bytes, *, whole_below: int = WHOLE_BELOW, depth: int = SPREAD_DEPTH) -> Any:
+    """What `json.loads(text)` returns (ValueError on invalid JSON), without holding the GIL throughout.
+
+    Containers nested less than `depth` deep are decoded member by member, deeper ones whole."""
     if len(text) < whole_below:
         return json.loads(text)
     if isinstance(text, bytes | bytearray):
         text = text.decode(json.detect_encoding(text), "surrogatepass")
     if text.startswith("\ufeff"):
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-    value, end = _value(text, _skip(text, 0), 0)
+    value, end = _value(text, _skip(text, 0), depth)
     end = _skip(text, end)
     if end != len(text):
         raise json.JSONDecodeError("Extra data", text, end)
@@ -44,8 +46,9 @@ def _skip(text: str, position: int) -> int:
 
 
 def _value(text: str, position: int, depth: int) -> tuple[Any, int]:
+    """The value at `position` and where it ends; `depth` more levels are decoded member by member."""
     opener = text[position : position + 1]
-    if depth >= _SPREAD_DEPTH or opener not in ("{", "["):
+    if depth <= 0 or opener not in ("{", "["):
         return _DECODER.raw_decode(text, position)
     if opener == "[":
         return _array(text, position, depth)
@@ -58,7 +61,7 @@ def _array(text: str, position: int, depth: int) -> tuple[list[Any], int]:
     if text.startswith("]", position):
         return items, position + 1
     while True:
-        item, position = _value(text, position, depth + 1)
+        item, position = _value(text, position, depth - 1)
         items.append(item)
         position = _skip(text, position)
         if text.startswith(",", position):
@@ -81,7 +84,7 @@ def _object(text: str, position: int, depth: int) -> tuple[dict[str, Any], int]:
         position = _skip(text, position)
         if not text.startswith(":", position):
             raise json.JSONDecodeError("Expecting ':' delimiter", text, position)
-        members[key], position = _value(text, _skip(text, position + 1), depth + 1)
+        members[key], position = _value(text, _skip(text, position + 1), depth - 1)
         position = _skip(text, position)
         if text.startswith(",", position):
             position = _skip(text, position + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -10,8 +11,10 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import boto3
 from botocore.config import Config
+from botocore.loaders import JSONFileLoader
 
 from engine.aws.errors import DeploymentUnreachable, translate_errors
+from engine.json_pieces import loads_in_pieces
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
@@ -33,8 +36,30 @@ MAX_ATTEMPTS_AWS: Final = 5
 # against the sandbox, give up after one retry.
 MAX_ATTEMPTS_SANDBOX: Final = 2
 
+MODEL_FILE_DEPTH: Final = 8
+"""Endpoint rule sets nest their bulk several levels down: decoded member by member that deep."""
+
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+
+
+class _PiecewiseJSONFileLoader(JSONFileLoader):
+    """botocore's data files (service models, endpoint rules) decoded with `loads_in_pieces`: a service model
+    is up to ~1 MB, and botocore's one json.loads of it kept the GUI thread from the GIL for 23-46 ms each time
+    a client was made (measured: tests/bench/bench_json_pieces.py --clients)."""
+
+    def _load_file(self, full_path: str, open_method: Callable[..., Any]) -> Any:
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as file:
+            return loads_in_pieces(file.read(), depth=MODEL_FILE_DEPTH)
+
+
+def yield_while_loading_models(session: boto3.Session) -> None:
+    """Make `session`'s clients load botocore's model files without holding the GIL for long."""
+    loader = session._session.get_component("data_loader")
+    if type(loader.file_loader) is JSONFileLoader:
+        loader.file_loader = _PiecewiseJSONFileLoader()
 
 
 class AwsClients:
@@ -65,6 +90,7 @@ class AwsClients:
                 else "set AWS_REGION or choose a region for the connection",
             )
         self._session = session
+        yield_while_loading_models(session)
         self._region: str = region
         self._endpoint_url = endpoint_url
         attempts = max_attempts or (MAX_ATTEMPTS_SANDBOX if endpoint_url else MAX_ATTEMPTS_AWS)

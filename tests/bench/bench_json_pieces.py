@@ -1,10 +1,11 @@
 """Benchmark: how long a large JSON body keeps other threads (the GUI's) waiting for the GIL.
 
-Run: .venv/bin/python -m tests.bench.bench_json_pieces [MODELS]   (default 5000)
+Run: .venv/bin/python -m tests.bench.bench_json_pieces [MODELS] [--clients]   (default 5000)
 
 A LiteLLM `/model/info` listing of MODELS entries, shaped as LiteLLM returns it, is parsed on a worker thread
 while the main thread asks for the GIL every millisecond (as the window's timers and paints do); the figure is
 the longest the main thread waited. `json.loads` decodes in one C call; `loads_in_pieces` a member at a time.
+With --clients, the same for making a boto3 session's clients, with botocore's model loader and with ours.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import boto3
+
+from engine.aws.clients import yield_while_loading_models
 from engine.json_pieces import loads_in_pieces
 from lisa_desktop.app import GarbageCollection
 
 SWITCH_INTERVAL_S = GarbageCollection.SWITCH_INTERVAL_S
+CLIENTS = ("dynamodb", "ecs", "autoscaling", "cloudformation", "ssm", "sts", "elbv2")
 
 
 def listing(models: int) -> bytes:
@@ -73,7 +78,8 @@ def longest_wait(parse: Callable[[bytes], Any], body: bytes) -> tuple[float, flo
 
 
 def main() -> None:
-    models = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    arguments = [argument for argument in sys.argv[1:] if not argument.startswith("--")]
+    models = int(arguments[0]) if arguments else 5000
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     gc.set_threshold(*GarbageCollection.YOUNG_THRESHOLDS, 1_000_000_000)
     body = listing(models)
@@ -82,6 +88,28 @@ def main() -> None:
         runs = [longest_wait(parse, body) for _ in range(5)]
         print(
             f"  {name:16} parse {min(r[0] for r in runs) * 1000:6.1f} ms   longest wait of another thread: "
+            f"best {min(r[1] for r in runs):6.1f} ms, worst {max(r[1] for r in runs):6.1f} ms"
+        )
+    if "--clients" in sys.argv:
+        clients()
+
+
+def make_clients(piecewise: bool) -> Callable[[bytes], Any]:
+    def make(_: bytes) -> list[Any]:
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+        if piecewise:
+            yield_while_loading_models(session)
+        return [session.client(service) for service in CLIENTS]  # type: ignore[call-overload]
+
+    return make
+
+
+def clients() -> None:
+    print(f"Making a new session's {len(CLIENTS)} clients (botocore decodes each service model, up to ~1 MB):")
+    for name, piecewise in (("botocore's loader", False), ("piecewise loader", True)):
+        runs = [longest_wait(make_clients(piecewise), b"") for _ in range(5)]
+        print(
+            f"  {name:17} made in {min(r[0] for r in runs) * 1000:5.0f} ms   longest wait of another thread: "
             f"best {min(r[1] for r in runs):6.1f} ms, worst {max(r[1] for r in runs):6.1f} ms"
         )
 

@@ -20,11 +20,11 @@ documents = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(documents, st.sampled_from([None, 0, 2]), st.sampled_from(["", " ", "\n\t "]))
-def test_it_returns_what_json_loads_returns(document: Any, indent: int | None, padding: str) -> None:
+@given(documents, st.sampled_from([None, 0, 2]), st.sampled_from(["", " ", "\n\t "]), st.sampled_from([0, 1, 2, 5]))
+def test_it_returns_what_json_loads_returns(document: Any, indent: int | None, padding: str, depth: int) -> None:
     text = padding + json.dumps(document, indent=indent) + padding
-    assert loads_in_pieces(text, whole_below=0) == json.loads(text)
-    assert loads_in_pieces(text.encode(), whole_below=0) == json.loads(text.encode())
+    assert loads_in_pieces(text, whole_below=0, depth=depth) == json.loads(text)
+    assert loads_in_pieces(text.encode(), whole_below=0, depth=depth) == json.loads(text.encode())
 
 
 @pytest.mark.parametrize(
@@ -48,9 +48,10 @@ def test_it_returns_what_json_loads_returns(document: Any, indent: int | None, p
 def test_invalid_text_fails_as_json_loads_fails(text: str) -> None:
     with pytest.raises(json.JSONDecodeError) as expected:
         json.loads(text)
-    with pytest.raises(json.JSONDecodeError) as got:
-        loads_in_pieces(text, whole_below=0)
-    assert got.value.msg == expected.value.msg
+    for depth in (1, 2, 5):
+        with pytest.raises(json.JSONDecodeError) as got:
+            loads_in_pieces(text, whole_below=0, depth=depth)
+        assert got.value.msg == expected.value.msg
 
 
 def test_a_large_listing_is_decoded_as_json_loads_decodes_it() -> None:

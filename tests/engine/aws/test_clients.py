@@ -90,3 +90,26 @@ def test_map_concurrently_keeps_order_and_propagates_errors() -> None:
 
     with pytest.raises(ValueError, match="three"):
         map_concurrently(boom, list(range(6)), max_workers=3)
+
+
+def test_clients_load_the_same_service_models_with_the_piecewise_loader(aws_env: None) -> None:
+    plain = boto3.Session(region_name=REGION)
+    clients = AwsClients(boto3.Session(region_name=REGION), version="1")
+    for ours, theirs in ((clients.ecs(), plain.client("ecs")), (clients.dynamodb(), plain.client("dynamodb"))):
+        assert type(ours.meta.service_model) is type(theirs.meta.service_model)
+        assert ours.meta.service_model.operation_names == theirs.meta.service_model.operation_names
+        for name in ("DescribeServices", "Scan"):
+            if name in theirs.meta.service_model.operation_names:
+                mine = ours.meta.service_model.operation_model(name).input_shape
+                assert list(mine.members) == list(theirs.meta.service_model.operation_model(name).input_shape.members)
+        assert ours.meta.endpoint_url == theirs.meta.endpoint_url
+
+
+def test_the_piecewise_loader_is_installed_once_per_session(aws_env: None) -> None:
+    session = boto3.Session(region_name=REGION)
+    AwsClients(session, version="1")
+    loader = session._session.get_component("data_loader")
+    installed = loader.file_loader
+    assert type(installed).__name__ == "_PiecewiseJSONFileLoader"
+    AwsClients(session, version="1")
+    assert loader.file_loader is installed
