@@ -68,6 +68,7 @@ class ModelRow:
     """Whether LiteLLM has the model's `litellm_id`; None when LiteLLM could not be asked."""
     _config: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     _live: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
+    _shown: Any = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -95,6 +96,17 @@ class ModelRow:
             parsed = None if self.live_json is None else json.loads(self.live_json)
             object.__setattr__(self, "_live", parsed)
         return parsed  # type: ignore[no-any-return]
+
+    @property
+    def shown(self) -> Any:
+        """What the window derived from this row to draw it (the table's cell texts), or None before it did.
+
+        Kept with the row, which the refresher reuses while the model is unchanged, so each row is formatted
+        once rather than at every paint; never compared, copied by `replace()` or stored."""
+        return self._shown
+
+    def keep_shown(self, value: Any) -> None:
+        object.__setattr__(self, "_shown", value)
 
     @property
     def lisa_hosted(self) -> bool:

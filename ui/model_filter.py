@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 )
 
 from engine.model_row import ModelRow
-from ui.model_table import COLUMNS, SORT_ROLE, Column, ModelTableModel, cell_text
+from ui.model_table import COLUMNS, SORT_ROLE, Column, ModelTableModel, cell_texts
 
 _ALIASES: Final = {
     **{column.label.lower().replace(" ", ""): column for column in COLUMNS},
@@ -83,7 +83,7 @@ class _Searchable:
 
 
 def _searchable(row: ModelRow) -> _Searchable:
-    cells = [cell_text(row, column).casefold() for column in COLUMNS]
+    cells = [text.casefold() for text in cell_texts(row)]
     cells[Column.HOSTING] += f" {row.hosting.casefold()}"
     return _Searchable(row, tuple(cells), _SEPARATOR.join(cells))
 

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Final
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from engine.schema.enums import ModelStatus
@@ -46,11 +46,16 @@ RED: Final = Swatch("#cf222e", "#f85149")
 AMBER: Final = Swatch("#b35900", "#e3b341")
 
 
+_TRANSITIONAL: Final = frozenset(status.value for status in ModelStatus if status.is_transitional)
+PILL_CACHE_SIZE: Final = 256
+"""Rendered pills kept: a few statuses × spinner phases × selected or not, at one or two cell sizes."""
+
+PillKey = tuple[str, int, int, bool, int, int, str, float]
+"""(status, cell width, cell height, selected, spinner phase, palette, font, device pixel ratio)."""
+
+
 def is_transitional(status: str) -> bool:
-    try:
-        return ModelStatus(status).is_transitional
-    except ValueError:
-        return False
+    return status in _TRANSITIONAL
 
 
 def status_look(status: str) -> tuple[Glyph, Swatch]:
@@ -98,6 +103,7 @@ class StatusDelegate(QStyledItemDelegate):
         self._view = view
         self._column = column
         self._phase = 0
+        self._pills: dict[PillKey, QPixmap] = {}
 
     @property
     def phase(self) -> int:
@@ -150,31 +156,63 @@ class StatusDelegate(QStyledItemDelegate):
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        item = QStyleOptionViewItem(option)
-        self.initStyleOption(item, index)
-        status = item.text
-        item.text = ""
-        widget = item.widget
+        # One data() call and a cached picture per cell: a repaint draws hundreds of these cells, and the
+        # base class's initStyleOption() alone would ask the model for seven roles of each.
+        value = index.data()
+        status = "" if value is None else str(value)
+        widget = option.widget
         style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        phase = self._phase if status in _TRANSITIONAL else 0
+        ratio = painter.device().devicePixelRatioF()
+        key: PillKey = (
+            status,
+            rect.width(),
+            rect.height(),
+            selected,
+            phase,
+            option.palette.cacheKey(),
+            option.font.key(),
+            ratio,
+        )
+        pill = self._pills.get(key)
+        if pill is None:
+            if len(self._pills) >= PILL_CACHE_SIZE:
+                self._pills.clear()
+            pill = self._pills[key] = self._render_pill(option, status, selected, ratio)
+        painter.drawPixmap(rect.topLeft(), pill)
 
-        colour = status_colour(status, item.palette)
+    def _render_pill(self, option: QStyleOptionViewItem, status: str, selected: bool, ratio: float) -> QPixmap:
+        """The pill of a cell of `option.rect`'s size, on a transparent background."""
+        pixmap = QPixmap(QSize(option.rect.width(), option.rect.height()) * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        cell = QRect(0, 0, option.rect.width(), option.rect.height())
+        palette = option.palette
+        colour = status_colour(status, palette)
         glyph, _ = status_look(status)
-        pill, glyph_box = self.cell_geometry(item, status)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setClipRect(option.rect)
-        selected = bool(item.state & QStyle.StateFlag.State_Selected)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(pill_fill(colour, item.palette, opaque=selected))
-        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
-        self._draw_glyph(painter, glyph, glyph_box, colour)
-        painter.setPen(item.palette.color(QPalette.ColorRole.Text))
-        painter.setFont(item.font)
-        text_rect = QRectF(glyph_box.right() + _GAP, pill.top(), pill.right() - glyph_box.right() - _GAP, pill.height())
-        text = item.fontMetrics.elidedText(status, Qt.TextElideMode.ElideRight, int(text_rect.width()))
-        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
-        painter.restore()
+        metrics = option.fontMetrics
+        pill = self.pill_rect(cell, metrics.horizontalAdvance(status), metrics.height() + 4)
+        glyph_box = self.glyph_rect(pill)
+        painter = QPainter(pixmap)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(pill_fill(colour, palette, opaque=selected))
+            painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+            self._draw_glyph(painter, glyph, glyph_box, colour)
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
+            painter.setFont(option.font)
+            text_rect = QRectF(
+                glyph_box.right() + _GAP, pill.top(), pill.right() - glyph_box.right() - _GAP, pill.height()
+            )
+            text = metrics.elidedText(status, Qt.TextElideMode.ElideRight, int(text_rect.width()))
+            painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        finally:
+            painter.end()
+        return pixmap
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         base = super().sizeHint(option, index)

@@ -482,3 +482,38 @@ def test_selection_and_current_index_follow_their_row_through_sorts_and_refreshe
     model.apply([make_row("x", model_name="zzz"), *model.rows()])
     seen.append(follows())  # a row was inserted above it
     assert seen == [2, 1, 0, 1, 0, 1]
+
+
+def test_receivers_of_row_signals_read_the_rows_those_signals_describe(model: ModelTableModel) -> None:
+    """Qt keeps the row count (QStandardItemModel) and `_rows` the rows: a proxy or view reading data while it
+    hears of an insertion or removal must see the rows that count describes."""
+    model.apply([make_row(model_id) for model_id in ("a", "c", "e")])
+    seen: list[tuple[str, int, list[str]]] = []
+
+    def ids(first: int, last: int) -> list[str]:
+        return [model.index(row, Column.MODEL_ID).data() for row in range(first, last + 1)]
+
+    proxy = ModelFilterProxy(model)
+    model.rowsInserted.connect(
+        lambda _parent, first, last: seen.append(("inserted", model.rowCount(), ids(first, last)))
+    )
+    model.rowsAboutToBeRemoved.connect(
+        lambda _parent, first, last: seen.append(("leaving", model.rowCount(), ids(first, last)))
+    )
+    model.rowsRemoved.connect(
+        lambda _parent, first, last: seen.append(("removed", model.rowCount(), ids(0, model.rowCount() - 1)))
+    )
+    model.apply([make_row(model_id) for model_id in ("a", "b", "e")])
+    assert ("leaving", 3, ["c"]) in seen
+    assert ("removed", 2, ["a", "e"]) in seen
+    assert ("inserted", 3, ["b"]) in seen
+    assert [model.index(row, 0).data() for row in range(model.rowCount())] == ["a", "b", "e"]
+    assert proxy.model_ids() == ["a", "b", "e"]
+
+
+def test_rows_are_added_and_removed_only_by_apply(model: ModelTableModel) -> None:
+    model.apply([make_row("a")])
+    assert model.insertRows(0, 1) is False
+    assert model.removeRows(0, 1) is False
+    assert model.rowCount() == 1
+    assert model.index(0, Column.MODEL_ID).data() == "a"

@@ -183,3 +183,26 @@ def test_size_hint_fits_the_pill(qtbot: QtBot) -> None:
     assert table.view.columnWidth(Column.STATUS) >= hint.width()
     assert table.view.itemDelegateForColumn(Column.STATUS) is table.delegate
     assert table.view.itemDelegateForColumn(Column.NAME) is not table.delegate
+
+
+def test_pills_follow_a_palette_change_after_being_drawn(qtbot: QtBot) -> None:
+    table = Table(qtbot, STATUSES, light_palette())
+    table.grab()
+    table.view.setPalette(dark_palette())
+    image = table.grab()
+    palette = table.view.palette()
+    for row, status in enumerate(STATUSES):
+        _, glyph = table.geometry(row)
+        assert pixels_like(image, glyph, status_colour(status, palette)) >= 6, status
+        assert pixels_like(image, glyph, status_colour(status, light_palette())) < 6 or status_look(status)[1] is GREY
+
+
+def test_a_status_change_repaints_the_new_pill(qtbot: QtBot) -> None:
+    table = Table(qtbot, ["InService", "InService"])
+    before = table.grab()
+    table.model.apply([make_row("m00", status="Failed"), make_row("m01", status="InService")])
+    after = table.grab()
+    changed, same = (table.geometry(row)[1].toAlignedRect() for row in (0, 1))
+    assert before.copy(changed) != after.copy(changed)
+    assert before.copy(same) == after.copy(same)
+    assert pixels_like(after, table.geometry(0)[1], status_colour("Failed", table.view.palette())) >= 6
