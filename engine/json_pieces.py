@@ -1,16 +1,18 @@
-"""`json.loads` for large response bodies, decoded a member at a time so other threads keep running.
+"""`json.loads` and `json.dumps` for large documents, a member at a time so other threads keep running.
 
 `json.loads` is one C call: it holds the GIL for the whole text, about 20 ms per megabyte here, and the window's
-GUI thread waits that long for its next paint or timer. A listing such as LiteLLM's `/model/info` for thousands
-of models is several megabytes. `loads_in_pieces` gives the same result, but decodes the members of the
-top-level object or array, and of the containers directly inside it, one by one: the interpreter can switch
-threads between any two of them, so the GIL is held for one model's entry at a time.
+GUI thread waits that long for its next paint or timer (`json.dumps` likewise). A listing such as LiteLLM's
+`/model/info` for thousands of models is several megabytes. `loads_in_pieces` gives the same result, but decodes
+the members of the top-level object or array, and of the containers directly inside it, one by one: the
+interpreter can switch threads between any two of them, so the GIL is held for one model's entry at a time.
+`dump_in_pieces` writes what `json.dumps` would, encoding that way.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 WHOLE_BELOW: Final = 64 * 1024
@@ -19,6 +21,9 @@ SPREAD_DEPTH: Final = 2
 """By default the top level and the containers directly inside it are decoded member by member."""
 
 _DECODER: Final = json.JSONDecoder()
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Compact, non-ASCII kept: what `dump_in_pieces` writes (json.dumps(value, ensure_ascii=False,
+separators=(",", ":")))."""
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
 
 
@@ -92,3 +97,31 @@ def _object(text: str, position: int, depth: int) -> tuple[dict[str, Any], int]:
             return members, position + 1
         else:
             raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+
+
+def dump_in_pieces(value: Any, write: Callable[[str], object], *, depth: int = SPREAD_DEPTH) -> None:
+    """Write compact JSON of `value` through `write`, containers less than `depth` deep a member at a time."""
+    if depth <= 0 or not isinstance(value, dict | list | tuple):
+        write(_ENCODER.encode(value))
+    elif isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            write(_ENCODER.encode(value))  # json's own spelling of other keys (1 → "1", None → "null")
+            return
+        write("{")
+        for number, (key, member) in enumerate(value.items()):
+            write(f",{_ENCODER.encode(key)}:" if number else f"{_ENCODER.encode(key)}:")
+            dump_in_pieces(member, write, depth=depth - 1)
+        write("}")
+    else:
+        write("[")
+        for number, item in enumerate(value):
+            if number:
+                write(",")
+            dump_in_pieces(item, write, depth=depth - 1)
+        write("]")
+
+
+def dumps_in_pieces(value: Any, *, depth: int = SPREAD_DEPTH) -> str:
+    parts: list[str] = []
+    dump_in_pieces(value, parts.append, depth=depth)
+    return "".join(parts)

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import platformdirs
 
+from engine.json_pieces import dump_in_pieces, loads_in_pieces
 from engine.model_row import EMPTY_JSON, ROW_FORMAT, ModelRow
 from lisa_desktop import APP_DIR_NAME
 
@@ -33,6 +34,9 @@ SNAPSHOT_FORMAT: Final = 2
 """The file's own layout; the rows' layout is `ROW_FORMAT`."""
 ROWS_PER_PARSE: Final = 250
 """Rows parsed per json.loads call when loading: each call holds the GIL (~2 ms for 250 rows)."""
+HEADER_DEPTH: Final = 3
+"""The header holds the stack cache (header → stackCache → stacks → one stack's resources): megabytes for
+thousands of hosted models, written and read a stack at a time (engine.json_pieces)."""
 
 _COMPACT: Final = (",", ":")
 
@@ -104,7 +108,7 @@ class SnapshotStore:
         gc.disable()  # tens of thousands of new containers would set off full collections of the whole heap
         try:
             first, _, rest = path.read_text(encoding="utf-8").partition("\n")
-            header = json.loads(first)
+            header = loads_in_pieces(first, depth=HEADER_DEPTH)
             if (
                 header.get("format") != SNAPSHOT_FORMAT
                 or header.get("rowFormat") != ROW_FORMAT
@@ -144,7 +148,7 @@ def _write_atomically(target: Path, header: Mapping[str, Any], rows: Iterable[Ma
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(json.dumps(header, separators=_COMPACT))
+            dump_in_pieces(header, out.write, depth=HEADER_DEPTH)
             for row in rows:
                 out.write("\n")
                 out.write(json.dumps(row, separators=_COMPACT, ensure_ascii=False))

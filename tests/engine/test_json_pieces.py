@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.json_pieces import WHOLE_BELOW, loads_in_pieces
+from engine.json_pieces import WHOLE_BELOW, dumps_in_pieces, loads_in_pieces
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 documents = st.recursive(
@@ -73,3 +73,15 @@ def test_a_large_listing_is_decoded_as_json_loads_decodes_it() -> None:
 def test_duplicate_keys_keep_the_last_value_as_json_loads_does() -> None:
     text = '{"a": [1], "a": [2]}'
     assert loads_in_pieces(text, whole_below=0) == json.loads(text) == {"a": [2]}
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents, st.sampled_from([0, 1, 2, 5]))
+def test_dumps_in_pieces_writes_what_json_dumps_writes(document: Any, depth: int) -> None:
+    expected = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    assert dumps_in_pieces(document, depth=depth) == expected
+
+
+def test_dumps_in_pieces_spells_other_keys_and_tuples_as_json_does() -> None:
+    document = {"a": {1: "x", None: "y", False: "z"}, "b": ("t", 2), "c": [{"é": 1.5}]}
+    assert dumps_in_pieces(document, depth=3) == json.dumps(document, ensure_ascii=False, separators=(",", ":"))
