@@ -25,6 +25,7 @@ from lisa_desktop.snapshot import Snapshot, SnapshotStore
 from lisa_desktop.startup_probe import install_if_asked
 from resources import resource
 from ui.main_window import MainWindow
+from ui.model_table import face_of
 
 if TYPE_CHECKING:
     from lisa_desktop.connections import ConnectionStore
@@ -239,8 +240,11 @@ class Shell(QObject):
             stack.close()
             return None
         snapshot = self.snapshots.load(backend.cache_key)
-        if snapshot is not None and snapshot.stack_cache:
-            backend.import_stack_cache(snapshot.stack_cache)
+        if snapshot is not None:
+            for row in snapshot.rows:
+                face_of(row)  # here on the worker, not on the GUI thread when it paints or filters
+            if snapshot.stack_cache:
+                backend.import_stack_cache(snapshot.stack_cache)
         return backend, snapshot
 
     async def switch(self, choice: str) -> None:

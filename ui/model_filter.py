@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 )
 
 from engine.model_row import ModelRow
-from ui.model_table import COLUMNS, SORT_ROLE, Column, ModelTableModel, cell_texts
+from ui.model_table import COLUMNS, SORT_ROLE, Column, ModelTableModel, face_of
 
 _ALIASES: Final = {
     **{column.label.lower().replace(" ", ""): column for column in COLUMNS},
@@ -32,8 +32,6 @@ _KEY_LIST: Final = ", ".join(column.key for column in COLUMNS)
 _TOKEN: Final = re.compile(r'(?P<neg>[-!])?(?:(?P<key>[^\s:"]+):)?(?:"(?P<quoted>[^"]*)(?:"|$)|(?P<bare>\S+))?')
 _FILTER_CHANGE_API: Final = hasattr(QSortFilterProxyModel, "endFilterChange")
 """Qt 6.10+, where invalidateRowsFilter() is deprecated; older bindings have only the latter."""
-_SEPARATOR: Final = "\x1f"
-"""Joins a row's cells for free-text search, so that no match spans two cells."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +81,8 @@ class _Searchable:
 
 
 def _searchable(row: ModelRow) -> _Searchable:
-    cells = [text.casefold() for text in cell_texts(row)]
-    cells[Column.HOSTING] += f" {row.hosting.casefold()}"
-    return _Searchable(row, tuple(cells), _SEPARATOR.join(cells))
+    face = face_of(row)
+    return _Searchable(row, face.folded, face.joined)
 
 
 def _matches(term: Term, searchable: _Searchable) -> bool:

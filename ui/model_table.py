@@ -177,17 +177,40 @@ _TEXT_BY_COLUMN: Final = tuple(_TEXT[column] for column in COLUMNS)
 _SORT_BY_COLUMN: Final = tuple(_SORT[column] for column in COLUMNS)
 
 
-def cell_texts(row: ModelRow) -> tuple[str, ...]:
-    """Every column's text for `row`, formatted on first use and then kept with the row."""
-    texts: tuple[str, ...] | None = row.shown
-    if texts is None:
+SEARCH_SEPARATOR: Final = "\x1f"
+"""Joins a row's folded cells for free-text search, so that no match spans two cells."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowFace:
+    """How a row reads in the table: each column's text, and the same case-folded for the filter to search
+    (the Hosting cell also holds the raw value, so `hosting:lisa_hosted` matches "LISA-hosted")."""
+
+    texts: tuple[str, ...]
+    folded: tuple[str, ...]
+    joined: str
+    """`folded`, joined by SEARCH_SEPARATOR."""
+
+
+def face_of(row: ModelRow) -> RowFace:
+    """`row`'s face, made on first use and then kept with the row: the refresher makes it on the worker thread
+    for every new row, so the GUI thread neither formats nor folds text while painting or filtering."""
+    face: RowFace | None = row.shown
+    if face is None:
         texts = tuple(text(row) for text in _TEXT_BY_COLUMN)
-        row.keep_shown(texts)
-    return texts
+        folded = [text.casefold() for text in texts]
+        folded[Column.HOSTING] += f" {row.hosting.casefold()}"
+        face = RowFace(texts, tuple(folded), SEARCH_SEPARATOR.join(folded))
+        row.keep_shown(face)
+    return face
+
+
+def cell_texts(row: ModelRow) -> tuple[str, ...]:
+    return face_of(row).texts
 
 
 def cell_text(row: ModelRow, column: int) -> str:
-    return cell_texts(row)[column]
+    return face_of(row).texts[column]
 
 
 def sort_key(row: ModelRow, column: int) -> SortKey:
@@ -364,7 +387,7 @@ class ModelTableModel(QStandardItemModel):
         if position < 0:
             return None
         if role == _DISPLAY:
-            return cell_texts(self._rows[position])[index.column()]
+            return face_of(self._rows[position]).texts[index.column()]
         if role == _ALIGNMENT:
             return _CENTRE if index.column() in _CENTRED else None
         if role not in _ROW_ROLES:

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from engine.drain import drain
 from engine.model_row import ModelRow
 from ui.backend import Backend
+from ui.model_table import face_of
 
 SLOW_INTERVAL_MS = 30_000
 FAST_INTERVAL_MS = 5_000
@@ -32,10 +33,13 @@ FAST_INTERVAL_MS = 5_000
 def reusing(read: Callable[[], list[ModelRow]], known: Mapping[str, ModelRow]) -> list[ModelRow]:
     """`read()`'s rows by model id, each that equals the `known` row of its model replaced by that very object (on
     a worker: a Python loop, so the GUI thread gets the GIL between rows; and the table's sort, which starts by
-    model id, finds them in order already)."""
+    model id, finds them in order already). Every row comes with its face (cell texts, search text) made."""
     rows = sorted(read(), key=attrgetter("model_id"))
     # Drained, so each new row that an old one replaces is freed on its own, not all together at the end.
-    return [old if (old := known.get(row.model_id)) is not None and old == row else row for row in drain(rows)]
+    reused = [old if (old := known.get(row.model_id)) is not None and old == row else row for row in drain(rows)]
+    for row in reused:
+        face_of(row)  # formatted here, not on the GUI thread (kept rows have theirs already)
+    return reused
 
 
 class Refresher(QObject):

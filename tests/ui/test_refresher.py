@@ -14,7 +14,7 @@ from engine.model_row import ModelRow
 from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.rows import make_row
 from ui.backend import Backend
-from ui.model_table import ApplyStats, ModelTableModel
+from ui.model_table import ApplyStats, Column, ModelTableModel, face_of
 from ui.refresher import Refresher
 
 
@@ -137,4 +137,19 @@ def test_the_table_finds_reused_rows_unchanged_without_comparing_them(
         refresher.refresh_now()
     assert stats[-1] == ApplyStats() and not stats[-1].any
     assert all(now is before for now, before in zip(table.rows(), shown, strict=True))
+    refresher.stop()
+
+
+def test_rows_arrive_with_their_faces_made_on_the_worker(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor
+) -> None:
+    backend = RowsBackend([make_row(f"m{number:03d}", status="Stopped") for number in range(50)])
+    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=60_000)
+    refresher.set_paused(True)
+    with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as first:
+        refresher.set_backend(cast(Backend, backend))
+    rows = first.args[0]
+    assert all(row.shown is not None for row in rows)
+    assert face_of(rows[0]).texts[Column.STATUS] == "Stopped"
+    assert face_of(rows[0]) is rows[0].shown
     refresher.stop()
