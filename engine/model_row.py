@@ -12,7 +12,7 @@ the garbage collector to scan, and the snapshot writes the text as it is.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, overload
 
@@ -130,5 +130,25 @@ class ModelRow:
             raise TypeError("live_json is not JSON text")
         return cls(**values)
 
+    def to_face(self) -> list[Any]:
+        """The row without its configuration and live facts, its fields in order, JSON-ready: what the snapshot
+        keeps for the first paint (a list, so reading one back is a positional call, not a parse of keys)."""
+        return [list(value) if isinstance(value, tuple) else value for value in map(self.__getattribute__, _FACE)]
 
-_STORED: Final = frozenset(f.name for f in fields(ModelRow) if f.init)
+    @classmethod
+    def from_face(cls, values: list[Any]) -> ModelRow:
+        """The row `to_face` gave (empty configuration, no live facts); TypeError if `values` cannot be one."""
+        if not isinstance(values, list) or len(values) != len(_FACE):
+            raise TypeError("not a row's face")
+        for position in _TUPLES_IN_FACE:
+            values[position] = tuple(values[position] or ())
+        make: Callable[..., ModelRow] = cls
+        return make(*values[:_DETAILS_AT], EMPTY_JSON, None, *values[_DETAILS_AT:])
+
+
+_INIT: Final = tuple(f.name for f in fields(ModelRow) if f.init)
+_STORED: Final = frozenset(_INIT)
+_DETAILS_AT: Final = _INIT.index("config_json")
+assert _INIT[_DETAILS_AT : _DETAILS_AT + 2] == ("config_json", "live_json")
+_FACE: Final = _INIT[:_DETAILS_AT] + _INIT[_DETAILS_AT + 2 :]
+_TUPLES_IN_FACE: Final = (_FACE.index("features"), _FACE.index("allowed_groups"))

@@ -18,7 +18,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -26,11 +26,11 @@ from typing import Any, Final
 import platformdirs
 
 from engine.json_pieces import dump_in_pieces, loads_in_pieces
-from engine.model_row import EMPTY_JSON, ROW_FORMAT, ModelRow
+from engine.model_row import ROW_FORMAT, ModelRow
 from lisa_desktop import APP_DIR_NAME
 
 CACHE_DIR_ENV: Final = "LISA_DESKTOP_CACHE_DIR"
-SNAPSHOT_FORMAT: Final = 2
+SNAPSHOT_FORMAT: Final = 3
 """The file's own layout; the rows' layout is `ROW_FORMAT`."""
 ROWS_PER_PARSE: Final = 250
 """Rows parsed per json.loads call when loading: each call holds the GIL (~2 ms for 250 rows)."""
@@ -86,7 +86,7 @@ class SnapshotStore:
         }
         target = self.path(cache_key)
         _write_atomically(target, header, (row.to_json() for row in rows))
-        faces = (row.to_json() | {"config_json": EMPTY_JSON, "live_json": None} for row in rows)
+        faces = (row.to_face() for row in rows)
         _write_atomically(self.faces_path(cache_key), header | {"stackCache": {}}, faces)
         return target
 
@@ -97,13 +97,13 @@ class SnapshotStore:
     def load_faces(self, cache_key: str) -> Snapshot | None:
         """The saved rows as the table draws them (empty `config`, no `live`), fast enough to paint at start-up;
         `load()` gives the whole snapshot."""
-        return self._load(cache_key, self.faces_path(cache_key)) if cache_key else None
+        return self._load(cache_key, self.faces_path(cache_key), ModelRow.from_face) if cache_key else None
 
     def load(self, cache_key: str) -> Snapshot | None:
         """The saved snapshot of this deployment; None when there is none or it cannot be used."""
-        return self._load(cache_key, self.path(cache_key)) if cache_key else None
+        return self._load(cache_key, self.path(cache_key), ModelRow.from_json) if cache_key else None
 
-    def _load(self, cache_key: str, path: Path) -> Snapshot | None:
+    def _load(self, cache_key: str, path: Path, row_of: Callable[[Any], ModelRow]) -> Snapshot | None:
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of new containers would set off full collections of the whole heap
         try:
@@ -119,7 +119,7 @@ class SnapshotStore:
             rows: list[ModelRow] = []
             for start in range(0, len(lines), ROWS_PER_PARSE):
                 chunk = json.loads(f"[{','.join(lines[start : start + ROWS_PER_PARSE])}]")
-                rows.extend(ModelRow.from_json(raw) for raw in chunk)
+                rows.extend(map(row_of, chunk))
             stack_cache = header.get("stackCache")
             return Snapshot(
                 rows=rows,
@@ -141,7 +141,7 @@ class SnapshotStore:
                 path.unlink()
 
 
-def _write_atomically(target: Path, header: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> None:
+def _write_atomically(target: Path, header: Mapping[str, Any], rows: Iterable[object]) -> None:
     """The header and the rows, a line each, to a temporary file renamed over the old one: a reader never sees
     half a snapshot. One json.dumps per row (json.dump would not use the C encoder)."""
     target.parent.mkdir(parents=True, exist_ok=True)

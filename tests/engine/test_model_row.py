@@ -86,3 +86,26 @@ def test_from_json_refuses_a_configuration_that_is_not_json_text() -> None:
         ModelRow.from_json(data)
     with pytest.raises(TypeError):
         ModelRow.from_json(row().to_json() | {"live_json": 3})
+
+
+def test_a_face_round_trips_through_json_as_the_row_without_its_details() -> None:
+    full = row(
+        features=("toolCalls", "imageInput"),
+        allowed_groups=("admins",),
+        min_capacity=1,
+        running_tasks=2,
+        last_modified=1_790_000_000_000,
+        failure_reason="boom",
+        live_error="no group",
+        litellm_registered=True,
+    )
+    face = ModelRow.from_face(json.loads(json.dumps(full.to_face())))
+    assert face == dataclasses.replace(full, config_json=EMPTY_JSON, live_json=None)
+    assert face.features == ("toolCalls", "imageInput") and isinstance(face.allowed_groups, tuple)
+    assert face.config == {} and face.live is None
+
+
+@pytest.mark.parametrize("values", [{}, [], ["m"], [None] * 40, "m"])
+def test_something_else_is_not_a_face(values: object) -> None:
+    with pytest.raises(TypeError):
+        ModelRow.from_face(values)  # type: ignore[arg-type]
