@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.files import dump_document
 from engine.model_row import ModelRow
 from engine.rules.status import Operation
 from engine.schema.enums import TRANSITIONAL_STATUSES
@@ -87,6 +86,9 @@ class MainWindow(QMainWindow):
     """The deployment could not be opened and the user asked to try again."""
     rows_refreshed = Signal(list)
     """Every successful refresh's rows (the composition root keeps them as the start-up snapshot)."""
+    first_painted = Signal()
+    """The window has painted once (emitted just after that paint): start-up work that would compete with the
+    first paint for the GIL, such as opening the deployment, waits for it."""
 
     def __init__(
         self,
@@ -735,6 +737,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def export_to(self, row: ModelRow, path: str) -> None:
+        from engine.files import dump_document  # PyYAML: not on the start-up path
+
         try:
             dump_document(export_shape(row), path)
         except OSError as error:
@@ -801,6 +805,7 @@ class MainWindow(QMainWindow):
         super().paintEvent(event)
         if not self._wizards_due:
             self._wizards_due = True
+            QTimer.singleShot(0, self.first_painted.emit)
             QTimer.singleShot(0, self._make_wizards)
 
     @property

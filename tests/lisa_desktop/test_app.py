@@ -14,7 +14,16 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from engine.model_row import ModelRow
-from lisa_desktop.app import LAST_CHOICE, LAST_KEY, GarbageCollection, Shell, args_for, wants_sandbox
+from lisa_desktop.app import (
+    FIRST_PAINT_WAIT_MS,
+    LAST_CHOICE,
+    LAST_KEY,
+    GarbageCollection,
+    Shell,
+    args_for,
+    start_after_first_paint,
+    wants_sandbox,
+)
 from lisa_desktop.connections import ConnectionStore, new_connection
 from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.options import window_arguments
@@ -167,3 +176,32 @@ def test_the_runtime_policy_keeps_full_collections_and_gil_waits_short(
         gc.set_threshold(*thresholds)
         sys.setswitchinterval(interval)
         window.close()
+
+
+def test_start_up_work_waits_for_the_first_paint_and_runs_once(
+    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+    qtbot.addWidget(window)
+    painted: list[bool] = []
+    window.first_painted.connect(lambda: painted.append(True))
+    started: list[bool] = []
+    start_after_first_paint(window, lambda: started.append(bool(painted)))
+    qtbot.wait(50)
+    assert started == []  # not shown, not painted: nothing yet
+    window.show()
+    qtbot.waitUntil(lambda: bool(started), timeout=5_000)
+    assert started == [True]
+    qtbot.wait(FIRST_PAINT_WAIT_MS + 100)
+    assert started == [True]  # the fallback timer does not start it twice
+
+
+def test_start_up_work_runs_without_a_paint_after_a_while(
+    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+    qtbot.addWidget(window)
+    started: list[int] = []
+    start_after_first_paint(window, lambda: started.append(1))
+    qtbot.waitUntil(lambda: bool(started), timeout=FIRST_PAINT_WAIT_MS + 2_000)
+    assert started == [1]
