@@ -68,7 +68,10 @@ class ModelRow:
     """Whether LiteLLM has the model's `litellm_id`; None when LiteLLM could not be asked."""
     _config: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     _live: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
-    _shown: Any = field(default=None, init=False, repr=False, compare=False)
+    shown: Any = field(default=None, init=False, repr=False, compare=False)
+    """What the window derived from this row to draw it (the table's cell texts and sort keys), or None before
+    it did. Kept with the row, which the refresher reuses while the model is unchanged, so each row is formatted
+    once rather than at every paint; set with `keep_shown`, never compared, copied by `replace()` or stored."""
 
     @classmethod
     def of(
@@ -97,16 +100,8 @@ class ModelRow:
             object.__setattr__(self, "_live", parsed)
         return parsed  # type: ignore[no-any-return]
 
-    @property
-    def shown(self) -> Any:
-        """What the window derived from this row to draw it (the table's cell texts), or None before it did.
-
-        Kept with the row, which the refresher reuses while the model is unchanged, so each row is formatted
-        once rather than at every paint; never compared, copied by `replace()` or stored."""
-        return self._shown
-
     def keep_shown(self, value: Any) -> None:
-        object.__setattr__(self, "_shown", value)
+        object.__setattr__(self, "shown", value)
 
     @property
     def lisa_hosted(self) -> bool:
