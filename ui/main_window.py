@@ -7,6 +7,7 @@ Backend's blocking calls on the engine's worker threads (awaited on the qasync l
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import time
 from collections.abc import Coroutine, Sequence
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
     """The deployment could not be opened and the user asked to try again."""
     rows_refreshed = Signal(list)
     """Every successful refresh's rows (the composition root keeps them as the start-up snapshot)."""
+    _wizards_importable = Signal()
     first_painted = Signal()
     """The window has painted once (emitted just after that paint): start-up work that would compete with the
     first paint for the GIL, such as opening the deployment, waits for it."""
@@ -170,9 +172,10 @@ class MainWindow(QMainWindow):
         self._drafts = drafts
         self._wizards: WizardLauncher | None = None
         self._wizards_due = False
-        """The wizard and the Drafts dock import pydantic and the schema (half a second): made after the first
-        paint (see paintEvent), or when first asked for."""
+        """The wizard and the Drafts dock import pydantic and the schema (half a second): imported on a worker
+        after the first paint and then made (see paintEvent), or made when first asked for."""
 
+        self._wizards_importable.connect(self._make_wizards)
         self._make_actions()
         self._make_menus_and_toolbar()
         self._make_status_bar(connections, current_connection)
@@ -806,7 +809,21 @@ class MainWindow(QMainWindow):
         if not self._wizards_due:
             self._wizards_due = True
             QTimer.singleShot(0, self.first_painted.emit)
-            QTimer.singleShot(0, self._make_wizards)
+            self._import_wizards()
+
+    def _import_wizards(self) -> None:
+        """Import the wizard's modules (pydantic, the schema: ~0.3 s of Python) on a worker, then make the wizard
+        and its dock here: imported on the GUI thread, they froze the window just after its first paint."""
+
+        def work() -> None:
+            importlib.import_module("ui.wizard_launcher")
+            importlib.import_module("engine.drafts.store")
+            self._wizards_importable.emit()
+
+        try:
+            self.executor.submit(work)
+        except RuntimeError:  # the executor is shut down (the app is closing)
+            return
 
     @property
     def wizards(self) -> WizardLauncher:

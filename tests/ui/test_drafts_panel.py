@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from PySide6.QtWidgets import QMessageBox, QWizard
+from PySide6.QtWidgets import QDockWidget, QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
 from engine.drafts.store import DraftKind
@@ -97,3 +97,11 @@ def test_import_a_create_file_opens_it_as_a_draft_and_an_update_file_needs_its_m
     box = window.findChild(QMessageBox, "warningBox")
     assert box is not None and "select that model in the table" in box.text()
     assert [d.kind for d in window.wizards.store.list()] == [DraftKind.CREATE]
+
+
+def test_the_drafts_dock_appears_on_its_own_after_the_first_paint(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window = make_window()
+    qtbot.waitUntil(lambda: window.findChild(QDockWidget, "draftsDock") is not None, timeout=20_000)
+    dock = window.findChild(QDockWidget, "draftsDock")
+    assert dock is window.drafts_panel
+    assert dock.toggleViewAction() in window.view_menu.actions()
