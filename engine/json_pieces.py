@@ -60,43 +60,45 @@ def _value(text: str, position: int, depth: int) -> tuple[Any, int]:
     return _object(text, position, depth)
 
 
+def _next_member(text: str, position: int, closer: str) -> int | None:
+    """After a member: where the next one starts, or None when `closer` ends the container here."""
+    position = _skip(text, position)
+    if text.startswith(",", position):
+        return _skip(text, position + 1)
+    if text.startswith(closer, position):
+        return None
+    raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+
+
 def _array(text: str, position: int, depth: int) -> tuple[list[Any], int]:
     items: list[Any] = []
-    position = _skip(text, position + 1)
-    if text.startswith("]", position):
-        return items, position + 1
-    while True:
-        item, position = _value(text, position, depth - 1)
+    first = _skip(text, position + 1)
+    if text.startswith("]", first):
+        return items, first + 1
+    start: int | None = first
+    while start is not None:
+        item, position = _value(text, start, depth - 1)
         items.append(item)
-        position = _skip(text, position)
-        if text.startswith(",", position):
-            position = _skip(text, position + 1)
-        elif text.startswith("]", position):
-            return items, position + 1
-        else:
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+        start = _next_member(text, position, "]")
+    return items, _skip(text, position) + 1
 
 
 def _object(text: str, position: int, depth: int) -> tuple[dict[str, Any], int]:
     members: dict[str, Any] = {}
-    position = _skip(text, position + 1)
-    if text.startswith("}", position):
-        return members, position + 1
-    while True:
-        if not text.startswith('"', position):
-            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
-        key, position = _DECODER.raw_decode(text, position)
+    first = _skip(text, position + 1)
+    if text.startswith("}", first):
+        return members, first + 1
+    start: int | None = first
+    while start is not None:
+        if not text.startswith('"', start):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, start)
+        key, position = _DECODER.raw_decode(text, start)
         position = _skip(text, position)
         if not text.startswith(":", position):
             raise json.JSONDecodeError("Expecting ':' delimiter", text, position)
         members[key], position = _value(text, _skip(text, position + 1), depth - 1)
-        position = _skip(text, position)
-        if text.startswith(",", position):
-            position = _skip(text, position + 1)
-        elif text.startswith("}", position):
-            return members, position + 1
-        else:
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+        start = _next_member(text, position, "}")
+    return members, _skip(text, position) + 1
 
 
 def dump_in_pieces(value: Any, write: Callable[[str], object], *, depth: int = SPREAD_DEPTH) -> None:
