@@ -306,8 +306,14 @@ def run_app(args: argparse.Namespace) -> int:
     install_if_asked(window)
     shell.paint_early(args)
     window.show()
-    GarbageCollection(window)
-    start_after_first_paint(window, lambda: asyncio.ensure_future(shell.start(args)))
+
+    starting: list[asyncio.Future[None]] = []  # the start task, referenced until the loop ends
+
+    def after_first_paint() -> None:
+        GarbageCollection(window)  # its one full collection (~20-30 ms with a large snapshot) waits for the paint
+        starting.append(asyncio.ensure_future(shell.start(args)))
+
+    start_after_first_paint(window, after_first_paint)
     try:
         with loop:
             loop.run_forever()
