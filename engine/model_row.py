@@ -69,7 +69,7 @@ class ModelRow:
     _config: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     _live: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     shown: Any = field(default=None, init=False, repr=False, compare=False)
-    """What the window derived from this row to draw it (the table's cell texts and sort keys), or None before
+    """What the window derived from this row to draw it (the table's cell texts and search text), or None before
     it did. Kept with the row, which the refresher reuses while the model is unchanged, so each row is formatted
     once rather than at every paint; set with `keep_shown`, never compared, copied by `replace()` or stored."""
 

@@ -205,10 +205,6 @@ def face_of(row: ModelRow) -> RowFace:
     return face
 
 
-def cell_texts(row: ModelRow) -> tuple[str, ...]:
-    return face_of(row).texts
-
-
 def cell_text(row: ModelRow, column: int) -> str:
     return face_of(row).texts[column]
 
