@@ -50,8 +50,9 @@ _TRANSITIONAL: Final = frozenset(status.value for status in ModelStatus if statu
 PILL_CACHE_SIZE: Final = 256
 """Rendered pills kept: a few statuses × spinner phases × selected or not, at one or two cell sizes."""
 
-PillKey = tuple[str, int, int, bool, int, int, str, float]
-"""(status, cell width, cell height, selected, spinner phase, palette, font, device pixel ratio)."""
+PillKey = tuple[str, int, int, bool, int, int, int, str, float]
+"""(status, cell width, cell height, selected, spinner phase, palette, its colour group (active, inactive or
+disabled), font, device pixel ratio)."""
 
 
 def is_transitional(status: str) -> bool:
@@ -174,6 +175,7 @@ class StatusDelegate(QStyledItemDelegate):
             selected,
             phase,
             option.palette.cacheKey(),
+            option.palette.currentColorGroup().value,
             option.font.key(),
             ratio,
         )

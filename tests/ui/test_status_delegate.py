@@ -206,3 +206,16 @@ def test_a_status_change_repaints_the_new_pill(qtbot: QtBot) -> None:
     assert before.copy(changed) != after.copy(changed)
     assert before.copy(same) == after.copy(same)
     assert pixels_like(after, table.geometry(0)[1], status_colour("Failed", table.view.palette())) >= 6
+
+
+def test_a_disabled_table_draws_its_pills_in_the_disabled_colours(qtbot: QtBot) -> None:
+    palette = light_palette()
+    disabled_text = QColor("#ff00ff")
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, disabled_text)
+    table = Table(qtbot, ["InService"], palette)
+    table.grab()  # the enabled pill is drawn (and kept) first
+    table.view.setEnabled(False)
+    image = table.grab()
+    pill, glyph = table.geometry(0)
+    words = QRectF(glyph.right() + 4, pill.top(), pill.right() - glyph.right() - 4, pill.height())
+    assert pixels_like(image, words, disabled_text) >= 10
