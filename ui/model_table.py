@@ -503,7 +503,10 @@ class ModelTableModel(QStandardItemModel):
 
     def _insert_at(self, first: int, rows: Sequence[ModelRow]) -> None:
         self._arriving = (first, rows)
-        QStandardItemModel.insertRows(self, first, len(rows))
+        try:
+            QStandardItemModel.insertRows(self, first, len(rows))
+        finally:
+            self._arriving = None  # taken by _take_arriving, unless Qt inserted nothing
 
     def _take_arriving(self) -> None:
         if self._arriving is not None:
@@ -513,7 +516,10 @@ class ModelTableModel(QStandardItemModel):
 
     def _remove_at(self, first: int, count: int) -> None:
         self._leaving = (first, count)
-        QStandardItemModel.removeRows(self, first, count)
+        try:
+            QStandardItemModel.removeRows(self, first, count)
+        finally:
+            self._leaving = None
 
     def _drop_leaving(self) -> None:
         if self._leaving is not None:
