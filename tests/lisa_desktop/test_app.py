@@ -157,11 +157,16 @@ def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_a
         shell.close()
 
 
+def unshown_window(qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path) -> MainWindow:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), executor)
+    qtbot.addWidget(window)
+    return window
+
+
 def test_the_runtime_policy_keeps_full_collections_and_gil_waits_short(
     qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
 ) -> None:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
-    qtbot.addWidget(window)
+    window = unshown_window(qtbot, engine_executor, tmp_path)
     thresholds, interval = gc.get_threshold(), sys.getswitchinterval()
     try:
         policy = GarbageCollection(window)
@@ -181,8 +186,7 @@ def test_the_runtime_policy_keeps_full_collections_and_gil_waits_short(
 def test_start_up_work_waits_for_the_first_paint_and_runs_once(
     qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
 ) -> None:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
-    qtbot.addWidget(window)
+    window = unshown_window(qtbot, engine_executor, tmp_path)
     painted: list[bool] = []
     window.first_painted.connect(lambda: painted.append(True))
     started: list[bool] = []
@@ -199,8 +203,7 @@ def test_start_up_work_waits_for_the_first_paint_and_runs_once(
 def test_start_up_work_runs_without_a_paint_after_a_while(
     qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
 ) -> None:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
-    qtbot.addWidget(window)
+    window = unshown_window(qtbot, engine_executor, tmp_path)
     started: list[int] = []
     start_after_first_paint(window, lambda: started.append(1))
     qtbot.waitUntil(lambda: bool(started), timeout=FIRST_PAINT_WAIT_MS + 2_000)
