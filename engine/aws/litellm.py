@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from engine.aws.errors import DeploymentUnreachable, LiteLLMError
+from engine.drain import drain
 from engine.json_pieces import loads_in_pieces
 
 EXCERPT_CHARS: Final = 300
@@ -127,10 +128,7 @@ class LiteLLMClient:
     def registered_ids(self) -> set[str]:
         """The LiteLLM ids of every registered model (one GET /model/info)."""
         ids: set[str] = set()
-        entries = self.list_models()
-        while entries:
-            # One entry freed at a time: dropping thousands at once would hold the GIL for milliseconds.
-            entry = entries.pop()
+        for entry in drain(self.list_models()):  # each entry freed alone, not thousands at once
             info = entry.get("model_info")
             if isinstance(info, Mapping) and info.get("id"):
                 ids.add(str(info["id"]))
