@@ -9,19 +9,29 @@ from pydantic_core import ErrorDetails
 from engine.schema.base import Loc
 
 
-def field_path(loc: Loc) -> str:
-    """('a', 'b', 0, 'c') → 'a.b[0].c'; union branch names pydantic adds are dropped."""
+def key_path(loc: Loc) -> str:
+    """('a', 'b', 0, 'c') → 'a.b[0].c', every part as given (keys the user wrote)."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
         elif part == "":
             path += '[""]'
-        elif part in _UNION_BRANCHES or part.startswith(("function-", "list[", "dict[")):
-            continue
         else:
             path += f".{part}" if path else part
     return path
+
+
+def field_path(loc: Loc) -> str:
+    """A pydantic error's location as `key_path` spells it, less the union branch names pydantic adds."""
+    return key_path(
+        tuple(
+            part
+            for part in loc
+            if isinstance(part, int)
+            or not (part in _UNION_BRANCHES or part.startswith(("function-", "list[", "dict[")))
+        )
+    )
 
 
 _UNION_BRANCHES = {"str", "int", "bool", "float", "list[str]"}

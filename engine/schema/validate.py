@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from engine.errors import InvalidInput, Problem
 from engine.schema.base import LisaShape, RuleViolations
-from engine.schema.problems import field_path, rule_text
+from engine.schema.problems import field_path, key_path, rule_text
 from engine.schema.requests import (
     CreateModelRequest,
     UpdateModelRequest,
@@ -56,13 +56,13 @@ def _parse(shape: type[Shape], data: object) -> Shape:
         problems = set(_problems(error, subject))
         problems.update(_cross_field_problems(shape, data, subject))
         problems.update(
-            Problem(field_path((str(key),)), f"unknown field (not part of LISA's {subject})")
+            Problem(key_path((str(key),)), f"unknown field (not part of LISA's {subject})")
             for key in data
             if key not in shape.model_fields
         )
         raise InvalidInput(sorted(problems), subject) from None
     unknown = [
-        Problem(field_path(loc), f"unknown field (not part of LISA's {subject})") for loc in parsed.unknown_fields()
+        Problem(key_path(loc), f"unknown field (not part of LISA's {subject})") for loc in parsed.unknown_fields()
     ]
     if unknown:
         raise InvalidInput(sorted(unknown), subject)

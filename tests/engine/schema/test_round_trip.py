@@ -78,3 +78,14 @@ def test_valid_request_with_one_field_mangled_raises_only_invalid_input(
         parse_create(config)
     except InvalidInput as invalid:
         assert invalid.problems
+
+
+def test_an_unknown_key_that_looks_like_a_pydantic_branch_name_is_named_as_written() -> None:
+    """Found by the test above: pydantic's union branch names ("str", "dict[...") were dropped from user keys."""
+    for key in ("dict[", "str", "list[str]"):
+        try:
+            parse_request({key: None}, None)
+        except InvalidInput as invalid:
+            assert f"{key}: unknown field (not part of LISA's UpdateModelRequest)" in str(invalid)
+        else:
+            raise AssertionError(f"{key!r} was accepted")
