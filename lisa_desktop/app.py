@@ -4,7 +4,6 @@ and the deployment behind it (opened, switched and closed off the GUI thread).""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import sys
 import threading
@@ -14,7 +13,6 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
-import qasync
 from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -25,10 +23,13 @@ from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.snapshot import Snapshot, SnapshotStore
 from lisa_desktop.startup_probe import install_if_asked
 from resources import resource
+from ui.background import on_worker, spawn
 from ui.main_window import MainWindow
-from ui.model_table import face_of
+from ui.model_table import FIRST_FILL, face_of
 
 if TYPE_CHECKING:
+    import asyncio
+
     from lisa_desktop.connections import ConnectionStore
     from lisa_desktop.deployment_backend import DeploymentBackend
 
@@ -145,15 +146,27 @@ class Shell(QObject):
         self.settings = settings
         self.shown_key: str | None = None
         """The cache key of the snapshot on screen, if one is."""
+        self._unread = 0
+        """Rows of that snapshot not read yet (only its first screenful was)."""
         self.backend: DeploymentBackend | None = None  # imported on a worker: boto3 is not needed to paint
         self._stack: ExitStack | None = None
         self._args = argparse.Namespace()
         self._closed = False
         self._lock = threading.Lock()
         """Orders close() against a deployment being opened on a worker (whichever comes last closes it)."""
+        self._tasks: set[asyncio.Task[None]] = set()
+        """Started here and still running (the loop itself keeps only weak references to tasks)."""
         window.rows_refreshed.connect(self._save_snapshot)
-        window.connection_requested.connect(lambda choice: asyncio.ensure_future(self.switch(choice)))
-        window.open_retry_requested.connect(lambda: asyncio.ensure_future(self.open(self._args)))
+        window.connection_requested.connect(lambda choice: self._keep(spawn(self.switch(choice))))
+        window.open_retry_requested.connect(lambda: self._keep(spawn(self.open(self._args))))
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def begin(self, args: argparse.Namespace) -> None:
+        """Start `start(args)` on the running loop."""
+        self._keep(spawn(self.start(args)))
 
     @property
     def store(self) -> ConnectionStore:
@@ -167,21 +180,41 @@ class Shell(QObject):
         """The last rows seen of this deployment, before anything is opened (a fast first paint)."""
         self.show_snapshot_of(cache_key_for(args, self.store))
 
-    def show_snapshot_of(self, key: str) -> None:
-        snapshot = self.snapshots.load_faces(key)
+    def show_snapshot_of(self, key: str, *, screenful: bool = False) -> None:
+        """With `screenful`, only the rows of the first screen if they can be told (`read_the_rest` reads the
+        others): 5,000 rows take ~50 ms to read, and this is on the way to the first paint."""
+        first = FIRST_FILL if screenful else None
+        snapshot = self.snapshots.load_faces(key, first=first, order=self.window.table_model.order)
         if snapshot is not None:
             self.shown_key = key
-            self.window.show_snapshot(snapshot.rows, snapshot.saved_at)
+            self._unread = snapshot.more
+            self.window.show_snapshot(snapshot.rows, snapshot.saved_at, more=snapshot.more)
+
+    async def read_the_rest(self) -> None:
+        """The rest of a snapshot of which the first screenful is shown, read on a worker."""
+        key, self._unread = self.shown_key, 0
+        if key is None:
+            return
+        snapshot = await on_worker(self.executor, self.snapshots.load_faces, key)
+        window = self.window
+        if key != self.shown_key or window.cached_at is None:
+            return  # another deployment, or fresh rows, are shown meanwhile
+        if snapshot is None:  # unreadable after all: the count stops promising more rows
+            window.show_snapshot(window.table_model.rows(), window.cached_at)
+        else:
+            window.show_snapshot(snapshot.rows, snapshot.saved_at)
 
     def paint_early(self, args: argparse.Namespace) -> None:
         """Before the connections are read: the snapshot of the deployment opened last time this way."""
         if self.settings is None:
             return
         if self.settings.value(LAST_CHOICE) == choice_of(args):
-            self.show_snapshot_of(str(self.settings.value(LAST_KEY) or ""))
+            self.show_snapshot_of(str(self.settings.value(LAST_KEY) or ""), screenful=True)
 
     async def start(self, args: argparse.Namespace) -> None:
         """After the first paint: decide the deployment, fill the switcher, correct the snapshot, open."""
+        if self._unread:
+            await self.read_the_rest()
         choice = choice_of(args)
         store = self.store
         if wants_sandbox(args, store):
@@ -202,10 +235,9 @@ class Shell(QObject):
         self._args = args
         what = "the built-in sandbox" if getattr(args, "sandbox", False) else "the deployment"
         self.window.show_loading(what)
-        loop = asyncio.get_running_loop()
         stack = ExitStack()
         try:
-            opened = await loop.run_in_executor(self.executor, self._enter, stack, args)
+            opened = await on_worker(self.executor, self._enter, stack, args)
         except Exception as error:
             from engine.errors import LisaDesktopError
             from lisa_desktop.messages import describe
@@ -249,12 +281,11 @@ class Shell(QObject):
         return backend, snapshot
 
     async def switch(self, choice: str) -> None:
-        loop = asyncio.get_running_loop()
         old = self._stack
         self._stack, self.backend = None, None
         self.window.table_model.apply([])
         if old is not None:
-            await loop.run_in_executor(self.executor, old.close)
+            await on_worker(self.executor, old.close)
         args = args_for(choice, self._args)
         self.show_snapshot(args)
         await self.open(args)
@@ -263,7 +294,10 @@ class Shell(QObject):
         """On a worker, stack cache included: exporting it walks every hosted model's stack."""
         backend = self.backend
         if backend is not None:
-            self.executor.submit(lambda: self.snapshots.save(backend.cache_key, rows, backend.export_stack_cache()))
+            order = self.window.table_model.order
+            self.executor.submit(
+                lambda: self.snapshots.save(backend.cache_key, rows, backend.export_stack_cache(), order=order)
+            )
 
     def close(self) -> None:
         """Close the open deployment; one still being opened is closed by its worker when it is ready."""
@@ -296,9 +330,9 @@ def start_after_first_paint(window: MainWindow, start: Callable[[], object]) -> 
 
 
 def run_app(args: argparse.Namespace) -> int:
+    """Paint the window, from the snapshot when there is one, before anything else: only then import asyncio and
+    qasync (50–100 ms), install qasync's loop over the Qt event loop already running, and open the deployment."""
     app = create_application()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     executor = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="lisa-engine")
     settings = QSettings()
     window = MainWindow(settings, executor)
@@ -306,18 +340,26 @@ def run_app(args: argparse.Namespace) -> int:
     install_if_asked(window)
     shell.paint_early(args)
     window.show()
-
-    starting: list[asyncio.Future[None]] = []  # the start task, referenced until the loop ends
+    loops: list[asyncio.AbstractEventLoop] = []
 
     def after_first_paint() -> None:
+        import asyncio
+
+        import qasync
+
+        loop = qasync.QEventLoop(app, already_running=True)
+        asyncio.set_event_loop(loop)
+        loops.append(loop)
         GarbageCollection(window)  # its one full collection (~20-30 ms with a large snapshot) waits for the paint
-        starting.append(asyncio.ensure_future(shell.start(args)))
+        shell.begin(args)
 
     start_after_first_paint(window, after_first_paint)
     try:
-        with loop:
-            loop.run_forever()
+        app.exec()
     finally:
         shell.close()
         executor.shutdown(wait=False, cancel_futures=True)
+        for loop in loops:
+            loop.stop()
+            loop.close()
     return 0

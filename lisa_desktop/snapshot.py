@@ -55,6 +55,8 @@ class Snapshot:
     """Epoch seconds."""
     stack_cache: dict[str, Any] = field(default_factory=dict)
     """`StackGateway.export_cache()` as it was when the rows were saved."""
+    more: int = 0
+    """Rows the file holds after `rows`, when only its first rows were read (`load_faces(first=...)`)."""
 
     def age_seconds(self, now: float | None = None) -> float:
         return max(0.0, (time.time() if now is None else now) - self.saved_at)
@@ -75,13 +77,16 @@ class SnapshotStore:
         stack_cache: Mapping[str, Any] | None = None,
         *,
         saved_at: float | None = None,
+        order: str | None = None,
     ) -> Path:
-        """Write the snapshot, and its rows without details for the first paint, each atomically."""
+        """Write the snapshot, and its rows without details for the first paint, each atomically. `order` names
+        the order `rows` are in, if it is the table's (`load_faces` can then read just the first screenful)."""
         header = {
             "format": SNAPSHOT_FORMAT,
             "rowFormat": ROW_FORMAT,
             "key": cache_key,
             "savedAt": time.time() if saved_at is None else saved_at,
+            "order": order,
             "stackCache": dict(stack_cache or {}),
         }
         target = self.path(cache_key)
@@ -94,21 +99,31 @@ class SnapshotStore:
         """The rows without their configuration and live details: a tenth of the size, for the first paint."""
         return self.path(cache_key).with_suffix(".faces.json")
 
-    def load_faces(self, cache_key: str) -> Snapshot | None:
+    def load_faces(self, cache_key: str, *, first: int | None = None, order: str | None = None) -> Snapshot | None:
         """The saved rows as the table draws them (empty `config`, no `live`), fast enough to paint at start-up;
-        `load()` gives the whole snapshot."""
-        return self._load(cache_key, self.faces_path(cache_key), ModelRow.from_face) if cache_key else None
+        `load()` gives the whole snapshot. With `first`, only the first rows when the rows were saved in `order`
+        (a screenful of 5,000 reads in ~3 ms instead of ~50): `Snapshot.more` counts the rest."""
+        if not cache_key:
+            return None
+        return self._load(cache_key, self.faces_path(cache_key), ModelRow.from_face, first, order)
 
     def load(self, cache_key: str) -> Snapshot | None:
         """The saved snapshot of this deployment; None when there is none or it cannot be used."""
         return self._load(cache_key, self.path(cache_key), ModelRow.from_json) if cache_key else None
 
-    def _load(self, cache_key: str, path: Path, row_of: Callable[[Any], ModelRow]) -> Snapshot | None:
+    def _load(
+        self,
+        cache_key: str,
+        path: Path,
+        row_of: Callable[[Any], ModelRow],
+        first: int | None = None,
+        order: str | None = None,
+    ) -> Snapshot | None:
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of new containers would set off full collections of the whole heap
         try:
-            first, _, rest = path.read_text(encoding="utf-8").partition("\n")
-            header = loads_in_pieces(first, depth=HEADER_DEPTH)
+            top, _, rest = path.read_text(encoding="utf-8").partition("\n")
+            header = loads_in_pieces(top, depth=HEADER_DEPTH)
             if (
                 header.get("format") != SNAPSHOT_FORMAT
                 or header.get("rowFormat") != ROW_FORMAT
@@ -116,6 +131,9 @@ class SnapshotStore:
             ):
                 return None
             lines = rest.split("\n") if rest else []  # not splitlines(): it also splits at U+2028 and kin
+            in_file = len(lines)
+            if first is not None and order is not None and header.get("order") == order:
+                del lines[first:]
             rows: list[ModelRow] = []
             for start in range(0, len(lines), ROWS_PER_PARSE):
                 chunk = json.loads(f"[{','.join(lines[start : start + ROWS_PER_PARSE])}]")
@@ -125,6 +143,7 @@ class SnapshotStore:
                 rows=rows,
                 saved_at=float(header["savedAt"]),
                 stack_cache=stack_cache if isinstance(stack_cache, dict) else {},
+                more=in_file - len(rows),
             )
         except FileNotFoundError:
             return None

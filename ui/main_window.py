@@ -6,7 +6,6 @@ Backend's blocking calls on the engine's worker threads (awaited on the qasync l
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import time
@@ -41,6 +40,7 @@ from engine.rules.status import Operation
 from engine.schema.enums import TRANSITIONAL_STATUSES
 from ui.action_gates import selection_refusal
 from ui.backend import Backend, JobEnd, JobKind
+from ui.background import on_worker, spawn
 from ui.banner import Banner, BannerKind
 from ui.details_pane import DetailsPane
 from ui.dialogs import ConfirmDialog, ShortcutsDialog, warn
@@ -54,6 +54,8 @@ from ui.refresher import Refresher
 from ui.status_delegate import StatusDelegate
 
 if TYPE_CHECKING:
+    import asyncio
+
     from engine.drafts.store import DraftStore
     from ui.drafts_panel import DraftsPanel
     from ui.wizard_launcher import WizardLauncher
@@ -86,7 +88,8 @@ class MainWindow(QMainWindow):
     open_retry_requested = Signal()
     """The deployment could not be opened and the user asked to try again."""
     rows_refreshed = Signal(list)
-    """Every successful refresh's rows (the composition root keeps them as the start-up snapshot)."""
+    """Every successful refresh's rows, in display order (the composition root keeps them as the start-up
+    snapshot, with `table_model.order`)."""
     _wizards_importable = Signal()
     first_painted = Signal()
     """The window has painted once (emitted just after that paint): start-up work that would compete with the
@@ -111,6 +114,8 @@ class MainWindow(QMainWindow):
         self.read_only: str | None = None
         self.stale = False
         self.cached_at: float | None = None
+        self._rows_to_come = 0
+        """Rows of a snapshot still being read (its first screenful is shown)."""
         """Epoch seconds of the snapshot on screen until the first refresh lands."""
         self._tasks: set[asyncio.Future[None]] = set()
 
@@ -171,7 +176,7 @@ class MainWindow(QMainWindow):
         self.jobs.running_changed.connect(lambda _count: self._update_pace())
         self._drafts = drafts
         self._wizards: WizardLauncher | None = None
-        self._wizards_due = False
+        self._painted = False
         """The wizard and the Drafts dock import pydantic and the schema (half a second): imported on a worker
         after the first paint and then made (see paintEvent), or made when first asked for."""
 
@@ -400,10 +405,11 @@ class MainWindow(QMainWindow):
         else:
             self.refresher.refresh_now()
 
-    def show_snapshot(self, rows: Sequence[ModelRow], saved_at: float) -> None:
-        """Rows saved by an earlier run: shown at once, marked cached, replaced by the first refresh."""
+    def show_snapshot(self, rows: Sequence[ModelRow], saved_at: float, *, more: int = 0) -> None:
+        """Rows saved by an earlier run: shown at once, marked cached, replaced by the first refresh. `more`
+        counts the saved rows still being read, after these (the count includes them meanwhile)."""
         self.cached_at = saved_at
-        self._apply(rows)
+        self._apply(rows, more)
         self._update_refresh_label()
 
     def set_backend(self, backend: Backend) -> None:
@@ -426,14 +432,13 @@ class MainWindow(QMainWindow):
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` on the qasync loop; cancelled when the window closes, so none outlives its widgets."""
-        task = asyncio.ensure_future(work)
+        task = spawn(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _check_write_access(self, backend: Backend) -> None:
-        loop = asyncio.get_running_loop()
         try:
-            reason = await loop.run_in_executor(self.executor, backend.write_refusal)
+            reason = await on_worker(self.executor, backend.write_refusal)
         except Exception:  # the probe is advisory: a real job still reports its own AccessDenied
             return
         if backend is self.backend:
@@ -451,7 +456,8 @@ class MainWindow(QMainWindow):
 
     # -- refresh ---------------------------------------------------------------------------------------------
 
-    def _apply(self, rows: Sequence[ModelRow]) -> None:
+    def _apply(self, rows: Sequence[ModelRow], more: int = 0) -> None:
+        self._rows_to_come = more
         self.table_model.apply(rows)
         if not rows:
             self.empty_label.setText(
@@ -473,7 +479,7 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self._apply(rows)
         self._update_refresh_label()
-        self.rows_refreshed.emit(rows)
+        self.rows_refreshed.emit(self.table_model.rows())
 
     def _on_partial(self, rows: list[ModelRow], asked: list[str]) -> None:
         """The watched models re-read: replace those rows; an asked model that is gone was deleted."""
@@ -512,9 +518,9 @@ class MainWindow(QMainWindow):
         self.status_delegate.tick()
 
     def _update_counts(self) -> None:
-        total = self.table_model.rowCount()
+        total = self.table_model.row_total + self._rows_to_come
         shown = self.proxy.rowCount()
-        text = f"{total} models" if shown == total else f"{shown} of {total} models shown"
+        text = f"{total} models" if shown == self.table_model.rowCount() else f"{shown} of {total} models shown"
         self.count_label.setText(text)
 
     def _update_refresh_label(self) -> None:
@@ -590,9 +596,8 @@ class MainWindow(QMainWindow):
         self._spawn(self._load_details(self.backend, model_id))
 
     async def _load_details(self, backend: Backend, model_id: str) -> None:
-        loop = asyncio.get_running_loop()
         try:
-            row = await loop.run_in_executor(self.executor, backend.model_row, model_id)
+            row = await on_worker(self.executor, backend.model_row, model_id)
         except Exception:  # the table row stays shown; the next refresh tries again
             return
         current = self.details.row
@@ -806,10 +811,15 @@ class MainWindow(QMainWindow):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        if not self._wizards_due:
-            self._wizards_due = True
-            QTimer.singleShot(0, self.first_painted.emit)
-            self._import_wizards()
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """Runs once the whole first frame is painted: the window paints before its children, and a worker started
+        from its paintEvent held the GIL while the table painted (the table's paint took 80 ms instead of 10)."""
+        self._import_wizards()
+        self.first_painted.emit()
 
     def _import_wizards(self) -> None:
         """Import the wizard's modules (pydantic, the schema: ~0.3 s of Python) on a worker, then make the wizard

@@ -328,6 +328,11 @@ class ModelTableModel(QStandardItemModel):
     def filling(self) -> bool:
         return bool(self._pending)
 
+    @property
+    def row_total(self) -> int:
+        """Rows in the table, rows still being filled in included."""
+        return len(self._rows) + len(self._pending)
+
     def row_for(self, model_id: str) -> ModelRow | None:
         self.flush()
         position = self._positions().get(model_id)
@@ -358,6 +363,12 @@ class ModelTableModel(QStandardItemModel):
     @property
     def sort_order(self) -> Qt.SortOrder:
         return self._sort_order
+
+    @property
+    def order(self) -> str:
+        """The order of `rows()`, named: rows saved in it are in display order when it is the same again."""
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        return f"{self._sort_column.name.lower()} {'descending' if descending else 'ascending'}"
 
     # Qt
 
@@ -477,15 +488,18 @@ class ModelTableModel(QStandardItemModel):
         new = self._in_order(incoming[model_id] for model_id in incoming.keys() - self._positions().keys())
         if not new:
             return 0
-        if not self._rows:
-            # Thousands of rows into an empty table: a screenful now, the rest a chunk per event-loop turn, so
-            # the proxy's filtering and the view's bookkeeping never hold the GUI thread for long in one go.
-            screenful, self._pending = new[:FIRST_FILL], new[FIRST_FILL:]
-            self._insert_at(0, screenful)
+        rows, place_key = self._rows, self._place_key
+        if not rows or (len(new) > FILL_CHUNK and place_key(new[0]) > place_key(rows[-1])):
+            # Thousands of rows into an empty table, or after its last row (the rest of a snapshot whose first
+            # screenful is shown): a screenful now, the rest a chunk per event-loop turn, so the proxy's
+            # filtering and the view's bookkeeping never hold the GUI thread for long in one go.
+            screenful = max(0, FIRST_FILL - len(rows))
+            first, self._pending = new[:screenful], new[screenful:]
+            if first:
+                self._insert_at(len(rows), first)
             if self._pending:
                 self._fill_timer.start()
             return len(new)
-        rows, place_key = self._rows, self._place_key
         if len(new) * 16 > len(rows):
             # Many to place: one key per row costs less than a key per bisection step per new row.
             keys = [place_key(row) for row in rows]

@@ -12,19 +12,23 @@ thread finds unchanged rows by identity instead of comparing thousands of them w
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.drain import drain
 from engine.model_row import ModelRow
 from ui.backend import Backend
+from ui.background import on_worker, spawn
 from ui.model_table import face_of
+
+if TYPE_CHECKING:
+    import asyncio
 
 SLOW_INTERVAL_MS = 30_000
 FAST_INTERVAL_MS = 5_000
@@ -177,18 +181,17 @@ class Refresher(QObject):
         full = self._full_wanted or not ids
         self._full_wanted = False
         self._also = set()
-        self._task = asyncio.ensure_future(self._read(self._backend, self._generation, full, frozenset(ids)))
+        self._task = spawn(self._read(self._backend, self._generation, full, frozenset(ids)))
 
     async def _read(self, backend: Backend, generation: int, full: bool, watched: frozenset[str]) -> None:
         self.started.emit()
-        loop = asyncio.get_running_loop()
         emitted = self._emitted
         try:
             if full:
-                rows: list[ModelRow] = await loop.run_in_executor(self._executor, reusing, backend.list_rows, emitted)
+                rows: list[ModelRow] = await on_worker(self._executor, reusing, backend.list_rows, emitted)
             else:
                 read = functools.partial(backend.rows_of, sorted(watched))
-                rows = await loop.run_in_executor(self._executor, reusing, read, emitted)
+                rows = await on_worker(self._executor, reusing, read, emitted)
         except Exception as error:  # any failure becomes the banner's text; the app keeps running
             if generation == self._generation:
                 self.last_error = backend.describe_error(error)

@@ -3,7 +3,6 @@ through the window's backend. The window stays usable while a wizard is open."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ from engine.files import load_document
 from engine.model_row import ModelRow
 from engine.schema.validate import RequestKind, detect_kind
 from ui.backend import JobKind
+from ui.background import on_worker
 from ui.dialogs import warn
 from ui.drafts_panel import DraftsPanel
 from ui.wizard.form import Mode, WizardForm, stored_config
@@ -122,8 +122,7 @@ class WizardLauncher:
         backend = self.window.backend
         if backend is None:
             raise _Refused(OFFLINE)
-        loop = asyncio.get_running_loop()
-        row = await loop.run_in_executor(self.window.executor, backend.model_row, model_id)
+        row = await on_worker(self.window.executor, backend.model_row, model_id)
         return row.config
 
     def submit(self, kind: JobKind, model_id: str, payload: Mapping[str, Any], ack_restart: bool) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +22,7 @@ from lisa_desktop.app import (
     GarbageCollection,
     Shell,
     args_for,
+    choice_of,
     start_after_first_paint,
     wants_sandbox,
 )
@@ -29,6 +31,7 @@ from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.options import window_arguments
 from lisa_desktop.snapshot import SnapshotStore
 from ui.main_window import MainWindow, Page
+from ui.model_table import FIRST_FILL
 
 
 def namespace(**values: object) -> argparse.Namespace:
@@ -93,6 +96,10 @@ def test_opens_the_sandbox_off_the_gui_thread_and_keeps_a_snapshot(
     snapshot = snapshots.load(cache_key_for(args))
     assert snapshot is not None
     assert {row.model_id for row in snapshot.rows} >= {"bge-large-en", "claude-3-5-sonnet"}
+    # Saved in the table's order, so the next start can read only its first screenful.
+    head = snapshots.load_faces(cache_key_for(args), first=3, order=window.table_model.order)
+    assert head is not None and head.more == len(snapshot.rows) - 3
+    assert [row.model_id for row in head.rows] == sorted(row.model_id for row in snapshot.rows)[:3]
 
 
 def test_shows_the_snapshot_before_the_deployment_answers(
@@ -157,6 +164,35 @@ def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_a
         shell.close()
 
 
+def test_paints_the_first_screenful_of_a_large_snapshot_then_reads_the_rest(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, engine_executor)
+    qtbot.addWidget(window)
+    window.show()
+    args = namespace(endpoint_url="http://127.0.0.1:9")
+    key = cache_key_for(args)
+    snapshots = SnapshotStore(tmp_path / "snapshots")
+    rows = [ModelRow(f"m-{number:04d}", "org/m", "third_party", "textgen", "InService") for number in range(1000)]
+    snapshots.save(key, rows, {}, order=window.table_model.order)
+    settings.setValue(LAST_CHOICE, choice_of(args))
+    settings.setValue(LAST_KEY, key)
+    shell = Shell(window, engine_executor, snapshots, ConnectionStore(), settings=settings)
+    shell.paint_early(args)
+    assert window.table_model.rowCount() == FIRST_FILL
+    assert window.count_label.text() == "1000 models"  # the rows still to read are counted
+    task = asyncio.ensure_future(shell.start(args))
+    try:
+        qtbot.waitUntil(lambda: window.table_model.rowCount() == 1000, timeout=10_000)
+        assert [row.model_id for row in window.table_model.rows()] == [row.model_id for row in rows]
+        assert window.count_label.text() == "1000 models"
+        qtbot.waitUntil(task.done, timeout=60_000)
+    finally:
+        window.close()
+        shell.close()
+
+
 def unshown_window(qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path) -> MainWindow:
     window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), executor)
     qtbot.addWidget(window)
@@ -208,3 +244,13 @@ def test_start_up_work_runs_without_a_paint_after_a_while(
     start_after_first_paint(window, lambda: started.append(1))
     qtbot.waitUntil(lambda: bool(started), timeout=FIRST_PAINT_WAIT_MS + 2_000)
     assert started == [1]
+
+
+def test_the_first_paint_needs_no_asyncio() -> None:
+    """Importing asyncio takes 50–100 ms, which start-up spends after the first paint (run_app)."""
+    code = (
+        "import sys, lisa_desktop.app, lisa_desktop.startup_probe\n"
+        "print(sorted({'asyncio', 'qasync'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "[]"

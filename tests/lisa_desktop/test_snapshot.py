@@ -84,6 +84,22 @@ def test_faces_are_the_rows_without_their_details_for_the_first_paint() -> None:
     assert store.load_faces("sandbox") is None and store.load("sandbox") is None
 
 
+def test_only_the_first_rows_are_read_when_they_were_saved_in_the_order_asked_for() -> None:
+    store = SnapshotStore()
+    rows = [row(i) for i in range(10)]
+    store.save("sandbox", rows, {}, order="model_id ascending")
+    head = store.load_faces("sandbox", first=3, order="model_id ascending")
+    assert head is not None
+    assert [r.model_id for r in head.rows] == [r.model_id for r in rows[:3]]
+    assert head.more == 7
+    for other in (store.load_faces("sandbox", first=3, order="status descending"), store.load_faces("sandbox")):
+        assert other is not None
+        assert [r.model_id for r in other.rows] == [r.model_id for r in rows] and other.more == 0
+    store.save("sandbox", rows, {})  # saved in no order the table named: every row is read
+    unordered = store.load_faces("sandbox", first=3, order="model_id ascending")
+    assert unordered is not None and len(unordered.rows) == 10 and unordered.more == 0
+
+
 def header(**changes: object) -> str:
     values: dict[str, object] = {"format": SNAPSHOT_FORMAT, "rowFormat": ROW_FORMAT, "key": "sandbox", "savedAt": 1}
     return json.dumps(values | changes)

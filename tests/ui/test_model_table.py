@@ -401,6 +401,27 @@ def test_the_first_load_of_five_thousand_rows_is_a_screenful_then_sorted_chunks_
     assert model.row_at(4999).status == ""
 
 
+def test_thousands_of_rows_after_the_last_one_are_filled_in_a_chunk_per_turn(qtbot: QtBot) -> None:
+    """The rest of a snapshot whose first screenful is shown: all of it sorts after the rows already in."""
+    rows = [make_row(f"m-{number:05d}") for number in range(5000)]
+    model = ModelTableModel()
+    model.apply(rows[:FIRST_FILL])
+    assert model.order == "model_id ascending"
+    signals = Signals(model)
+
+    assert model.apply(fresh_copies(rows)) == ApplyStats(inserted=5000 - FIRST_FILL)
+
+    assert signals.events == [] and model.filling and model.row_total == 5000
+    with qtbot.waitSignal(model.filled, timeout=5000):
+        pass
+    assert [first for _, first, _ in signals.events] == list(range(FIRST_FILL, 5000, FILL_CHUNK))
+    assert_consistent(model, rows, Column.MODEL_ID, Qt.SortOrder.AscendingOrder)
+    assert model.row_at(0) is rows[0]  # the rows shown first keep their objects
+
+    model.apply([*rows, make_row("z-after-the-last")])  # a few after the last: at once, as any other insert
+    assert not model.filling and model.row_at(5000).model_id == "z-after-the-last"
+
+
 def test_reading_positions_sorting_or_applying_during_a_fill_inserts_the_rest_first(qtbot: QtBot) -> None:
     rows = [make_row(f"m-{number:05d}") for number in range(2000)]
     model = ModelTableModel()

@@ -6,12 +6,11 @@ moment later, so closing the wizard, losing the connection or killing the app lo
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -21,12 +20,16 @@ from engine.drafts.conflict import Comparison, compare, rebase
 from engine.drafts.store import Draft, DraftKind, DraftStore
 from engine.schema.enums import ModelHostingType
 from ui.backend import JobKind
+from ui.background import spawn
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.form import Mode, Validation, WizardForm
 from ui.wizard.form_page import FormPage
 from ui.wizard.review_page import ReviewPage
 from ui.wizard.specs import HOSTED_PAGES, FieldSpec, PageId
 from ui.wizard.submitter import OFFLINE, Submitter
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +193,7 @@ class ModelWizard(QWizard):
             return
         if not self.review.isComplete() or self._submitting is not None:
             return
-        self._submitting = asyncio.ensure_future(self._submit())
+        self._submitting = spawn(self._submit())
 
     async def _submit(self) -> None:
         submitter = self.submitter
