@@ -8,6 +8,7 @@ substrings, except `status:`, which matches a status from its start (`status:sto
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -22,7 +23,7 @@ from PySide6.QtCore import (
 )
 
 from engine.model_row import ModelRow
-from ui.model_table import COLUMNS, SORT_ROLE, Column, ModelTableModel, face_of
+from ui.model_table import COLUMNS, SORT_ROLE, Column, ModelTableModel, RowFace, face_of
 
 _ALIASES: Final = {
     **{column.label.lower().replace(" ", ""): column for column in COLUMNS},
@@ -73,25 +74,34 @@ def parse_filter(text: str) -> ParsedFilter:
     return ParsedFilter(tuple(terms), problem)
 
 
-@dataclass(frozen=True)
-class _Searchable:
-    row: ModelRow
-    cells: tuple[str, ...]
-    joined: str
+FaceTest = Callable[[RowFace], bool]
 
 
-def _searchable(row: ModelRow) -> _Searchable:
-    face = face_of(row)
-    return _Searchable(row, face.folded, face.joined)
-
-
-def _matches(term: Term, searchable: _Searchable) -> bool:
+def _test_of(term: Term) -> FaceTest:
+    value, negated = term.value, term.negated
     if term.column is None:
-        return term.value in searchable.joined
-    cell = searchable.cells[term.column]
+        return lambda face: (value in face.joined) != negated
+    column = int(term.column)
     if term.column is Column.STATUS:
-        return cell.startswith(term.value)
-    return term.value in cell
+        return lambda face: face.folded[column].startswith(value) != negated
+    return lambda face: (value in face.folded[column]) != negated
+
+
+def row_test(terms: Sequence[Term]) -> Callable[[ModelRow], bool] | None:
+    """One function that tells whether a row passes every term (None: no terms, every row does). Made once per
+    filter text: the proxy calls it for every row at each re-filter, thousands of times in one go."""
+    if not terms:
+        return None
+    tests = [_test_of(term) for term in terms]
+    if len(tests) == 1:
+        [only] = tests
+        return lambda row: only(face_of(row))
+
+    def passes(row: ModelRow) -> bool:
+        face = face_of(row)
+        return all(test(face) for test in tests)
+
+    return passes
 
 
 class ModelFilterProxy(QSortFilterProxyModel):
@@ -105,11 +115,7 @@ class ModelFilterProxy(QSortFilterProxyModel):
         self._source = source
         self._filter = ParsedFilter()
         self._text = ""
-        self._search: dict[str, _Searchable] = {}
-        """Each row's case-folded cell texts, recomputed when the model holds a new object for the id."""
-        self._verdicts: dict[str, bool] = {}
-        """Each row's verdict under the current filter, valid while `_search` holds the same row object: the
-        model's re-sorts make the proxy re-filter every row."""
+        self._passes: Callable[[ModelRow], bool] | None = None
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)  # re-filters rows on dataChanged; with no sort column it never sorts
         self.setSourceModel(source)
@@ -118,8 +124,6 @@ class ModelFilterProxy(QSortFilterProxyModel):
         if not isinstance(sourceModel, ModelTableModel):
             raise TypeError(f"ModelFilterProxy filters a ModelTableModel, not {type(sourceModel).__name__}")
         self._source = sourceModel
-        self._search.clear()
-        self._verdicts.clear()
         super().setSourceModel(sourceModel)
 
     @property
@@ -142,12 +146,10 @@ class ModelFilterProxy(QSortFilterProxyModel):
         problem_changed = parsed.problem != self._filter.problem
         if _FILTER_CHANGE_API:
             self.beginFilterChange()
-            self._filter = parsed
-            self._verdicts.clear()
+            self._filter, self._passes = parsed, row_test(parsed.terms)
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
-            self._filter = parsed
-            self._verdicts.clear()
+            self._filter, self._passes = parsed, row_test(parsed.terms)
             self.invalidateRowsFilter()
         if problem_changed:
             self.filter_error_changed.emit(parsed.problem or "")
@@ -164,30 +166,10 @@ class ModelFilterProxy(QSortFilterProxyModel):
     # Qt
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        terms = self._filter.terms
-        if not terms:
-            return True
-        row = self._source.row_at(source_row)
-        model_id = row.model_id
-        searchable = self._search.get(model_id)
-        if searchable is None or searchable.row is not row:
-            searchable = self._remember(row)
-        elif (verdict := self._verdicts.get(model_id)) is not None:
-            return verdict
-        accepted = self._verdicts[model_id] = all(_matches(term, searchable) != term.negated for term in terms)
-        return accepted
+        passes = self._passes
+        return True if passes is None else passes(self._source.row_at(source_row))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """The source model sorts (QTableView's header and sortByColumn() land here): this proxy never does, so
         its sortColumn() stays -1 and it shows the rows that pass the filter in the source's order."""
         self._source.sort(column, order)
-
-    def _remember(self, row: ModelRow) -> _Searchable:
-        search = self._search
-        if len(search) > 2 * self._source.rowCount() + 100:
-            # Rows that left the table: cheaper to forget them now and then than to watch every removal.
-            search.clear()
-            self._verdicts.clear()
-        self._verdicts.pop(row.model_id, None)
-        searchable = search[row.model_id] = _searchable(row)
-        return searchable

@@ -20,10 +20,13 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Final
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -88,6 +91,8 @@ class Heartbeat:
         """(lateness, cpu, queued) of each beat, ms."""
         self._last = 0
         self._sched = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+        self.last_beat_ns = time.perf_counter_ns()
+        self.running = False
         self._last_sched = (0, 0)
 
     def _schedstat(self) -> tuple[int, int]:
@@ -101,12 +106,15 @@ class Heartbeat:
     def start(self) -> None:
         self.lateness.clear()
         self.causes.clear()
+        self.last_beat_ns = time.perf_counter_ns()
+        self.running = True
         self.clock.start()
         self._last = 0
         self._last_sched = self._schedstat()
         self.timer.start()
 
     def _beat(self) -> None:
+        self.last_beat_ns = time.perf_counter_ns()
         now = self.clock.nsecsElapsed()
         sched = self._schedstat()
         late = max(0.0, (now - self._last) / 1e6 - HEARTBEAT_MS)
@@ -117,6 +125,7 @@ class Heartbeat:
 
     def stop(self) -> dict[str, float]:
         self.timer.stop()
+        self.running = False
         values = sorted(self.lateness) or [0.0]
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
         worst = max(self.causes, default=(0.0, 0.0, 0.0))
@@ -131,6 +140,66 @@ class Heartbeat:
             "app_max_ms": app[-1],
             "app_p99_ms": app[min(len(app) - 1, int(len(app) * 0.99))],
         }
+
+
+class StallTracer:
+    """With --trace-stalls MS: a thread that samples the GUI thread's Python stack every millisecond while a beat
+    is more than MS late, and tells where the longest stalls were spent (the innermost frames of ours; a stack
+    that ends in the event loop means Qt's own C++ work, or a wait for the GIL). When the tracer itself got the
+    GIL over MS late, it also notes where the other busy threads were: one of them held it."""
+
+    IDLE: Final = frozenset({"wait", "_worker", "select", "poll", "readinto", "recv_into", "accept", "get", "sleep"})
+
+    def __init__(self, beat: Heartbeat, threshold_ms: float) -> None:
+        self.beat = beat
+        self.threshold_ns = int((threshold_ms + HEARTBEAT_MS) * 1e6)
+        self.gui = threading.get_ident()
+        self.stalls: list[tuple[float, Counter[str]]] = []
+        threading.Thread(target=self._watch, name="stall-tracer", daemon=True).start()
+
+    def _watch(self) -> None:
+        samples: Counter[str] = Counter()
+        watched = self.beat.last_beat_ns
+        while True:
+            slept = time.perf_counter_ns()
+            time.sleep(0.001)
+            if self.beat.running and time.perf_counter_ns() - slept > self.threshold_ns:
+                for where in self._others():
+                    samples[where] += 1
+            last = self.beat.last_beat_ns
+            if not self.beat.running:
+                samples, watched = Counter(), last
+            elif last != watched:
+                if samples:
+                    self.stalls.append(((last - watched) / 1e6 - HEARTBEAT_MS, samples))
+                samples, watched = Counter(), last
+            elif time.perf_counter_ns() - last > self.threshold_ns:
+                frame = sys._current_frames().get(self.gui)
+                if frame is not None:
+                    samples[self._where(frame)] += 1
+
+    @staticmethod
+    def _where(frame: Any) -> str:
+        ours = [f for f in traceback.extract_stack(frame) if f.filename.startswith(str(REPO))]
+        return " < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(ours[-5:])) or "(Qt)"
+
+    def _others(self) -> list[str]:
+        me, names = threading.get_ident(), {thread.ident: thread.name for thread in threading.enumerate()}
+        found = []
+        for ident, frame in sys._current_frames().items():
+            if ident in (me, self.gui) or frame.f_code.co_name in self.IDLE:
+                continue
+            stack = traceback.extract_stack(frame)[-3:]
+            inner = " < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(stack))
+            found.append(f"(tracer late) {names.get(ident, ident)}: {inner}")
+        return found
+
+    def report(self, worst: int = 3) -> None:
+        for lateness, samples in sorted(self.stalls, key=lambda stall: -stall[0])[:worst]:
+            print(f"    stall {lateness:.1f} ms:")
+            for where, count in samples.most_common(4):
+                print(f"      {count:3d} × {where}")
+        self.stalls.clear()
 
 
 def describe(stats: dict[str, float]) -> str:
@@ -156,9 +225,14 @@ async def until(condition: Callable[[], bool], timeout: float = 600.0) -> None:
         await asyncio.sleep(0.01)
 
 
-async def refreshes(window: MainWindow, endpoint: str) -> None:
+async def refreshes(window: MainWindow, endpoint: str, trace_ms: float | None) -> None:
     beat = Heartbeat()
+    tracer = StallTracer(beat, trace_ms) if trace_ms is not None else None
     window.refresher.set_paused(True)
+    # The window's first layout and paint, and the wizard made after it, are start-up's work (timed below), not
+    # a refresh's: let them finish first.
+    await until(lambda: window._wizards is not None, timeout=30)
+    await asyncio.sleep(0.5)
 
     async def measured(label: str, action: Callable[[], None]) -> None:
         done = window.refresher.last_success
@@ -170,6 +244,8 @@ async def refreshes(window: MainWindow, endpoint: str) -> None:
         await asyncio.sleep(0.3)  # the repaint after the rows land counts too
         stats = beat.stop()
         print(f"{label:<34} refresh {took:6.2f} s  {describe(stats)}")
+        if tracer is not None:
+            tracer.report()
 
     args = argparse.Namespace(
         sandbox=False, connection=None, endpoint_url=endpoint, region=None, deployment_prefix=None
@@ -212,6 +288,8 @@ async def refreshes(window: MainWindow, endpoint: str) -> None:
             took = time.perf_counter() - started
             await asyncio.sleep(0.3)  # the repaint it causes counts too
             print(f"{label:<34} action {took * 1000:4.0f} ms  {describe(beat.stop())}")
+            if tracer is not None:
+                tracer.report()
         current, peak = rss_mb()
         print(f"RSS now {current:.0f} MB, peak {peak:.0f} MB (goal ≤ 250 MB)")
         window.close()
@@ -255,6 +333,7 @@ def main() -> None:
     parser.add_argument("--switch-interval-ms", type=float, default=None, help="override sys.setswitchinterval")
     parser.add_argument("--skip-refresh", action="store_true")
     parser.add_argument("--default-gc", action="store_true", help="without the app's garbage-collection policy")
+    parser.add_argument("--trace-stalls", type=float, metavar="MS", help="tell where stalls over MS were spent")
     options = parser.parse_args()
     app = create_application()
     loop = qasync.QEventLoop(app)
@@ -270,7 +349,7 @@ def main() -> None:
     print(f"switch interval {sys.getswitchinterval() * 1000:g} ms; load average {os.getloadavg()[0]:.2f}")
     with served_sandbox(options.models) as endpoint:
         if not options.skip_refresh:
-            loop.run_until_complete(refreshes(window, endpoint))
+            loop.run_until_complete(refreshes(window, endpoint, options.trace_stalls))
             if garbage is not None:
                 garbage.collect_full()
                 print(f"the ten-minute full garbage collection took {(garbage.last_full_s or 0.0) * 1000:.0f} ms")

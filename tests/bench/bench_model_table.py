@@ -244,7 +244,7 @@ class Bench:
             table.proxy.set_filter_text("")
             table.quiesce()
 
-        print(line("filter change (first cold, then cached search text)", timed(type_filter, clear, self.current)))
+        print(line("filter typed (four filters in turn)", timed(type_filter, clear, self.current)))
 
 
 def main() -> None:
