@@ -42,6 +42,7 @@ from ui.action_gates import selection_refusal
 from ui.backend import Backend, JobEnd, JobKind
 from ui.background import on_worker, spawn
 from ui.banner import Banner, BannerKind
+from ui.cell_delegate import CellDelegate
 from ui.details_pane import DetailsPane
 from ui.dialogs import ConfirmDialog, ShortcutsDialog, warn
 from ui.formatting import ago
@@ -227,6 +228,7 @@ class MainWindow(QMainWindow):
         header.customContextMenuRequested.connect(self._show_column_menu)
         for column, width in COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
+        view.setItemDelegate(CellDelegate(view))
         self.status_delegate = StatusDelegate(view)
         view.setItemDelegateForColumn(Column.STATUS, self.status_delegate)
         view.doubleClicked.connect(lambda _index: self.details_dock.show())

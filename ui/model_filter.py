@@ -8,7 +8,7 @@ substrings, except `status:`, which matches a status from its start (`status:sto
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -17,13 +17,14 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRegularExpression,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
 
 from engine.model_row import ModelRow
-from ui.model_table import COLUMNS, SORT_ROLE, Column, ModelTableModel, RowFace, face_of
+from ui.model_table import COLUMNS, FILTER_ROLE, SORT_ROLE, Column, ModelTableModel, cell_tag
 
 _ALIASES: Final = {
     **{column.label.lower().replace(" ", ""): column for column in COLUMNS},
@@ -31,8 +32,6 @@ _ALIASES: Final = {
 }
 _KEY_LIST: Final = ", ".join(column.key for column in COLUMNS)
 _TOKEN: Final = re.compile(r'(?P<neg>[-!])?(?:(?P<key>[^\s:"]+):)?(?:"(?P<quoted>[^"]*)(?:"|$)|(?P<bare>\S+))?')
-_FILTER_CHANGE_API: Final = hasattr(QSortFilterProxyModel, "endFilterChange")
-"""Qt 6.10+, where invalidateRowsFilter() is deprecated; older bindings have only the latter."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,12 @@ class ParsedFilter:
     problem: str | None = None
 
 
+_CONTROLS: Final = dict.fromkeys(code for code in range(32) if chr(code) not in "\t\n\r")
+"""Dropped from filter text: no cell holds them, and the row's tagged text uses them as cell tags."""
+
+
 def parse_filter(text: str) -> ParsedFilter:
+    text = text.translate(_CONTROLS)
     terms: list[Term] = []
     unknown: list[str] = []
     for match in _TOKEN.finditer(text):
@@ -74,34 +78,32 @@ def parse_filter(text: str) -> ParsedFilter:
     return ParsedFilter(tuple(terms), problem)
 
 
-FaceTest = Callable[[RowFace], bool]
+def _tag(column: int) -> str:
+    return f"\\x{{{ord(cell_tag(column)):02x}}}"
 
 
-def _test_of(term: Term) -> FaceTest:
-    value, negated = term.value, term.negated
-    if term.column is None:
-        return lambda face: (value in face.joined) != negated
-    column = int(term.column)
-    if term.column is Column.STATUS:
-        return lambda face: face.folded[column].startswith(value) != negated
-    return lambda face: (value in face.folded[column]) != negated
+_WITHIN_CELL: Final = f"[^{_tag(0)}-{_tag(len(COLUMNS) - 1)}]*"
+_OPTIONS: Final = QRegularExpression.PatternOption.DotMatchesEverythingOption
 
 
-def row_test(terms: Sequence[Term]) -> Callable[[ModelRow], bool] | None:
-    """One function that tells whether a row passes every term (None: no terms, every row does). Made once per
-    filter text: the proxy calls it for every row at each re-filter, thousands of times in one go."""
-    if not terms:
-        return None
-    tests = [_test_of(term) for term in terms]
-    if len(tests) == 1:
-        [only] = tests
-        return lambda row: only(face_of(row))
-
-    def passes(row: ModelRow) -> bool:
-        face = face_of(row)
-        return all(test(face) for test in tests)
-
-    return passes
+def filter_pattern(terms: Sequence[Term]) -> str:
+    """The terms as one regular expression over a row's `RowFace.tagged` text ("" when there are none): a
+    lookahead per term, negative for a negated one. Qt's proxy then filters in C++, and with no filter it calls
+    no Python at all. A Python filterAcceptsRow() was called for every row inserted or re-sorted, filter or not,
+    and each call from C++ into Python may wait for the GIL while a refresh parses on a worker: beside two
+    threads parsing JSON, inserting 1,000 rows took 2-90 ms (median 18) with it, 0.6 ms without. A typed filter
+    still calls Python once per row (its tagged text), ~15 % slower than a Python test of the row."""
+    lookaheads = []
+    for term in terms:
+        value = QRegularExpression.escape(term.value)
+        if term.column is None:
+            body = f".*{value}"
+        elif term.column is Column.STATUS:
+            body = f".*{_tag(term.column)}{value}"
+        else:
+            body = f".*{_tag(term.column)}{_WITHIN_CELL}{value}"
+        lookaheads.append(f"(?!{body})" if term.negated else f"(?={body})")
+    return f"^{''.join(lookaheads)}" if lookaheads else ""
 
 
 class ModelFilterProxy(QSortFilterProxyModel):
@@ -115,8 +117,9 @@ class ModelFilterProxy(QSortFilterProxyModel):
         self._source = source
         self._filter = ParsedFilter()
         self._text = ""
-        self._passes: Callable[[ModelRow], bool] | None = None
         self.setSortRole(SORT_ROLE)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(0)
         self.setDynamicSortFilter(True)  # re-filters rows on dataChanged; with no sort column it never sorts
         self.setSourceModel(source)
 
@@ -144,13 +147,8 @@ class ModelFilterProxy(QSortFilterProxyModel):
         if parsed == self._filter:
             return
         problem_changed = parsed.problem != self._filter.problem
-        if _FILTER_CHANGE_API:
-            self.beginFilterChange()
-            self._filter, self._passes = parsed, row_test(parsed.terms)
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self._filter, self._passes = parsed, row_test(parsed.terms)
-            self.invalidateRowsFilter()
+        self._filter = parsed
+        self.setFilterRegularExpression(QRegularExpression(filter_pattern(parsed.terms), _OPTIONS))
         if problem_changed:
             self.filter_error_changed.emit(parsed.problem or "")
 
@@ -164,10 +162,6 @@ class ModelFilterProxy(QSortFilterProxyModel):
         return [source.row_at(map_to_source(self.index(row, 0)).row()).model_id for row in range(self.rowCount())]
 
     # Qt
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        passes = self._passes
-        return True if passes is None else passes(self._source.row_at(source_row))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """The source model sorts (QTableView's header and sortByColumn() land here): this proxy never does, so

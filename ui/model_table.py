@@ -31,7 +31,9 @@ SORT_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 """A (missing, value) key: values of one column compare with each other; missing ones belong last."""
 ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 """The ModelRow itself."""
-_ROW_ROLES: Final = frozenset({int(SORT_ROLE), int(ROW_ROLE), int(Qt.ItemDataRole.ToolTipRole)})
+FILTER_ROLE: Final = Qt.ItemDataRole.UserRole + 3
+"""The row's `RowFace.tagged` text, which the filter's regular expression searches."""
+_ROW_ROLES: Final = frozenset({int(SORT_ROLE), int(ROW_ROLE), int(FILTER_ROLE), int(Qt.ItemDataRole.ToolTipRole)})
 
 UNKNOWN: Final = "–"
 EVERYONE: Final = "everyone"
@@ -177,8 +179,9 @@ _TEXT_BY_COLUMN: Final = tuple(_TEXT[column] for column in COLUMNS)
 _SORT_BY_COLUMN: Final = tuple(_SORT[column] for column in COLUMNS)
 
 
-SEARCH_SEPARATOR: Final = "\x1f"
-"""Joins a row's folded cells for free-text search, so that no match spans two cells."""
+def cell_tag(column: int) -> str:
+    """The control character that starts `column`'s cell in `RowFace.tagged` (none can be typed in a filter)."""
+    return chr(1 + column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +191,9 @@ class RowFace:
 
     texts: tuple[str, ...]
     folded: tuple[str, ...]
-    joined: str
-    """`folded`, joined by SEARCH_SEPARATOR."""
+    tagged: str
+    """Each folded cell after its `cell_tag()`, all in one string: the filter matches a column's value after its
+    tag, and no match spans two cells."""
 
 
 def face_of(row: ModelRow) -> RowFace:
@@ -200,9 +204,14 @@ def face_of(row: ModelRow) -> RowFace:
         texts = tuple(text(row) for text in _TEXT_BY_COLUMN)
         folded = [text.casefold() for text in texts]
         folded[Column.HOSTING] += f" {row.hosting.casefold()}"
-        face = RowFace(texts, tuple(folded), SEARCH_SEPARATOR.join(folded))
+        face = RowFace(texts, tuple(folded), "".join(cell_tag(column) + cell for column, cell in enumerate(folded)))
         row.keep_shown(face)
     return face
+
+
+def alignment_of(column: int) -> Qt.AlignmentFlag | None:
+    """The column's text alignment, when not the view's default (left, vertically centred)."""
+    return _CENTRE if column in _CENTRED else None
 
 
 def cell_text(row: ModelRow, column: int) -> str:
@@ -396,7 +405,7 @@ class ModelTableModel(QStandardItemModel):
         if role == _DISPLAY:
             return face_of(self._rows[position]).texts[index.column()]
         if role == _ALIGNMENT:
-            return _CENTRE if index.column() in _CENTRED else None
+            return alignment_of(index.column())
         if role not in _ROW_ROLES:
             return None
         row = self._rows[position]
@@ -404,6 +413,8 @@ class ModelTableModel(QStandardItemModel):
             return _SORT_BY_COLUMN[index.column()](row)
         if role == ROW_ROLE:
             return row
+        if role == FILTER_ROLE:
+            return face_of(row).tagged
         return _tooltip(row, COLUMNS[index.column()])
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -29,8 +29,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableView
 
 from engine.model_row import ModelRow
+from ui.cell_delegate import CellDelegate
 from ui.model_filter import ModelFilterProxy
 from ui.model_table import Column, ModelTableModel
+from ui.status_delegate import StatusDelegate
 
 STATUSES = ("InService", "InService", "InService", "Stopped", "Updating", "Failed")
 ROUNDS = 5
@@ -129,6 +131,8 @@ def new_table(column: Column, order: Qt.SortOrder, filter_text: str = "") -> Tab
     model.setParent(view)
     proxy.setParent(view)
     view.setModel(proxy)
+    view.setItemDelegate(CellDelegate(view))  # the window's delegates
+    view.setItemDelegateForColumn(Column.STATUS, StatusDelegate(view))
     view.setSortingEnabled(True)
     view.sortByColumn(column, order)
     proxy.set_filter_text(filter_text)

@@ -3,16 +3,20 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QPoint, Qt
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QPoint, Qt
 from PySide6.QtTest import QAbstractItemModelTester, QTest
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
+from engine.model_row import ModelRow
 from tests.ui.rows import make_row
 from ui.model_filter import ModelFilterProxy, Term, parse_filter
-from ui.model_table import SORT_ROLE, Column, ModelTableModel, sort_key
+from ui.model_table import FILTER_ROLE, SORT_ROLE, Column, ModelTableModel, face_of, sort_key
 from ui.status_delegate import is_transitional
 
 ROWS = [
@@ -427,3 +431,72 @@ def test_the_filter_holds_through_sorts_and_refreshes_that_move_rows(qtbot: QtBo
     assert proxy.model_ids() == ["m00", "m05", "m06", "m03", "m04"]
     assert proxy.model_ids() == expected()
     del testers
+
+
+def reference_verdict(terms: tuple[Term, ...], row: ModelRow) -> bool:
+    """The filter's documented rules, written plainly: what the proxy's regular expression must agree with."""
+    folded = face_of(row).folded
+    for term in terms:
+        if term.column is None:
+            hit = any(term.value in cell for cell in folded)
+        elif term.column is Column.STATUS:
+            hit = folded[term.column].startswith(term.value)
+        else:
+            hit = term.value in folded[term.column]
+        if hit == term.negated:
+            return False
+    return True
+
+
+KEYS = {None: None, "id": Column.MODEL_ID, "name": Column.NAME, "hosting": Column.HOSTING, "status": Column.STATUS}
+KEYS |= {"instance": Column.INSTANCE_TYPE, "tasks": Column.RUNNING_TASKS, "groups": Column.ALLOWED_GROUPS}
+
+
+def pieces(column: Column | None) -> list[str]:
+    """Every 1-4 character piece of the column's cells (every cell's, for free text)."""
+    cells = [cell for row in ROWS for at, cell in enumerate(face_of(row).folded) if column in (None, at)]
+    return sorted({cell[i : i + n] for cell in cells for i in range(len(cell)) for n in (1, 2, 4)})
+
+
+@st.composite
+def filter_terms(draw: st.DrawFn) -> tuple[bool, str | None, str]:
+    key = draw(st.sampled_from(list(KEYS)))
+    value = draw(
+        st.one_of(
+            st.sampled_from(pieces(KEYS[key])),
+            st.text(alphabet="abelmnost3 .-*+?()[]{}|^$\\/:_\x01", min_size=1, max_size=5),
+        )
+    )
+    return draw(st.booleans()), key, value
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(filter_terms(), min_size=1, max_size=3))
+def test_the_proxy_agrees_with_the_rules_for_any_filter(
+    proxy: ModelFilterProxy, terms: list[tuple[bool, str | None, str]]
+) -> None:
+    text = " ".join(
+        f'{"-" if negated else ""}{f"{key}:" if key else ""}"{value.strip()}"' for negated, key, value in terms
+    )
+    parsed = parse_filter(text)
+    expected = {row.model_id for row in ROWS if reference_verdict(parsed.terms, row)}
+    assert shown(proxy, text) == expected, (text, parsed.terms)
+
+
+def test_with_no_filter_inserted_rows_are_not_asked_for_their_filter_text(qtbot: QtBot) -> None:
+    """Each call from C++ into Python may wait for the GIL during a refresh: with no filter, none is made."""
+    asked: list[int] = []
+
+    class Counting(ModelTableModel):
+        def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+            if role == FILTER_ROLE:
+                asked.append(index.row())
+            return super().data(index, role)
+
+    model = Counting()
+    proxy = ModelFilterProxy(model)
+    model.apply([make_row(f"m-{number:03d}") for number in range(200)])
+    model.flush()
+    assert proxy.rowCount() == 200 and asked == []
+    proxy.set_filter_text("m-01")
+    assert proxy.rowCount() == 10 and len(asked) == 200
