@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         self.table_model.filled.connect(self._update_counts)
         self.proxy = ModelFilterProxy(self.table_model, self)
         self.view = self._make_view()
-        self.refresher = refresher or Refresher(executor, self)
+        self.refresher = refresher or Refresher(executor, self, ordering=lambda: self.table_model.ordering)
         self.refresher.succeeded.connect(self._on_refreshed)
         self.refresher.partial.connect(self._on_partial)
         self.refresher.failed.connect(self._on_refresh_failed)
@@ -458,9 +458,9 @@ class MainWindow(QMainWindow):
 
     # -- refresh ---------------------------------------------------------------------------------------------
 
-    def _apply(self, rows: Sequence[ModelRow], more: int = 0) -> None:
+    def _apply(self, rows: Sequence[ModelRow], more: int = 0, sorted_by: str | None = None) -> None:
         self._rows_to_come = more
-        self.table_model.apply(rows)
+        self.table_model.apply(rows, sorted_by=sorted_by)
         if not rows:
             self.empty_label.setText(
                 "<b>No models in this deployment yet.</b><br>Create one with Ctrl+N, or from the command line: "
@@ -479,7 +479,7 @@ class MainWindow(QMainWindow):
         self.cached_at = None
         self.stale = False
         self.banner.hide()
-        self._apply(rows)
+        self._apply(rows, sorted_by=self.refresher.sorted_by)
         self._update_refresh_label()
         self.rows_refreshed.emit(self.table_model.rows())
 

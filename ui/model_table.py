@@ -274,6 +274,33 @@ _model_id: Final = attrgetter("model_id")
 _first: Final = itemgetter(0)
 
 
+@dataclass(frozen=True)
+class Ordering:
+    """A sort of the table's rows, which a worker thread can apply too (it holds no Qt object)."""
+
+    column: Column = Column.MODEL_ID
+    order: Qt.SortOrder = Qt.SortOrder.AscendingOrder
+
+    @property
+    def name(self) -> str:
+        """Names the order, for rows sorted elsewhere (a worker, a saved snapshot) to say which they are in."""
+        descending = self.order == Qt.SortOrder.DescendingOrder
+        return f"{self.column.name.lower()} {'descending' if descending else 'ascending'}"
+
+    def sort(self, rows: Iterable[ModelRow]) -> list[ModelRow]:
+        # By model id first: the sorts by value are stable, also when reversed, so ties stay in id order.
+        key_of = _SORT_BY_COLUMN[self.column]
+        known: list[tuple[Any, ModelRow]] = []
+        unknown: list[tuple[Any, ModelRow]] = []
+        for row in sorted(rows, key=_model_id):
+            missing, value = key_of(row)
+            (unknown if missing else known).append((value, row))
+        descending = self.order == Qt.SortOrder.DescendingOrder
+        known.sort(key=_first, reverse=descending)
+        unknown.sort(key=_first, reverse=descending)
+        return [row for _, row in known] + [row for _, row in unknown]
+
+
 FIRST_FILL: Final = 150
 """Rows inserted at once into an empty table: more than a screenful on any display."""
 FILL_CHUNK: Final = 1000
@@ -312,8 +339,7 @@ class ModelTableModel(QStandardItemModel):
         self._rows: list[ModelRow] = []
         self._index: dict[str, int] | None = {}
         """model_id → position; None once positions moved, rebuilt when next asked."""
-        self._sort_column = Column.MODEL_ID
-        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._ordering = Ordering()
         self._pending: list[ModelRow] = []
         """Rows of a large first fill still to insert, in display order after the rows already in."""
         self._fill_timer = QTimer(self)
@@ -367,17 +393,20 @@ class ModelTableModel(QStandardItemModel):
 
     @property
     def sort_column(self) -> Column:
-        return self._sort_column
+        return self._ordering.column
 
     @property
     def sort_order(self) -> Qt.SortOrder:
-        return self._sort_order
+        return self._ordering.order
+
+    @property
+    def ordering(self) -> Ordering:
+        return self._ordering
 
     @property
     def order(self) -> str:
         """The order of `rows()`, named: rows saved in it are in display order when it is the same again."""
-        descending = self._sort_order == Qt.SortOrder.DescendingOrder
-        return f"{self._sort_column.name.lower()} {'descending' if descending else 'ascending'}"
+        return self._ordering.name
 
     # Qt
 
@@ -423,26 +452,29 @@ class ModelTableModel(QStandardItemModel):
         self.flush()
         if not 0 <= column < len(COLUMNS):
             column, order = Column.MODEL_ID, Qt.SortOrder.AscendingOrder
-        if (column, order) == (self._sort_column, self._sort_order):
+        if (column, order) == (self._ordering.column, self._ordering.order):
             return
-        self._sort_column, self._sort_order = COLUMNS[column], order
+        self._ordering = Ordering(COLUMNS[column], order)
         rows = self._in_order(self._rows)
         if rows != self._rows:
             self._relayout(rows)
 
     # Refresh
 
-    def apply(self, rows: Sequence[ModelRow]) -> ApplyStats:
+    def apply(self, rows: Sequence[ModelRow], *, sorted_by: str | None = None) -> ApplyStats:
         """Make the table hold exactly `rows` (the last one wins if an id repeats), in sort order, signalling only
         differences: removals; one layout change if changes moved rows; the changes; insertions where they sort.
 
         Unchanged rows keep their object, so caches keyed on row identity (the filter's search text) stay valid.
+        `sorted_by` names the `Ordering` the rows are in (sorted on a worker): when it is still the table's, new
+        rows are not sorted again here.
         """
         self.flush()
         incoming = {row.model_id: row for row in rows}
+        presorted = sorted_by == self._ordering.name and len(incoming) == len(rows)
         removed = self._remove_missing(incoming)
         changed = self._update_changed(incoming)
-        inserted = self._insert_new(incoming)
+        inserted = self._insert_new(incoming, presorted)
         return ApplyStats(changed=changed, inserted=inserted, removed=removed)
 
     def _remove_missing(self, incoming: dict[str, ModelRow]) -> int:
@@ -465,7 +497,7 @@ class ModelTableModel(QStandardItemModel):
         )
         if not changed:
             return 0
-        key_of = _SORT_BY_COLUMN[self._sort_column]
+        key_of = _SORT_BY_COLUMN[self._ordering.column]
         moved: list[int] = []
         for position in changed:
             old = rows[position]
@@ -495,8 +527,12 @@ class ModelTableModel(QStandardItemModel):
             order.insert(bisect_left(order, place_key(row), key=place_key), row)
         self._relayout(order)
 
-    def _insert_new(self, incoming: dict[str, ModelRow]) -> int:
-        new = self._in_order(incoming[model_id] for model_id in incoming.keys() - self._positions().keys())
+    def _insert_new(self, incoming: dict[str, ModelRow], presorted: bool) -> int:
+        positions = self._positions()
+        if presorted:
+            new = [row for model_id, row in incoming.items() if model_id not in positions]
+        else:
+            new = self._in_order(incoming[model_id] for model_id in incoming.keys() - positions.keys())
         if not new:
             return 0
         rows, place_key = self._rows, self._place_key
@@ -572,21 +608,11 @@ class ModelTableModel(QStandardItemModel):
     # Order
 
     def _in_order(self, rows: Iterable[ModelRow]) -> list[ModelRow]:
-        # By model id first: the sorts by value are stable, also when reversed, so ties stay in id order.
-        key_of = _SORT_BY_COLUMN[self._sort_column]
-        known: list[tuple[Any, ModelRow]] = []
-        unknown: list[tuple[Any, ModelRow]] = []
-        for row in sorted(rows, key=_model_id):
-            missing, value = key_of(row)
-            (unknown if missing else known).append((value, row))
-        descending = self._sort_order == Qt.SortOrder.DescendingOrder
-        known.sort(key=_first, reverse=descending)
-        unknown.sort(key=_first, reverse=descending)
-        return [row for _, row in known] + [row for _, row in unknown]
+        return self._ordering.sort(rows)
 
     def _place_key(self, row: ModelRow) -> PlaceKey:
-        missing, value = _SORT_BY_COLUMN[self._sort_column](row)
-        if self._sort_order == Qt.SortOrder.DescendingOrder:
+        missing, value = _SORT_BY_COLUMN[self._ordering.column](row)
+        if self._ordering.order == Qt.SortOrder.DescendingOrder:
             value = _Descending(value)
         return (missing, value, row.model_id)
 

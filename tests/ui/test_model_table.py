@@ -422,6 +422,27 @@ def test_thousands_of_rows_after_the_last_one_are_filled_in_a_chunk_per_turn(qtb
     assert not model.filling and model.row_at(5000).model_id == "z-after-the-last"
 
 
+def test_rows_sorted_on_a_worker_are_taken_as_they_come_while_the_table_keeps_that_order(qtbot: QtBot) -> None:
+    rows = [make_row(f"m-{number:03d}", running_tasks=number % 5) for number in range(40)]
+    model = ModelTableModel()
+    model.sort(Column.RUNNING_TASKS, DESCENDING)
+    ordering = model.ordering
+    assert ordering.name == model.order == "running_tasks descending"
+    presorted = ordering.sort(rows)
+
+    model.apply(presorted, sorted_by=ordering.name)
+    assert_consistent(model, rows, Column.RUNNING_TASKS, DESCENDING)
+
+    trusted = ModelTableModel()
+    trusted.sort(Column.RUNNING_TASKS, DESCENDING)
+    trusted.apply(rows, sorted_by=ordering.name)  # said to be sorted: not sorted again (the worker did it)
+    assert trusted.rows() == rows
+
+    stale = ModelTableModel()  # sorted by Model ID: rows sorted for another order are sorted here
+    stale.apply(presorted, sorted_by=ordering.name)
+    assert_consistent(stale, rows, Column.MODEL_ID, Qt.SortOrder.AscendingOrder)
+
+
 def test_reading_positions_sorting_or_applying_during_a_fill_inserts_the_rest_first(qtbot: QtBot) -> None:
     rows = [make_row(f"m-{number:05d}") for number in range(2000)]
     model = ModelTableModel()

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
 import qasync
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from engine.model_row import ModelRow
@@ -152,4 +153,23 @@ def test_rows_arrive_with_their_faces_made_on_the_worker(
     assert all(row.shown is not None for row in rows)
     assert face_of(rows[0]).texts[Column.STATUS] == "Stopped"
     assert face_of(rows[0]) is rows[0].shown
+    refresher.stop()
+
+
+def test_a_full_refresh_sorts_its_rows_on_the_worker_in_the_tables_order(
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor
+) -> None:
+    statuses = ["Stopped", "InService", "Failed", "Updating"]
+    backend = RowsBackend([make_row(f"m{n:03d}", status=statuses[n % 4], running_tasks=n % 7) for n in range(60)])
+    table = ModelTableModel()
+    table.sort(Column.RUNNING_TASKS, Qt.SortOrder.DescendingOrder)
+    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=60_000, ordering=lambda: table.ordering)
+    refresher.set_paused(True)
+    with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as first:
+        refresher.set_backend(cast(Backend, backend))
+    assert refresher.sorted_by == table.order == "running_tasks descending"
+    assert first.args[0] == table.ordering.sort(backend.rows)
+    table.apply(first.args[0], sorted_by=refresher.sorted_by)
+    table.flush()
+    assert table.rows() == table.ordering.sort(backend.rows)
     refresher.stop()
