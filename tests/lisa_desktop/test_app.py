@@ -136,14 +136,20 @@ def test_an_unreachable_deployment_with_nothing_cached_shows_the_error_page(
     qtbot.waitUntil(lambda: window.pages.currentIndex() == Page.ERROR, timeout=60_000)
 
 
+def shown_window(
+    qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path
+) -> tuple[MainWindow, QSettings, SnapshotStore]:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, executor)
+    qtbot.addWidget(window)
+    window.show()
+    return window, settings, SnapshotStore(tmp_path / "snapshots")
+
+
 def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_are_read(
     qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
 ) -> None:
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, engine_executor)
-    qtbot.addWidget(window)
-    window.show()
-    snapshots = SnapshotStore(tmp_path / "snapshots")
+    window, settings, snapshots = shown_window(qtbot, engine_executor, tmp_path)
     last = "connection:old|/old/lisa|eu-west-1"
     snapshots.save(last, [ModelRow("old-model", "org/old", "third_party", "textgen", "InService")], {})
     settings.setValue(LAST_CHOICE, "")
@@ -167,13 +173,9 @@ def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_a
 def test_paints_the_first_screenful_of_a_large_snapshot_then_reads_the_rest(
     qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
 ) -> None:
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, engine_executor)
-    qtbot.addWidget(window)
-    window.show()
+    window, settings, snapshots = shown_window(qtbot, engine_executor, tmp_path)
     args = namespace(endpoint_url="http://127.0.0.1:9")
     key = cache_key_for(args)
-    snapshots = SnapshotStore(tmp_path / "snapshots")
     rows = [ModelRow(f"m-{number:04d}", "org/m", "third_party", "textgen", "InService") for number in range(1000)]
     snapshots.save(key, rows, {}, order=window.table_model.order)
     settings.setValue(LAST_CHOICE, choice_of(args))
