@@ -494,15 +494,17 @@ class MainWindow(QMainWindow):
 
     def _on_refresh_failed(self, message: str) -> None:
         self.stale = True
-        if self.table_model.rowCount() == 0:
+        if self.table_model.rowCount() == 0:  # no last data to show: the page says it, with its own Retry
             self.error_label.setText(f"<b>Cannot reach the deployment</b><br>{message}")
             self.error_label.setTextFormat(Qt.TextFormat.RichText)
             self.pages.setCurrentIndex(Page.ERROR)
-        self.banner.show_message(
-            BannerKind.ERROR,
-            f"Refresh failed — showing the last data, which may be out of date.\n{message}",
-            retry=True,
-        )
+            self.banner.hide()
+        else:
+            self.banner.show_message(
+                BannerKind.ERROR,
+                f"Refresh failed — showing the last data, which may be out of date.\n{message}",
+                retry=True,
+            )
         self._update_refresh_label()
 
     def _update_pace(self) -> None:

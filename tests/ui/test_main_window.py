@@ -340,6 +340,15 @@ def test_states_loading_and_cannot_open(make_window: WindowFactory) -> None:
     assert window.connection_label.text() == "Not connected"
 
 
+def test_a_failed_refresh_with_no_rows_shows_the_error_page_alone(make_window: WindowFactory) -> None:
+    window = make_window()
+    window.refresher.failed.emit("[ResourceNotFoundException] dynamodb:Scan failed")
+    assert window.pages.currentIndex() == Page.ERROR
+    assert "ResourceNotFound" in window.error_label.text()
+    assert window.banner.isHidden()  # "showing the last data" would not be true: there is none
+    assert "STALE" in window.refresh_label.text()
+
+
 def test_an_empty_deployment_says_how_to_create_a_model(make_window: WindowFactory) -> None:
     window = make_window()
     window.show_snapshot([], saved_at=0.0)
