@@ -188,7 +188,7 @@ class Shell(QObject):
         if snapshot is not None:
             self.shown_key = key
             self._unread = snapshot.more
-            self.window.show_snapshot(snapshot.rows, snapshot.saved_at, more=snapshot.more)
+            self.window.show_snapshot(snapshot.rows, snapshot.saved_at, more=snapshot.more, sorted_by=snapshot.order)
 
     async def read_the_rest(self) -> None:
         """The rest of a snapshot of which the first screenful is shown, read on a worker."""
@@ -202,7 +202,7 @@ class Shell(QObject):
         if snapshot is None:  # unreadable after all: the count stops promising more rows
             window.show_snapshot(window.table_model.rows(), window.cached_at)
         else:
-            window.show_snapshot(snapshot.rows, snapshot.saved_at)
+            window.show_snapshot(snapshot.rows, snapshot.saved_at, sorted_by=snapshot.order)
 
     def paint_early(self, args: argparse.Namespace) -> None:
         """Before the connections are read: the snapshot of the deployment opened last time this way."""
@@ -257,7 +257,8 @@ class Shell(QObject):
         backend, snapshot = opened
         self.backend = backend
         if snapshot is not None and self.window.cached_at is not None:
-            self.window.show_snapshot(snapshot.rows, snapshot.saved_at)  # the cached rows' configurations
+            # the cached rows' configurations
+            self.window.show_snapshot(snapshot.rows, snapshot.saved_at, sorted_by=snapshot.order)
         self.window.set_backend(backend)
 
     def _enter(self, stack: ExitStack, args: argparse.Namespace) -> tuple[DeploymentBackend, Snapshot | None] | None:

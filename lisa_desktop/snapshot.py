@@ -57,6 +57,8 @@ class Snapshot:
     """`StackGateway.export_cache()` as it was when the rows were saved."""
     more: int = 0
     """Rows the file holds after `rows`, when only its first rows were read (`load_faces(first=...)`)."""
+    order: str | None = None
+    """The order the rows were saved in, as `save()` was told."""
 
     def age_seconds(self, now: float | None = None) -> float:
         return max(0.0, (time.time() if now is None else now) - self.saved_at)
@@ -144,6 +146,7 @@ class SnapshotStore:
                 saved_at=float(header["savedAt"]),
                 stack_cache=stack_cache if isinstance(stack_cache, dict) else {},
                 more=in_file - len(rows),
+                order=order_saved if isinstance(order_saved := header.get("order"), str) else None,
             )
         except FileNotFoundError:
             return None

@@ -407,11 +407,14 @@ class MainWindow(QMainWindow):
         else:
             self.refresher.refresh_now()
 
-    def show_snapshot(self, rows: Sequence[ModelRow], saved_at: float, *, more: int = 0) -> None:
+    def show_snapshot(
+        self, rows: Sequence[ModelRow], saved_at: float, *, more: int = 0, sorted_by: str | None = None
+    ) -> None:
         """Rows saved by an earlier run: shown at once, marked cached, replaced by the first refresh. `more`
-        counts the saved rows still being read, after these (the count includes them meanwhile)."""
+        counts the saved rows still being read, after these (the count includes them meanwhile); `sorted_by`
+        names the order they were saved in (`ModelTableModel.apply`)."""
         self.cached_at = saved_at
-        self._apply(rows, more)
+        self._apply(rows, more, sorted_by)
         self._update_refresh_label()
 
     def set_backend(self, backend: Backend) -> None:

@@ -91,7 +91,7 @@ def test_only_the_first_rows_are_read_when_they_were_saved_in_the_order_asked_fo
     head = store.load_faces("sandbox", first=3, order="model_id ascending")
     assert head is not None
     assert [r.model_id for r in head.rows] == [r.model_id for r in rows[:3]]
-    assert head.more == 7
+    assert head.more == 7 and head.order == "model_id ascending"
     for other in (store.load_faces("sandbox", first=3, order="status descending"), store.load_faces("sandbox")):
         assert other is not None
         assert [r.model_id for r in other.rows] == [r.model_id for r in rows] and other.more == 0
