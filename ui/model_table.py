@@ -465,7 +465,7 @@ class ModelTableModel(QStandardItemModel):
         """Make the table hold exactly `rows` (the last one wins if an id repeats), in sort order, signalling only
         differences: removals; one layout change if changes moved rows; the changes; insertions where they sort.
 
-        Unchanged rows keep their object, so caches keyed on row identity (the filter's search text) stay valid.
+        Unchanged rows keep their object, and with it their face (cell texts, filter text), not made again.
         `sorted_by` names the `Ordering` the rows are in (sorted on a worker): when it is still the table's, new
         rows are not sorted again here.
         """
