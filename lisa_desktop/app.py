@@ -184,7 +184,7 @@ class Shell(QObject):
         """With `screenful`, only the rows of the first screen if they can be told (`read_the_rest` reads the
         others): 5,000 rows take ~50 ms to read, and this is on the way to the first paint."""
         first = FIRST_FILL if screenful else None
-        snapshot = self.snapshots.load_faces(key, first=first, order=self.window.table_model.order)
+        snapshot = self.snapshots.load_faces(key, first=first, order=self.window.table_model.ordering.name)
         if snapshot is not None:
             self.shown_key = key
             self._unread = snapshot.more
@@ -295,7 +295,7 @@ class Shell(QObject):
         """On a worker, stack cache included: exporting it walks every hosted model's stack."""
         backend = self.backend
         if backend is not None:
-            order = self.window.table_model.order
+            order = self.window.table_model.ordering.name
             self.executor.submit(
                 lambda: self.snapshots.save(backend.cache_key, rows, backend.export_stack_cache(), order=order)
             )

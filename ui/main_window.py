@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
     """The deployment could not be opened and the user asked to try again."""
     rows_refreshed = Signal(list)
     """Every successful refresh's rows, in display order (the composition root keeps them as the start-up
-    snapshot, with `table_model.order`)."""
+    snapshot, with `table_model.ordering.name`)."""
     _wizards_importable = Signal()
     first_painted = Signal()
     """The window has painted once (emitted just after that paint): start-up work that would compete with the

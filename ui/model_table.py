@@ -403,11 +403,6 @@ class ModelTableModel(QStandardItemModel):
     def ordering(self) -> Ordering:
         return self._ordering
 
-    @property
-    def order(self) -> str:
-        """The order of `rows()`, named: rows saved in it are in display order when it is the same again."""
-        return self._ordering.name
-
     # Qt
 
     def insertRows(self, row: int, count: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008

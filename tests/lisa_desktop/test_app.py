@@ -97,7 +97,7 @@ def test_opens_the_sandbox_off_the_gui_thread_and_keeps_a_snapshot(
     assert snapshot is not None
     assert {row.model_id for row in snapshot.rows} >= {"bge-large-en", "claude-3-5-sonnet"}
     # Saved in the table's order, so the next start can read only its first screenful.
-    head = snapshots.load_faces(cache_key_for(args), first=3, order=window.table_model.order)
+    head = snapshots.load_faces(cache_key_for(args), first=3, order=window.table_model.ordering.name)
     assert head is not None and head.more == len(snapshot.rows) - 3
     assert [row.model_id for row in head.rows] == sorted(row.model_id for row in snapshot.rows)[:3]
 
@@ -177,7 +177,7 @@ def test_paints_the_first_screenful_of_a_large_snapshot_then_reads_the_rest(
     args = namespace(endpoint_url="http://127.0.0.1:9")
     key = cache_key_for(args)
     rows = [ModelRow(f"m-{number:04d}", "org/m", "third_party", "textgen", "InService") for number in range(1000)]
-    snapshots.save(key, rows, {}, order=window.table_model.order)
+    snapshots.save(key, rows, {}, order=window.table_model.ordering.name)
     settings.setValue(LAST_CHOICE, choice_of(args))
     settings.setValue(LAST_KEY, key)
     shell = Shell(window, engine_executor, snapshots, ConnectionStore(), settings=settings)

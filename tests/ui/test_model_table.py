@@ -406,7 +406,7 @@ def test_thousands_of_rows_after_the_last_one_are_filled_in_a_chunk_per_turn(qtb
     rows = [make_row(f"m-{number:05d}") for number in range(5000)]
     model = ModelTableModel()
     model.apply(rows[:FIRST_FILL])
-    assert model.order == "model_id ascending"
+    assert model.ordering.name == "model_id ascending"
     signals = Signals(model)
 
     assert model.apply(fresh_copies(rows)) == ApplyStats(inserted=5000 - FIRST_FILL)
@@ -427,7 +427,7 @@ def test_rows_sorted_on_a_worker_are_taken_as_they_come_while_the_table_keeps_th
     model = ModelTableModel()
     model.sort(Column.RUNNING_TASKS, DESCENDING)
     ordering = model.ordering
-    assert ordering.name == model.order == "running_tasks descending"
+    assert ordering.name == model.ordering.name == "running_tasks descending"
     presorted = ordering.sort(rows)
 
     model.apply(presorted, sorted_by=ordering.name)

@@ -167,7 +167,7 @@ def test_a_full_refresh_sorts_its_rows_on_the_worker_in_the_tables_order(
     refresher.set_paused(True)
     with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as first:
         refresher.set_backend(cast(Backend, backend))
-    assert refresher.sorted_by == table.order == "running_tasks descending"
+    assert refresher.sorted_by == table.ordering.name == "running_tasks descending"
     assert first.args[0] == table.ordering.sort(backend.rows)
     table.apply(first.args[0], sorted_by=refresher.sorted_by)
     table.flush()
