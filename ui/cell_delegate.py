@@ -1,40 +1,207 @@
-"""Paints the table's text cells as Qt's default delegate does, with one call into Python per cell instead of seven.
+"""Paints the table's text cells as Qt's default delegate does, from pixmaps kept between paints.
 
-QStyledItemDelegate.initStyleOption() asks the model for seven roles of each cell it paints, each a call from C++
-into Python that must take the GIL: a repaint of the window is ~2,400 of them. While a refresh parses on a worker
-thread, each may wait for the GIL. Measured on this window (5,000 rows, a full repaint): alone, this delegate is
-slower (~10 ms against ~8: it copies the style option in Python); beside two threads parsing JSON, 2-4 times
-faster (median 95-345 ms against 270-510). It asks for the display text only (the model has no font, colour,
-check state, decoration or background roles) and takes the alignment from the model's rule: the same pixels
-(tests/ui/test_cell_delegate.py).
+Two costs made Qt's own delegate slow on this table:
+- QStyledItemDelegate.initStyleOption() asks the model for seven roles of each cell it paints, each a call from
+  C++ into Python that must take the GIL. While a refresh parses on a worker thread, each may wait for it.
+  This delegate asks for the display text only (the model has no font, colour, check state, decoration or
+  background roles) and takes the alignment from the model's rule.
+- The style lays out and shapes each cell's text again on every paint: most of a repaint's time.
+  This delegate draws a cell it is asked for a second time into a pixmap (on the row background the view draws
+  under it), keeps the pixmap under everything the drawing depends on, and copies it on later paints. A cell
+  seen for the first time is drawn as it comes: drawing into a pixmap costs more than drawing once, and a
+  table filling for the first time would pay that for every cell of its first paint.
+
+Measured on the main window's table (1400×800, 5,000 rows, full repaint; tests/bench/bench_model_table.py):
+~7-9 ms from kept pixmaps, against ~21 ms drawing each cell through the style and ~16 ms for Qt's delegate.
+The pixels are the same as Qt's delegate's (tests/ui/test_cell_delegate.py).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Final
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect
+from PySide6.QtGui import QFont, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from ui.model_table import alignment_of
 
 _HAS_DISPLAY: Final = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 _ITEM: Final = QStyle.ControlElement.CE_ItemViewItem
+_ROW_PANEL: Final = QStyle.PrimitiveElement.PE_PanelItemViewRow
+_HAS_FOCUS: Final = QStyle.StateFlag.State_HasFocus.value
+
+SCREENFULS_KEPT: Final = 2
+"""Pixmaps are kept up to this many times the viewport's area: scrolling a page and back draws from them."""
+
+CellKey = tuple[str, int, int, int, float, int, int, int]
+"""What a cell's pixels depend on: text, column (its alignment), size, device pixel ratio, state (selected,
+enabled, active, hovered), features (alternate row) and palette. The font, the same for every cell, is checked
+once per cell against the one the pixmaps were drawn with: a copy per cell for the key would cost ~2 ms a paint."""
+
+
+class CellPixmaps:
+    """Rendered cells, the least recently used dropped first once they hold more than `budget` bytes; and the
+    cells seen once (the last `SEEN_KEPT`), which get a pixmap when seen again."""
+
+    SEEN_KEPT: Final = 4096
+
+    def __init__(self, budget: int = 0) -> None:
+        self.budget = budget
+        self._pixmaps: OrderedDict[CellKey, QPixmap] = OrderedDict()
+        self._bytes = 0
+        self._seen: OrderedDict[CellKey, None] = OrderedDict()
+
+    def first_sight(self, key: CellKey) -> bool:
+        """Whether `key` is asked for the first time lately (noted now); false once, the next time."""
+        if self._seen.pop(key, False) is None:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self.SEEN_KEPT:
+            self._seen.popitem(last=False)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._pixmaps)
+
+    @property
+    def size_in_bytes(self) -> int:
+        return self._bytes
+
+    def get(self, key: CellKey) -> QPixmap | None:
+        pixmap = self._pixmaps.get(key)
+        if pixmap is not None:
+            self._pixmaps.move_to_end(key)
+        return pixmap
+
+    def put(self, key: CellKey, pixmap: QPixmap) -> None:
+        old = self._pixmaps.pop(key, None)
+        if old is not None:
+            self._bytes -= _bytes_of(old)
+        self._pixmaps[key] = pixmap
+        self._bytes += _bytes_of(pixmap)
+        while self._bytes > self.budget and len(self._pixmaps) > 1:
+            _, dropped = self._pixmaps.popitem(last=False)
+            self._bytes -= _bytes_of(dropped)
+
+
+def _bytes_of(pixmap: QPixmap) -> int:
+    return pixmap.width() * pixmap.height() * pixmap.depth() // 8
 
 
 class CellDelegate(QStyledItemDelegate):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cells = CellPixmaps()
+        self._font = QFont()
+        self._scratch = QPixmap()
+        """Every pixmap is drawn here first, then copied out: a painter on a new pixmap makes its own paint
+        engine, which cost more than the drawing."""
+
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
+        text = index.data() or ""
+        rect = option.rect
+        ratio = painter.device().devicePixelRatio()
+        state = option.state.value
+        view = option.widget
+        # A fractional pixel ratio puts cells at fractional device pixels, where a copy would not match the
+        # style's drawing; the focus frame is one cell, drawn as it comes.
+        if ratio != int(ratio) or state & _HAS_FOCUS or not isinstance(view, QAbstractScrollArea):
+            self._draw(painter, option, index, text)
+            return
+        font = option.font
+        if font != self._font:
+            self._font = QFont(font)  # a copy: the option's own font goes with the option
+            self.cells = CellPixmaps()
+        key = (
+            text,
+            index.column(),
+            rect.width(),
+            rect.height(),
+            ratio,
+            state,
+            option.features.value,
+            option.palette.cacheKey(),
+        )
+        pixmap = self.cells.get(key)
+        if pixmap is None:
+            if self.cells.first_sight(key):
+                self._draw(painter, option, index, text)
+                return
+            pixmap = self._render(option, index, text, ratio, view)
+            viewport = view.viewport()
+            self.cells.budget = int(SCREENFULS_KEPT * viewport.width() * viewport.height() * ratio * ratio * 4)
+            self.cells.put(key, pixmap)
+        painter.drawPixmap(rect.topLeft(), pixmap)
+
+    def _render(
+        self,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+        text: str,
+        ratio: float,
+        view: QAbstractScrollArea,
+    ) -> QPixmap:
+        """The cell as the view shows it: the viewport's background, the row's panel (alternate rows) the view
+        draws under each cell, then the cell itself."""
+        size = option.rect.size()
+        scratch = self._scratch
+        if (
+            scratch.devicePixelRatio() != ratio
+            or scratch.width() < size.width() * ratio
+            or scratch.height() < (size.height() * ratio)
+        ):
+            scratch = self._scratch = QPixmap(
+                max(scratch.width(), int(size.width() * ratio)), max(scratch.height(), int(size.height() * ratio))
+            )
+            scratch.setDevicePixelRatio(ratio)
+        cell = self._cell_option(option, index, text)
+        cell.rect = QRect(QPoint(0, 0), size)
+        viewport = view.viewport()
+        painter = QPainter(scratch)
+        try:
+            painter.fillRect(cell.rect, viewport.palette().color(viewport.backgroundRole()))
+            style = view.style()
+            style.drawPrimitive(_ROW_PANEL, cell, painter, view)
+            style.drawControl(_ITEM, cell, painter, view)
+        finally:
+            painter.end()
+        pixmap = scratch.copy(QRect(QPoint(0, 0), size * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        return pixmap
+
+    def _draw(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+        text: str,
+    ) -> None:
+        cell = self._cell_option(option, index, text)
+        widget = cell.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(_ITEM, cell, painter, widget)
+
+    @staticmethod
+    def _cell_option(
+        option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex, text: str
+    ) -> QStyleOptionViewItem:
         cell = QStyleOptionViewItem(option)
         if isinstance(index, QModelIndex):  # as views pass it
             cell.index = index
-        cell.text = index.data() or ""
+        cell.text = text
         cell.features |= _HAS_DISPLAY
         alignment = alignment_of(index.column())
         if alignment is not None:
             cell.displayAlignment = alignment
-        widget = cell.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(_ITEM, cell, painter, widget)
+        return cell

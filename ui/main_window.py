@@ -88,9 +88,10 @@ class MainWindow(QMainWindow):
     """The user picked another deployment in the switcher (a connection name, or 'sandbox')."""
     open_retry_requested = Signal()
     """The deployment could not be opened and the user asked to try again."""
-    rows_refreshed = Signal(list)
-    """Every successful refresh's rows, in display order (the composition root keeps them as the start-up
-    snapshot, with `table_model.ordering.name`)."""
+    rows_refreshed = Signal(object)
+    """list[ModelRow]: every successful refresh's rows, in display order (the composition root keeps them as the
+    start-up snapshot, with `table_model.ordering.name`). Signals carry row lists as `object`: a `list` signal
+    converts each item to a QVariant, ~3 ms for 5,000 rows on the GUI thread."""
     _wizards_importable = Signal()
     first_painted = Signal()
     """The window has painted once (emitted just after that paint): start-up work that would compete with the

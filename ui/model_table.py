@@ -482,6 +482,8 @@ class ModelTableModel(QStandardItemModel):
         return len(gone)
 
     def _update_changed(self, incoming: dict[str, ModelRow]) -> int:
+        if not self._rows:
+            return 0
         rows, position_of = self._rows, self._positions().get
         # In arrival order, not display order: rows built one after the other lie close in memory, which makes
         # comparing thousands of them about twice as fast.
@@ -525,7 +527,11 @@ class ModelTableModel(QStandardItemModel):
     def _insert_new(self, incoming: dict[str, ModelRow], presorted: bool) -> int:
         positions = self._positions()
         if presorted:
-            new = [row for model_id, row in incoming.items() if model_id not in positions]
+            new = (
+                [row for model_id, row in incoming.items() if model_id not in positions]
+                if positions
+                else [*incoming.values()]
+            )
         else:
             new = self._in_order(incoming[model_id] for model_id in incoming.keys() - positions.keys())
         if not new:

@@ -51,10 +51,10 @@ def reusing(
 
 class Refresher(QObject):
     started = Signal()
-    succeeded = Signal(list)
-    """list[ModelRow]: every model, after a full refresh."""
-    partial = Signal(list, list)
-    """(rows, asked ids): the watched models that still exist; an asked id without a row was deleted."""
+    succeeded = Signal(object)
+    """list[ModelRow]: every model, after a full refresh (an `object` signal: see MainWindow.rows_refreshed)."""
+    partial = Signal(object, object)
+    """(rows, asked ids), lists: the watched models that still exist; an asked id without a row was deleted."""
     failed = Signal(str)
     """A readable reason; the last good rows stay shown (stale)."""
     schedule_changed = Signal()

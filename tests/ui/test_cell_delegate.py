@@ -1,15 +1,22 @@
-"""The cell delegate paints exactly what Qt's default delegate paints from the model's roles."""
+"""The cell delegate paints exactly what Qt's default delegate paints from the model's roles: on the first paint
+(cells drawn as they come), the second (drawn into pixmaps) and after (copied from the kept pixmaps), through
+palette, font and text changes."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QItemSelectionModel
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QFont, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QStyledItemDelegate, QTableView
 from pytestqt.qtbot import QtBot
 
 from tests.ui.rows import make_row
-from ui.cell_delegate import CellDelegate
+from ui.cell_delegate import CellDelegate, CellPixmaps
 from ui.model_filter import ModelFilterProxy
 from ui.model_table import Column, ModelTableModel
 
@@ -19,9 +26,10 @@ ROWS = [
     make_row("a-model-id-long-enough-to-be-elided-in-its-column", model_name="org/a-name-long-enough-as-well"),
     make_row("mistral", status="Updating", desired_capacity=3, max_capacity=4, running_tasks=2),
 ]
+REPO = Path(__file__).resolve().parents[2]
 
 
-def painted(qtbot: QtBot, delegate: type[QStyledItemDelegate], *, select: bool, enabled: bool) -> QImage:
+def shown_view(qtbot: QtBot, delegate: type[QStyledItemDelegate], *, select: bool, enabled: bool) -> QTableView:
     model = ModelTableModel()
     model.apply(ROWS)
     view = QTableView()
@@ -40,12 +48,141 @@ def painted(qtbot: QtBot, delegate: type[QStyledItemDelegate], *, select: bool, 
             view.model().index(2, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
         )
     qtbot.waitExposed(view)
+    return view
+
+
+def grabbed(view: QTableView) -> QImage:
     return view.viewport().grab().toImage()
+
+
+def settled(view: QTableView) -> QImage:
+    """The view painted three times (cells first seen, then drawn into pixmaps, then from them), all alike."""
+    first = grabbed(view)
+    assert grabbed(view) == first
+    assert grabbed(view) == first
+    return first
+
+
+def both(qtbot: QtBot, *, select: bool = False, enabled: bool = True) -> tuple[QTableView, QTableView]:
+    """(ours, Qt's) the same table, each painted once."""
+    ours = shown_view(qtbot, CellDelegate, select=select, enabled=enabled)
+    qts = shown_view(qtbot, QStyledItemDelegate, select=select, enabled=enabled)
+    return ours, qts
+
+
+def kept(view: QTableView) -> CellPixmaps:
+    delegate = view.itemDelegate()
+    assert isinstance(delegate, CellDelegate)
+    return delegate.cells
 
 
 @pytest.mark.parametrize(("select", "enabled"), [(False, True), (True, True), (True, False)])
 def test_the_same_pixels_as_qts_default_delegate(qtbot: QtBot, select: bool, enabled: bool) -> None:
-    ours = painted(qtbot, CellDelegate, select=select, enabled=enabled)
-    qts = painted(qtbot, QStyledItemDelegate, select=select, enabled=enabled)
-    assert ours.size() == qts.size()
-    assert ours == qts
+    ours, qts = both(qtbot, select=select, enabled=enabled)
+    first = grabbed(ours)
+    assert first.size() == grabbed(qts).size()
+    assert first == grabbed(qts)  # cells seen for the first time (or the second: the window's show painted too)
+
+    assert grabbed(ours) == first  # every cell seen again: drawn into pixmaps, at whole pixel ratios
+    ratio = ours.devicePixelRatioF()
+    assert (len(kept(ours)) > 0) == (ratio == int(ratio))
+    cells = len(kept(ours))
+    assert grabbed(ours) == first  # from the kept pixmaps
+    assert len(kept(ours)) == cells
+
+
+def test_a_changed_palette_repaints_in_its_colours(qtbot: QtBot) -> None:
+    ours, qts = both(qtbot, select=True)
+    before = settled(ours)
+    dark = QPalette(QColor("#2b2b2b"))
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.AlternateBase, QColor("#262626"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e6e6e6"))
+    for view in (ours, qts):
+        view.setPalette(dark)
+    assert settled(ours) == grabbed(qts)
+    assert settled(ours) != before
+
+
+def test_a_changed_font_drops_the_kept_cells(qtbot: QtBot) -> None:
+    ours, qts = both(qtbot)
+    before = settled(ours)
+    font = QFont(ours.font())
+    font.setPointSize(font.pointSize() + 3)
+    for view in (ours, qts):
+        view.setFont(font)
+    assert settled(ours) == grabbed(qts)
+    assert settled(ours) != before
+
+
+def test_changed_text_is_painted(qtbot: QtBot) -> None:
+    ours, qts = both(qtbot)
+    before = settled(ours)
+    changed = [*ROWS[:3], make_row("mistral", status="Updating", desired_capacity=3, max_capacity=9)]
+    for view in (ours, qts):
+        proxy = view.model()
+        assert isinstance(proxy, ModelFilterProxy)
+        source = proxy.sourceModel()
+        assert isinstance(source, ModelTableModel)
+        source.apply(changed)
+    assert settled(ours) == grabbed(qts)
+    assert settled(ours) != before
+
+
+@pytest.mark.skipif("QT_SCALE_FACTOR" in os.environ, reason="already run at a scale factor")
+@pytest.mark.parametrize("factor", ["2", "1.25"])
+def test_the_same_pixels_at_a_scale_factor(factor: str) -> None:
+    """Whole pixel ratios copy the kept pixmaps; fractional ones draw each cell as it comes. Both match Qt's."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            __file__,
+            "-k",
+            "not scale",
+        ],
+        env=os.environ | {"QT_SCALE_FACTOR": factor, "QT_QPA_PLATFORM": "offscreen"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout  # not "no tests ran"
+
+
+def square(side: int) -> QPixmap:
+    pixmap = QPixmap(side, side)
+    pixmap.fill(QColor("white"))
+    return pixmap
+
+
+def key(name: str) -> tuple[str, int, int, int, float, int, int, int]:
+    return (name, 0, 10, 10, 1.0, 0, 0, 0)
+
+
+def test_a_cell_gets_a_pixmap_when_seen_again() -> None:
+    cells = CellPixmaps()
+    assert cells.first_sight(key("a"))
+    assert not cells.first_sight(key("a"))
+    assert cells.first_sight(key("a"))  # not cached in between: seen afresh
+
+
+def test_the_kept_pixmaps_stay_within_their_budget_dropping_the_least_recently_used() -> None:
+    one = square(10).width() * 10 * square(10).depth() // 8
+    cells = CellPixmaps(budget=3 * one)
+    for name in ("a", "b", "c"):
+        cells.put(key(name), square(10))
+    assert cells.get(key("a")) is not None  # now the most recently used
+    cells.put(key("d"), square(10))
+    assert cells.get(key("b")) is None
+    assert [name for name in "acd" if cells.get(key(name)) is not None] == ["a", "c", "d"]
+    assert cells.size_in_bytes == 3 * one
+    cells.put(key("d"), square(10))  # replaced, not counted twice
+    assert cells.size_in_bytes == 3 * one
