@@ -22,7 +22,7 @@ from collections import OrderedDict
 from typing import Final
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect
-from PySide6.QtGui import QFont, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
@@ -40,7 +40,7 @@ _ROW_PANEL: Final = QStyle.PrimitiveElement.PE_PanelItemViewRow
 _HAS_FOCUS: Final = QStyle.StateFlag.State_HasFocus.value
 
 SCREENFULS_KEPT: Final = 2
-"""Pixmaps are kept up to this many times the viewport's area: scrolling a page and back draws from them."""
+"""Pixmaps are kept up to this many times the view's area: scrolling a page and back draws from them."""
 
 CellKey = tuple[str, int, int, int, float, int, int, int]
 """What a cell's pixels depend on: text, column (its alignment), size, device pixel ratio, state (selected,
@@ -93,6 +93,19 @@ class CellPixmaps:
             self._bytes -= _bytes_of(dropped)
 
 
+def _background(view: QAbstractScrollArea) -> QColor:
+    """What the viewport fills itself with: its palette's Base (it inherits the view's palette), in the colour
+    group of its state. Not read from `view.viewport()`: the first wrapper PySide makes for the viewport sets it
+    looking through every widget class, and creating their enums took ~20 ms of the table's first paint."""
+    if not view.isEnabled():
+        group = QPalette.ColorGroup.Disabled
+    elif view.isActiveWindow():
+        group = QPalette.ColorGroup.Active
+    else:
+        group = QPalette.ColorGroup.Inactive
+    return view.palette().color(group, QPalette.ColorRole.Base)
+
+
 def _bytes_of(pixmap: QPixmap) -> int:
     return pixmap.width() * pixmap.height() * pixmap.depth() // 8
 
@@ -139,8 +152,7 @@ class CellDelegate(QStyledItemDelegate):
                 self._draw(painter, option, index, text)
                 return
             pixmap = self._render(option, index, text, ratio, view)
-            viewport = view.viewport()
-            self.cells.budget = int(SCREENFULS_KEPT * viewport.width() * viewport.height() * ratio * ratio * 4)
+            self.cells.budget = int(SCREENFULS_KEPT * view.width() * view.height() * ratio * ratio * 4)
             self.cells.put(key, pixmap)
         painter.drawPixmap(rect.topLeft(), pixmap)
 
@@ -167,10 +179,9 @@ class CellDelegate(QStyledItemDelegate):
             scratch.setDevicePixelRatio(ratio)
         cell = self._cell_option(option, index, text)
         cell.rect = QRect(QPoint(0, 0), size)
-        viewport = view.viewport()
         painter = QPainter(scratch)
         try:
-            painter.fillRect(cell.rect, viewport.palette().color(viewport.backgroundRole()))
+            painter.fillRect(cell.rect, _background(view))
             style = view.style()
             style.drawPrimitive(_ROW_PANEL, cell, painter, view)
             style.drawControl(_ITEM, cell, painter, view)

@@ -826,6 +826,10 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         """Runs once the whole first frame is painted: the window paints before its children, and a worker started
         from its paintEvent held the GIL while the table painted (the table's paint took 80 ms instead of 10)."""
+        # The first Python wrapper of the table's viewport (the status delegate asks for it) makes PySide create
+        # the enums of every widget class while it finds the viewport's class: ~20 ms, taken here, not when the
+        # first rows arrive.
+        self.view.viewport()
         self._import_wizards()
         self.first_painted.emit()
 
