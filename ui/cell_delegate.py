@@ -179,9 +179,9 @@ class CellDelegate(QStyledItemDelegate):
             scratch.setDevicePixelRatio(ratio)
         cell = self._cell_option(option, index, text)
         cell.rect = QRect(QPoint(0, 0), size)
+        scratch.fill(_background(view))
         painter = QPainter(scratch)
         try:
-            painter.fillRect(cell.rect, _background(view))
             style = view.style()
             style.drawPrimitive(_ROW_PANEL, cell, painter, view)
             style.drawControl(_ITEM, cell, painter, view)

@@ -473,11 +473,23 @@ class MainWindow(QMainWindow):
             self.empty_label.setTextFormat(Qt.TextFormat.RichText)
             self.pages.setCurrentIndex(Page.EMPTY)
         else:
-            self.pages.setCurrentIndex(Page.TABLE)
+            self._show_table()
         self._update_counts()
         self._update_pace()
         self._update_actions()
         self._show_selected_details(at_once=False)
+
+    def _show_table(self) -> None:
+        """The table page; when another page was on screen, painted one event-loop turn later: the table's first
+        layout and paint (~25 ms) and the work that filled it (~10 ms) then each hold the GUI thread alone, with
+        the input and timers that came meanwhile handled between them."""
+        pages = self.pages
+        if pages.currentIndex() == Page.TABLE:
+            return
+        if self._painted and pages.updatesEnabled():
+            pages.setUpdatesEnabled(False)
+            QTimer.singleShot(0, pages, lambda: pages.setUpdatesEnabled(True))
+        pages.setCurrentIndex(Page.TABLE)
 
     def _on_refreshed(self, rows: list[ModelRow]) -> None:
         self.cached_at = None
