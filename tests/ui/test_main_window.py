@@ -364,3 +364,17 @@ def test_cached_rows_wait_for_their_configuration_before_copy_or_export(make_win
     assert not window.copy_action.isEnabled() and not window.export_action.isEnabled()
     assert "first refresh" in window.export_action.toolTip()
     assert "cached data" in window.refresh_label.text()
+
+
+def test_rows_replacing_the_loading_page_paint_a_turn_after_they_fill_the_table(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    window = make_window()
+    qtbot.waitUntil(lambda: window._painted)
+    assert window.pages.currentIndex() == Page.LOADING
+    window.refresher.succeeded.emit([ModelRow("fresh", "org/fresh", "third_party", "textgen", "InService")])
+    assert window.pages.currentIndex() == Page.TABLE
+    assert not window.pages.updatesEnabled()  # the table's first paint waits for the next event-loop turn
+    qtbot.waitUntil(window.pages.updatesEnabled)
+    window.refresher.succeeded.emit([ModelRow("fresh", "org/fresh", "third_party", "textgen", "Stopped")])
+    assert window.pages.updatesEnabled()  # the table already shown: nothing to wait for
