@@ -7,11 +7,13 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import boto3
 from botocore.config import Config
 from botocore.loaders import JSONFileLoader
+from botocore.utils import parse_timestamp
 
 from engine.aws.errors import DeploymentUnreachable, translate_errors
 from engine.json_pieces import loads_in_pieces
@@ -55,6 +57,28 @@ class _PiecewiseJSONFileLoader(JSONFileLoader):
             return loads_in_pieces(file.read(), depth=MODEL_FILE_DEPTH)
 
 
+def parse_timestamp_fast(value: str | float) -> datetime:
+    """A response's timestamp, as botocore's own parser gives it. ISO 8601 text (what the XML and query protocols
+    send: CloudFormation, Auto Scaling) goes through `datetime.fromisoformat`, ~0.2 µs against ~110 for botocore's
+    dateutil-based parser: a stack's resources carry a timestamp each, and the worker threads parsing thousands
+    of them kept the GUI thread waiting for the GIL. Anything else (epoch numbers, other formats, times without a
+    zone) goes to botocore's parser."""
+    if isinstance(value, str) and "-" in value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None:
+                return parsed
+    return parse_timestamp(cast(str, value))  # it takes numbers too (the JSON protocols' epoch seconds)
+
+
+def parse_timestamps_fast(session: boto3.Session) -> None:
+    """Make `session`'s clients parse response timestamps with `parse_timestamp_fast`."""
+    session._session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp_fast)
+
+
 def yield_while_loading_models(session: boto3.Session) -> None:
     """Make `session`'s clients load botocore's model files without holding the GIL for long."""
     loader = session._session.get_component("data_loader")
@@ -91,6 +115,7 @@ class AwsClients:
             )
         self._session = session
         yield_while_loading_models(session)
+        parse_timestamps_fast(session)
         self._region: str = region
         self._endpoint_url = endpoint_url
         attempts = max_attempts or (MAX_ATTEMPTS_SANDBOX if endpoint_url else MAX_ATTEMPTS_AWS)

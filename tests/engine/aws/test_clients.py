@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
+from botocore.utils import parse_timestamp
 
-from engine.aws.clients import AwsClients, map_concurrently
+import engine.aws.clients as clients_module
+from engine.aws.clients import AwsClients, map_concurrently, parse_timestamp_fast
 from engine.aws.errors import DeploymentUnreachable
 from tests.engine.aws.conftest import REGION
 
@@ -113,3 +117,40 @@ def test_the_piecewise_loader_is_installed_once_per_session(aws_env: None) -> No
     assert type(installed).__name__ == "_PiecewiseJSONFileLoader"
     AwsClients(session, version="1")
     assert loader.file_loader is installed
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-27T18:44:04Z",
+        "2026-11-27T18:44:04.123Z",
+        "2026-11-27T18:44:04.123456+02:00",
+        "2026-11-27T18:44:04",  # no zone: botocore's own parser decides
+        "2026-11-27",
+        "Thu, 27 Nov 2026 18:44:04 GMT",
+        "1764268844",
+        1764268844,
+        1764268844.5,
+    ],
+)
+def test_timestamps_parse_as_botocore_parses_them(value: str | float) -> None:
+    assert parse_timestamp_fast(value) == parse_timestamp(value)
+
+
+def test_clients_parse_response_timestamps_with_the_fast_parser(
+    moto: None, botocore_session: botocore.session.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[object] = []
+
+    def spy(value: str | float) -> datetime:
+        seen.append(value)
+        return parse_timestamp_fast(value)
+
+    monkeypatch.setattr(clients_module, "parse_timestamp_fast", spy)
+    clients = AwsClients(boto3.Session(region_name=REGION, botocore_session=botocore_session), version="1")
+    cloudformation = clients.cloudformation()
+    cloudformation.create_stack(StackName="timed", TemplateBody='{"Resources": {}}')
+    created = cloudformation.describe_stacks(StackName="timed")["Stacks"][0]["CreationTime"]
+    assert seen  # the XML protocol's ISO 8601 text went through it
+    assert created.tzinfo is not None
+    assert created == parse_timestamp(str(seen[-1]))
