@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from engine.model_row import ModelRow
 from lisa_desktop import __version__
 from lisa_desktop.deployment_choice import cache_key_for
-from lisa_desktop.snapshot import Snapshot, SnapshotStore
+from lisa_desktop.snapshot import SaveSchedule, Snapshot, SnapshotStore
 from lisa_desktop.startup_probe import install_if_asked
 from resources import resource
 from ui.background import on_worker, spawn
@@ -142,6 +142,7 @@ class Shell(QObject):
         self.window = window
         self.executor = executor
         self.snapshots = snapshots
+        self._save_schedule = SaveSchedule()
         self._store = store
         self.settings = settings
         self.shown_key: str | None = None
@@ -292,10 +293,12 @@ class Shell(QObject):
         await self.open(args)
 
     def _save_snapshot(self, rows: list[ModelRow]) -> None:
-        """On a worker, stack cache included: exporting it walks every hosted model's stack."""
+        """On a worker, stack cache included (exporting it walks every hosted model's stack); when due."""
         backend = self.backend
         if backend is not None:
             order = self.window.table_model.ordering.name
+            if not self._save_schedule.due(backend.cache_key, order, rows, time.monotonic()):
+                return
             self.executor.submit(
                 lambda: self.snapshots.save(backend.cache_key, rows, backend.export_stack_cache(), order=order)
             )

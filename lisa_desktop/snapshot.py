@@ -64,6 +64,36 @@ class Snapshot:
         return max(0.0, (time.time() if now is None else now) - self.saved_at)
 
 
+RESAVE_EVERY_S: Final = 600.0
+"""An unchanged deployment's snapshot is still rewritten this often, so its time says how fresh its rows are."""
+
+
+class SaveSchedule:
+    """Which refreshes' rows need writing: those that differ from the rows last written, and any once the last
+    write is `every_s` old. Writing 5,000 rows is ~130-180 ms of Python on a worker (the stack cache adds more),
+    each of whose GIL hand-overs can delay a call into Python on the GUI thread; a full refresh every 30 s that
+    changed nothing wrote them anyway.
+    A refresh keeps each unchanged row's object, so unchanged means the same objects in the same order."""
+
+    def __init__(self, every_s: float = RESAVE_EVERY_S) -> None:
+        self.every_s = every_s
+        self._last: tuple[str, str | None, list[ModelRow], float] | None = None
+
+    def due(self, cache_key: str, order: str | None, rows: Sequence[ModelRow], now: float) -> bool:
+        """Whether to write `rows` now (`now` in monotonic seconds); if so, they are taken as written."""
+        last = self._last
+        if (
+            last is not None
+            and (last[0], last[1]) == (cache_key, order)
+            and now - last[3] < self.every_s
+            and len(last[2]) == len(rows)
+            and all(old is new for old, new in zip(last[2], rows, strict=True))
+        ):
+            return False
+        self._last = (cache_key, order, list(rows), now)
+        return True
+
+
 class SnapshotStore:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or cache_dir() / "snapshots"

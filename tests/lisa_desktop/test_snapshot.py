@@ -3,12 +3,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from engine.model_row import ROW_FORMAT, ModelRow, json_text
-from lisa_desktop.snapshot import SNAPSHOT_FORMAT, Snapshot, SnapshotStore
+from lisa_desktop.snapshot import SNAPSHOT_FORMAT, SaveSchedule, Snapshot, SnapshotStore
 
 
 def row(index: int) -> ModelRow:
@@ -172,3 +173,35 @@ def test_five_thousand_rows_load_fast() -> None:
     assert loaded is not None
     assert loaded.rows == rows
     assert seconds < 1.0, f"loading 5000 rows took {seconds:.2f} s"
+
+
+def test_a_refresh_that_kept_every_row_is_not_written_again_until_the_resave_time() -> None:
+    schedule = SaveSchedule(every_s=600)
+    rows = [row(index) for index in range(3)]
+    assert schedule.due("key", "model_id ascending", rows, now=0.0)
+    assert not schedule.due("key", "model_id ascending", list(rows), now=30.0)  # the same row objects
+    assert schedule.due("key", "model_id ascending", rows, now=600.0)  # the time the snapshot tells stays fresh
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda rows: [*rows[:2], dataclasses.replace(rows[2], status="Stopping")],  # a row changed
+        lambda rows: [rows[0], rows[2], rows[1]],  # another order
+        lambda rows: rows[:2],  # a model gone
+        lambda rows: [*rows, row(9)],  # a new model
+    ],
+)
+def test_rows_that_changed_are_written(change: Callable[[list[ModelRow]], list[ModelRow]]) -> None:
+    schedule = SaveSchedule()
+    rows = [row(index) for index in range(3)]
+    assert schedule.due("key", "model_id ascending", rows, now=0.0)
+    assert schedule.due("key", "model_id ascending", change(rows), now=1.0)
+
+
+def test_another_deployment_or_order_is_written() -> None:
+    schedule = SaveSchedule()
+    rows = [row(index) for index in range(3)]
+    assert schedule.due("key", "model_id ascending", rows, now=0.0)
+    assert schedule.due("other", "model_id ascending", rows, now=1.0)
+    assert schedule.due("other", "status descending", rows, now=2.0)
