@@ -527,11 +527,7 @@ class ModelTableModel(QStandardItemModel):
     def _insert_new(self, incoming: dict[str, ModelRow], presorted: bool) -> int:
         positions = self._positions()
         if presorted:
-            new = (
-                [row for model_id, row in incoming.items() if model_id not in positions]
-                if positions
-                else [*incoming.values()]
-            )
+            new = [row for model_id, row in incoming.items() if model_id not in positions]
         else:
             new = self._in_order(incoming[model_id] for model_id in incoming.keys() - positions.keys())
         if not new:
