@@ -17,7 +17,7 @@ from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.conftest import WindowFactory
 from ui.dialogs import ConfirmDialog, ShortcutsDialog
 from ui.main_window import MainWindow, Page, export_shape
-from ui.model_table import ROW_ROLE, Column
+from ui.model_table import FIRST_FILL, ROW_ROLE, Column
 
 SEEDED = {model.model_id: model for model in CATALOG}
 
@@ -378,3 +378,20 @@ def test_rows_replacing_the_loading_page_paint_a_turn_after_they_fill_the_table(
     qtbot.waitUntil(window.pages.updatesEnabled)
     window.refresher.succeeded.emit([ModelRow("fresh", "org/fresh", "third_party", "textgen", "Stopped")])
     assert window.pages.updatesEnabled()  # the table already shown: nothing to wait for
+
+
+def test_thousands_of_rows_replacing_the_loading_page_paint_once_they_all_are_in(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    window = make_window()
+    qtbot.waitUntil(lambda: window._painted)
+    rows = [ModelRow(f"m{n:05}", f"org/m{n}", "third_party", "textgen", "InService") for n in range(FIRST_FILL * 10)]
+    window.refresher.succeeded.emit(rows)
+    assert window.table_model.filling  # a screenful in, the rest a chunk per turn
+    assert window.pages.currentIndex() == Page.TABLE
+    assert not window.pages.updatesEnabled()
+    with qtbot.waitSignal(window.table_model.filled):
+        pass
+    assert window.table_model.rowCount() == len(rows)
+    assert not window.pages.updatesEnabled()  # one whole paint, a turn after the last chunk
+    qtbot.waitUntil(window.pages.updatesEnabled)
