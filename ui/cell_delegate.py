@@ -11,6 +11,9 @@ Two costs made Qt's own delegate slow on this table:
   seen for the first time is drawn as it comes: drawing into a pixmap costs more than drawing once, and a
   table filling for the first time would pay that for every cell of its first paint.
 
+The main window's table also bounds the drawing of cells not kept as pixmaps to `TURN_BUDGET_S` an event-loop
+turn: past it, new cells are left to the row background and painted in the next turns (see CellDelegate).
+
 Measured on a 1400×800 table of 5,000 rows (a full repaint, the bench_model_table table, best of 8 rounds): ~9 ms
 from kept pixmaps, against ~22 ms drawing every cell through the style and ~16 ms for Qt's delegate. A cell drawn
 into a pixmap costs ~1.5 times a direct draw, once. The pixels are the same as Qt's delegate's
@@ -19,12 +22,14 @@ into a pixmap costs ~1.5 times a direct draw, once. The pixels are the same as Q
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from typing import Final
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractScrollArea,
     QApplication,
     QStyle,
@@ -39,6 +44,9 @@ _HAS_DISPLAY: Final = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 _ITEM: Final = QStyle.ControlElement.CE_ItemViewItem
 _ROW_PANEL: Final = QStyle.PrimitiveElement.PE_PanelItemViewRow
 _HAS_FOCUS: Final = QStyle.StateFlag.State_HasFocus.value
+
+TURN_BUDGET_S: Final = 0.006
+"""The drawing of cells not kept as pixmaps the main window's table does in one event-loop turn."""
 
 SCREENFULS_KEPT: Final = 2
 """Pixmaps are kept up to this many times the view's area: scrolling a page and back draws from them."""
@@ -60,6 +68,10 @@ class CellPixmaps:
         self._pixmaps: OrderedDict[CellKey, QPixmap] = OrderedDict()
         self._bytes = 0
         self._seen: OrderedDict[CellKey, None] = OrderedDict()
+
+    def seen(self, key: CellKey) -> bool:
+        """Whether `key` was asked for once lately (not noted)."""
+        return key in self._seen
 
     def first_sight(self, key: CellKey) -> bool:
         """Whether `key` is asked for the first time lately (noted now); false once, the next time."""
@@ -112,9 +124,20 @@ def _bytes_of(pixmap: QPixmap) -> int:
 
 
 class CellDelegate(QStyledItemDelegate):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """With `turn_budget_s`, the drawing of cells not kept as pixmaps stops for the event-loop turn once it took
+    that long: cells seen for the first time are left to the row background the view drew, and painted in the
+    next turn. The first paint of a table, or of a page of new rows, is then spread over a few turns instead of
+    holding the GUI thread for all of its cells (~100-150 µs each through the style, more on a larger window).
+    Cells seen before are on screen already, so they are drawn directly rather than left blank."""
+
+    def __init__(self, parent: QWidget | None = None, *, turn_budget_s: float | None = None) -> None:
         super().__init__(parent)
         self.cells = CellPixmaps()
+        self.turn_budget_s = turn_budget_s
+        self.deferred: list[tuple[QAbstractItemView, QPersistentModelIndex]] = []
+        """Cells left for the next turn."""
+        self._spent = 0.0
+        self._turn_open = False
         self._font = QFont()
         self._scratch = QPixmap()
         """Every pixmap is drawn here first, then copied out: a painter on a new pixmap makes its own paint
@@ -149,13 +172,54 @@ class CellDelegate(QStyledItemDelegate):
         )
         pixmap = self.cells.get(key)
         if pixmap is None:
-            if self.cells.first_sight(key):
+            budget = self.turn_budget_s
+            if budget is None:
+                pixmap = self._first_or_kept(painter, option, index, text, key, ratio, view)
+            elif not self._turn_open or self._spent < budget:  # at least one cell a turn
+                started = time.perf_counter()
+                pixmap = self._first_or_kept(painter, option, index, text, key, ratio, view)
+                self._charge(time.perf_counter() - started)
+            elif isinstance(view, QAbstractItemView) and not self.cells.seen(key):
+                self.deferred.append((view, QPersistentModelIndex(index)))
+                return
+            else:
                 self._draw(painter, option, index, text)
                 return
-            pixmap = self._render(option, index, text, ratio, view)
-            self.cells.budget = int(SCREENFULS_KEPT * view.width() * view.height() * ratio * ratio * 4)
-            self.cells.put(key, pixmap)
+            if pixmap is None:
+                return
         painter.drawPixmap(rect.topLeft(), pixmap)
+
+    def _first_or_kept(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+        text: str,
+        key: CellKey,
+        ratio: float,
+        view: QAbstractScrollArea,
+    ) -> QPixmap | None:
+        """A cell seen for the first time drawn (None); else its pixmap, drawn and kept."""
+        if self.cells.first_sight(key):
+            self._draw(painter, option, index, text)
+            return None
+        pixmap = self._render(option, index, text, ratio, view)
+        self.cells.budget = int(SCREENFULS_KEPT * view.width() * view.height() * ratio * ratio * 4)
+        self.cells.put(key, pixmap)
+        return pixmap
+
+    def _charge(self, seconds: float) -> None:
+        self._spent += seconds
+        if not self._turn_open:
+            self._turn_open = True
+            QTimer.singleShot(0, self, self._next_turn)
+
+    def _next_turn(self) -> None:
+        self._spent = 0.0
+        self._turn_open = False
+        deferred, self.deferred = self.deferred, []
+        for view, index in deferred:
+            view.update(index)  # nothing for a row gone since
 
     def _render(
         self,

@@ -30,7 +30,9 @@ ROWS = [
 REPO = Path(__file__).resolve().parents[2]
 
 
-def shown_view(qtbot: QtBot, delegate: type[QStyledItemDelegate], *, select: bool, enabled: bool) -> QTableView:
+def shown_view(
+    qtbot: QtBot, delegate: Callable[[QTableView], QStyledItemDelegate], *, select: bool, enabled: bool
+) -> QTableView:
     model = ModelTableModel()
     model.apply(ROWS)
     view = QTableView()
@@ -54,6 +56,12 @@ def shown_view(qtbot: QtBot, delegate: type[QStyledItemDelegate], *, select: boo
 
 def grabbed(view: QTableView) -> QImage:
     return view.viewport().grab().toImage()
+
+
+def on_screen(view: QTableView) -> QImage:
+    """What the view's window shows now (its backing store), without painting it again."""
+    window = view.window()
+    return window.screen().grabWindow(window.winId()).toImage()
 
 
 def settled(view: QTableView) -> QImage:
@@ -123,6 +131,51 @@ def test_after_a_change_the_cells_are_painted_anew(qtbot: QtBot, change: Callabl
         change(view)
     assert settled(ours) == grabbed(qts)
     assert settled(ours) != before
+
+
+def budgeted(view: QTableView, seconds: float | None) -> CellDelegate:
+    """A new delegate for `view` (nothing kept, nothing seen) with a turn budget."""
+    delegate = CellDelegate(view, turn_budget_s=seconds)
+    view.setItemDelegate(delegate)
+    return delegate
+
+
+def both_on_screen(qtbot: QtBot, ours: QTableView, qts: QTableView) -> None:
+    """Both windows exposed (until then a repaint paints nothing) and showing the same pixels."""
+    qtbot.waitUntil(lambda: all(view.windowHandle().isExposed() for view in (ours, qts)))
+    qtbot.waitUntil(lambda: on_screen(ours) == on_screen(qts))
+
+
+ON_SCREEN_READABLE = pytest.mark.skipif(
+    "QT_SCALE_FACTOR" in os.environ,
+    reason="the offscreen platform's grabWindow() returns the top-left of the window at other pixel ratios",
+)
+
+
+@ON_SCREEN_READABLE
+def test_with_a_turn_budget_new_cells_past_it_are_painted_in_the_turns_after(qtbot: QtBot) -> None:
+    ours, qts = both(qtbot, select=True)
+    both_on_screen(qtbot, ours, qts)
+    delegate = budgeted(ours, 0.0)  # one new cell a turn
+    ours.viewport().repaint()
+    cells = ours.model().rowCount() * ours.model().columnCount()
+    assert 0 < len(delegate.deferred) < cells
+    assert on_screen(ours) != on_screen(qts)  # left to the row background, for now
+    qtbot.waitUntil(lambda: not delegate.deferred and on_screen(ours) == on_screen(qts))
+
+
+@ON_SCREEN_READABLE
+def test_with_a_turn_budget_cells_seen_before_are_never_left_blank(qtbot: QtBot) -> None:
+    ours, qts = both(qtbot, select=True)
+    both_on_screen(qtbot, ours, qts)
+    delegate = budgeted(ours, None)
+    ours.viewport().repaint()  # every cell seen once (those seen twice in it kept)
+    kept_before = len(delegate.cells)
+    delegate.turn_budget_s = 0.0
+    ours.viewport().repaint()  # one drawn into a pixmap, the rest past the budget drawn directly, none left blank
+    assert not delegate.deferred
+    assert len(delegate.cells) == kept_before + 1
+    qtbot.waitUntil(lambda: on_screen(ours) == on_screen(qts))
 
 
 @pytest.mark.skipif("QT_SCALE_FACTOR" in os.environ, reason="already run at a scale factor")
