@@ -4,7 +4,8 @@ A detailed listing costs: one paginated Scan; one DescribeStackResources per hos
 (cached per stack); one DescribeServices per ECS cluster (LISA makes one cluster per model);
 DescribeAutoScalingGroups for all groups (100 per call); one LiteLLM GET /model/info. A summary listing (the
 window's periodic refresh) reads task counts with DescribeClusters, 100 clusters per call, and describes the
-services only of models in a transitional status, whose rollout matters. Calls of one kind run concurrently.
+services only of models in a transitional status, whose rollout matters. Calls of one kind run concurrently;
+the services, clusters and groups, read together, share `max_workers`.
 A model whose stack or service is missing gets `live_error` instead of failing the listing; a cached stack
 entry whose cluster or service is gone is dropped and read again.
 """
@@ -246,10 +247,13 @@ class Inventory:
         described = [r for r in hosted if detail or r.model_status.is_transitional]
         counted = [r for r in hosted if not (detail or r.model_status.is_transitional)]
         parts = [_Live(stacks=live.stacks) for _ in range(3)]
+        # The three readers share max_workers: 24 threads parsing at once made the GUI thread wait for the GIL
+        # up to ~45 ms at the start of this phase (tests/bench/bench_main_window.py).
+        workers = -(-self.max_workers // len(parts))
         readers: list[Callable[[], object]] = [
-            lambda: parts[0].services.update(self._services(described, parts[0])),
-            lambda: parts[1].clusters.update(self._clusters(counted, parts[1])),
-            lambda: parts[2].groups.update(self._groups(hosted, parts[2])),
+            lambda: parts[0].services.update(self._services(described, parts[0], workers)),
+            lambda: parts[1].clusters.update(self._clusters(counted, parts[1], workers)),
+            lambda: parts[2].groups.update(self._groups(hosted, parts[2], workers)),
         ]
         map_concurrently(lambda read: read(), readers, len(readers))
         for part in parts:
@@ -299,7 +303,7 @@ class Inventory:
                 refs[record.model_id] = ref
         return refs
 
-    def _services(self, records: Sequence[ModelRecord], live: _Live) -> dict[str, EcsService]:
+    def _services(self, records: Sequence[ModelRecord], live: _Live, workers: int) -> dict[str, EcsService]:
         refs = self._refs(records, live)
         by_cluster: dict[str, list[str]] = defaultdict(list)
         for ref in refs.values():
@@ -313,7 +317,7 @@ class Inventory:
             except LisaDesktopError as exc:
                 return str(exc)
 
-        described = dict(zip(clusters, map_concurrently(one_cluster, clusters, self.max_workers), strict=True))
+        described = dict(zip(clusters, map_concurrently(one_cluster, clusters, workers), strict=True))
         found: dict[str, EcsService] = {}
         for model_id, ref in refs.items():
             result = described[ref.cluster]
@@ -331,12 +335,12 @@ class Inventory:
                 found[model_id] = service
         return found
 
-    def _clusters(self, records: Sequence[ModelRecord], live: _Live) -> dict[str, ClusterSummary]:
+    def _clusters(self, records: Sequence[ModelRecord], live: _Live, workers: int) -> dict[str, ClusterSummary]:
         refs = self._refs(records, live)
         if not refs:
             return {}
         try:
-            summaries = self.ecs.describe_clusters((ref.cluster for ref in refs.values()), max_workers=self.max_workers)
+            summaries = self.ecs.describe_clusters((ref.cluster for ref in refs.values()), max_workers=workers)
         except LisaDesktopError as exc:
             for model_id in refs:
                 live.errors[model_id].append(str(exc))
@@ -354,7 +358,7 @@ class Inventory:
             found[model_id] = summary
         return found
 
-    def _groups(self, hosted: Sequence[ModelRecord], live: _Live) -> dict[str, ScalingGroup]:
+    def _groups(self, hosted: Sequence[ModelRecord], live: _Live, workers: int) -> dict[str, ScalingGroup]:
         errors = live.errors
         names: dict[str, str] = {}
         for record in hosted:
@@ -365,7 +369,7 @@ class Inventory:
         if not names:
             return {}
         try:
-            groups = self.autoscaling.describe(names.values(), max_workers=self.max_workers)
+            groups = self.autoscaling.describe(names.values(), max_workers=workers)
         except LisaDesktopError as exc:
             for model_id in names:
                 errors[model_id].append(str(exc))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -75,11 +76,24 @@ class CallCounter:
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.params: list[tuple[str, dict[str, Any]]] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        """The most calls made at once (from `before-call` to `after-call`)."""
+        self.call_takes_s = 0.0
+        """Each call waits this long first, so that concurrent calls overlap."""
         self._lock = threading.Lock()
 
     def _on_call(self, model: Any, **_: Any) -> None:
         with self._lock:
             self.calls.append(model.name)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if self.call_takes_s:
+            time.sleep(self.call_takes_s)
+
+    def _on_done(self, **_: Any) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def _on_params(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         with self._lock:
@@ -91,10 +105,12 @@ class CallCounter:
     def reset(self) -> None:
         self.calls.clear()
         self.params.clear()
+        self.most_in_flight = self.in_flight
 
     def watch(self, *aws_clients: Any) -> CallCounter:
         for client in aws_clients:
             client.meta.events.register("before-call.*.*", self._on_call)
+            client.meta.events.register("after-call.*.*", self._on_done)
             client.meta.events.register("before-parameter-build.*.*", self._on_params)
         return self
 

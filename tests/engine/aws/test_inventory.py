@@ -325,6 +325,23 @@ def test_the_warm_summary_call_budget_for_hundreds_of_models(
     assert all(len(p["clusters"]) <= 100 for name, p in counter.params if name == "DescribeClusters")
 
 
+def test_the_live_readers_together_make_at_most_max_workers_calls_at_once(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    records, exported = fleet_from_cache(clients, 210, transitional=6)
+    for model in records:
+        put(clients, model)
+    stacks = StackGateway(clients)
+    stacks.import_cache(exported)
+    inventory = Inventory(clients, deployment(litellm_server.url), stacks=stacks, max_workers=3)
+    counter.reset()
+    counter.call_takes_s = 0.05  # services (6 calls), clusters (3) and groups (3) would overlap 9 at once
+    views = inventory.list_models(detail=False)
+    assert len(views) == 210
+    assert all(view.live_error is None for view in views)
+    assert counter.most_in_flight == 3  # one call of each kind at a time, the three kinds together
+
+
 @pytest.mark.parametrize("detail", [False, True])
 def test_a_cached_entry_whose_cluster_is_gone_is_read_again(
     clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter, detail: bool
