@@ -304,14 +304,20 @@ def fleet_from_cache(clients: AwsClients, count: int, transitional: int) -> tupl
     return records, {"format": CACHE_FORMAT, "stacks": stacks}
 
 
-def test_the_warm_summary_call_budget_for_hundreds_of_models(
-    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
-) -> None:
-    records, exported = fleet_from_cache(clients, 210, transitional=6)
+def stored_fleet_from_cache(clients: AwsClients, count: int, transitional: int) -> StackGateway:
+    """`fleet_from_cache`'s records stored, and a stack gateway that knows their stacks from the cache."""
+    records, exported = fleet_from_cache(clients, count, transitional)
     for model in records:
         put(clients, model)
     stacks = StackGateway(clients)
-    assert stacks.import_cache(exported) == 210
+    assert stacks.import_cache(exported) == count
+    return stacks
+
+
+def test_the_warm_summary_call_budget_for_hundreds_of_models(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    stacks = stored_fleet_from_cache(clients, 210, transitional=6)
     counter.reset()
     views = Inventory(clients, deployment(litellm_server.url), stacks=stacks).list_models(detail=False)
     assert len(views) == 210
@@ -328,11 +334,7 @@ def test_the_warm_summary_call_budget_for_hundreds_of_models(
 def test_the_live_readers_together_make_at_most_max_workers_calls_at_once(
     clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
 ) -> None:
-    records, exported = fleet_from_cache(clients, 210, transitional=6)
-    for model in records:
-        put(clients, model)
-    stacks = StackGateway(clients)
-    stacks.import_cache(exported)
+    stacks = stored_fleet_from_cache(clients, 210, transitional=6)
     inventory = Inventory(clients, deployment(litellm_server.url), stacks=stacks, max_workers=3)
     counter.reset()
     counter.call_takes_s = 0.05  # services (6 calls), clusters (3) and groups (3) would overlap 9 at once
