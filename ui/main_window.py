@@ -229,7 +229,8 @@ class MainWindow(QMainWindow):
         header.customContextMenuRequested.connect(self._show_column_menu)
         for column, width in COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
-        view.setItemDelegate(CellDelegate(view, turn_budget_s=TURN_BUDGET_S))
+        self.cell_delegate = CellDelegate(view, turn_budget_s=TURN_BUDGET_S)
+        view.setItemDelegate(self.cell_delegate)
         self.status_delegate = StatusDelegate(view)
         view.setItemDelegateForColumn(Column.STATUS, self.status_delegate)
         view.doubleClicked.connect(lambda _index: self.details_dock.show())

@@ -131,7 +131,8 @@ def new_table(column: Column, order: Qt.SortOrder, filter_text: str = "") -> Tab
     model.setParent(view)
     proxy.setParent(view)
     view.setModel(proxy)
-    view.setItemDelegate(CellDelegate(view))  # the window's delegates
+    # The window's delegates, without its turn budget: each timed paint here draws every cell it shows.
+    view.setItemDelegate(CellDelegate(view))
     view.setItemDelegateForColumn(Column.STATUS, StatusDelegate(view))
     view.setSortingEnabled(True)
     view.sortByColumn(column, order)
