@@ -229,7 +229,9 @@ class MainWindow(QMainWindow):
         header.customContextMenuRequested.connect(self._show_column_menu)
         for column, width in COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
-        self.cell_delegate = CellDelegate(view, turn_budget_s=TURN_BUDGET_S)
+        # The window's first frame draws every cell (start-up has nothing to interleave, and a complete first
+        # frame of cached rows is what start-up is timed to); later frames keep to the turn budget.
+        self.cell_delegate = CellDelegate(view)
         view.setItemDelegate(self.cell_delegate)
         self.status_delegate = StatusDelegate(view)
         view.setItemDelegateForColumn(Column.STATUS, self.status_delegate)
@@ -852,6 +854,7 @@ class MainWindow(QMainWindow):
         # the enums of every widget class while it finds the viewport's class: ~20 ms, taken here, not when the
         # first rows arrive.
         self.view.viewport()
+        self.cell_delegate.turn_budget_s = TURN_BUDGET_S
         self._import_wizards()
         self.first_painted.emit()
 

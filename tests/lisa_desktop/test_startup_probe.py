@@ -31,11 +31,11 @@ def test_a_table_frame_counts_once_the_fill_is_painted_and_every_cell_drawn(
 ) -> None:
     window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
     qtbot.addWidget(window)
-    window.cell_delegate.turn_budget_s = 0.0  # one new cell a turn: the table needs many frames
     probe = FrameLog(window, tmp_path / "probe.json")
     probe.frames = []
-    window.show()
-    qtbot.waitUntil(lambda: window._painted)
+    with qtbot.waitSignal(window.first_painted):
+        window.show()
+    window.cell_delegate.turn_budget_s = 0.0  # one new cell a turn: the table needs many frames
     rows = [ModelRow(f"m{n:05}", f"org/m{n}", "third_party", "textgen", "InService") for n in range(FIRST_FILL * 10)]
     window.refresher.succeeded.emit(rows)
     qtbot.waitUntil(probe.path.exists, timeout=20_000)

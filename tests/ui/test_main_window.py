@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -15,6 +16,7 @@ from engine.sandbox.catalog import CATALOG
 from engine.schema.enums import ModelStatus
 from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.conftest import WindowFactory
+from ui.cell_delegate import TURN_BUDGET_S
 from ui.dialogs import ConfirmDialog, ShortcutsDialog
 from ui.main_window import MainWindow, Page, export_shape
 from ui.model_table import FIRST_FILL, ROW_ROLE, Column
@@ -378,6 +380,17 @@ def test_rows_replacing_the_loading_page_paint_a_turn_after_they_fill_the_table(
     qtbot.waitUntil(window.pages.updatesEnabled)
     window.refresher.succeeded.emit([ModelRow("fresh", "org/fresh", "third_party", "textgen", "Stopped")])
     assert window.pages.updatesEnabled()  # the table already shown: nothing to wait for
+
+
+def test_the_first_frame_draws_every_cell_and_later_frames_keep_to_the_turn_budget(
+    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+    qtbot.addWidget(window)
+    assert window.cell_delegate.turn_budget_s is None
+    with qtbot.waitSignal(window.first_painted):
+        window.show()
+    assert window.cell_delegate.turn_budget_s == TURN_BUDGET_S
 
 
 def test_thousands_of_rows_replacing_the_loading_page_paint_once_they_all_are_in(
