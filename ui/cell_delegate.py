@@ -172,19 +172,15 @@ class CellDelegate(QStyledItemDelegate):
         )
         pixmap = self.cells.get(key)
         if pixmap is None:
-            budget = self.turn_budget_s
-            if budget is None:
-                pixmap = self._first_or_kept(painter, option, index, text, key, ratio, view)
-            elif not self._turn_open or self._spent < budget:  # at least one cell a turn
-                started = time.perf_counter()
-                pixmap = self._first_or_kept(painter, option, index, text, key, ratio, view)
-                self._charge(time.perf_counter() - started)
-            elif isinstance(view, QAbstractItemView) and not self.cells.seen(key):
-                self.deferred.append((view, QPersistentModelIndex(index)))
+            if self._past_budget():
+                if isinstance(view, QAbstractItemView) and not self.cells.seen(key):
+                    self.deferred.append((view, QPersistentModelIndex(index)))
+                else:
+                    self._draw(painter, option, index, text)
                 return
-            else:
-                self._draw(painter, option, index, text)
-                return
+            started = time.perf_counter()
+            pixmap = self._first_or_kept(painter, option, index, text, key, ratio, view)
+            self._charge(time.perf_counter() - started)
             if pixmap is None:
                 return
         painter.drawPixmap(rect.topLeft(), pixmap)
@@ -208,7 +204,13 @@ class CellDelegate(QStyledItemDelegate):
         self.cells.put(key, pixmap)
         return pixmap
 
+    def _past_budget(self) -> bool:
+        budget = self.turn_budget_s
+        return budget is not None and self._turn_open and self._spent >= budget  # at least one cell a turn
+
     def _charge(self, seconds: float) -> None:
+        if self.turn_budget_s is None:
+            return
         self._spent += seconds
         if not self._turn_open:
             self._turn_open = True
