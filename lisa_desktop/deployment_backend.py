@@ -21,7 +21,7 @@ from engine.jobs.update_job import JobResult
 from engine.model_row import ModelRow
 from engine.schema.requests import UpdateModelRequest
 from engine.schema.validate import parse_create, parse_update
-from lisa_desktop.cli.changes import SANDBOX_MODEL_WARMUP_CAP_S
+from lisa_desktop.cli.changes import SANDBOX_MODEL_WARMUP_CAP_S, SANDBOX_POLLING
 from lisa_desktop.connections import ConnectionStore
 from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.messages import describe
@@ -33,7 +33,7 @@ __all__ = ["DeploymentBackend", "cache_key_for"]
 log = logging.getLogger(__name__)
 
 SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
-SANDBOX_SETTINGS = JobSettings(poll_initial_s=0.5, poll_max_s=2.0)
+SANDBOX_SETTINGS = JobSettings(**SANDBOX_POLLING)
 """The sandbox's rollouts and warm-ups take seconds: poll often so a job ends soon after."""
 REFUSALS = (StatusNotAllowed, InvalidInput, ModelNotFound)
 """Validation said no and nothing was written (StatusChanged and ModelAlreadyExists are among these)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-COMMANDS = frozenset({"models", "connections", "sandbox", "drafts"})
+COMMANDS = frozenset({"models", "connections", "sandbox", "drafts", "jobs"})
 
 
 def global_options(suppress_defaults: bool) -> argparse.ArgumentParser:

@@ -357,3 +357,16 @@ class EcsGateway:
         with self._clients.errors("ecs:DeregisterTaskDefinition", arn):
             response = self._clients.ecs().deregister_task_definition(taskDefinition=arn)
         return TaskDefinition.from_response(response["taskDefinition"])
+
+    def active_revisions(self, family: str) -> list[str]:
+        """The ARNs of the family's ACTIVE revisions, newest first (ListTaskDefinitions, every page)."""
+        arns: list[str] = []
+        with self._clients.errors("ecs:ListTaskDefinitions", f"task definition family {family}"):
+            pages = (
+                self._clients.ecs()
+                .get_paginator("list_task_definitions")
+                .paginate(familyPrefix=family, status="ACTIVE", sort="DESC")
+            )
+            for page in pages:
+                arns.extend(str(arn) for arn in page.get("taskDefinitionArns", ()))
+        return [arn for arn in arns if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]

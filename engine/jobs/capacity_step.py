@@ -95,7 +95,7 @@ def _describe(ctx: JobContext, group_name: str) -> ScalingGroup:
     return group
 
 
-def _uncancellable(ctx: JobContext) -> JobContext:
+def uncancellable(ctx: JobContext) -> JobContext:
     """The same job without its cancel switch: a rollback runs to its end (or its deadline) even when the
     cancellation is what started it."""
     return dataclasses.replace(ctx, cancelled=threading.Event())
@@ -180,6 +180,19 @@ def _apply(
         before=sizes(before),
         **given,
     )
+    point = "rollback.capacity" if started is StepState.ROLLING_BACK else "capacity.resize"
+    ctx.intent(
+        point,
+        group=group_name,
+        before={
+            "min": before.min_size,
+            "max": before.max_size,
+            "desired": before.desired_capacity,
+            "cooldown": before.default_cooldown,
+            "warmup": before.default_instance_warmup,
+        },
+        **given,
+    )
     ctx.aws.autoscaling.update(
         group_name,
         min_size=min_size,
@@ -189,6 +202,11 @@ def _apply(
         warmup=warmup,
         current=before,
     )
+    ctx.done(point, group=group_name)
+    if started is StepState.ROLLING_BACK:
+        ctx.note_change(f"Auto Scaling group {group_name} back to {target} (min/max/desired)", undo=True)
+    else:
+        ctx.note_change(f"Auto Scaling group {group_name} {sizes(before)} → {target} (min/max/desired)")
     group = _describe(ctx, group_name)  # Auto Scaling may have moved desired into the new min..max
     if wait:
         group = wait_for_capacity(ctx, group_name, step=step)
@@ -265,7 +283,7 @@ def restore(ctx: JobContext, snapshot: ScalingGroup, *, wait: bool, step: str = 
     rolling-back → rolled-back. The wait ignores cancellation (a rollback is what a cancel asks for) but keeps
     the capacity deadline: CapacityNotHealthy if the old capacity does not come back healthy."""
     _apply(
-        _uncancellable(ctx),
+        uncancellable(ctx),
         snapshot.name,
         min_size=snapshot.min_size,
         max_size=snapshot.max_size,

@@ -17,6 +17,7 @@ from engine.aws.litellm import LiteLLMClient
 from engine.aws.models_table import ModelsTable
 from engine.errors import LisaDesktopError
 from engine.jobs.events import JobEvent, Source, StepState
+from engine.jobs.journal import JobRecorder
 
 
 class JobCancelled(LisaDesktopError):
@@ -33,6 +34,9 @@ class JobSettings:
     """How long a rollout (and, separately, a rollback) may take."""
     capacity_deadline_s: float = 30 * 60
     """How long instances may take to become healthy."""
+    rollback_deadline_s: float = 30 * 60
+    """How long undoing a step may take, counted from when the undoing starts: a rollout that missed a short
+    deadline still gets the time ECS needs to put the previous revision back."""
     poll_initial_s: float = 2.0
     poll_max_s: float = 15.0
     poll_factor: float = 1.5
@@ -72,9 +76,28 @@ class JobContext:
     emit: Callable[[JobEvent], None]
     cancelled: threading.Event = field(default_factory=threading.Event)
     monotonic: Callable[[], float] = time.monotonic
+    journal: JobRecorder | None = None
+    """Where the job's points go (None: a job nobody can recover, as in unit tests of one step)."""
+    changed: list[str] = field(default_factory=list)
+    """What the job changed in AWS so far, in words, oldest first (for honest end messages)."""
+    undone: list[str] = field(default_factory=list)
+    """What its rollback put back, in words."""
 
     def report(self, step: str, state: StepState, message: str, *, source: Source = Source.ENGINE, **data: Any) -> None:
         self.emit(JobEvent(self.job_id, self.model_id, step, state, message, source=source, data=data))
+
+    def intent(self, step: str, **data: Any) -> None:
+        """Journal what is about to change in AWS (before the call)."""
+        if self.journal is not None:
+            self.journal.intent(step, **data)
+
+    def done(self, step: str, **data: Any) -> None:
+        """Journal that the call returned, with what it made."""
+        if self.journal is not None:
+            self.journal.done(step, **data)
+
+    def note_change(self, what: str, *, undo: bool = False) -> None:
+        (self.undone if undo else self.changed).append(what)
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

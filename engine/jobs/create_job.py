@@ -40,7 +40,7 @@ from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem
 from engine.jobs.capacity_step import CapacityNotHealthy, progress_message, sizes, wait_for_capacity
 from engine.jobs.context import Gateways, JobCancelled, JobContext
 from engine.jobs.events import StepState
-from engine.jobs.lifecycle import register
+from engine.jobs.lifecycle import adopt_registration, register
 from engine.jobs.polling import poll_until
 from engine.jobs.update_job import FAILURE_REASON_LIMIT, JobResult, Outcome, holder_text
 from engine.litellm_params import litellm_params_for
@@ -381,11 +381,23 @@ class CreateJob:
         for note in validated.notes:
             ctx.report("validate", StepState.PROGRESS, note)
         self._intake()
+        return self._carry_on(resume=False)
+
+    def resume(self) -> JobResult:
+        """Finish a create whose process died after its intake: every step again, each skipped or adopted where
+        AWS already has what it makes (the stack of the model's name, a LiteLLM entry of the model's name), so
+        nothing is made twice. The record must be Creating and held by this job (`recovery` checks it)."""
+        self.ctx.report("recover", StepState.STARTED, f"resuming the create of {self.model_id}")
+        return self._carry_on(resume=True)
+
+    def _carry_on(self, *, resume: bool) -> JobResult:
+        ctx = self.ctx
         try:
-            if validated.is_hosted:
-                self._hosted()
+            if self.validated.is_hosted:
+                self._hosted(resume=resume)
             record = self.ctx.aws.models.get(self.model_id)
-            litellm_id = register(ctx, record)
+            adopted = adopt_registration(ctx, record.model_id) if resume else None
+            litellm_id = adopted or register(ctx, record)
             self.made["litellmId"] = litellm_id
             return self._finalize(litellm_id)
         except JobCancelled:
@@ -415,14 +427,49 @@ class CreateJob:
         elif not validated.is_hosted:
             item["model_url"] = ""
         self.ctx.report("intake", StepState.STARTED, f"writing the record of {self.model_id} (Creating)")
+        self.ctx.intent("intake", toStatus=str(ModelStatus.CREATING), holder=item[HOLDER_ATTRIBUTE])
         self.ctx.aws.models.put_new(ModelRecord.from_item(item))
+        if self.ctx.journal is not None:
+            self.ctx.journal.set_holder(item[HOLDER_ATTRIBUTE])
+        self.ctx.done("intake", toStatus=str(ModelStatus.CREATING))
         self.ctx.report(
             "intake",
             StepState.SUCCEEDED,
             f"{self.model_id} is Creating in table {self.ctx.aws.models.table_name}, held by job {self.ctx.job_id}",
         )
 
-    def _hosted(self) -> None:
+    def _hosted(self, *, resume: bool = False) -> None:
+        ctx, validated = self.ctx, self.validated
+        aws = ctx.aws
+        name = validated.stack_name
+        assert name is not None
+        existing = self._existing_stack(name) if resume else None
+        if existing is None:
+            stack_id = self._create_stack(name)
+        else:
+            stack_id = existing
+            self.made["stack"], self.made["stackId"] = name, stack_id
+            ctx.report("stack", StepState.PROGRESS, f"stack {name} exists already ({stack_id}): following it")
+        record = aws.models.get(self.model_id)
+        if record.cloudformation_stack_arn != stack_id:
+            ctx.intent("record.stack", stack=name, stackId=stack_id)
+            aws.models.transition_status(
+                self.model_id,
+                ModelStatus.CREATING,
+                ModelStatus.CREATING,
+                {"cloudformation_stack_name": name, "cloudformation_stack_arn": stack_id},
+            )
+            ctx.done("record.stack", stack=name, stackId=stack_id)
+        self._after_stack(name, stack_id)
+
+    def _existing_stack(self, name: str) -> str | None:
+        """On resume: the id of the model's stack if a create already made it (recorded, or found by name)."""
+        info = self.ctx.aws.stacks.describe_or_none(name)
+        if info is None or info.status == "DELETE_COMPLETE":
+            return None
+        return info.stack_id
+
+    def _create_stack(self, name: str) -> str:
         from engine.stack_template import discover_network, model_stack_template
 
         ctx, validated = self.ctx, self.validated
@@ -441,8 +488,6 @@ class CreateJob:
         template = model_stack_template(
             request, deployment_name=validated.deployment_name, network=network, instance_memory_mib=memory
         )
-        name = validated.stack_name
-        assert name is not None
         ctx.check_cancelled()
         ctx.report(
             "stack",
@@ -451,6 +496,7 @@ class CreateJob:
             stack=name,
         )
         self.made["stack"] = name  # a call that timed out may still have made it
+        ctx.intent("stack.create", stack=name)
         try:
             stack_id = aws.stacks.create_stack(
                 name, template, tags={MODEL_ID_TAG: self.model_id, "lisa:deployment": validated.deployment_name}
@@ -458,16 +504,16 @@ class CreateJob:
         except InvalidInput:
             del self.made["stack"]  # someone else's stack of that name: not ours to name for deletion
             raise
+        ctx.done("stack.create", stack=name, stackId=stack_id)
+        ctx.note_change(f"CloudFormation stack {name} created")
         self.made["stackId"] = stack_id
-        aws.models.transition_status(
-            self.model_id,
-            ModelStatus.CREATING,
-            ModelStatus.CREATING,
-            {"cloudformation_stack_name": name, "cloudformation_stack_arn": stack_id},
-        )
         ctx.report(
             "stack", StepState.PROGRESS, f"stack {name} is being created: {stack_id}", stack=name, stackId=stack_id
         )
+        return stack_id
+
+    def _after_stack(self, name: str, stack_id: str) -> None:
+        ctx, validated, aws = self.ctx, self.validated, self.ctx.aws
         info = self._wait_for_stack(name, stack_id)
         endpoint = str(info.outputs.get(ENDPOINT_OUTPUT) or "").rstrip("/")
         group = str(info.outputs.get(GROUP_OUTPUT) or "")
@@ -480,7 +526,9 @@ class CreateJob:
         context_window = context_window_of(validated.model_config)
         if context_window is not None:
             attributes["context_window"] = context_window
+        ctx.intent("record.outputs", **attributes)
         aws.models.transition_status(self.model_id, ModelStatus.CREATING, ModelStatus.CREATING, attributes)
+        ctx.done("record.outputs")
         ctx.report(
             "stack",
             StepState.SUCCEEDED,
@@ -527,6 +575,7 @@ class CreateJob:
 
     def _finalize(self, litellm_id: str) -> JobResult:
         self.ctx.report("finalize", StepState.STARTED, "writing the record, status InService")
+        self.ctx.intent("finalize", status=str(ModelStatus.IN_SERVICE), litellm_id=litellm_id)
         self.ctx.aws.models.transition_status(
             self.model_id,
             ModelStatus.CREATING,
@@ -534,6 +583,7 @@ class CreateJob:
             {"litellm_id": litellm_id},
             remove_attributes=(HOLDER_ATTRIBUTE,),
         )
+        self.ctx.done("finalize", status=str(ModelStatus.IN_SERVICE))
         made = self._made_text()
         self.ctx.report("finalize", StepState.SUCCEEDED, f"{self.model_id} is InService ({made})", **self.made)
         return self._result(Outcome.SUCCEEDED, f"created {self.model_id}: {made}", ModelStatus.IN_SERVICE)
@@ -569,6 +619,7 @@ class CreateJob:
         if "litellmId" in self.made:
             attributes["litellm_id"] = self.made["litellmId"]
         try:
+            self.ctx.intent("fail.record", status=str(ModelStatus.FAILED))
             self.ctx.aws.models.transition_status(
                 self.model_id,
                 ModelStatus.CREATING,
@@ -576,6 +627,7 @@ class CreateJob:
                 attributes,
                 remove_attributes=(HOLDER_ATTRIBUTE,),
             )
+            self.ctx.done("fail.record", status=str(ModelStatus.FAILED))
         except LisaDesktopError as error:
             message = f"{message}; and the record could not be marked Failed: {error}"
         self.ctx.report("job", StepState.FAILED, message, **self.made)

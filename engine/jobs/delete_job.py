@@ -86,6 +86,16 @@ class DeleteJob:
             f"delete of {record.model_id} ({record.model_status}): removes {', '.join(deletion_summary(record))}",
         )
         self._intake()
+        return self._carry_on()
+
+    def resume(self) -> JobResult:
+        """Finish a delete whose process died after its intake: every step again (an entry or a stack already
+        gone is fine). The record must be Deleting and held by this job (`recovery` checks it)."""
+        self.ctx.report("recover", StepState.STARTED, f"resuming the delete of {self.model_id}")
+        return self._carry_on()
+
+    def _carry_on(self) -> JobResult:
+        ctx = self.ctx
         try:
             unregister(ctx, self.record)
             self._unregistered = True
@@ -99,7 +109,9 @@ class DeleteJob:
                 ctx.report("stack", StepState.SKIPPED, f"no CloudFormation stack recorded{kept}")
             ctx.check_cancelled()
             ctx.report("finalize", StepState.STARTED, f"deleting the record {self.model_id}")
+            ctx.intent("record.delete")
             ctx.aws.models.delete(self.model_id, ModelStatus.DELETING)
+            ctx.done("record.delete")
             self.done.append("record deleted")
             ctx.report("finalize", StepState.SUCCEEDED, f"{self.model_id} is deleted ({'; '.join(self.done)})")
             return self._result(Outcome.SUCCEEDED, f"deleted {self.model_id}: {'; '.join(self.done)}", None)
@@ -115,9 +127,14 @@ class DeleteJob:
         """SetModelToDeleting, conditional on the status the delete was validated in (StatusChanged if not)."""
         before = self.record.model_status
         self.ctx.report("intake", StepState.STARTED, f"{before} → {ModelStatus.DELETING}")
+        holder = holder_text(self.ctx)
+        self.ctx.intent("intake", fromStatus=str(before), toStatus=str(ModelStatus.DELETING), holder=holder)
         self.record = self.ctx.aws.models.transition_status(
-            self.model_id, before, ModelStatus.DELETING, set_attributes={HOLDER_ATTRIBUTE: holder_text(self.ctx)}
+            self.model_id, before, ModelStatus.DELETING, set_attributes={HOLDER_ATTRIBUTE: holder}
         )
+        if self.ctx.journal is not None:
+            self.ctx.journal.set_holder(holder)
+        self.ctx.done("intake", fromStatus=str(before), toStatus=str(ModelStatus.DELETING))
         self.ctx.report(
             "intake", StepState.SUCCEEDED, f"model is {ModelStatus.DELETING}, held by job {self.ctx.job_id}"
         )
@@ -141,7 +158,9 @@ class DeleteJob:
                 deadline_s=ctx.settings.ecs_deadline_s,
                 what=f"stack {label} to finish {info.status}",
             )
+        ctx.intent("stack.delete", stack=label)
         token = stacks.delete_stack(stack)
+        ctx.done("stack.delete", stack=label, clientRequestToken=token)
         ctx.report(
             "stack",
             StepState.STARTED,
@@ -193,6 +212,7 @@ class DeleteJob:
         if self._unregistered:
             attributes["litellm_id"] = None
         try:
+            self.ctx.intent("fail.record", status=str(ModelStatus.FAILED))
             self.ctx.aws.models.transition_status(
                 self.model_id,
                 ModelStatus.DELETING,
@@ -200,6 +220,7 @@ class DeleteJob:
                 attributes,
                 remove_attributes=(HOLDER_ATTRIBUTE,),
             )
+            self.ctx.done("fail.record", status=str(ModelStatus.FAILED))
         except LisaDesktopError as error:
             message = f"{message}; and the record could not be marked Failed: {error}"
         self.ctx.report("job", StepState.FAILED, message)

@@ -359,9 +359,11 @@ def _failure(service: EcsService, target: str, watch: _Watch) -> str | None:
     return None
 
 
-def _watch_until_stable(ctx: JobContext, ref: ServiceRef, target: str, watch: _Watch, *, what: str) -> EcsService:
+def _watch_until_stable(
+    ctx: JobContext, ref: ServiceRef, target: str, watch: _Watch, *, what: str, deadline_s: float
+) -> EcsService:
     """Poll until the service is stable on `target`; `_RolloutFailure` if ECS says it failed, StepTimeout after
-    `ecs_deadline_s`, JobCancelled if `ctx` is cancelled."""
+    `deadline_s`, JobCancelled if `ctx` is cancelled."""
 
     def check() -> EcsService | None:
         service = ctx.aws.ecs.describe_service(ref)
@@ -373,7 +375,7 @@ def _watch_until_stable(ctx: JobContext, ref: ServiceRef, target: str, watch: _W
             raise _RolloutFailure(reason)
         return None
 
-    return poll_until(ctx, check, deadline_s=ctx.settings.ecs_deadline_s, what=what, progressed=watch.moving)
+    return poll_until(ctx, check, deadline_s=deadline_s, what=what, progressed=watch.moving)
 
 
 # -- the step ----------------------------------------------------------------------------------------------------
@@ -403,7 +405,16 @@ def apply_container_change(
     )
     if not service.is_stable:
         ctx.report(step, StepState.PROGRESS, f"the service is not stable yet: {progress_message(service, current.arn)}")
+    ctx.intent(
+        "ecs.register",
+        previousTaskDefinition=current.arn,
+        family=current.family,
+        cluster=ref.cluster,
+        service=ref.service,
+    )
     registered = ecs.register_task_definition(build_revision_input(current, change))
+    ctx.done("ecs.register", taskDefinition=registered.arn, previousTaskDefinition=current.arn)
+    ctx.note_change(f"registered revision {registered.revision} of {current.family}")
     rollout = Rollout(ref, previous_task_definition=current.arn, new_task_definition=registered.arn)
     ctx.report(
         step,
@@ -414,7 +425,10 @@ def apply_container_change(
     )
     try:
         ctx.check_cancelled()
+        ctx.intent("ecs.deploy", taskDefinition=registered.arn, previousTaskDefinition=current.arn)
         ecs.update_service(ref, registered.arn)
+        ctx.done("ecs.deploy", taskDefinition=registered.arn)
+        ctx.note_change(f"service {_name(ref)} moved from revision {current.revision} to {registered.revision}")
     except BaseException:
         _deregister_quietly(ctx, step, registered.arn, "it was never rolled out")
         raise
@@ -424,7 +438,7 @@ def apply_container_change(
     unexpected: Exception | None = None
     try:
         stable = _watch_until_stable(
-            ctx, ref, registered.arn, watch, what=f"revision {registered.revision} to roll out"
+            ctx, ref, registered.arn, watch, what=f"revision {registered.revision} to roll out", deadline_s=deadline
         )
     except _RolloutFailure as failure:
         reason = failure.reason
@@ -463,7 +477,8 @@ def apply_container_change(
 def roll_back(ctx: JobContext, rollout: Rollout, reason: str, *, step: str = "rollback") -> None:
     """Put the previous revision back (UpdateService), wait until the service is stable on it, and deregister the
     rolled-back revision. Runs to the end even if the job is cancelled (a rollback is the undoing a cancel asks
-    for), bounded by its own deadline `ecs_deadline_s`. RollbackFailed (with `reason`) if it does not succeed."""
+    for), bounded by its own deadline `rollback_deadline_s`, counted from now. RollbackFailed (with `reason`) if it
+    does not succeed."""
     _roll_back(ctx, rollout, reason, step=step, watch=None)
 
 
@@ -479,15 +494,25 @@ def _roll_back(ctx: JobContext, rollout: Rollout, reason: str, *, step: str, wat
         reason=reason,
         revision=rollout.previous_revision,
     )
-    deadline = ctx.settings.ecs_deadline_s
+    deadline = ctx.settings.rollback_deadline_s
     try:
         if watch is None:
             watch = _Watch(steady, step, steady.aws.ecs.describe_service(rollout.ref))
         else:
             watch.ctx, watch.step = steady, step
-        if not same_task_definition(previous, failed):
+        service = steady.aws.ecs.describe_service(rollout.ref)
+        if not same_task_definition(service.task_definition_arn, previous):
+            ctx.intent("rollback.ecs", taskDefinition=previous, replacing=service.task_definition_arn)
             steady.aws.ecs.update_service(rollout.ref, previous)
-        _watch_until_stable(steady, rollout.ref, previous, watch, what=f"revision {rollout.previous_revision} back")
+            ctx.done("rollback.ecs", taskDefinition=previous)
+        _watch_until_stable(
+            steady,
+            rollout.ref,
+            previous,
+            watch,
+            what=f"revision {rollout.previous_revision} back",
+            deadline_s=deadline,
+        )
     except _RolloutFailure as failure:
         problem = failure.reason
     except StepTimeout:
@@ -495,6 +520,7 @@ def _roll_back(ctx: JobContext, rollout: Rollout, reason: str, *, step: str, wat
     except LisaDesktopError as exc:
         problem = str(exc)
     else:
+        ctx.note_change(f"service {_name(rollout.ref)} back on revision {rollout.previous_revision}", undo=True)
         if not same_task_definition(previous, failed):
             _deregister_quietly(ctx, step, failed, "it was rolled back")
         ctx.report(
@@ -521,7 +547,11 @@ def _deregister_quietly(ctx: JobContext, step: str, task_definition: str, why: s
     """Deregister one revision and report it; a failure is reported and swallowed. True if it was deregistered."""
     revision = _rev(task_definition)
     try:
+        ctx.intent("ecs.deregister", taskDefinition=task_definition, why=why)
         ctx.aws.ecs.deregister_task_definition(task_definition)
+        ctx.done("ecs.deregister", taskDefinition=task_definition)
+        if step == "rollback" or "never rolled out" in why:
+            ctx.note_change(f"revision {revision} deregistered", undo=True)
     except LisaDesktopError as exc:
         ctx.report(step, StepState.PROGRESS, f"could not deregister revision {revision} ({why}): {exc}")
         return False

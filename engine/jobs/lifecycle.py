@@ -122,14 +122,43 @@ def register(ctx: JobContext, record: ModelRecord) -> str:
     record's model_url); returns the new LiteLLM id."""
     params = litellm_params_for(record.config, record.model_url)
     ctx.report("litellm", StepState.STARTED, f"adding {record.model_id} to LiteLLM", model=params.get("model"))
+    ctx.intent("litellm.register", modelName=record.model_id)
     litellm_id = ctx.aws.litellm.register(record.model_id, params)
+    ctx.done("litellm.register", modelName=record.model_id, litellmId=litellm_id)
+    ctx.note_change(f"registered with LiteLLM as {litellm_id}")
     ctx.report("litellm", StepState.SUCCEEDED, f"added to LiteLLM as {litellm_id}", litellmId=litellm_id)
     return litellm_id
 
 
+def registrations_of(ctx: JobContext, model_id: str) -> list[str]:
+    """The LiteLLM ids of every entry registered under the model's name (GET /model/info)."""
+    ids: list[str] = []
+    for entry in ctx.aws.litellm.list_models():
+        info = entry.get("model_info")
+        if entry.get("model_name") == model_id and isinstance(info, Mapping) and info.get("id"):
+            ids.append(str(info["id"]))
+    return ids
+
+
+def adopt_registration(ctx: JobContext, model_id: str) -> str | None:
+    """A resumed job's registration: an entry a dead process may have made (its id never journaled) is kept
+    instead of registering a second one; any further entries of the model's name are removed."""
+    ids = registrations_of(ctx, model_id)
+    if not ids:
+        return None
+    keep, extras = ids[0], ids[1:]
+    for extra in extras:
+        _unregister_id(ctx, extra)
+    ctx.report("litellm", StepState.SUCCEEDED, f"{model_id} is already in LiteLLM as {keep}", litellmId=keep)
+    return keep
+
+
 def _unregister_id(ctx: JobContext, litellm_id: str, *, step: str = "litellm") -> None:
     ctx.report(step, StepState.STARTED, f"removing LiteLLM entry {litellm_id}", litellmId=litellm_id)
+    ctx.intent("litellm.unregister", litellmId=litellm_id)
     ctx.aws.litellm.unregister(litellm_id, missing_ok=True)
+    ctx.done("litellm.unregister", litellmId=litellm_id)
+    ctx.note_change(f"LiteLLM entry {litellm_id} removed", undo=step == "rollback")
     ctx.report(step, StepState.SUCCEEDED, f"removed LiteLLM entry {litellm_id}", litellmId=litellm_id)
 
 

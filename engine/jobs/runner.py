@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from engine.jobs.context import Gateways, JobContext, JobSettings
 from engine.jobs.create_job import CreateJob, validate_create
-from engine.jobs.delete_job import DeleteJob, validate_delete
+from engine.jobs.delete_job import DeleteJob, deletion_summary, validate_delete
 from engine.jobs.events import JobEvent, StepState
+from engine.jobs.journal import Journal
 from engine.jobs.update_job import JobResult, UpdateJob
 from engine.jobs.validation import validate_update
 from engine.schema.requests import CreateModelRequest, UpdateModelRequest
@@ -42,12 +43,17 @@ class JobHandle:
 
 
 class JobRunner:
-    """Runs jobs on a small pool of worker threads (each model's job on its own thread, for bulk actions)."""
+    """Runs jobs on a small pool of worker threads (each model's job on its own thread, for bulk actions).
 
-    def __init__(self, max_workers: int = 4) -> None:
+    With a `journal`, every job is written to it (under `deployment`, the key of the deployment it changes) so
+    that `engine.jobs.recovery` can finish it if this process dies."""
+
+    def __init__(self, max_workers: int = 4, *, journal: Journal | None = None, deployment: str = "") -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="lisa-job")
         self._lock = threading.Lock()
         self.jobs: dict[str, JobHandle] = {}
+        self.journal = journal
+        self.deployment = deployment
 
     def submit_update(
         self,
@@ -65,9 +71,12 @@ class JobRunner:
 
         def work(ctx: JobContext) -> JobResult:
             validated = validate_update(aws, model_id, change, ack_restart=ack_restart)
+            if ctx.journal is not None:
+                ctx.journal.set_plan(validated.plan.to_dict())
             return UpdateJob(ctx, validated, change, model_warmup_cap_s=model_warmup_cap_s).run()
 
-        return self._submit(aws, model_id, settings, listeners, work)
+        kind = "update" if change.enabled is None else ("start" if change.enabled else "stop")
+        return self._submit(aws, model_id, kind, {"operation": kind}, settings, listeners, work)
 
     def submit_create(
         self,
@@ -84,7 +93,13 @@ class JobRunner:
         def work(ctx: JobContext) -> JobResult:
             return CreateJob(ctx, validate_create(aws, request)).run()
 
-        return self._submit(aws, request.modelId, settings, listeners, work)
+        plan = {
+            "operation": "create",
+            "modelId": request.modelId,
+            "hostingType": str(request.effective_hosting_type),
+            "modelName": request.modelName,
+        }
+        return self._submit(aws, request.modelId, "create", plan, settings, listeners, work)
 
     def submit_delete(
         self,
@@ -98,19 +113,25 @@ class JobRunner:
         error (StatusNotAllowed, ModelNotFound); `under_way` is set once the model is Deleting."""
 
         def work(ctx: JobContext) -> JobResult:
-            return DeleteJob(ctx, validate_delete(aws, model_id)).run()
+            record = validate_delete(aws, model_id)
+            if ctx.journal is not None:
+                ctx.journal.set_plan({"operation": "delete", "removes": deletion_summary(record)})
+            return DeleteJob(ctx, record).run()
 
-        return self._submit(aws, model_id, settings, listeners, work)
+        return self._submit(aws, model_id, "delete", {"operation": "delete"}, settings, listeners, work)
 
     def _submit(
         self,
         aws: Gateways,
         model_id: str,
+        kind: str,
+        plan: Mapping[str, object],
         settings: JobSettings | None,
         listeners: tuple[Listener, ...],
         work: Callable[[JobContext], JobResult],
     ) -> JobHandle:
         job_id = new_job_id()
+        recorder = self.journal.begin(job_id, kind, model_id, self.deployment, plan) if self.journal else None
 
         def emit(event: JobEvent) -> None:
             handle.events.append(event)
@@ -119,16 +140,25 @@ class JobRunner:
             for listener in listeners:
                 listener(event)
 
-        ctx = JobContext(job_id, model_id, aws, settings or JobSettings(), emit)
+        ctx = JobContext(job_id, model_id, aws, settings or JobSettings(), emit, journal=recorder)
         handle = JobHandle(job_id, model_id, Future(), ctx)
 
         def run() -> None:
             if not handle.future.set_running_or_notify_cancel():
+                if recorder is not None:
+                    recorder.end("cancelled", "cancelled before it started", None)
                 return
             try:
-                handle.future.set_result(work(ctx))
+                result = work(ctx)
             except BaseException as error:
+                if recorder is not None:
+                    recorder.end("refused", f"{type(error).__name__}: {error}", None)
                 handle.future.set_exception(error)
+            else:
+                if recorder is not None:
+                    final = str(result.final_status) if result.final_status is not None else None
+                    recorder.end(str(result.outcome), result.message, final)
+                handle.future.set_result(result)
             finally:
                 handle.under_way.set()
 

@@ -7,6 +7,7 @@ status and stored configuration it had, with the reason recorded.
 
 from __future__ import annotations
 
+import logging
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,14 @@ from engine.aws.discovery import caller_identity
 from engine.aws.ecs import ServiceRef
 from engine.aws.models_table import HOLDER_ATTRIBUTE
 from engine.errors import LisaDesktopError
-from engine.jobs.capacity_step import CapacityNotHealthy, resize, restore, snapshot
+from engine.jobs.capacity_step import (
+    CapacityNotHealthy,
+    resize,
+    restore,
+    scale_to_zero,
+    snapshot,
+    uncancellable,
+)
 from engine.jobs.context import JobCancelled, JobContext
 from engine.jobs.ecs_step import (
     RollbackFailed,
@@ -30,13 +38,15 @@ from engine.jobs.ecs_step import (
     roll_back,
 )
 from engine.jobs.events import StepState
-from engine.jobs.lifecycle import start_model, stop_model
+from engine.jobs.lifecycle import group_of, register, start_model, unregister
 from engine.jobs.validation import ValidatedUpdate
 from engine.plan import Plan, Step
 from engine.rules.status import Operation
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
 from engine.schema.requests import UpdateContainerConfig, UpdateModelRequest
+
+log = logging.getLogger(__name__)
 
 PENDING_CONTAINER_ATTRIBUTE = "lisa_desktop_pending_container"
 """A container change saved while the model was Stopped (flattened, as an update sends it), applied at start."""
@@ -94,6 +104,7 @@ class UpdateJob:
         self._intake_done = False
         self._rollout: Rollout | None = None
         self._capacity_before: ScalingGroup | None = None
+        self._unregistered = False
 
     # -- the job ----------------------------------------------------------------------------------------------
 
@@ -110,8 +121,7 @@ class UpdateJob:
             if plan.operation is Operation.START:
                 return self._start()
             if plan.operation is Operation.STOP:
-                stop_model(ctx, self.record)
-                return self._finalize(ModelStatus.STOPPED, {"litellm_id": None}, "stopped")
+                return self._stop()
             if Step.ECS in plan.steps and container_change is not None:
                 self._rollout = apply_container_change(ctx, self._service_ref(), container_change)
             if Step.CAPACITY in plan.steps and self.change.autoScalingInstanceConfig is not None:
@@ -125,13 +135,16 @@ class UpdateJob:
         except RollbackFailed as error:
             return self._fail(str(error))
         except RolloutFailed as error:
-            return self._undo(
-                error.reason, Outcome.ROLLED_BACK, f"revision {_revision(error.restored_task_definition)} running again"
-            )
+            return self._undo(error.reason, Outcome.ROLLED_BACK)
         except (CapacityNotHealthy, LisaDesktopError) as error:
             if not self._intake_done:
                 raise
             return self._undo(str(error), Outcome.ROLLED_BACK)
+        except Exception as error:  # a defect or an answer nobody expected: the model must not stay held
+            if not self._intake_done:
+                raise
+            log.exception("%s of %s failed", self.plan.operation, self.record.model_id)
+            return self._undo(f"unexpected error: {type(error).__name__}: {error}", Outcome.ROLLED_BACK)
 
     def _summary(self) -> str:
         changes = ", ".join(change.field for change in self.plan.changes) or "nothing"
@@ -157,7 +170,9 @@ class UpdateJob:
             pending = _pending(self.record)
             extra[PENDING_CONTAINER_ATTRIBUTE] = merge_container_changes(pending, container_change).dump()
         record = self._with(self.record, new_config=True, status=self.plan.from_status, **extra)
+        self.ctx.intent("finalize", status=str(self.plan.from_status), newConfig=True)
         self.ctx.aws.models.replace(record, expected_status=self.plan.from_status)
+        self.ctx.done("finalize", status=str(self.plan.from_status))
         self.ctx.report("finalize", StepState.SUCCEEDED, "record updated (one conditional write)")
         message = "updated" + (f"; {'; '.join(self.plan.deferred)}" if self.plan.deferred else "")
         return self._result(Outcome.SUCCEEDED, message, self.plan.from_status)
@@ -165,13 +180,18 @@ class UpdateJob:
     def _intake(self) -> None:
         target = self.plan.transitional_status
         self.ctx.report("intake", StepState.STARTED, f"{self.plan.from_status} → {target}")
+        holder = holder_text(self.ctx)
+        self.ctx.intent("intake", fromStatus=str(self.plan.from_status), toStatus=str(target), holder=holder)
         self.record = self.ctx.aws.models.transition_status(
             self.record.model_id,
             self.plan.from_status,
             target,
-            set_attributes={HOLDER_ATTRIBUTE: holder_text(self.ctx)},
+            set_attributes={HOLDER_ATTRIBUTE: holder},
         )
         self._intake_done = True
+        if self.ctx.journal is not None:
+            self.ctx.journal.set_holder(holder)
+        self.ctx.done("intake", fromStatus=str(self.plan.from_status), toStatus=str(target))
         self.ctx.report("intake", StepState.SUCCEEDED, f"model is {target}, held by job {self.ctx.job_id}")
 
     def _resize(self, scaling: dict[str, Any]) -> None:
@@ -216,6 +236,17 @@ class UpdateJob:
             retire(self.ctx, self._rollout)
         return result
 
+    def _stop(self) -> JobResult:
+        """Unregister, then 0/0/0. If the scale-down fails after the unregistration, the undo registers the model
+        again, so a model left InService is one LiteLLM routes to."""
+        ctx = self.ctx
+        ctx.check_cancelled()
+        group = group_of(self.record)
+        unregister(ctx, self.record)
+        self._unregistered = self.record.litellm_id is not None
+        scale_to_zero(ctx, group)
+        return self._finalize(ModelStatus.STOPPED, {"litellm_id": None}, "stopped")
+
     def _finalize(
         self,
         status: ModelStatus,
@@ -231,7 +262,9 @@ class UpdateJob:
         if "failure_reason" not in fields and self.record.failure_reason is not None:
             drop = (*drop, "failure_reason")
         record = self._with(self.record, new_config=new_config, status=status, drop=(HOLDER_ATTRIBUTE, *drop), **fields)
+        self.ctx.intent("finalize", status=str(status), newConfig=new_config, **_journal_safe(fields))
         self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+        self.ctx.done("finalize", status=str(status))
         self.ctx.report("finalize", StepState.SUCCEEDED, f"{self.record.model_id} is {status}")
         return self._result(Outcome.SUCCEEDED, message, status)
 
@@ -241,40 +274,49 @@ class UpdateJob:
         """Undo what was done (ECS already rolled itself back on a failed rollout), then put the model back in
         its original status with its stored configuration unchanged and the reason recorded."""
         ctx = self.ctx
-        restored: list[str] = [already] if already else []
         try:
             if self._capacity_before is not None:
                 restore(ctx, self._capacity_before, wait=False)
-                restored.append(
-                    f"Auto Scaling group back to {self._capacity_before.min_size}/"
-                    f"{self._capacity_before.desired_capacity}/{self._capacity_before.max_size}"
-                )
             if self._rollout is not None:
                 roll_back(ctx, self._rollout, reason)
-                restored.append(f"task definition revision {self._rollout.previous_revision} restored")
-        except (RollbackFailed, LisaDesktopError) as error:
+        except Exception as error:
             return self._fail(f"{reason}; undoing it failed too: {error}")
-        if self.plan.operation is Operation.STOP:
-            restored.append("stop interrupted")
+        restored_attributes: dict[str, Any] = {}
+        if self.plan.operation is Operation.STOP and self._unregistered:
+            try:
+                restored_attributes["litellm_id"] = register(uncancellable(ctx), self.record)
+            except Exception as error:
+                return self._fail(f"{reason}; registering it with LiteLLM again failed: {error}", stopped_serving=True)
         original = self.plan.from_status
-        what = "; ".join(restored) or "nothing had changed yet"
-        message = f"{self.plan.operation} of {self.record.model_id} failed and was rolled back: {reason} ({what})"
+        ending = "was cancelled and rolled back" if outcome is Outcome.CANCELLED else "failed and was rolled back"
+        message = f"{self.plan.operation} of {self.record.model_id} {ending}: {reason} ({changes_text(ctx, already)})"
         try:
-            record = self._with(self.record, status=original, drop=(HOLDER_ATTRIBUTE,), failure_reason=_cut(message))
+            record = self._with(
+                self.record,
+                status=original,
+                drop=(HOLDER_ATTRIBUTE,),
+                failure_reason=_cut(message),
+                **restored_attributes,
+            )
+            ctx.intent("rollback.record", status=str(original), **restored_attributes)
             ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+            ctx.done("rollback.record", status=str(original))
         except LisaDesktopError as error:
             return self._fail(f"{message}; restoring the record failed: {error}")
         ctx.report("rollback", StepState.ROLLED_BACK, message)
         return self._result(outcome, message, original)
 
-    def _fail(self, reason: str) -> JobResult:
+    def _fail(self, reason: str, *, stopped_serving: bool = False) -> JobResult:
         """Undoing failed: the model is Failed with every reason, so an operator looks at it."""
-        message = _cut(f"{self.plan.operation} of {self.record.model_id} failed: {reason}")
+        message = _cut(f"{self.plan.operation} of {self.record.model_id} failed: {reason} ({changes_text(self.ctx)})")
+        extra: dict[str, Any] = {"litellm_id": None} if stopped_serving else {}
         try:
             record = self._with(
-                self.record, status=ModelStatus.FAILED, drop=(HOLDER_ATTRIBUTE,), failure_reason=message
+                self.record, status=ModelStatus.FAILED, drop=(HOLDER_ATTRIBUTE,), failure_reason=message, **extra
             )
+            self.ctx.intent("fail.record", status=str(ModelStatus.FAILED))
             self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+            self.ctx.done("fail.record", status=str(ModelStatus.FAILED))
         except LisaDesktopError as error:
             message = f"{message}; and the record could not be written: {error}"
         self.ctx.report("job", StepState.FAILED, message)
@@ -307,13 +349,28 @@ class UpdateJob:
         return JobResult(self.ctx.job_id, self.record.model_id, self.plan.operation, outcome, message, status)
 
 
+def changes_text(ctx: JobContext, already: str | None = None) -> str:
+    """`changed: registered revision 3 of f, ...; undone: service back on revision 2, ...` (or that nothing had
+    changed): what a failed or cancelled job did and what its rollback put back, step by step."""
+    undone = [*([already] if already else []), *ctx.undone]
+    if not ctx.changed and not undone:
+        return "nothing had changed yet"
+    parts = []
+    if ctx.changed:
+        parts.append("changed: " + ", ".join(ctx.changed))
+    if undone:
+        parts.append("undone: " + ", ".join(undone))
+    return "; ".join(parts)
+
+
+def _journal_safe(fields: dict[str, Any]) -> dict[str, Any]:
+    """Record attributes worth journaling (ids and statuses, never a configuration)."""
+    return {key: value for key, value in fields.items() if key in ("litellm_id",)}
+
+
 def _pending(record: ModelRecord) -> UpdateContainerConfig | None:
     raw = record.to_item().get(PENDING_CONTAINER_ATTRIBUTE)
     return UpdateContainerConfig.model_validate(raw) if isinstance(raw, dict) else None
-
-
-def _revision(task_definition_arn: str | None) -> str:
-    return (task_definition_arn or "?").rsplit(":", 1)[-1]
 
 
 def _cut(text: str) -> str:

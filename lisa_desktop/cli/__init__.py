@@ -18,7 +18,7 @@ from engine.errors import (
     StatusNotAllowed,
 )
 from lisa_desktop import __version__
-from lisa_desktop.cli import changes, connections, drafts, lifecycle_cli, sandbox, validate
+from lisa_desktop.cli import changes, connections, drafts, jobs, lifecycle_cli, sandbox, validate
 from lisa_desktop.cli import models as model_cli
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.keychain import KeychainUnavailable
@@ -26,6 +26,7 @@ from lisa_desktop.messages import describe
 from lisa_desktop.options import global_options
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
+INTERRUPTED_EXIT = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     connections.add_parser(commands, parent)
     drafts.add_parser(commands, parent)
+    jobs.add_parser(commands, parent)
     sandbox.add_parser(commands)
     return parser
 
@@ -74,12 +76,19 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return handler(args, out or sys.stdout)
     except LisaDesktopError as error:
         code = exit_code_for(error)
+        message = describe(error)
+        if isinstance(error, StatusNotAllowed) and getattr(args, "model_id", None):
+            hint = jobs.recovery_hint(str(args.model_id))
+            message = f"{message}. {hint}" if hint else message
         if getattr(args, "json", False):
-            json.dump({"error": describe(error), "exitCode": int(code)}, out or sys.stdout, indent=2)
+            json.dump({"error": message, "exitCode": int(code)}, out or sys.stdout, indent=2)
             (out or sys.stdout).write("\n")
         else:
-            print(f"lisa-desktop: error: {describe(error)}", file=sys.stderr)
+            print(f"lisa-desktop: error: {message}", file=sys.stderr)
         return code
+    except KeyboardInterrupt:
+        print("\nlisa-desktop: interrupted before any job started; nothing was changed", file=sys.stderr)
+        return INTERRUPTED_EXIT
     except KeychainUnavailable as error:
         print(f"lisa-desktop: error: {error}", file=sys.stderr)
         return ExitCode.INVALID

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import platformdirs
 
@@ -17,6 +21,7 @@ from engine.errors import InvalidInput, Problem
 from engine.files import load_document
 from engine.jobs.context import Gateways, JobSettings
 from engine.jobs.events import JobEvent
+from engine.jobs.journal import Journal
 from engine.jobs.runner import JobHandle, JobRunner, Listener
 from engine.jobs.update_job import JobResult
 from engine.jobs.validation import ValidatedUpdate, validate_update
@@ -25,11 +30,14 @@ from engine.schema.requests import UpdateModelRequest
 from engine.schema.validate import parse_update
 from lisa_desktop import APP_DIR_NAME
 from lisa_desktop.exit_codes import ExitCode
-from lisa_desktop.target import open_target
+from lisa_desktop.target import Target, open_target
 
 SANDBOX_MODEL_WARMUP_CAP_S = 5.0
 """A sandbox model 'loads' in seconds; LISA's estimatedInstanceWarmup (minutes) is kept for real deployments."""
+SANDBOX_POLLING: Final = {"poll_initial_s": 0.5, "poll_max_s": 2.0}
+"""How often a job polls the sandbox (the window's SANDBOX_SETTINGS)."""
 BACKGROUND_FLAG = "--background-child"
+WAKE_S = 0.5
 
 
 def add_parsers(models: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
@@ -70,9 +78,13 @@ def _job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(BACKGROUND_FLAG, action="store_true", help=argparse.SUPPRESS)
 
 
-def job_settings(args: argparse.Namespace) -> JobSettings:
-    """--deadline-minutes bounds each wait of a job: a rollout (or a stack) and, separately, the capacity."""
-    return JobSettings(ecs_deadline_s=args.deadline_minutes * 60, capacity_deadline_s=args.deadline_minutes * 60)
+def job_settings(args: argparse.Namespace, target: Target) -> JobSettings:
+    """--deadline-minutes bounds each forward wait of a job: a rollout (or a stack) and, separately, the capacity.
+    Undoing a step keeps its own deadline (`JobSettings.rollback_deadline_s`). A sandbox is polled as often as
+    the window polls it: its rollouts and warm-ups take seconds."""
+    deadline_s = args.deadline_minutes * 60
+    polling = SANDBOX_POLLING if target.is_sandbox else {}
+    return JobSettings(ecs_deadline_s=deadline_s, capacity_deadline_s=deadline_s, **polling)
 
 
 def run_update(args: argparse.Namespace, out: TextIO) -> int:
@@ -100,7 +112,7 @@ def _run(args: argparse.Namespace, out: TextIO, change: UpdateModelRequest) -> i
             _confirm_stop(args.model_id)
         if not args.wait and not getattr(args, "background_child", False) and not target.sandbox:
             return _detach(args, out)
-        settings = job_settings(args)
+        settings = job_settings(args, target)
         warmup_cap = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
         return follow_job(
             args,
@@ -114,15 +126,20 @@ def _run(args: argparse.Namespace, out: TextIO, change: UpdateModelRequest) -> i
                 listeners=listeners,
                 model_warmup_cap_s=warmup_cap,
             ),
+            target,
         )
 
 
 Submit = Callable[[JobRunner, tuple[Listener, ...]], JobHandle]
 
 
-def follow_job(args: argparse.Namespace, out: TextIO, submit: Submit) -> int:
+def follow_job(args: argparse.Namespace, out: TextIO, submit: Submit, target: Target) -> int:
     """Run the job here, printing its events (or, as the background child, writing them to the job's log and
-    telling the parent the job id once the model is held). Used by every command that starts a job."""
+    telling the parent the job id once the model is held). Used by every command that starts a job.
+
+    The job is journaled (unless the deployment is an in-process sandbox, gone with the process), so `jobs recover`
+    can finish it if this process dies. SIGINT, SIGTERM and SIGHUP cancel it: it rolls back, the end state is
+    printed, and the process exits 130, 143 or 129."""
     background = getattr(args, "background_child", False)
     log: TextIO | None = None
     lines: list[JobEvent] = []
@@ -134,18 +151,22 @@ def follow_job(args: argparse.Namespace, out: TextIO, submit: Submit) -> int:
             stream.write(event.line() + "\n")
             stream.flush()
 
-    runner = JobRunner(max_workers=1)
+    journal = Journal() if target.sandbox is None else None
+    runner = JobRunner(max_workers=1, journal=journal, deployment=target.cache_key)
+    cancel = SignalCancel()
     try:
-        handle = submit(runner, (listener,))
-        if background:
-            log_path = job_log_path(handle.job_id)
-            log = log_path.open("a", encoding="utf-8")
-            handle.under_way.wait()
-            if not handle.future.done() or handle.future.exception() is None:
-                out.write(json.dumps({"jobId": handle.job_id, "log": str(log_path)}) + "\n")
-                out.flush()
-                _detach_from_terminal(log)
-        result = handle.result()
+        with cancel.installed():
+            handle = submit(runner, (listener,))
+            cancel.attach(handle)
+            if background:
+                log_path = job_log_path(handle.job_id)
+                log = log_path.open("a", encoding="utf-8")
+                handle.under_way.wait()
+                if not handle.future.done() or handle.future.exception() is None:
+                    out.write(json.dumps({"jobId": handle.job_id, "log": str(log_path)}) + "\n")
+                    out.flush()
+                    _detach_from_terminal(log)
+            result = cancel.wait(handle)
     finally:
         runner.shutdown(cancel=False)
         if log is not None:
@@ -154,8 +175,60 @@ def follow_job(args: argparse.Namespace, out: TextIO, submit: Submit) -> int:
         json.dump(_result_json(result, lines), out, indent=2)
         out.write("\n")
     elif not background:
-        out.write(f"{result.outcome}: {result.message}\n")
+        status = f" (model {result.final_status})" if result.final_status is not None else ""
+        out.write(f"{result.outcome}: {result.message}{status}\n")
+    if cancel.signal is not None:
+        return 128 + cancel.signal
     return ExitCode.OK if result.ok else ExitCode.JOB_FAILED
+
+
+class SignalCancel:
+    """SIGINT, SIGTERM and SIGHUP as a cancel of the job this process runs: the first one cancels (the job rolls
+    back what it did), a second one says the rollback is still running. Installed only on the main thread (the
+    only one Python delivers signals to); elsewhere it does nothing."""
+
+    SIGNALS: Final = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._handle: JobHandle | None = None
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {signum: signal.signal(signum, self._on_signal) for signum in self.SIGNALS}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def attach(self, handle: JobHandle) -> None:
+        self._handle = handle
+        if self.signal is not None:
+            handle.cancel()
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if self.signal is None:
+            self.signal = signum
+            job = f"job {self._handle.job_id}" if self._handle is not None else "the job"
+            sys.stderr.write(f"\n{name}: cancelling {job}: rolling back what it did…\n")
+            if self._handle is not None:
+                self._handle.cancel()
+        else:
+            sys.stderr.write(f"\n{name}: the rollback is still running; the process ends when it has finished\n")
+        sys.stderr.flush()
+
+    def wait(self, handle: JobHandle) -> JobResult:
+        """The job's result, waking every half second so that signal handlers run promptly."""
+        while True:
+            try:
+                return handle.result(timeout=WAKE_S)
+            except FutureTimeout:
+                continue
 
 
 def _result_json(result: JobResult, events: list[JobEvent]) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def run_submit(args: argparse.Namespace, out: TextIO) -> int:
             handles.append(submit(runner, listeners))
             return handles[-1]
 
-        code = follow_job(args, out, submit_and_keep)
+        code = follow_job(args, out, submit_and_keep, target)
     if code == ExitCode.OK and handles:
         store.mark_submitted(draft.draft_id, handles[0].job_id)
     return code
@@ -184,7 +184,7 @@ def _create_submit(args: argparse.Namespace, target: Target, draft: Draft) -> Su
     aws = Gateways.for_deployment(target.clients, target.deployment())
     request = parse_create(draft.request())
     validate_create(aws, request)
-    settings = job_settings(args)
+    settings = job_settings(args, target)
     return lambda runner, listeners: runner.submit_create(aws, request, settings=settings, listeners=listeners)
 
 
@@ -206,7 +206,7 @@ def _update_submit(
     change = parse_update(draft.request())
     ack = bool(args.ack_restart)
     validate_update(aws, model_id, change, ack_restart=ack)
-    settings = job_settings(args)
+    settings = job_settings(args, target)
     warmup_cap = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
 
     def submit(runner: JobRunner, listeners: tuple[Listener, ...]) -> JobHandle:

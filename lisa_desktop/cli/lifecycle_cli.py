@@ -69,12 +69,12 @@ def run_create(args: argparse.Namespace, out: TextIO) -> int:
             return ExitCode.OK
         if not args.wait and not _is_child(args) and not target.sandbox:
             return _detach(args, out)
-        settings = job_settings(args)
+        settings = job_settings(args, target)
 
         def submit(runner: JobRunner, listeners: tuple[Listener, ...]) -> JobHandle:
             return runner.submit_create(aws, request, settings=settings, listeners=listeners)
 
-        return follow_job(args, out, submit)
+        return follow_job(args, out, submit, target)
 
 
 def run_delete(args: argparse.Namespace, out: TextIO) -> int:
@@ -87,12 +87,12 @@ def run_delete(args: argparse.Namespace, out: TextIO) -> int:
             confirmed = argparse.Namespace(**vars(args))
             confirmed.argv = [*args.argv, *([] if "--yes" in args.argv else ["--yes"])]
             return _detach(confirmed, out)
-        settings = job_settings(args)
+        settings = job_settings(args, target)
 
         def submit(runner: JobRunner, listeners: tuple[Listener, ...]) -> JobHandle:
             return runner.submit_delete(aws, args.model_id, settings=settings, listeners=listeners)
 
-        return follow_job(args, out, submit)
+        return follow_job(args, out, submit, target)
 
 
 def _is_child(args: argparse.Namespace) -> bool:

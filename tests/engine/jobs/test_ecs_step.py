@@ -464,7 +464,8 @@ def test_a_rollout_past_its_deadline_is_rolled_back(sandbox: Sandbox) -> None:
 
 def test_a_rollback_that_misses_its_own_deadline_is_a_rollback_failure(sandbox: Sandbox) -> None:
     sandbox.simulator.rollout_seconds = 30.0
-    ctx, recorder = context(sandbox, JobSettings(ecs_deadline_s=0.6, poll_initial_s=0.2, poll_max_s=0.5))
+    settings = JobSettings(ecs_deadline_s=0.6, rollback_deadline_s=0.6, poll_initial_s=0.2, poll_max_s=0.5)
+    ctx, recorder = context(sandbox, settings)
     ref = service_ref(ctx, sandbox)
 
     with pytest.raises(RollbackFailed) as caught:

@@ -252,7 +252,8 @@ def test_capacity_failure_after_a_rollout_undoes_both(world: World, runner: JobR
     result = handle.result(timeout=120)
     assert result.outcome is Outcome.ROLLED_BACK, result.message
     assert "revision" in result.message
-    assert "Auto Scaling group back to" in result.message
+    assert f"Auto Scaling group {before.auto_scaling_group} back to" in result.message
+    assert "changed: registered revision 2" in result.message
     after = world.aws.models.get("mistral-7b-instruct")
     assert after.model_status is ModelStatus.IN_SERVICE
     assert after.config == before.config
