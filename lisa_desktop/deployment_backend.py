@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from engine.aws.inventory import Inventory
@@ -16,6 +19,9 @@ from engine.drain import drain
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobSettings
 from engine.jobs.events import JobEvent
+from engine.jobs.journal import FILE_NAME as JOURNAL_FILE
+from engine.jobs.journal import JobState, Journal
+from engine.jobs.recovery import recover_dead_jobs
 from engine.jobs.runner import JobHandle, JobRunner, new_job_id
 from engine.jobs.update_job import JobResult
 from engine.model_row import ModelRow
@@ -26,7 +32,16 @@ from lisa_desktop.connections import ConnectionStore
 from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.messages import describe
 from lisa_desktop.target import Target, open_target
-from ui.backend import EndCallback, EventCallback, JobEnd, JobKind, JobTicket
+from ui.backend import (
+    EndCallback,
+    EventCallback,
+    InterruptedJob,
+    JobEnd,
+    JobKind,
+    JobTicket,
+    JournalEntry,
+    RecoveredJob,
+)
 
 __all__ = ["DeploymentBackend", "cache_key_for"]
 
@@ -37,6 +52,10 @@ SANDBOX_SETTINGS = JobSettings(**SANDBOX_POLLING)
 """The sandbox's rollouts and warm-ups take seconds: poll often so a job ends soon after."""
 REFUSALS = (StatusNotAllowed, InvalidInput, ModelNotFound)
 """Validation said no and nothing was written (StatusChanged and ModelAlreadyExists are among these)."""
+
+
+class JournalUnavailable(LisaDesktopError):
+    """The job journal could not be opened: jobs still run, but one whose process dies cannot be recovered."""
 
 
 class DeploymentBackend:
@@ -58,7 +77,9 @@ class DeploymentBackend:
         )
         self.settings = settings or (SANDBOX_SETTINGS if target.is_sandbox else JobSettings())
         self._warmup_cap_s = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
-        self._runner = JobRunner(max_workers=max_workers)
+        self._scratch = tempfile.TemporaryDirectory(prefix="lisa-desktop-sandbox-") if target.sandbox else None
+        self.journal, self.journal_problem = _journal_for(self._scratch)
+        self._runner = JobRunner(max_workers=max_workers, journal=self.journal, deployment=self.cache_key)
 
     @classmethod
     @contextmanager
@@ -190,9 +211,79 @@ class DeploymentBackend:
             outcome = "cancelled"
         return JobEnd(job_id, model_id, kind, outcome, self.describe_error(error))
 
+    # -- the journal: interrupted jobs and the audit log -------------------------------------------------------
+
+    @property
+    def journaled(self) -> bool:
+        return self.journal is not None and self._scratch is None
+
+    def _journal(self) -> Journal | None:
+        """Raises when the journal could not be opened."""
+        if self.journal_problem is not None:
+            raise JournalUnavailable(self.journal_problem)
+        return self.journal
+
+    def interrupted_jobs(self) -> list[InterruptedJob]:
+        journal = self._journal()
+        if journal is None or self._scratch is not None:
+            return []
+        return [
+            InterruptedJob(job.job_id, job.model_id, JobKind(job.kind))
+            for job in journal.dead_jobs(deployment=self.cache_key)
+        ]
+
+    def recover_interrupted(self, on_event: EventCallback) -> list[RecoveredJob]:
+        journal = self._journal()
+        if journal is None or self._scratch is not None:
+            return []
+        recovered = recover_dead_jobs(
+            self.aws, journal, self.cache_key, settings=self.settings, emit=_guarded(on_event)
+        )
+        return [
+            RecoveredJob(
+                item.job_id,
+                item.model_id,
+                JobKind(item.kind),
+                str(item.action),
+                item.outcome,
+                item.message,
+                item.final_status,
+            )
+            for item in recovered
+        ]
+
+    def job_history(self, model_id: str | None = None, *, with_steps: bool = True) -> list[JournalEntry]:
+        journal = self._journal()
+        if journal is None:
+            return []
+        entries = []
+        for job in journal.jobs(deployment=self.cache_key, model_id=model_id, with_points=with_steps):
+            state = str(job.state)
+            if job.state is JobState.RUNNING and not journal.is_alive(job):
+                state = "interrupted"
+            entries.append(JournalEntry(job, state))
+        return entries
+
     def close(self) -> None:
         """Cancel the running jobs and wait for them to end (each rolls back what it did)."""
         self._runner.shutdown(cancel=True)
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+
+def _journal_for(scratch: tempfile.TemporaryDirectory[str] | None) -> tuple[Journal | None, str | None]:
+    """The workstation's journal, and why there is none when it cannot be opened. An in-process sandbox ends with
+    the process, and with it anything to recover: its jobs are journaled in a `scratch` folder that goes with it
+    (the job history of the session, and a job's last-resort rollback, still have their journal)."""
+    try:
+        return Journal(Path(scratch.name) / JOURNAL_FILE if scratch is not None else None), None
+    except (OSError, sqlite3.Error) as error:
+        log.exception("the job journal cannot be opened")
+        return None, (
+            f"the job journal cannot be opened ({type(error).__name__}: {error}): jobs still run, but one whose "
+            "process dies is not recorded for recovery; check that the user data directory (LISA_DESKTOP_DATA_DIR) "
+            "is writable"
+        )
 
 
 def _required(payload: Mapping[str, Any] | None, kind: JobKind) -> Mapping[str, Any]:

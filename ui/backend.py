@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.jobs.events import JobEvent
 from engine.model_row import ModelRow
+
+if TYPE_CHECKING:  # sqlite3 and platformdirs: not on the first paint's path
+    from engine.jobs.journal import JournalJob
 
 
 class JobKind(StrEnum):
@@ -46,6 +49,44 @@ class JobTicket:
     model_id: str
     kind: JobKind
     cancel: Callable[[], None]
+    cancellable: bool = True
+    """False for a recovery: it brings an interrupted job's model back to a settled state and cannot stop halfway."""
+
+
+@dataclass(frozen=True)
+class InterruptedJob:
+    """A job of this workstation on this deployment whose process died before the job ended."""
+
+    job_id: str
+    model_id: str
+    kind: JobKind
+
+
+@dataclass(frozen=True)
+class RecoveredJob:
+    """What recovery did with an interrupted job: `action` is resumed, rolled back or settled already."""
+
+    job_id: str
+    model_id: str
+    kind: JobKind
+    action: str
+    outcome: str
+    message: str
+    final_status: str | None
+    """The model's status afterwards (None: it does not exist, as after a delete)."""
+
+    @property
+    def settled(self) -> bool:
+        return self.final_status != "Failed"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One job of the audit log, and its state now: running, interrupted (its process is gone), ended or
+    recovered."""
+
+    job: JournalJob
+    state: str
 
 
 EventCallback = Callable[[JobEvent], None]
@@ -98,4 +139,24 @@ class Backend(Protocol):
     ) -> JobTicket:
         """Start a job without waiting (validation runs in the job). `payload` is the create/update request in
         LISA's API shape. Callbacks arrive on a worker thread; `on_end` is called exactly once."""
+        ...
+
+    @property
+    def journaled(self) -> bool:
+        """Whether jobs are written to this workstation's journal (an in-process sandbox's are not: they end with
+        the process)."""
+        ...
+
+    def interrupted_jobs(self) -> list[InterruptedJob]:
+        """This deployment's jobs of this workstation whose process died (blocking: reads the journal)."""
+        ...
+
+    def recover_interrupted(self, on_event: EventCallback) -> list[RecoveredJob]:
+        """Resume or roll back every interrupted job (blocking, calls AWS, may take minutes). Events arrive on the
+        calling thread."""
+        ...
+
+    def job_history(self, model_id: str | None = None, *, with_steps: bool = True) -> list[JournalEntry]:
+        """The audit log of this deployment (of one model when given), oldest first, with each job's steps unless
+        told otherwise (blocking: reads the journal). Raises when the journal cannot be read."""
         ...

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +18,12 @@ import pytest
 from engine.aws.clients import AwsClients
 from engine.jobs.context import JobSettings
 from engine.jobs.events import JobEvent
+from engine.jobs.journal import CRASH_ENV, CRASH_EXIT_CODE, DATA_DIR_ENV, Journal
 from engine.sandbox.server import Sandbox
-from lisa_desktop import __version__
+from lisa_desktop import __version__, keychain
+from lisa_desktop.cli import run
 from lisa_desktop.connections import ConnectionStore, new_connection
-from lisa_desktop.deployment_backend import SANDBOX_LABEL, DeploymentBackend, cache_key_for
+from lisa_desktop.deployment_backend import SANDBOX_LABEL, DeploymentBackend, JournalUnavailable, cache_key_for
 from lisa_desktop.target import Target
 from tests.engine.aws.conftest import CallCounter
 from ui.backend import JobEnd, JobKind, JobTicket
@@ -68,6 +75,16 @@ def submit(backend: DeploymentBackend, kind: JobKind, model_id: str, **options: 
     ticket = backend.submit(kind, model_id, on_event=job.on_event, on_end=job.on_end, **options)
     assert (ticket.model_id, ticket.kind) == (model_id, kind)
     return job, ticket.job_id
+
+
+def cli(sandbox: Sandbox, *argv: str) -> tuple[int, str]:
+    return run_cli(["--endpoint-url", sandbox.endpoint_url, *argv])
+
+
+def run_cli(argv: list[str]) -> tuple[int, str]:
+    """The CLI in this process, as a user runs it."""
+    out = io.StringIO()
+    return run(argv, out=out), out.getvalue()
 
 
 def test_what_the_window_shows_of_the_sandbox(backend: DeploymentBackend) -> None:
@@ -202,3 +219,140 @@ def test_cache_keys_are_known_before_opening(isolated_config_dir: Any) -> None:
     assert cache_key_for(args, store) == "connection:prod|/prod/lisa|us-west-2"
     args.connection = "nope"
     assert cache_key_for(args, store) == ""
+
+
+# -- the journal: the key it is kept under, interrupted jobs, the audit log ----------------------------------------
+
+
+def endpoint_args(sandbox: Sandbox) -> argparse.Namespace:
+    return argparse.Namespace(
+        sandbox=False, connection=None, endpoint_url=sandbox.endpoint_url, region=None, deployment_prefix=None
+    )
+
+
+def crashed_cli_job(sandbox: Sandbox, *argv: str, after_point: int = 3) -> subprocess.CompletedProcess[str]:
+    """`lisa-desktop --endpoint-url <sandbox> ARGV --wait` in a process of its own that exits at once right after
+    its job's journal point `after_point`: the job is left unfinished in the journal of LISA_DESKTOP_DATA_DIR."""
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": sandbox.access_key, "AWS_SECRET_ACCESS_KEY": sandbox.secret_key}
+    env[CRASH_ENV] = str(after_point)
+    done = subprocess.run(
+        [sys.executable, "-m", "lisa_desktop", "--endpoint-url", sandbox.endpoint_url, *argv, "--wait"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == CRASH_EXIT_CODE, done.stdout + done.stderr
+    return done
+
+
+@pytest.fixture
+def fresh_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """A sandbox of the test's own, reached as `--endpoint-url` reaches it (its keys in the environment)."""
+    with Sandbox(ambient=False, rollout_seconds=0.5, warmup_seconds=0.3) as running:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", running.access_key)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", running.secret_key)
+        yield running
+
+
+def test_jobs_of_an_endpoint_are_journaled_under_the_key_the_cli_recovers(fresh_sandbox: Sandbox) -> None:
+    args = endpoint_args(fresh_sandbox)
+    with DeploymentBackend.open(args) as opened:
+        assert opened.journaled
+        assert opened.cache_key == cache_key_for(args)
+        job, job_id = submit(opened, JobKind.STOP, "bge-large-en")
+        assert job.end().outcome == "succeeded"
+        code, out = cli(fresh_sandbox, "models", "stop", "mistral-7b-instruct", "--yes", "--wait")
+        assert code == 0, out
+        entries = opened.job_history()
+    journaled = {job.job_id: job for job in Journal().jobs()}
+    assert journaled[job_id].deployment == opened.cache_key
+    (by_cli,) = [job for job in journaled.values() if job.model_id == "mistral-7b-instruct"]
+    assert by_cli.deployment == opened.cache_key
+    assert [(entry.job.model_id, entry.state, entry.job.outcome) for entry in entries] == [
+        ("bge-large-en", "ended", "succeeded"),
+        ("mistral-7b-instruct", "ended", "succeeded"),
+    ]
+    assert entries[0].job.points  # with its steps
+
+
+def test_jobs_of_a_connection_are_journaled_under_the_key_the_cli_recovers(
+    fresh_sandbox: Sandbox, memory_keyring: Any
+) -> None:
+    store = ConnectionStore()
+    connection = new_connection(
+        name="lab",
+        auth="access-key",
+        access_key_id=fresh_sandbox.access_key,
+        region="us-east-1",
+        deployment_prefix=fresh_sandbox.prefix,
+        endpoint_url=fresh_sandbox.endpoint_url,
+    )
+    store.add(connection, make_default=True)
+    keychain.store_secret(connection.keychain_account, fresh_sandbox.secret_key)
+    args = argparse.Namespace(sandbox=False, connection="lab", endpoint_url=None, region=None, deployment_prefix=None)
+    with DeploymentBackend.open(args, store=store) as opened:
+        assert opened.cache_key == cache_key_for(args, store) == f"connection:lab|{fresh_sandbox.prefix}|us-east-1"
+        job, _ = submit(opened, JobKind.STOP, "bge-large-en")
+        assert job.end().outcome == "succeeded"
+        code, out = run_cli(["--connection", "lab", "models", "stop", "mistral-7b-instruct", "--yes", "--wait"])
+        assert code == 0, out
+    assert {job.deployment for job in Journal().jobs()} == {opened.cache_key}
+
+
+def test_an_in_process_sandbox_journals_its_jobs_in_a_folder_that_goes_with_it() -> None:
+    with DeploymentBackend.open(argparse.Namespace(sandbox=True)) as opened:
+        assert not opened.journaled
+        job, job_id = submit(opened, JobKind.STOP, "bge-large-en")
+        assert job.end().outcome == "succeeded"
+        assert [entry.job.job_id for entry in opened.job_history("bge-large-en")] == [job_id]
+        assert opened.interrupted_jobs() == []
+        assert opened.journal is not None
+        scratch = opened.journal.path.parent
+        assert scratch.exists()
+    assert not scratch.exists()
+    assert Journal().jobs() == []  # the workstation's journal never saw the sandbox
+
+
+def test_an_interrupted_job_is_found_and_recovered_through_the_backend(fresh_sandbox: Sandbox) -> None:
+    crashed_cli_job(fresh_sandbox, "models", "stop", "mistral-7b-instruct", "--yes")
+    with DeploymentBackend.open(endpoint_args(fresh_sandbox)) as opened:
+        assert opened.model_row("mistral-7b-instruct").status == "Stopping"
+        (interrupted,) = opened.interrupted_jobs()
+        assert (interrupted.model_id, interrupted.kind) == ("mistral-7b-instruct", JobKind.STOP)
+        (entry,) = opened.job_history("mistral-7b-instruct")
+        assert entry.state == "interrupted"
+        events: list[JobEvent] = []
+        (recovered,) = opened.recover_interrupted(events.append)
+        assert (recovered.job_id, recovered.action, recovered.final_status) == (
+            interrupted.job_id,
+            "resumed",
+            "Stopped",
+        )
+        assert recovered.settled
+        assert events and {event.job_id for event in events} == {interrupted.job_id}
+        assert events[-1].message.startswith("recovered: resumed")
+        assert opened.model_row("mistral-7b-instruct").status == "Stopped"
+        (entry,) = opened.job_history("mistral-7b-instruct")
+        assert entry.state == "recovered"
+        assert entry.job.recovered_by
+        assert opened.interrupted_jobs() == []
+        assert opened.recover_interrupted(events.append) == []
+
+
+def test_a_journal_that_cannot_be_opened_is_said_and_jobs_still_run(
+    fresh_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv(DATA_DIR_ENV, str(blocker))
+    with DeploymentBackend.open(endpoint_args(fresh_sandbox)) as opened:
+        assert opened.journal is None
+        with pytest.raises(JournalUnavailable) as raised:
+            opened.job_history()
+        assert "LISA_DESKTOP_DATA_DIR" in opened.describe_error(raised.value)
+        with pytest.raises(JournalUnavailable):
+            opened.interrupted_jobs()
+        job, _ = submit(opened, JobKind.STOP, "bge-large-en")
+        assert job.end().outcome == "succeeded"
