@@ -344,6 +344,7 @@ def run_app(args: argparse.Namespace) -> int:
     executor = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="lisa-engine")
     settings = QSettings()
     window = MainWindow(settings, executor)
+    window.left.connect(app.quit)  # also when it was hidden while jobs ended in the background
     shell = Shell(window, executor, SnapshotStore(), settings=settings)
     install_if_asked(window)
     shell.paint_early(args)

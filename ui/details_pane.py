@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -26,6 +26,7 @@ from ui.formatting import capacity_text, local_time, yes_no
 from ui.model_table import HOSTING_LABELS
 
 NOTHING_SELECTED = "Select a model to see its details."
+RED = QColor("#c62828")
 
 
 def event_time(iso: str | None) -> str:
@@ -165,5 +166,11 @@ class DetailsPane(QWidget):
         )
 
     def set_history(self, lines: Sequence[str]) -> None:
+        """The model's jobs, newest first: when, kind, outcome, by whom, recovered by whom."""
         self.jobs.clear()
-        self.jobs.addItems(list(lines) or ["No jobs from this console for this model yet."])
+        self.jobs.addItems(list(lines) or ["No jobs of this workstation for this model yet."])
+
+    def set_history_problem(self, text: str) -> None:
+        """Said above the jobs this window knows of, when the journal cannot be read."""
+        self.jobs.insertItem(0, text)
+        self.jobs.item(0).setForeground(RED)

@@ -25,12 +25,17 @@ MAX_UNTRACKED: Final = 100
 
 RUNNING: Final = "Running"
 CANCELLING: Final = "Cancelling…"
+RECOVERING: Final = "Recovering"
+RECOVERED_PREFIX: Final = "recovered: "
+"""A recovered job's outcome: `recovered: ` and what recovery did (resumed, rolled back, settled already)."""
+RECOVERY_FAILED: Final = "recovery-failed"
 OUTCOME_TEXT: Final = {
     "succeeded": "Succeeded",
     "rolled-back": "Rolled back",
     "failed": "Failed",
     "cancelled": "Cancelled",
     "refused": "Refused",
+    RECOVERY_FAILED: "Recovery failed",
 }
 
 JOB_ID_ROLE: Final = Qt.ItemDataRole.UserRole + 1
@@ -46,12 +51,17 @@ ECS_COLOUR: Final = QColor("#00838f")
 
 STATUS_COLOURS: Final = {
     RUNNING: BLUE,
+    RECOVERING: BLUE,
     CANCELLING: ORANGE,
     "Succeeded": GREEN,
     "Rolled back": ORANGE,
     "Failed": RED,
     "Cancelled": GREY,
     "Refused": ORANGE,
+    "Recovery failed": RED,
+    "Recovered: resumed": GREEN,
+    "Recovered: settled already": GREEN,
+    "Recovered: rolled back": ORANGE,
 }
 STATE_COLOURS: Final = {
     StepState.SUCCEEDED: GREEN,
@@ -71,6 +81,9 @@ def utc_now() -> datetime:
 
 
 def outcome_text(outcome: str) -> str:
+    """`Succeeded`, `Rolled back`, ...; a recovered job's `Recovered: rolled back` keeps what recovery did."""
+    if outcome.startswith(RECOVERED_PREFIX):
+        return outcome.capitalize()
     return OUTCOME_TEXT.get(outcome, outcome.replace("-", " ").capitalize())
 
 
@@ -127,6 +140,8 @@ class JobRecord:
     def state(self) -> str:
         if self.end is not None:
             return outcome_text(self.end.outcome)
+        if not self.ticket.cancellable:
+            return RECOVERING
         return CANCELLING if self.cancelling else RUNNING
 
     @property
@@ -298,7 +313,7 @@ class JobListModel(QAbstractTableModel):
     def request_cancel(self, job_id: str) -> bool:
         """Ask a running job to stop (it rolls back what it did); False when it is not running or already asked."""
         job = self._by_id.get(job_id)
-        if job is None or not job.running or job.cancelling:
+        if job is None or not job.running or job.cancelling or not job.ticket.cancellable:
             return False
         job.cancelling = True
         row = self._jobs.index(job)
@@ -318,6 +333,9 @@ class JobListModel(QAbstractTableModel):
 
     def running_count(self) -> int:
         return self._running
+
+    def running_jobs(self) -> list[str]:
+        return [job.job_id for job in self._jobs if job.running]
 
     def running_models(self) -> set[str]:
         """The models our running jobs are changing."""

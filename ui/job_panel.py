@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 
 from engine.jobs.events import JobEvent
 from ui.backend import EndCallback, EventCallback, JobEnd, JobTicket
-from ui.job_model import CANCELLING, Clock, JobEventModel, JobListModel, JobSummary, utc_now
+from ui.job_model import CANCELLING, Clock, JobColumn, JobEventModel, JobListModel, JobSummary, utc_now
 
 CANCEL_TEXT = "Cancel job"
+NOT_CANCELLABLE = "A recovery cannot be cancelled: it brings the model back to a settled state, then ends."
 NO_JOB_TEXT = "Select a job to see its events"
 
 
@@ -60,7 +61,7 @@ class JobPanel(QDockWidget):
         self._shown: str | None = None
         self._follow = True
 
-        self.jobs_view = _table_view(self.model, "jobsView", (195, 95, 75, 62))
+        self.jobs_view = _table_view(self.model, "jobsView", (240, 95, 75, 62))
         self.jobs_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.events_view = _table_view(self.events_model, "eventsView", (70, 75, 95))
         self.events_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -79,6 +80,7 @@ class JobPanel(QDockWidget):
         self.signals.event.connect(self._on_event)
         self.signals.ended.connect(self.model.finish)
         self.model.job_finished.connect(self._refresh_controls)
+        self.model.job_finished.connect(self._fit_status)
         self.model.job_finished.connect(self.job_finished)
         self.model.running_changed.connect(self.running_changed)
         self.jobs_view.selectionModel().selectionChanged.connect(self._on_selection)
@@ -133,6 +135,12 @@ class JobPanel(QDockWidget):
     def running_count(self) -> int:
         return self.model.running_count()
 
+    def cancel_all(self) -> int:
+        """Ask every running job that can be cancelled to stop (each rolls back); how many were asked."""
+        asked = sum(1 for job_id in self.model.running_jobs() if self.model.request_cancel(job_id))
+        self._refresh_controls()
+        return asked
+
     def running_models(self) -> set[str]:
         return self.model.running_models()
 
@@ -166,11 +174,21 @@ class JobPanel(QDockWidget):
         job = self.model.job(self._shown) if self._shown else None
         running = job is not None and job.running
         cancelling = running and job is not None and job.cancelling
-        self.cancel_button.setEnabled(running and not cancelling)
+        cancellable = job is not None and job.ticket.cancellable
+        self.cancel_button.setEnabled(running and cancellable and not cancelling)
         self.cancel_button.setText(CANCELLING if cancelling else CANCEL_TEXT)
+        self.cancel_button.setToolTip("" if cancellable or not running else NOT_CANCELLABLE)
         ended = job.end if job is not None else None
         self.outcome.setText(f"{job.state}: {ended.message}" if job is not None and ended is not None else "")
         self.outcome.setVisible(ended is not None)
+
+    @Slot()
+    def _fit_status(self) -> None:
+        """Widen the status column for an outcome longer than the usual ones (`Recovered: settled already`)."""
+        column = JobColumn.STATUS
+        needed = self.jobs_view.sizeHintForColumn(column)
+        if needed > self.jobs_view.columnWidth(column):
+            self.jobs_view.setColumnWidth(column, needed)
 
     @Slot()
     def _cancel_selected(self) -> None:

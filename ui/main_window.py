@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import time
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import Executor
@@ -39,15 +40,17 @@ from engine.model_row import ModelRow
 from engine.rules.status import Operation
 from engine.schema.enums import TRANSITIONAL_STATUSES
 from ui.action_gates import selection_refusal
-from ui.backend import Backend, JobEnd, JobKind
+from ui.backend import Backend, JobEnd, JobKind, JournalEntry
 from ui.background import on_worker, spawn
 from ui.banner import Banner, BannerKind
 from ui.cell_delegate import TURN_BUDGET_S, CellDelegate
+from ui.close_question import CloseChoice, CloseWhileRunningBox
 from ui.details_pane import DetailsPane
 from ui.dialogs import ConfirmDialog, ShortcutsDialog, warn
 from ui.formatting import ago
-from ui.job_model import JobSummary
+from ui.job_history import JobHistoryDialog, model_history
 from ui.job_panel import JobPanel
+from ui.job_recovery import recover_interrupted
 from ui.model_filter import ModelFilterProxy
 from ui.model_table import ROW_ROLE, Column, ModelTableModel
 from ui.notifier import Notifier
@@ -60,6 +63,8 @@ if TYPE_CHECKING:
     from engine.drafts.store import DraftStore
     from ui.drafts_panel import DraftsPanel
     from ui.wizard_launcher import WizardLauncher
+
+log = logging.getLogger(__name__)
 
 SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
 TRANSITIONAL_VALUES = frozenset(status.value for status in TRANSITIONAL_STATUSES)
@@ -75,6 +80,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Delete", "Delete the selected models"),
     ("Ctrl+Shift+C", "Copy the selected models as JSON"),
     ("Ctrl+S", "Export the selected model's configuration"),
+    ("Ctrl+H", "Job history: every journaled job of this deployment, with its steps"),
     ("?", "Show these shortcuts"),
 )
 
@@ -93,6 +99,9 @@ class MainWindow(QMainWindow):
     start-up snapshot, with `table_model.ordering.name`). Signals carry row lists as `object`: a `list` signal
     converts each item to a QVariant, ~3 ms for 5,000 rows on the GUI thread."""
     _wizards_importable = Signal()
+    left = Signal()
+    """The window closed for good, also when it was hidden while jobs ended in the background: the app quits
+    (closing a hidden window does not end the app by itself)."""
     first_painted = Signal()
     """The window has painted once (emitted just after that paint): start-up work that would compete with the
     first paint for the GIL, such as opening the deployment, waits for it."""
@@ -120,6 +129,13 @@ class MainWindow(QMainWindow):
         """Rows of a snapshot still being read (its first screenful is shown)."""
         """Epoch seconds of the snapshot on screen until the first refresh lands."""
         self._tasks: set[asyncio.Future[None]] = set()
+        self._journal: dict[str, list[JournalEntry]] = {}
+        """The journaled jobs of models shown in the details pane, as last read."""
+        self.leaving: CloseChoice | None = None
+        """How the window is being closed while jobs run (it closes once they end); None while it is not."""
+        self.history_dialog: JobHistoryDialog | None = None
+        self.close_box: CloseWhileRunningBox | None = None
+        """The question asked when the window is closed while jobs run (the last one asked)."""
 
         self.table_model = ModelTableModel(self)
         self.table_model.filled.connect(self._update_counts)
@@ -136,6 +152,8 @@ class MainWindow(QMainWindow):
         self.banner = Banner(self, object_name="refreshBanner")
         self.banner.retry_clicked.connect(self.retry)
         self.read_only_banner = Banner(self, object_name="readOnlyBanner")
+        self.recovery_banner = Banner(self, object_name="recoveryBanner")
+        self.recovery_banner.retry_clicked.connect(self._retry_recovery)
         self.filter_box = QLineEdit()
         self.filter_box.setObjectName("filterBox")
         self.filter_box.setPlaceholderText("Filter: text or column:value, e.g. status:Stopped hosting:lisa_hosted")
@@ -163,6 +181,7 @@ class MainWindow(QMainWindow):
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(4, 4, 4, 0)
         central_layout.addWidget(self.read_only_banner)
+        central_layout.addWidget(self.recovery_banner)
         central_layout.addWidget(self.banner)
         central_layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -283,6 +302,8 @@ class MainWindow(QMainWindow):
         self.filter_action = self._action("Filter", "Ctrl+F", self._focus_filter, name="filterAction")
         self.shortcuts_action = self._action("Keyboard shortcuts", "?", self.show_shortcuts, name="shortcutsAction")
         self.about_action = self._action("About LISA Desktop", None, self.show_about, name="aboutAction")
+        self.history_action = self._action("Job history…", "Ctrl+H", self.show_job_history, name="jobHistoryAction")
+        self.history_action.setToolTip("Every journaled job of this deployment: who ran it, its steps, its outcome")
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close, name="quitAction")
         self.model_actions = {
             Operation.UPDATE: self.update_action,
@@ -310,6 +331,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.details_dock.toggleViewAction())
         view_menu.addAction(self.jobs.toggleViewAction())
+        view_menu.addAction(self.history_action)
         self.view_menu = view_menu
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
@@ -436,8 +458,30 @@ class MainWindow(QMainWindow):
         )
         self.setWindowTitle(f"LISA Desktop — {'Sandbox' if backend.is_sandbox else backend.label}")
         self.refresher.set_backend(backend)
+        self._journal = {}
+        self.recovery_banner.hide()
         self._spawn(self._check_write_access(backend))
+        self._spawn(self._recover(backend))
         self._update_actions()
+
+    async def _recover(self, backend: Backend) -> None:
+        """Finish the jobs of this workstation on this deployment whose process died; then read their rows."""
+        report = await recover_interrupted(backend, self.jobs, self.executor)
+        if backend is not self.backend:
+            return
+        if report.problem:
+            self.recovery_banner.show_message(BannerKind.ERROR, report.problem, retry=True)
+        if report.models:
+            self.refresher.read_now(report.models)
+            for model_id in report.models:
+                self._journal.pop(model_id, None)
+            self._show_selected_details(at_once=False)
+            self.statusBar().showMessage(f"Recovered interrupted jobs of {', '.join(report.models)}", 10_000)
+
+    def _retry_recovery(self) -> None:
+        self.recovery_banner.hide()
+        if self.backend is not None:
+            self._spawn(self._recover(self.backend))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` on the qasync loop; cancelled when the window closes, so none outlives its widgets."""
@@ -619,8 +663,12 @@ class MainWindow(QMainWindow):
         row = rows[0]
         if at_once or self.details.row is None or self.details.row.model_id != row.model_id:
             self.details.show_row(row)
-            self.details.set_history(history_lines(self.jobs.history(row.model_id)))
+            self._show_history(row.model_id)
         self._fetch_details(row.model_id)
+
+    def _show_history(self, model_id: str) -> None:
+        """The details pane's Jobs tab: the model's journaled jobs as last read, and this window's others."""
+        self.details.set_history(model_history(self.jobs.history(model_id), self._journal.get(model_id, [])))
 
     def _fetch_details(self, model_id: str) -> None:
         if self.backend is None:
@@ -629,13 +677,23 @@ class MainWindow(QMainWindow):
 
     async def _load_details(self, backend: Backend, model_id: str) -> None:
         try:
+            journaled = await on_worker(self.executor, lambda: backend.job_history(model_id, with_steps=False))
+        except Exception as error:
+            log.exception("reading the job journal of %s failed", model_id)
+            self.details.set_history_problem(f"Cannot read the job journal: {backend.describe_error(error)}")
+        else:
+            if backend is self.backend:
+                self._journal[model_id] = journaled
+                if self.details.row is not None and self.details.row.model_id == model_id:
+                    self._show_history(model_id)
+        try:
             row = await on_worker(self.executor, backend.model_row, model_id)
         except Exception:  # the table row stays shown; the next refresh tries again
             return
         current = self.details.row
         if backend is self.backend and current is not None and current.model_id == model_id:
             self.details.show_row(row)
-            self.details.set_history(history_lines(self.jobs.history(model_id)))
+            self._show_history(model_id)
 
     # -- actions ---------------------------------------------------------------------------------------------
 
@@ -668,6 +726,8 @@ class MainWindow(QMainWindow):
     def _write_refusal(self) -> str | None:
         if self.backend is None:
             return "no deployment is open"
+        if self.leaving is not None:
+            return "the window closes once the running jobs have ended"
         return self.read_only
 
     def _refusal(self, operation: Operation, rows: Sequence[ModelRow]) -> str | None:
@@ -751,7 +811,10 @@ class MainWindow(QMainWindow):
         if not self.isActiveWindow():
             self.notifier.notify(f"{end.kind.value.capitalize()} {end.model_id}: {end.outcome}", end.message)
         if self.details.row is not None and self.details.row.model_id == end.model_id:
-            self.details.set_history(history_lines(self.jobs.history(end.model_id)))
+            self._show_history(end.model_id)
+            self._fetch_details(end.model_id)
+        if self.leaving is not None and self.jobs.running_count() == 0:
+            self._close_for_good()
 
     def copy_selected(self) -> None:
         rows = self.selected_rows()
@@ -789,6 +852,21 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         dialog = ShortcutsDialog(self, SHORTCUTS)
         dialog.open()
+
+    def show_job_history(self) -> None:
+        """The audit log of this deployment, read off the GUI thread; one dialog, raised when open already."""
+        backend = self.backend
+        if backend is None:
+            self.statusBar().showMessage("Job history: no deployment is open", 6000)
+            return
+        dialog = self.history_dialog
+        if dialog is None or dialog.backend is not backend:
+            if dialog is not None:
+                dialog.close()
+            dialog = self.history_dialog = JobHistoryDialog(self, backend, self.executor)
+        dialog.show()
+        dialog.raise_()
+        dialog.reload()
 
     def show_about(self) -> None:
         from ui.about import about_text
@@ -915,24 +993,18 @@ class MainWindow(QMainWindow):
 
     _close_confirmed = False
 
-    def _close_anyway(self) -> None:
-        self._close_confirmed = True
-        self.close()
-
     def closeEvent(self, event: QCloseEvent) -> None:
         running = self.jobs.running_count()
         if running and not self._close_confirmed:
             event.ignore()
-            dialog = ConfirmDialog(
-                self,
-                title="Quit LISA Desktop",
-                text=f"{running} job(s) are still running. Quitting cancels them: each rolls back what it did "
-                "before the app exits, which can take a minute. Quit anyway?",
-                confirm_label="Cancel the jobs and quit",
-            )
-            dialog.setObjectName("quitConfirmDialog")
-            dialog.accepted.connect(self._close_anyway)
-            dialog.open()
+            asking = self.close_box is not None and self.close_box.isVisible()
+            if self.leaving is None and not asking:
+                if self.close_box is not None:
+                    self.close_box.deleteLater()
+                journaled = self.backend is not None and self.backend.journaled
+                self.close_box = CloseWhileRunningBox(self, running, journaled=journaled)
+                self.close_box.chosen.connect(self.leave)
+                self.close_box.open()
             return
         self.save_settings()
         self._ticker.stop()
@@ -941,6 +1013,36 @@ class MainWindow(QMainWindow):
         for task in list(self._tasks):
             task.cancel()
         super().closeEvent(event)
+        self.left.emit()
+
+    def leave(self, choice: CloseChoice) -> None:
+        """Carry out the answer to closing while jobs run: the window closes for good once they have ended."""
+        if choice is CloseChoice.STAY or self.leaving is not None:
+            return
+        self.leaving = choice
+        if self.jobs.running_count() == 0:  # they ended while the question was open
+            self._close_for_good()
+            return
+        if choice is CloseChoice.KEEP_RUNNING:
+            running = self.jobs.running_count()
+            self.refresher.stop()  # nobody sees the rows; the jobs poll what they change themselves
+            self.notifier.notify(
+                "LISA Desktop keeps running in the background",
+                f"{running} job(s) still running; LISA Desktop quits by itself once they end.",
+            )
+            self.hide()
+            return
+        asked = self.jobs.cancel_all()
+        self.jobs.show()
+        self.jobs.raise_()
+        self._update_actions()
+        self.statusBar().showMessage(
+            f"Cancelling {asked} job(s): each rolls back what it did; the window closes once every job has ended."
+        )
+
+    def _close_for_good(self) -> None:
+        self._close_confirmed = True
+        self.close()
 
 
 COLUMN_WIDTHS: dict[Column, int] = {
@@ -964,14 +1066,3 @@ def export_shape(row: ModelRow) -> dict[str, object]:
     from ui.wizard.form import stored_config  # pydantic: not on the first paint's path
 
     return stored_config(row.config)
-
-
-def history_lines(summaries: Sequence[JobSummary]) -> list[str]:
-    """`14:03:07  Stop bge-large-en — Succeeded (41 s): stopped; …` for the details pane's Jobs tab."""
-    lines = []
-    for summary in summaries:
-        started = summary.started.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        took = f" ({round((summary.ended - summary.started).total_seconds())} s)" if summary.ended else ""
-        outcome = f": {summary.message}" if summary.message else ""
-        lines.append(f"{started}  {summary.title} — {summary.state}{took}{outcome}")
-    return lines

@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QAbstractItemView, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from engine.jobs.events import JobEvent, Source, StepState
-from ui.backend import JobEnd, JobKind, JobTicket
-from ui.job_model import ECS_COLOUR, EventColumn, JobColumn
+from ui.backend import JobEnd, JobKind, JobTicket, RecoveredJob
+from ui.job_model import ECS_COLOUR, ORANGE, EventColumn, JobColumn, outcome_text
 from ui.job_panel import JobPanel
+from ui.job_recovery import recovery_end, recovery_title
 
 MODEL = "bge-large-en"
 
@@ -242,3 +243,30 @@ def test_events_view_follows_the_newest_event_unless_scrolled_up(
     report(5)
     qtbot.waitUntil(lambda: before < bar.maximum() == bar.value())
     assert panel.events_view.selectionMode() is QAbstractItemView.SelectionMode.NoSelection
+
+
+def test_a_recovery_cannot_be_cancelled_and_ends_saying_what_recovery_did(qtbot: QtBot, panel: JobPanel) -> None:
+    recovery = JobTicket("job-dead", MODEL, JobKind.UPDATE, lambda: None, cancellable=False)
+    running, cancelled = make_ticket("job-live")
+    panel.track(recovery, recovery_title(JobKind.UPDATE, MODEL))
+    panel.track(running, "Stop bge-large-en")
+    panel.focus_job("job-dead")
+    assert shown(panel, "job-dead", JobColumn.JOB) == "Recover update of bge-large-en"
+    assert shown(panel, "job-dead", JobColumn.STATUS) == "Recovering"
+    assert not panel.cancel_button.isEnabled()
+    assert "cannot be cancelled" in panel.cancel_button.toolTip()
+    assert panel.cancel_all() == 1  # the stop only
+    assert cancelled.is_set()
+    assert panel.running_count() == 2
+
+    item = RecoveredJob("job-dead", MODEL, JobKind.UPDATE, "rolled back", "rolled-back", "on revision 3", "InService")
+    report_from_worker(panel, [], recovery_end(item))
+    qtbot.waitUntil(lambda: panel.running_count() == 1)
+    assert shown(panel, "job-dead", JobColumn.STATUS) == "Recovered: rolled back"
+    status = panel.model.index_of("job-dead").siblingAtColumn(JobColumn.STATUS)
+    assert status.data(Qt.ItemDataRole.ForegroundRole) == ORANGE
+    assert panel.outcome.text() == "Recovered: rolled back: on revision 3"
+
+    failed = RecoveredJob("job-dead", MODEL, JobKind.UPDATE, "rolled back", "failed", "group gone", "Failed")
+    assert recovery_end(failed).outcome == "recovery-failed"
+    assert outcome_text(recovery_end(failed).outcome) == "Recovery failed"
