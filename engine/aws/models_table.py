@@ -44,6 +44,12 @@ if TYPE_CHECKING:
 HOLDER_ATTRIBUTE: Final = "lisa_desktop_job"
 """Item attribute naming the desktop job that holds the model in a transitional status (set it on intake)."""
 
+HEARTBEAT_ATTRIBUTE: Final = "lisa_desktop_heartbeat"
+"""Epoch milliseconds of the holding job's last heartbeat (its lease: engine.jobs.lease)."""
+
+HOLD_ATTRIBUTES: Final = (HOLDER_ATTRIBUTE, HEARTBEAT_ATTRIBUTE)
+"""What a job's last record write removes."""
+
 STATUS_ATTRIBUTE: Final = "model_status"
 KEY_ATTRIBUTE: Final = "model_id"
 MODIFIED_ATTRIBUTE: Final = "last_modified_date"
@@ -124,6 +130,20 @@ def to_dynamodb(item: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
 
 def to_attribute(value: Any) -> AttributeValueTypeDef:
     return _SERIALIZER.serialize(_dynamo(value))
+
+
+def _conditions(
+    expected_status: ModelStatus, holder: str | None
+) -> tuple[str, dict[str, str], dict[str, AttributeValueTypeDef]]:
+    """A write's condition: the stored status, and the holder when one is given."""
+    names = {"#status": STATUS_ATTRIBUTE}
+    values: dict[str, AttributeValueTypeDef] = {":expected": {"S": expected_status.value}}
+    condition = "#status = :expected"
+    if holder is not None:
+        names["#holder"] = HOLDER_ATTRIBUTE
+        values[":holder"] = {"S": holder}
+        condition += " AND #holder = :holder"
+    return condition, names, values
 
 
 def _record(item: Mapping[str, Any]) -> ModelRecord:
@@ -224,8 +244,10 @@ class ModelsTable:
         remove_attributes: Iterable[str] = (),
         *,
         touch: bool = True,
+        holder: str | None = None,
     ) -> ModelRecord:
-        """Move the model from `expected_status` to `new_status` in one conditional UpdateItem.
+        """Move the model from `expected_status` to `new_status` in one conditional UpdateItem (also conditional on
+        the model being held by `holder`, when given: a job that lost its hold writes nothing).
 
         `set_attributes` are set (None stores NULL, as LISA does for `litellm_id`), `remove_attributes` removed;
         `last_modified_date` is set to now unless `touch` is False or it is in `set_attributes`.
@@ -258,18 +280,51 @@ class ModelsTable:
                 names[f"#r{index}"] = name
             expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(to_remove)))
 
+        condition = "#status = :expected"
+        if holder is not None:
+            names["#holder"] = HOLDER_ATTRIBUTE
+            values[":holder"] = {"S": holder}
+            condition += " AND #holder = :holder"
         with self._errors("UpdateItem"), self._status_condition(model_id, expected_status):
             response = self._clients.dynamodb().update_item(
                 TableName=self.table_name,
                 Key={KEY_ATTRIBUTE: {"S": model_id}},
                 UpdateExpression=expression,
-                ConditionExpression="#status = :expected",
+                ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         return _record(from_dynamodb(response.get("Attributes", {})))
+
+    def renew_hold(self, model_id: str, holder: str, *, new_holder: str | None = None) -> bool:
+        """Set the heartbeat to now if the model is still held by `holder` (and hand the hold to `new_holder`, when
+        given: a takeover). False when someone else holds it now, or nobody; one conditional UpdateItem."""
+        names = {"#holder": HOLDER_ATTRIBUTE, "#beat": HEARTBEAT_ATTRIBUTE}
+        values: dict[str, AttributeValueTypeDef] = {":holder": {"S": holder}, ":now": to_attribute(self._clock_ms())}
+        expression = "SET #beat = :now"
+        if new_holder is not None:
+            values[":new"] = {"S": new_holder}
+            expression += ", #holder = :new"
+        with self._errors("UpdateItem"):
+            try:
+                self._clients.dynamodb().update_item(
+                    TableName=self.table_name,
+                    Key={KEY_ATTRIBUTE: {"S": model_id}},
+                    UpdateExpression=expression,
+                    ConditionExpression="#holder = :holder",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as exc:
+                if error_code(exc) == CONDITION_FAILED:
+                    return False
+                raise
+        return True
+
+    def now_ms(self) -> int:
+        return self._clock_ms()
 
     def put_new(self, record: ModelRecord, *, touch: bool = True) -> ModelRecord:
         """Write a new model; `ModelAlreadyExists` if its id is taken. Returns the record as written."""
@@ -288,33 +343,39 @@ class ModelsTable:
                 raise
         return _record(item)
 
-    def replace(self, record: ModelRecord, expected_status: ModelStatus, *, touch: bool = True) -> ModelRecord:
-        """Write the whole record over the stored one if that is still in `expected_status`.
+    def replace(
+        self, record: ModelRecord, expected_status: ModelStatus, *, touch: bool = True, holder: str | None = None
+    ) -> ModelRecord:
+        """Write the whole record over the stored one if that is still in `expected_status` (and held by `holder`,
+        when given).
 
         Attributes not in the record are dropped: read, change and replace a record as a whole. Raises
         `StatusChanged` or `ModelNotFound`; returns the record as written.
         """
         item = self._item_to_write(record, touch)
+        condition, names, values = _conditions(expected_status, holder)
         with self._errors("PutItem"), self._status_condition(record.model_id, expected_status):
             self._clients.dynamodb().put_item(
                 TableName=self.table_name,
                 Item=to_dynamodb(item),
-                ConditionExpression="#status = :expected",
-                ExpressionAttributeNames={"#status": STATUS_ATTRIBUTE},
-                ExpressionAttributeValues={":expected": {"S": expected_status.value}},
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         return _record(item)
 
-    def delete(self, model_id: str, expected_status: ModelStatus) -> ModelRecord:
-        """Delete the record if it is still in `expected_status`; returns what was deleted."""
+    def delete(self, model_id: str, expected_status: ModelStatus, *, holder: str | None = None) -> ModelRecord:
+        """Delete the record if it is still in `expected_status` (and held by `holder`, when given); returns what
+        was deleted."""
+        condition, names, values = _conditions(expected_status, holder)
         with self._errors("DeleteItem"), self._status_condition(model_id, expected_status):
             response = self._clients.dynamodb().delete_item(
                 TableName=self.table_name,
                 Key={KEY_ATTRIBUTE: {"S": model_id}},
-                ConditionExpression="#status = :expected",
-                ExpressionAttributeNames={"#status": STATUS_ATTRIBUTE},
-                ExpressionAttributeValues={":expected": {"S": expected_status.value}},
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_OLD",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )

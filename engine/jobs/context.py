@@ -18,6 +18,7 @@ from engine.aws.models_table import ModelsTable
 from engine.errors import LisaDesktopError
 from engine.jobs.events import JobEvent, Source, StepState
 from engine.jobs.journal import JobRecorder
+from engine.jobs.lease import LeaseLost
 
 
 class JobCancelled(LisaDesktopError):
@@ -34,6 +35,10 @@ class JobSettings:
     """How long a rollout (and, separately, a rollback) may take."""
     capacity_deadline_s: float = 30 * 60
     """How long instances may take to become healthy."""
+    heartbeat_s: float = 60.0
+    """How often a job renews its lease on the model it holds (0: never, for tests of one step)."""
+    lease_s: float = 10 * 60
+    """How long a job may go without renewing before it counts as lost (and may be taken over)."""
     rollback_deadline_s: float = 30 * 60
     """How long undoing a step may take, counted from when the undoing starts: a rollout that missed a short
     deadline still gets the time ECS needs to put the previous revision back."""
@@ -82,6 +87,12 @@ class JobContext:
     """What the job changed in AWS so far, in words, oldest first (for honest end messages)."""
     undone: list[str] = field(default_factory=list)
     """What its rollback put back, in words."""
+    interruption: str = ""
+    """Why recovery is finishing this job (its process died, or an error nothing else handled)."""
+    holder: str | None = None
+    """The holder text written on the model's item once the job holds it (its lease is renewed under it)."""
+    lease_lost: threading.Event = field(default_factory=threading.Event)
+    lease_reason: list[str] = field(default_factory=list)
 
     def report(self, step: str, state: StepState, message: str, *, source: Source = Source.ENGINE, **data: Any) -> None:
         self.emit(JobEvent(self.job_id, self.model_id, step, state, message, source=source, data=data))
@@ -99,11 +110,26 @@ class JobContext:
     def note_change(self, what: str, *, undo: bool = False) -> None:
         (self.undone if undo else self.changed).append(what)
 
+    def took_hold(self, holder: str) -> None:
+        """The intake landed: the model is held under `holder` (journaled; the heartbeat renews it from now)."""
+        self.holder = holder
+        if self.journal is not None:
+            self.journal.set_holder(holder)
+
+    def lose_lease(self, reason: str) -> None:
+        self.lease_reason.append(reason)
+        self.lease_lost.set()
+
     def check_cancelled(self) -> None:
+        if self.lease_lost.is_set():
+            raise LeaseLost(f"job {self.job_id} stopped: {self.lease_reason[0]}; it changes nothing more")
         if self.cancelled.is_set():
             raise JobCancelled(f"job {self.job_id} was cancelled")
 
     def sleep(self, seconds: float) -> None:
-        """Wait, waking at once (and raising JobCancelled) if the job is cancelled meanwhile."""
+        """Wait, waking at once (and raising JobCancelled) if the job is cancelled meanwhile; LeaseLost after it if
+        the lease was lost meanwhile."""
         if self.cancelled.wait(max(0.0, seconds)):
-            raise JobCancelled(f"job {self.job_id} was cancelled")
+            self.check_cancelled()
+        if self.lease_lost.is_set():
+            self.check_cancelled()

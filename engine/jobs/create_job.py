@@ -35,14 +35,15 @@ from botocore.exceptions import ClientError
 from engine.aws.cloudformation import MODEL_ID_TAG, MODEL_STACK_CAPABILITIES, StackFailed, StackInfo
 from engine.aws.discovery import deployment_name
 from engine.aws.errors import ModelAlreadyExists, error_code, error_message
-from engine.aws.models_table import HOLDER_ATTRIBUTE
+from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem
-from engine.jobs.capacity_step import CapacityNotHealthy, progress_message, sizes, wait_for_capacity
+from engine.jobs.capacity_step import progress_message, sizes, wait_for_capacity
 from engine.jobs.context import Gateways, JobCancelled, JobContext
 from engine.jobs.events import StepState
+from engine.jobs.lease import LeaseLost
 from engine.jobs.lifecycle import adopt_registration, register
 from engine.jobs.polling import poll_until
-from engine.jobs.update_job import FAILURE_REASON_LIMIT, JobResult, Outcome, holder_text
+from engine.jobs.update_job import FAILURE_REASON_LIMIT, JobResult, Outcome, abandoned, after_the_end, holder_text
 from engine.litellm_params import litellm_params_for
 from engine.plan import create_steps
 from engine.schema.enums import ImageType, ModelHostingType, ModelStatus
@@ -361,6 +362,8 @@ class CreateJob:
         self.validated = validated
         self.made: dict[str, Any] = {}
         """What exists because of this job: stack, stackId, group, endpoint, litellmId."""
+        self._finished: JobResult | None = None
+        """The result once the record is InService: nothing after it undoes the create."""
 
     @property
     def model_id(self) -> str:
@@ -400,12 +403,16 @@ class CreateJob:
             litellm_id = adopted or register(ctx, record)
             self.made["litellmId"] = litellm_id
             return self._finalize(litellm_id)
-        except JobCancelled:
-            return self._fail("cancelled by the operator", Outcome.CANCELLED)
-        except (CapacityNotHealthy, LisaDesktopError) as error:
-            return self._fail(str(error))
-        except Exception as error:  # a bug or an unexpected answer: the model must not stay Creating
-            log.exception("create of %s failed", self.model_id)
+        except Exception as error:
+            if self._finished is not None:
+                return after_the_end(self._finished, error)
+            if isinstance(error, LeaseLost):
+                return abandoned(self.ctx, CREATE, self.model_id, error)
+            if isinstance(error, JobCancelled):
+                return self._fail("cancelled by the operator", Outcome.CANCELLED)
+            if isinstance(error, LisaDesktopError):
+                return self._fail(str(error))
+            log.error("create of %s failed", self.model_id, exc_info=error)  # the model must not stay Creating
             return self._fail(f"{type(error).__name__}: {error}")
 
     # -- steps ------------------------------------------------------------------------------------------------
@@ -418,6 +425,7 @@ class CreateJob:
             "model_status": ModelStatus.CREATING.value,
             "model_config": validated.model_config,
             HOLDER_ATTRIBUTE: holder_text(self.ctx),
+            HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms(),
         }
         description = validated.request.modelDescription
         if description is not None:
@@ -429,8 +437,7 @@ class CreateJob:
         self.ctx.report("intake", StepState.STARTED, f"writing the record of {self.model_id} (Creating)")
         self.ctx.intent("intake", toStatus=str(ModelStatus.CREATING), holder=item[HOLDER_ATTRIBUTE])
         self.ctx.aws.models.put_new(ModelRecord.from_item(item))
-        if self.ctx.journal is not None:
-            self.ctx.journal.set_holder(item[HOLDER_ATTRIBUTE])
+        self.ctx.took_hold(item[HOLDER_ATTRIBUTE])
         self.ctx.done("intake", toStatus=str(ModelStatus.CREATING))
         self.ctx.report(
             "intake",
@@ -458,6 +465,7 @@ class CreateJob:
                 ModelStatus.CREATING,
                 ModelStatus.CREATING,
                 {"cloudformation_stack_name": name, "cloudformation_stack_arn": stack_id},
+                holder=self.ctx.holder,
             )
             ctx.done("record.stack", stack=name, stackId=stack_id)
         self._after_stack(name, stack_id)
@@ -527,7 +535,9 @@ class CreateJob:
         if context_window is not None:
             attributes["context_window"] = context_window
         ctx.intent("record.outputs", **attributes)
-        aws.models.transition_status(self.model_id, ModelStatus.CREATING, ModelStatus.CREATING, attributes)
+        aws.models.transition_status(
+            self.model_id, ModelStatus.CREATING, ModelStatus.CREATING, attributes, holder=self.ctx.holder
+        )
         ctx.done("record.outputs")
         ctx.report(
             "stack",
@@ -581,12 +591,14 @@ class CreateJob:
             ModelStatus.CREATING,
             ModelStatus.IN_SERVICE,
             {"litellm_id": litellm_id},
-            remove_attributes=(HOLDER_ATTRIBUTE,),
+            remove_attributes=HOLD_ATTRIBUTES,
+            holder=self.ctx.holder,
         )
-        self.ctx.done("finalize", status=str(ModelStatus.IN_SERVICE))
         made = self._made_text()
+        self._finished = self._result(Outcome.SUCCEEDED, f"created {self.model_id}: {made}", ModelStatus.IN_SERVICE)
+        self.ctx.done("finalize", status=str(ModelStatus.IN_SERVICE))
         self.ctx.report("finalize", StepState.SUCCEEDED, f"{self.model_id} is InService ({made})", **self.made)
-        return self._result(Outcome.SUCCEEDED, f"created {self.model_id}: {made}", ModelStatus.IN_SERVICE)
+        return self._finished
 
     # -- failure ----------------------------------------------------------------------------------------------
 
@@ -625,7 +637,8 @@ class CreateJob:
                 ModelStatus.CREATING,
                 ModelStatus.FAILED,
                 attributes,
-                remove_attributes=(HOLDER_ATTRIBUTE,),
+                remove_attributes=HOLD_ATTRIBUTES,
+                holder=self.ctx.holder,
             )
             self.ctx.done("fail.record", status=str(ModelStatus.FAILED))
         except LisaDesktopError as error:

@@ -17,14 +17,16 @@ import logging
 from typing import Any
 
 from engine.aws.cloudformation import StackFailed, StackInfo, is_stack_in_progress
-from engine.aws.models_table import HOLDER_ATTRIBUTE
+from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
 from engine.errors import LisaDesktopError, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobContext
 from engine.jobs.create_job import cut_reason
 from engine.jobs.events import StepState
+from engine.jobs.lease import LeaseLost
 from engine.jobs.lifecycle import unregister
 from engine.jobs.polling import poll_until
-from engine.jobs.update_job import JobResult, Outcome, holder_text
+from engine.jobs.update_job import JobResult, Outcome, abandoned, after_the_end, holder_text
+from engine.jobs.validation import held_text
 from engine.rules.status import Operation, refusal
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
@@ -39,7 +41,7 @@ def validate_delete(aws: Gateways, model_id: str) -> ModelRecord:
     record = aws.models.get(model_id)
     reason = refusal(Operation.DELETE, model_id, record.model_status)
     if reason is not None:
-        raise StatusNotAllowed(reason)
+        raise StatusNotAllowed(reason + held_text(aws, record))
     return record
 
 
@@ -64,6 +66,8 @@ class DeleteJob:
         self.record = record
         self.done: list[str] = []
         self._unregistered = False
+        self._finished: JobResult | None = None
+        """The result once the record is deleted."""
 
     @property
     def model_id(self) -> str:
@@ -110,17 +114,23 @@ class DeleteJob:
             ctx.check_cancelled()
             ctx.report("finalize", StepState.STARTED, f"deleting the record {self.model_id}")
             ctx.intent("record.delete")
-            ctx.aws.models.delete(self.model_id, ModelStatus.DELETING)
-            ctx.done("record.delete")
+            ctx.aws.models.delete(self.model_id, ModelStatus.DELETING, holder=ctx.holder)
             self.done.append("record deleted")
+            finished = self._result(Outcome.SUCCEEDED, f"deleted {self.model_id}: {'; '.join(self.done)}", None)
+            self._finished = finished
+            ctx.done("record.delete")
             ctx.report("finalize", StepState.SUCCEEDED, f"{self.model_id} is deleted ({'; '.join(self.done)})")
-            return self._result(Outcome.SUCCEEDED, f"deleted {self.model_id}: {'; '.join(self.done)}", None)
-        except JobCancelled:
-            return self._fail("cancelled by the operator", Outcome.CANCELLED)
-        except LisaDesktopError as error:
-            return self._fail(str(error))
-        except Exception as error:  # the model must not stay Deleting
-            log.exception("delete of %s failed", self.model_id)
+            return finished
+        except Exception as error:
+            if self._finished is not None:
+                return after_the_end(self._finished, error)
+            if isinstance(error, LeaseLost):
+                return abandoned(self.ctx, Operation.DELETE, self.model_id, error)
+            if isinstance(error, JobCancelled):
+                return self._fail("cancelled by the operator", Outcome.CANCELLED)
+            if isinstance(error, LisaDesktopError):
+                return self._fail(str(error))
+            log.error("delete of %s failed", self.model_id, exc_info=error)  # the model must not stay Deleting
             return self._fail(f"{type(error).__name__}: {error}")
 
     def _intake(self) -> None:
@@ -130,10 +140,12 @@ class DeleteJob:
         holder = holder_text(self.ctx)
         self.ctx.intent("intake", fromStatus=str(before), toStatus=str(ModelStatus.DELETING), holder=holder)
         self.record = self.ctx.aws.models.transition_status(
-            self.model_id, before, ModelStatus.DELETING, set_attributes={HOLDER_ATTRIBUTE: holder}
+            self.model_id,
+            before,
+            ModelStatus.DELETING,
+            set_attributes={HOLDER_ATTRIBUTE: holder, HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms()},
         )
-        if self.ctx.journal is not None:
-            self.ctx.journal.set_holder(holder)
+        self.ctx.took_hold(holder)
         self.ctx.done("intake", fromStatus=str(before), toStatus=str(ModelStatus.DELETING))
         self.ctx.report(
             "intake", StepState.SUCCEEDED, f"model is {ModelStatus.DELETING}, held by job {self.ctx.job_id}"
@@ -218,7 +230,8 @@ class DeleteJob:
                 ModelStatus.DELETING,
                 ModelStatus.FAILED,
                 attributes,
-                remove_attributes=(HOLDER_ATTRIBUTE,),
+                remove_attributes=HOLD_ATTRIBUTES,
+                holder=self.ctx.holder,
             )
             self.ctx.done("fail.record", status=str(ModelStatus.FAILED))
         except LisaDesktopError as error:

@@ -34,6 +34,7 @@ from engine.aws.ecs import Deployment, EcsService, ServiceEvent, ServiceRef, Tas
 from engine.errors import InvalidInput, LisaDesktopError, Problem
 from engine.jobs.context import JobCancelled, JobContext, StepTimeout
 from engine.jobs.events import Source, StepState
+from engine.jobs.lease import LeaseLost
 from engine.jobs.polling import poll_until
 from engine.schema.requests import MARKED_FOR_DELETION, UpdateContainerConfig
 
@@ -413,24 +414,32 @@ def apply_container_change(
         service=ref.service,
     )
     registered = ecs.register_task_definition(build_revision_input(current, change))
-    ctx.done("ecs.register", taskDefinition=registered.arn, previousTaskDefinition=current.arn)
-    ctx.note_change(f"registered revision {registered.revision} of {current.family}")
     rollout = Rollout(ref, previous_task_definition=current.arn, new_task_definition=registered.arn)
-    ctx.report(
-        step,
-        StepState.PROGRESS,
-        f"registered revision {registered.revision}; updating service {_name(rollout.ref)}",
-        revision=registered.revision,
-        taskDefinition=registered.arn,
-    )
+    deployed = False
     try:
+        ctx.done("ecs.register", taskDefinition=registered.arn, previousTaskDefinition=current.arn)
+        ctx.note_change(f"registered revision {registered.revision} of {current.family}")
+        ctx.report(
+            step,
+            StepState.PROGRESS,
+            f"registered revision {registered.revision}; updating service {_name(rollout.ref)}",
+            revision=registered.revision,
+            taskDefinition=registered.arn,
+        )
         ctx.check_cancelled()
         ctx.intent("ecs.deploy", taskDefinition=registered.arn, previousTaskDefinition=current.arn)
         ecs.update_service(ref, registered.arn)
+        deployed = True
         ctx.done("ecs.deploy", taskDefinition=registered.arn)
         ctx.note_change(f"service {_name(ref)} moved from revision {current.revision} to {registered.revision}")
-    except BaseException:
-        _deregister_quietly(ctx, step, registered.arn, "it was never rolled out")
+    except BaseException as exc:
+        if isinstance(exc, LeaseLost):
+            raise  # another job holds the model now: nothing more is changed here
+        if not deployed:
+            _deregister_quietly(ctx, step, registered.arn, "it was never rolled out")
+            raise
+        # The service is already moving to the new revision: put it back before the error goes on.
+        _roll_back(ctx, rollout, f"interrupted once the service was updated: {exc!r}", step="rollback", watch=None)
         raise
 
     deadline = ctx.settings.ecs_deadline_s
@@ -440,6 +449,8 @@ def apply_container_change(
         stable = _watch_until_stable(
             ctx, ref, registered.arn, watch, what=f"revision {registered.revision} to roll out", deadline_s=deadline
         )
+    except LeaseLost:
+        raise
     except _RolloutFailure as failure:
         reason = failure.reason
         message = f"the rollout of revision {registered.revision} failed: {reason}"
@@ -513,6 +524,8 @@ def _roll_back(ctx: JobContext, rollout: Rollout, reason: str, *, step: str, wat
             what=f"revision {rollout.previous_revision} back",
             deadline_s=deadline,
         )
+    except LeaseLost:
+        raise
     except _RolloutFailure as failure:
         problem = failure.reason
     except StepTimeout:

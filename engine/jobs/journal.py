@@ -24,6 +24,7 @@ import socket
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -192,6 +193,10 @@ def redacted(value: Any) -> Any:
     return value
 
 
+def new_job_id() -> str:
+    return f"job-{uuid.uuid4().hex[:12]}"
+
+
 def default_journal_path() -> Path:
     folder = os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)
     return Path(folder) / FILE_NAME
@@ -206,8 +211,17 @@ class Journal:
     """The journal file. Every call opens its own short-lived connection: the window's worker threads, the CLI
     and a background job process may write at once (WAL: readers never wait; writers wait for each other)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        crash_after_point: int | None = None,
+        fail_after_point: int | None = None,
+    ) -> None:
+        """The fault switches default to LISA_DESKTOP_CRASH_AFTER_POINT and LISA_DESKTOP_FAIL_AFTER_POINT."""
         self.path = path or default_journal_path()
+        self.crash_after_point = crash_after_point if crash_after_point is not None else _int_env(CRASH_ENV)
+        self.fail_after_point = fail_after_point if fail_after_point is not None else _int_env(FAIL_ENV)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock_dir = self.path.parent / "locks"
         self.lock_dir.mkdir(parents=True, exist_ok=True)
@@ -310,9 +324,13 @@ class Journal:
         model_id: str | None = None,
         unfinished: bool = False,
         with_points: bool = True,
+        job_id: str | None = None,
     ) -> list[JournalJob]:
-        """Jobs, oldest first, filtered by deployment, model and whether they are still marked running."""
+        """Jobs, oldest first, filtered by deployment, model, id and whether they are still marked running."""
         clauses, values = [], []
+        if job_id is not None:
+            clauses.append("job_id = ?")
+            values.append(job_id)
         if deployment is not None:
             clauses.append("deployment = ?")
             values.append(deployment)
@@ -332,13 +350,15 @@ class Journal:
             points: dict[str, list[JournalPoint]] = {}
             if with_points and rows:
                 for job_id, seq, step, phase, data, at in db.execute(
-                    "SELECT job_id, seq, step, phase, data, at FROM points ORDER BY job_id, seq"
+                    f"SELECT job_id, seq, step, phase, data, at FROM points WHERE job_id IN "
+                    f"(SELECT job_id FROM jobs{where}) ORDER BY job_id, seq",
+                    values,
                 ):
                     points.setdefault(job_id, []).append(JournalPoint(seq, step, Phase(phase), json.loads(data), at))
         return [_job(row, tuple(points.get(row[0], ()))) for row in rows]
 
     def job(self, job_id: str) -> JournalJob | None:
-        return next((job for job in self.jobs() if job.job_id == job_id), None)
+        return next(iter(self.jobs(job_id=job_id)), None)
 
     def is_alive(self, job: JournalJob) -> bool:
         """Whether the process running `job` is still alive. Jobs of another host count as alive (their lock is
@@ -382,8 +402,12 @@ class JobRecorder:
         self._seq = first_seq
         self._written = 0
         self._guard = threading.Lock()
-        self._crash_at = _int_env(CRASH_ENV) if counts_faults else None
-        self._fail_at = _int_env(FAIL_ENV) if counts_faults else None
+        self._crash_at = journal.crash_after_point if counts_faults else None
+        self._fail_at = journal.fail_after_point if counts_faults else None
+        self.steps: list[str] = []
+        """The steps of the points written by this recorder, in order."""
+        self.done_steps: list[str] = []
+        """The steps of its `done` points."""
 
     @property
     def points_written(self) -> int:
@@ -394,6 +418,9 @@ class JobRecorder:
             self._seq += 1
             self._written += 1
             written = self._written
+            self.steps.append(step)
+            if phase is Phase.DONE:
+                self.done_steps.append(step)
             self.journal._point(self.job_id, self._seq, step, phase, data)
         if self._crash_at is not None and written == self._crash_at:
             os._exit(CRASH_EXIT_CODE)
@@ -414,6 +441,13 @@ class JobRecorder:
 
     def end(self, outcome: str, message: str, final_status: str | None, *, recovered_by: str | None = None) -> None:
         self.journal.end(self.job_id, outcome, message, final_status, recovered_by=recovered_by)
+        self.release()
+
+    def leave_unfinished(self, message: str) -> None:
+        """The job ended without its last record write landing (AWS could not be reached, say): it stays
+        unfinished, so that `jobs recover` finishes it once AWS answers again. Drops the lock."""
+        with self.journal._connect() as db:
+            db.execute("UPDATE jobs SET message = ? WHERE job_id = ?", (message, self.job_id))
         self.release()
 
     def release(self) -> None:

@@ -23,6 +23,7 @@ from engine.errors import InvalidInput, Problem
 from engine.jobs.capacity_step import CapacityNotHealthy, resize, scale_to_zero, scale_to_zero_group, seconds_text
 from engine.jobs.context import JobContext
 from engine.jobs.events import StepState
+from engine.jobs.lease import LeaseLost
 from engine.litellm_params import litellm_params_for
 from engine.schema.record import ModelRecord
 
@@ -170,7 +171,7 @@ def unregister(ctx: JobContext, record: ModelRecord) -> None:
     _unregister_id(ctx, record.litellm_id)
 
 
-def _undo_start(ctx: JobContext, record: ModelRecord, registered: str | None, reason: str) -> ScalingGroup:
+def undo_start(ctx: JobContext, record: ModelRecord, registered: str | None, reason: str) -> ScalingGroup:
     """Unregister what the start (or a stale record) registered, then 0/0/0: nothing left routed or billing."""
     group_name = group_of(record)
     ctx.report(
@@ -179,7 +180,9 @@ def _undo_start(ctx: JobContext, record: ModelRecord, registered: str | None, re
         f"start of {record.model_id} did not finish ({reason}): scaling {group_name} to 0/0/0",
         reason=reason,
     )
-    for litellm_id in dict.fromkeys(i for i in (registered, record.litellm_id) if i is not None):
+    # Every entry of the model's name: one registered by a call whose answer never came back is among them.
+    named = registrations_of(ctx, record.model_id)
+    for litellm_id in dict.fromkeys(i for i in (registered, record.litellm_id, *named) if i is not None):
         _unregister_id(ctx, litellm_id, step="rollback")
     group = scale_to_zero_group(ctx, group_name, step="rollback")
     ctx.report("rollback", StepState.ROLLED_BACK, f"{group_name} is 0/0/0; {record.model_id} stays stopped")
@@ -201,10 +204,12 @@ def start_model(ctx: JobContext, record: ModelRecord, *, warmup_s: float) -> Sta
         registered = register(ctx, record)
     except CapacityNotHealthy as error:
         reason = str(error)
-        return StartOutcome(litellm_id=None, group=_undo_start(ctx, record, registered, reason), failure=reason)
+        return StartOutcome(litellm_id=None, group=undo_start(ctx, record, registered, reason), failure=reason)
+    except LeaseLost:
+        raise  # another job holds the model now: nothing more is changed here
     except Exception as error:
         try:
-            _undo_start(ctx, record, registered, str(error) or type(error).__name__)
+            undo_start(ctx, record, registered, str(error) or type(error).__name__)
         except Exception as cleanup:
             log.warning("clean-up after the failed start of %s failed", record.model_id, exc_info=True)
             error.add_note(f"clean-up failed too, instances may still be running: {cleanup}")

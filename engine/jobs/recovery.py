@@ -21,18 +21,19 @@ from typing import Any, Final
 
 from engine.aws.autoscaling import ScalingGroup
 from engine.aws.discovery import caller_identity, deployment_name
-from engine.aws.ecs import ServiceRef, revision_of
-from engine.aws.models_table import HOLDER_ATTRIBUTE
-from engine.errors import LisaDesktopError, ModelNotFound
+from engine.aws.ecs import ServiceRef, TaskDefinition, revision_of
+from engine.aws.models_table import HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
+from engine.errors import LisaDesktopError, ModelNotFound, StatusNotAllowed
 from engine.jobs.capacity_step import restore, scale_to_zero_group
 from engine.jobs.context import Gateways, JobContext, JobSettings
 from engine.jobs.create_job import CREATE, CreateJob, ValidatedCreate, cut_reason
 from engine.jobs.delete_job import DeleteJob
 from engine.jobs.ecs_step import Rollout, retire, roll_back, same_task_definition
 from engine.jobs.events import JobEvent, StepState
-from engine.jobs.journal import JobRecorder, JobStillRunning, Journal, JournalJob, Phase
+from engine.jobs.journal import JobRecorder, JobStillRunning, Journal, JournalJob, Phase, new_job_id
+from engine.jobs.lease import hold_of
 from engine.jobs.lifecycle import registrations_of
-from engine.jobs.update_job import PENDING_CONTAINER_ATTRIBUTE, JobResult, Outcome, changes_text
+from engine.jobs.update_job import PENDING_CONTAINER_ATTRIBUTE, JobResult, Outcome, changes_text, holder_text
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
@@ -60,6 +61,8 @@ class Stage(StrEnum):
     """The final record write was under way."""
     UNDOING = "undoing"
     """The job was rolling itself back (or marking the model Failed)."""
+    TAKEN_OVER = "taken over"
+    """Another workstation's job whose lease expired: no journal, only what AWS holds now."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,13 @@ RECOVERY: Final[dict[tuple[str, Stage], Rule]] = {
     ),
     ("start", Stage.FINALIZING): Rule(Action.RESUME, "the record InService with the LiteLLM id the job registered"),
     ("start", Stage.UNDOING): Rule(Action.ROLL_BACK, f"the rollback again from its start: {_START_BACK}"),
+    ("update", Stage.TAKEN_OVER): Rule(
+        Action.ROLL_BACK,
+        "from AWS's truth: the service back on the newest ACTIVE revision that runs the environment the record "
+        "stores (newer revisions deregistered), the group to the record's min/max/desired, the record back to "
+        "InService with the reason",
+    ),
+    ("start", Stage.TAKEN_OVER): Rule(Action.ROLL_BACK, _START_BACK),
     **{("stop", stage): Rule(Action.RESUME, _STOP) for stage in Stage},
     **{(CREATE, stage): Rule(Action.RESUME, _CREATE) for stage in Stage},
     **{("delete", stage): Rule(Action.RESUME, _DELETE) for stage in Stage},
@@ -146,7 +156,8 @@ class Recovered:
 
     @property
     def settled(self) -> bool:
-        return self.final_status != str(ModelStatus.FAILED)
+        """The model ended InService or Stopped, or does not exist (deleted, or a create that never wrote it)."""
+        return self.final_status in (None, str(ModelStatus.IN_SERVICE), str(ModelStatus.STOPPED))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -202,10 +213,15 @@ def recover_job(
     settings: JobSettings,
     emit: Callable[[JobEvent], None],
     who: str,
+    reason: str = INTERRUPTED,
 ) -> Recovered:
-    """Resume or roll back one dead job (its lock held through `recorder`), and end it in the journal."""
+    """Resume or roll back one job that cannot go on (its lock held through `recorder`), and end it in the
+    journal. `reason` says why it could not (its process died, by default)."""
     ctx = JobContext(job.job_id, job.model_id, aws, settings, emit, journal=recorder)
+    ctx.interruption = reason
     record = _record_or_none(aws, job.model_id)
+    hold = hold_of(record) if record is not None else None
+    ctx.holder = hold.holder if hold is not None else None  # the dead job's hold: recovery writes under it
     if record is None or not _held_by(record, job.job_id):
         result = _settled(ctx, job, record)
         action, how = Action.SETTLED, "the record was no longer held by the job; what followed its last write redone"
@@ -224,9 +240,10 @@ def recover_job(
             log.exception("recovery of job %s failed", job.job_id)
             result = _mark_failed(ctx, job, f"recovering it failed: {type(error).__name__}: {error}")
     final = str(result.final_status) if result.final_status is not None else None
-    recorder.end(str(result.outcome), result.message, final, recovered_by=who)
-    ctx.report("recover", StepState.SUCCEEDED, f"recovered: {action}; {result.message}")
-    return Recovered(job.job_id, job.model_id, job.kind, action, how, str(result.outcome), result.message, final)
+    message = result.message if reason in result.message else f"{reason}; {result.message}"
+    recorder.end(str(result.outcome), message, final, recovered_by=who)
+    ctx.report("recover", StepState.SUCCEEDED, f"recovered: {action}; {message}")
+    return Recovered(job.job_id, job.model_id, job.kind, action, how, str(result.outcome), message, final)
 
 
 def _record_or_none(aws: Gateways, model_id: str) -> ModelRecord | None:
@@ -241,7 +258,94 @@ def _held_by(record: ModelRecord, job_id: str) -> bool:
     return isinstance(holder, str) and holder.split(" ", 1)[0] == job_id
 
 
-def _act(ctx: JobContext, job: JournalJob, record: ModelRecord, action: Action) -> JobResult:
+KIND_OF_STATUS: Final = {
+    ModelStatus.UPDATING: "update",
+    ModelStatus.STARTING: "start",
+    ModelStatus.STOPPING: "stop",
+    ModelStatus.CREATING: CREATE,
+    ModelStatus.DELETING: "delete",
+}
+"""The job kind that leaves a model in each transitional status."""
+
+
+def take_over(
+    aws: Gateways,
+    journal: Journal,
+    deployment: str,
+    model_id: str,
+    *,
+    lease_s: float,
+    settings: JobSettings | None = None,
+    emit: Callable[[JobEvent], None] = lambda event: None,
+) -> Recovered:
+    """Settle a model held by a job of another workstation (or a lost journal) whose lease has expired, from what
+    AWS holds alone: the hold is taken with a conditional write (the old job, if it still runs, stops at its next
+    renewal), then the table's TAKEN_OVER rule applies. StatusNotAllowed, naming the holder and its heartbeat,
+    while the lease runs or when no job holds the model."""
+    record = aws.models.get(model_id)
+    hold = hold_of(record)
+    if hold is None or not record.model_status.is_transitional or record.model_status not in KIND_OF_STATUS:
+        raise StatusNotAllowed(
+            f"'{model_id}' is {record.model_status} and held by no job: there is nothing to take over"
+        )
+    now = aws.models.now_ms()
+    if not hold.expired(lease_s, now):
+        raise StatusNotAllowed(
+            f"'{model_id}' is {record.model_status}, {hold.describe(now, lease_s)}: it can be taken over once the "
+            "lease has expired, or finished with 'jobs recover' on the workstation that holds it"
+        )
+    kind = KIND_OF_STATUS[record.model_status]
+    job_id = new_job_id()
+    recorder = journal.begin(job_id, kind, model_id, deployment, {"operation": kind, "takeoverOf": hold.holder})
+    try:
+        ctx = JobContext(job_id, model_id, aws, settings or JobSettings(), emit, journal=recorder)
+        holder = holder_text(ctx)
+        ctx.intent("takeover", previousHolder=hold.holder, holder=holder)
+        if not aws.models.renew_hold(model_id, hold.holder, new_holder=holder):
+            raise StatusNotAllowed(f"'{model_id}' changed hands while it was being taken over: read it again")
+        ctx.took_hold(holder)
+        ctx.done("takeover", previousHolder=hold.holder)
+        job = journal.job(job_id)
+        assert job is not None
+        who = recoverer_text(aws)
+        reason = f"the lease of {hold.job_id} had expired ({hold.describe(now)}); taken over by {who}"
+        return _run_rule(aws, recorder, job, Stage.TAKEN_OVER, settings or JobSettings(), emit, who, reason)
+    finally:
+        recorder.release()
+
+
+def _run_rule(
+    aws: Gateways,
+    recorder: JobRecorder,
+    job: JournalJob,
+    stage: Stage,
+    settings: JobSettings,
+    emit: Callable[[JobEvent], None],
+    who: str,
+    reason: str,
+) -> Recovered:
+    ctx = JobContext(job.job_id, job.model_id, aws, settings, emit, journal=recorder)
+    ctx.interruption = reason
+    record = aws.models.get(job.model_id)
+    hold = hold_of(record)
+    ctx.holder = hold.holder if hold is not None else None
+    rule = RECOVERY[(job.kind, stage)]
+    ctx.report("recover", StepState.STARTED, f"{job.kind} of {job.model_id}: {rule.action} ({rule.how})")
+    try:
+        result = _act(ctx, job, record, rule.action, from_truth=stage is Stage.TAKEN_OVER)
+    except Exception as error:
+        log.exception("taking over %s failed", job.model_id)
+        result = _mark_failed(ctx, job, f"settling it failed: {type(error).__name__}: {error}")
+    final = str(result.final_status) if result.final_status is not None else None
+    message = result.message if reason in result.message else f"{reason}; {result.message}"
+    recorder.end(str(result.outcome), message, final, recovered_by=who)
+    ctx.report("recover", StepState.SUCCEEDED, f"taken over: {rule.action}; {message}")
+    return Recovered(job.job_id, job.model_id, job.kind, rule.action, rule.how, str(result.outcome), message, final)
+
+
+def _act(
+    ctx: JobContext, job: JournalJob, record: ModelRecord, action: Action, *, from_truth: bool = False
+) -> JobResult:
     if job.kind == CREATE:
         return CreateJob(ctx, validated_from_record(ctx.aws, record)).resume()
     if job.kind == "delete":
@@ -250,6 +354,8 @@ def _act(ctx: JobContext, job: JournalJob, record: ModelRecord, action: Action) 
         return _finish_stop(ctx, job, record)
     if action is Action.RESUME:
         return _finish_start(ctx, job, record)
+    if from_truth and job.kind == "update":
+        _reconcile_with_record(ctx, record)
     return _roll_back(ctx, job, record)
 
 
@@ -264,6 +370,10 @@ def _settled(ctx: JobContext, job: JournalJob, record: ModelRecord | None) -> Jo
             return _result(ctx, job, Outcome.SUCCEEDED, f"{job.model_id} is deleted", None)
         made = "nothing was written" if not job.reached("intake") else "its record is gone"
         return _result(ctx, job, Outcome.ROLLED_BACK, f"{job.kind} of {job.model_id} did not happen: {made}", None)
+    other = hold_of(record)
+    if other is not None:
+        message = f"{job.model_id} is {record.model_status}, {other.describe(ctx.aws.models.now_ms())}: left to it"
+        return _result(ctx, job, Outcome.FAILED, message, record.model_status)
     finalized = job.done("finalize") is not None or (
         job.intent("finalize") is not None and job.done("rollback.record") is None and record.failure_reason is None
     )
@@ -325,7 +435,7 @@ def _roll_back(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobResu
             restore(ctx, _group_from(str(first_resize.data["group"]), before), wait=False)
     original = _original_status(job)
     message = (
-        f"{job.kind} of {job.model_id} was rolled back by recovery: {INTERRUPTED} "
+        f"{job.kind} of {job.model_id} was rolled back by recovery: {ctx.interruption} "
         f"({changes_text(ctx) if ctx.undone else 'nothing had changed in AWS'})"
     )
     attributes: dict[str, Any] = {"failure_reason": cut_reason(message)}
@@ -333,7 +443,12 @@ def _roll_back(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobResu
         attributes["litellm_id"] = None
     ctx.intent("rollback.record", status=str(original))
     ctx.aws.models.transition_status(
-        job.model_id, record.model_status, original, attributes, remove_attributes=(HOLDER_ATTRIBUTE,)
+        job.model_id,
+        record.model_status,
+        original,
+        attributes,
+        remove_attributes=HOLD_ATTRIBUTES,
+        holder=ctx.holder,
     )
     ctx.done("rollback.record", status=str(original))
     ctx.report("rollback", StepState.ROLLED_BACK, message)
@@ -350,7 +465,7 @@ def _undo_ecs(ctx: JobContext, job: JournalJob) -> None:
     previous = str(intent.data["previousTaskDefinition"])
     registered = job.done("ecs.register")
     new = str(registered.data["taskDefinition"]) if registered is not None else previous
-    roll_back(ctx, Rollout(ref, previous, new), INTERRUPTED)
+    roll_back(ctx, Rollout(ref, previous, new), ctx.interruption)
     if registered is None:
         family = str(intent.data["family"])
         before = revision_of(previous) or 0
@@ -360,6 +475,54 @@ def _undo_ecs(ctx: JobContext, job: JournalJob) -> None:
                 ctx.aws.ecs.deregister_task_definition(arn)
                 ctx.done("ecs.deregister", taskDefinition=arn)
                 ctx.note_change(f"revision {revision_of(arn)} deregistered", undo=True)
+
+
+def _reconcile_with_record(ctx: JobContext, record: ModelRecord) -> None:
+    """No journal: the record still stores the configuration from before the update (its final write never
+    landed), so ECS and Auto Scaling are brought back to it. The service goes back to the newest ACTIVE revision
+    whose container runs the stored environment, and the revisions after it are deregistered; the group goes back
+    to the stored min/max/desired."""
+    stack = record.cloudformation_stack_name
+    environment = (record.config.get("containerConfig") or {}).get("environment")
+    if stack and isinstance(environment, dict):
+        ref = ctx.aws.stacks.model_resources(stack, record.cloudformation_stack_arn).service_ref
+        if ref is not None:
+            service = ctx.aws.ecs.describe_service(ref)
+            revisions = ctx.aws.ecs.active_revisions(
+                ctx.aws.ecs.describe_task_definition(service.task_definition_arn).family
+            )
+            target = next(
+                (arn for arn in revisions if _runs(ctx.aws.ecs.describe_task_definition(arn), environment)), None
+            )
+            if target is None:
+                raise LisaDesktopError(
+                    f"no ACTIVE revision of {stack}'s task definition runs the environment the record stores"
+                )
+            roll_back(ctx, Rollout(ref, target, service.task_definition_arn), ctx.interruption)
+            for arn in revisions:
+                if (revision_of(arn) or 0) > (revision_of(target) or 0) and not same_task_definition(arn, target):
+                    ctx.intent("ecs.deregister", taskDefinition=arn, why="newer than the stored configuration")
+                    ctx.aws.ecs.deregister_task_definition(arn)
+                    ctx.done("ecs.deregister", taskDefinition=arn)
+                    ctx.note_change(f"revision {revision_of(arn)} deregistered", undo=True)
+    scaling = record.config.get("autoScalingConfig")
+    if record.auto_scaling_group and isinstance(scaling, dict):
+        stored = {"min": scaling.get("minCapacity"), "max": scaling.get("maxCapacity")}
+        stored["desired"] = scaling.get("desiredCapacity", stored["min"])
+        group = ctx.aws.autoscaling.describe_one(record.auto_scaling_group)
+        now = (group.min_size, group.max_size, group.desired_capacity) if group is not None else None
+        if now != (stored["min"], stored["max"], stored["desired"]):
+            restore(ctx, _group_from(record.auto_scaling_group, stored), wait=False)
+
+
+def _runs(definition: TaskDefinition, environment: dict[str, Any]) -> bool:
+    containers = definition.container_definitions
+    running = (
+        {str(e.get("name")): str(e.get("value")) for e in (containers[0].get("environment") or ())}
+        if containers
+        else {}
+    )
+    return all(running.get(str(key)) == str(value) for key, value in environment.items())
 
 
 def _group_from(name: str, before: dict[str, Any]) -> ScalingGroup:
@@ -394,7 +557,8 @@ def _finish_start(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobR
         record.model_status,
         ModelStatus.IN_SERVICE,
         {"litellm_id": litellm_id},
-        remove_attributes=(HOLDER_ATTRIBUTE, PENDING_CONTAINER_ATTRIBUTE, "failure_reason"),
+        remove_attributes=(*HOLD_ATTRIBUTES, PENDING_CONTAINER_ATTRIBUTE, "failure_reason"),
+        holder=ctx.holder,
     )
     ctx.done("finalize", status=str(ModelStatus.IN_SERVICE))
     ecs = job.done("ecs.register")
@@ -402,7 +566,9 @@ def _finish_start(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobR
     if ecs is not None and reg is not None:
         ref = ServiceRef(str(reg.data["cluster"]), str(reg.data["service"]))
         retire(ctx, Rollout(ref, str(ecs.data["previousTaskDefinition"]), str(ecs.data["taskDefinition"])))
-    message = f"start of {job.model_id} finished by recovery: InService as LiteLLM entry {litellm_id}"
+    message = (
+        f"start of {job.model_id} finished by recovery ({ctx.interruption}): InService as LiteLLM entry {litellm_id}"
+    )
     return _result(ctx, job, Outcome.SUCCEEDED, message, ModelStatus.IN_SERVICE)
 
 
@@ -420,10 +586,11 @@ def _finish_stop(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobRe
         record.model_status,
         ModelStatus.STOPPED,
         {"litellm_id": None},
-        remove_attributes=(HOLDER_ATTRIBUTE, "failure_reason"),
+        remove_attributes=(*HOLD_ATTRIBUTES, "failure_reason"),
+        holder=ctx.holder,
     )
     ctx.done("finalize", status=str(ModelStatus.STOPPED))
-    message = f"stop of {job.model_id} finished by recovery: Stopped, out of LiteLLM, 0 instances"
+    message = f"stop of {job.model_id} finished by recovery ({ctx.interruption}): Stopped, out of LiteLLM, 0 instances"
     return _result(ctx, job, Outcome.SUCCEEDED, message, ModelStatus.STOPPED)
 
 
@@ -447,7 +614,7 @@ def validated_from_record(aws: Gateways, record: ModelRecord) -> ValidatedCreate
 
 def _mark_failed(ctx: JobContext, job: JournalJob, reason: str) -> JobResult:
     """Recovery could not bring the model back: Failed, with the reason, released, so an operator looks at it."""
-    message = cut_reason(f"{job.kind} of {job.model_id}: {INTERRUPTED}; {reason} ({changes_text(ctx)})")
+    message = cut_reason(f"{job.kind} of {job.model_id}: {ctx.interruption}; {reason} ({changes_text(ctx)})")
     try:
         record = ctx.aws.models.get(job.model_id)
         ctx.aws.models.transition_status(
@@ -455,7 +622,8 @@ def _mark_failed(ctx: JobContext, job: JournalJob, reason: str) -> JobResult:
             record.model_status,
             ModelStatus.FAILED,
             {"failure_reason": message},
-            remove_attributes=(HOLDER_ATTRIBUTE,),
+            remove_attributes=HOLD_ATTRIBUTES,
+            holder=ctx.holder,
         )
     except LisaDesktopError as error:
         message = f"{message}; and the record could not be marked Failed: {error}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import os
+import socket
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -12,16 +15,18 @@ from engine.jobs.context import Gateways, JobContext, JobSettings
 from engine.jobs.create_job import CreateJob, validate_create
 from engine.jobs.delete_job import DeleteJob, deletion_summary, validate_delete
 from engine.jobs.events import JobEvent, StepState
-from engine.jobs.journal import Journal
-from engine.jobs.update_job import JobResult, UpdateJob
+from engine.jobs.journal import JobRecorder, Journal, new_job_id
+from engine.jobs.lease import Heartbeat, LeaseLost
+from engine.jobs.recovery import recover_job
+from engine.jobs.update_job import JobResult, Outcome, UpdateJob
 from engine.jobs.validation import validate_update
+from engine.schema.enums import ModelStatus
 from engine.schema.requests import CreateModelRequest, UpdateModelRequest
 
+__all__ = ["JobHandle", "JobRunner", "Listener", "new_job_id"]
+
 Listener = Callable[[JobEvent], None]
-
-
-def new_job_id() -> str:
-    return f"job-{uuid.uuid4().hex[:12]}"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +45,15 @@ class JobHandle:
 
     def result(self, timeout: float | None = None) -> JobResult:
         return self.future.result(timeout)
+
+
+FINAL_WRITES = frozenset({"finalize", "rollback.record", "fail.record", "record.delete"})
+"""Journal steps whose `done` point means the job's last record write landed: the model is no longer held."""
+
+
+def _still_held(recorder: JobRecorder) -> bool:
+    """The job took hold of its model and none of its last record writes landed (it could not reach AWS)."""
+    return "intake" in recorder.done_steps and not FINAL_WRITES.intersection(recorder.done_steps)
 
 
 class JobRunner:
@@ -148,24 +162,63 @@ class JobRunner:
                 if recorder is not None:
                     recorder.end("cancelled", "cancelled before it started", None)
                 return
+            heartbeat = Heartbeat(
+                aws.models,
+                model_id,
+                lambda: ctx.holder,
+                interval_s=ctx.settings.heartbeat_s,
+                lease_s=ctx.settings.lease_s,
+                on_lost=ctx.lose_lease,
+            )
+            if ctx.settings.heartbeat_s > 0:
+                heartbeat.start()
             try:
                 result = work(ctx)
-            except BaseException as error:
+            except Exception as error:
+                if recorder is not None and "intake" in recorder.steps and not isinstance(error, LeaseLost):
+                    handle.future.set_result(self._last_resort(aws, recorder, ctx, error))
+                    return
                 if recorder is not None:
                     recorder.end("refused", f"{type(error).__name__}: {error}", None)
                 handle.future.set_exception(error)
-            else:
+            except BaseException as error:
                 if recorder is not None:
+                    recorder.end("failed", f"{type(error).__name__}: {error}", None)
+                handle.future.set_exception(error)
+            else:
+                if recorder is not None and _still_held(recorder) and not ctx.lease_lost.is_set():
+                    result = dataclasses.replace(
+                        result,
+                        message=f"{result.message}; the model is still held by this job: once AWS answers again, "
+                        f"run 'lisa-desktop jobs recover {model_id}'",
+                    )
+                    recorder.leave_unfinished(result.message)
+                elif recorder is not None:
                     final = str(result.final_status) if result.final_status is not None else None
                     recorder.end(str(result.outcome), result.message, final)
                 handle.future.set_result(result)
             finally:
+                heartbeat.stop()
                 handle.under_way.set()
 
         with self._lock:
             self.jobs[job_id] = handle
         self._pool.submit(run)
         return handle
+
+    def _last_resort(self, aws: Gateways, recorder: JobRecorder, ctx: JobContext, error: Exception) -> JobResult:
+        """A job that took hold of its model ended on an exception nothing else handled: recovery finishes it here
+        and now, as it would after a crash (resume or roll back, by its table), so the model is never left held."""
+        log.error("job %s ended on an unexpected error; recovering it", ctx.job_id, exc_info=error)
+        assert self.journal is not None
+        job = self.journal.job(ctx.job_id)
+        assert job is not None
+        reason = f"the job ended on an unexpected error ({type(error).__name__}: {error})"
+        who = f"its own process ({socket.gethostname()}, pid {os.getpid()})"
+        recovered = recover_job(aws, recorder, job, settings=ctx.settings, emit=ctx.emit, who=who, reason=reason)
+        status = ModelStatus(recovered.final_status) if recovered.final_status else None
+        message = f"{type(error).__name__}: {error}; {recovered.action}: {recovered.message}"
+        return JobResult(ctx.job_id, ctx.model_id, job.kind, Outcome(recovered.outcome), message, status)
 
     def shutdown(self, *, cancel: bool = True) -> None:
         if cancel:

@@ -7,6 +7,7 @@ status and stored configuration it had, with the reason recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 from dataclasses import dataclass
@@ -17,10 +18,9 @@ from typing import Any
 from engine.aws.autoscaling import ScalingGroup
 from engine.aws.discovery import caller_identity
 from engine.aws.ecs import ServiceRef
-from engine.aws.models_table import HOLDER_ATTRIBUTE
+from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
 from engine.errors import LisaDesktopError
 from engine.jobs.capacity_step import (
-    CapacityNotHealthy,
     resize,
     restore,
     scale_to_zero,
@@ -38,7 +38,16 @@ from engine.jobs.ecs_step import (
     roll_back,
 )
 from engine.jobs.events import StepState
-from engine.jobs.lifecycle import group_of, register, start_model, unregister
+from engine.jobs.lease import LeaseLost
+from engine.jobs.lifecycle import (
+    adopt_registration,
+    group_of,
+    register,
+    registrations_of,
+    start_model,
+    undo_start,
+    unregister,
+)
 from engine.jobs.validation import ValidatedUpdate
 from engine.plan import Plan, Step
 from engine.rules.status import Operation
@@ -105,6 +114,8 @@ class UpdateJob:
         self._rollout: Rollout | None = None
         self._capacity_before: ScalingGroup | None = None
         self._unregistered = False
+        self._finalized: JobResult | None = None
+        """The result once the final record write landed: nothing after it is undone."""
 
     # -- the job ----------------------------------------------------------------------------------------------
 
@@ -130,21 +141,40 @@ class UpdateJob:
             if self._rollout is not None:
                 retire(ctx, self._rollout)
             return result
-        except JobCancelled:
+        except Exception as error:
+            if self._finalized is not None:  # the change stands: only the tidy-up after it failed
+                return self._tidy_up_failed(self._finalized, error)
+            return self._handle(error)
+
+    def _handle(self, error: Exception) -> JobResult:
+        """Undo what was done and settle the model, whatever went wrong; errors before the intake (nothing held,
+        nothing changed) go on to the caller."""
+        if isinstance(error, LeaseLost):
+            return abandoned(self.ctx, self.plan.operation, self.record.model_id, error)
+        if isinstance(error, JobCancelled):
             return self._undo("cancelled by the operator", Outcome.CANCELLED)
-        except RollbackFailed as error:
+        if isinstance(error, RollbackFailed):
             return self._fail(str(error))
-        except RolloutFailed as error:
+        if isinstance(error, RolloutFailed):
             return self._undo(error.reason, Outcome.ROLLED_BACK)
-        except (CapacityNotHealthy, LisaDesktopError) as error:
-            if not self._intake_done:
-                raise
+        if not self._intake_done:
+            raise error
+        if isinstance(error, LisaDesktopError):
             return self._undo(str(error), Outcome.ROLLED_BACK)
-        except Exception as error:  # a defect or an answer nobody expected: the model must not stay held
-            if not self._intake_done:
-                raise
-            log.exception("%s of %s failed", self.plan.operation, self.record.model_id)
-            return self._undo(f"unexpected error: {type(error).__name__}: {error}", Outcome.ROLLED_BACK)
+        log.error("%s of %s failed", self.plan.operation, self.record.model_id, exc_info=error)
+        return self._undo(f"unexpected error: {type(error).__name__}: {error}", Outcome.ROLLED_BACK)
+
+    def _tidy_up_failed(self, result: JobResult, error: Exception) -> JobResult:
+        """The change stands; what follows the final write (retiring the previous revision) is tried once more."""
+        log.warning("tidying up after %s of %s failed", self.plan.operation, self.record.model_id, exc_info=error)
+        if self._rollout is not None:
+            try:
+                retire(self.ctx, self._rollout)
+            except Exception:
+                log.warning("retiring revision %s failed again", self._rollout.previous_revision, exc_info=True)
+        ended = after_the_end(result, error)
+        self.ctx.report("finalize", StepState.PROGRESS, ended.message)
+        return ended
 
     def _summary(self) -> str:
         changes = ", ".join(change.field for change in self.plan.changes) or "nothing"
@@ -172,10 +202,11 @@ class UpdateJob:
         record = self._with(self.record, new_config=True, status=self.plan.from_status, **extra)
         self.ctx.intent("finalize", status=str(self.plan.from_status), newConfig=True)
         self.ctx.aws.models.replace(record, expected_status=self.plan.from_status)
+        message = "updated" + (f"; {'; '.join(self.plan.deferred)}" if self.plan.deferred else "")
+        self._finalized = self._result(Outcome.SUCCEEDED, message, self.plan.from_status)
         self.ctx.done("finalize", status=str(self.plan.from_status))
         self.ctx.report("finalize", StepState.SUCCEEDED, "record updated (one conditional write)")
-        message = "updated" + (f"; {'; '.join(self.plan.deferred)}" if self.plan.deferred else "")
-        return self._result(Outcome.SUCCEEDED, message, self.plan.from_status)
+        return self._finalized
 
     def _intake(self) -> None:
         target = self.plan.transitional_status
@@ -186,11 +217,10 @@ class UpdateJob:
             self.record.model_id,
             self.plan.from_status,
             target,
-            set_attributes={HOLDER_ATTRIBUTE: holder},
+            set_attributes={HOLDER_ATTRIBUTE: holder, HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms()},
         )
         self._intake_done = True
-        if self.ctx.journal is not None:
-            self.ctx.journal.set_holder(holder)
+        self.ctx.took_hold(holder)
         self.ctx.done("intake", fromStatus=str(self.plan.from_status), toStatus=str(target))
         self.ctx.report("intake", StepState.SUCCEEDED, f"model is {target}, held by job {self.ctx.job_id}")
 
@@ -242,8 +272,9 @@ class UpdateJob:
         ctx = self.ctx
         ctx.check_cancelled()
         group = group_of(self.record)
-        unregister(ctx, self.record)
         self._unregistered = self.record.litellm_id is not None
+        unregister(ctx, self.record)
+        self._capacity_before = snapshot(ctx, group)
         scale_to_zero(ctx, group)
         return self._finalize(ModelStatus.STOPPED, {"litellm_id": None}, "stopped")
 
@@ -261,12 +292,13 @@ class UpdateJob:
         fields = dict(attributes)
         if "failure_reason" not in fields and self.record.failure_reason is not None:
             drop = (*drop, "failure_reason")
-        record = self._with(self.record, new_config=new_config, status=status, drop=(HOLDER_ATTRIBUTE, *drop), **fields)
+        record = self._with(self.record, new_config=new_config, status=status, drop=(*HOLD_ATTRIBUTES, *drop), **fields)
         self.ctx.intent("finalize", status=str(status), newConfig=new_config, **_journal_safe(fields))
-        self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+        self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status, holder=self.ctx.holder)
+        self._finalized = self._result(Outcome.SUCCEEDED, message, status)
         self.ctx.done("finalize", status=str(status))
         self.ctx.report("finalize", StepState.SUCCEEDED, f"{self.record.model_id} is {status}")
-        return self._result(Outcome.SUCCEEDED, message, status)
+        return self._finalized
 
     # -- failure paths ----------------------------------------------------------------------------------------
 
@@ -275,16 +307,25 @@ class UpdateJob:
         its original status with its stored configuration unchanged and the reason recorded."""
         ctx = self.ctx
         try:
+            if self.plan.operation is Operation.START:
+                undo_start(uncancellable(ctx), self.record, None, reason)  # nothing left registered or billing
             if self._capacity_before is not None:
                 restore(ctx, self._capacity_before, wait=False)
             if self._rollout is not None:
                 roll_back(ctx, self._rollout, reason)
         except Exception as error:
+            if isinstance(error, LeaseLost):
+                return abandoned(ctx, self.plan.operation, self.record.model_id, error)
             return self._fail(f"{reason}; undoing it failed too: {error}")
         restored_attributes: dict[str, Any] = {}
         if self.plan.operation is Operation.STOP and self._unregistered:
             try:
-                restored_attributes["litellm_id"] = register(uncancellable(ctx), self.record)
+                steady = uncancellable(ctx)
+                kept = self.record.litellm_id in registrations_of(steady, self.record.model_id)
+                if not kept:
+                    restored_attributes["litellm_id"] = adopt_registration(steady, self.record.model_id) or register(
+                        steady, self.record
+                    )
             except Exception as error:
                 return self._fail(f"{reason}; registering it with LiteLLM again failed: {error}", stopped_serving=True)
         original = self.plan.from_status
@@ -294,12 +335,12 @@ class UpdateJob:
             record = self._with(
                 self.record,
                 status=original,
-                drop=(HOLDER_ATTRIBUTE,),
+                drop=HOLD_ATTRIBUTES,
                 failure_reason=_cut(message),
                 **restored_attributes,
             )
             ctx.intent("rollback.record", status=str(original), **restored_attributes)
-            ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+            ctx.aws.models.replace(record, expected_status=self.plan.transitional_status, holder=self.ctx.holder)
             ctx.done("rollback.record", status=str(original))
         except LisaDesktopError as error:
             return self._fail(f"{message}; restoring the record failed: {error}")
@@ -312,10 +353,10 @@ class UpdateJob:
         extra: dict[str, Any] = {"litellm_id": None} if stopped_serving else {}
         try:
             record = self._with(
-                self.record, status=ModelStatus.FAILED, drop=(HOLDER_ATTRIBUTE,), failure_reason=message, **extra
+                self.record, status=ModelStatus.FAILED, drop=HOLD_ATTRIBUTES, failure_reason=message, **extra
             )
             self.ctx.intent("fail.record", status=str(ModelStatus.FAILED))
-            self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status)
+            self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status, holder=self.ctx.holder)
             self.ctx.done("fail.record", status=str(ModelStatus.FAILED))
         except LisaDesktopError as error:
             message = f"{message}; and the record could not be written: {error}"
@@ -347,6 +388,23 @@ class UpdateJob:
 
     def _result(self, outcome: Outcome, message: str, status: ModelStatus | None) -> JobResult:
         return JobResult(self.ctx.job_id, self.record.model_id, self.plan.operation, outcome, message, status)
+
+
+def abandoned(ctx: JobContext, operation: str, model_id: str, error: LeaseLost) -> JobResult:
+    """The job lost its lease: it stops where it is and writes nothing (the model's new holder settles it)."""
+    message = (
+        f"{operation} of {model_id} stopped: {error} ({changes_text(ctx)}); whoever holds the model now settles it"
+    )
+    ctx.report("job", StepState.FAILED, message)
+    return JobResult(ctx.job_id, model_id, operation, Outcome.FAILED, message, None)
+
+
+def after_the_end(result: JobResult, error: BaseException) -> JobResult:
+    """A job's result once its final record write had landed and something after it raised: the change stands, and
+    the error is said."""
+    return dataclasses.replace(
+        result, message=f"{result.message} (then, once it was done: {type(error).__name__}: {error})"
+    )
 
 
 def changes_text(ctx: JobContext, already: str | None = None) -> str:

@@ -11,9 +11,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engine.aws.autoscaling import ScalingGroup
-from engine.aws.models_table import HOLDER_ATTRIBUTE
 from engine.errors import InvalidInput, LisaDesktopError, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways
+from engine.jobs.lease import hold_of
 from engine.plan import Plan, plan
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
@@ -55,6 +55,14 @@ class ValidatedUpdate:
     group: ScalingGroup | None = None
 
 
+def held_text(aws: Gateways, record: ModelRecord) -> str:
+    """` (held by job-… (…), last heartbeat … (95 s ago))` for a model a desktop job holds, else ``."""
+    hold = hold_of(record)
+    if hold is None or not record.model_status.is_transitional:
+        return ""
+    return f" ({hold.describe(aws.models.now_ms())})"
+
+
 def validate_update(
     aws: Gateways, model_id: str, change: UpdateModelRequest, *, ack_restart: bool, check_ack: bool = True
 ) -> ValidatedUpdate:
@@ -64,9 +72,7 @@ def validate_update(
     result = plan(record, change)
     status_problems = [p for p in result.violations if p.field == "status"]
     if status_problems:
-        holder = record.to_item().get(HOLDER_ATTRIBUTE)
-        held = f" (held by job {holder})" if holder and record.model_status.is_transitional else ""
-        raise StatusNotAllowed(status_problems[0].rule + held)
+        raise StatusNotAllowed(status_problems[0].rule + held_text(aws, record))
     if result.violations:
         raise InvalidInput(result.violations, f"update of '{model_id}'")
     notes: list[str] = list(result.deferred)

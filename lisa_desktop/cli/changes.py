@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -21,6 +22,7 @@ from engine.errors import InvalidInput, Problem
 from engine.files import load_document
 from engine.jobs.context import Gateways, JobSettings
 from engine.jobs.events import JobEvent
+from engine.jobs.journal import FILE_NAME as JOURNAL_FILE
 from engine.jobs.journal import Journal
 from engine.jobs.runner import JobHandle, JobRunner, Listener
 from engine.jobs.update_job import JobResult
@@ -151,7 +153,9 @@ def follow_job(args: argparse.Namespace, out: TextIO, submit: Submit, target: Ta
             stream.write(event.line() + "\n")
             stream.flush()
 
-    journal = Journal() if target.sandbox is None else None
+    # An in-process sandbox ends with this process: its jobs are journaled beside it, in a folder that goes too.
+    scratch = tempfile.TemporaryDirectory(prefix="lisa-desktop-sandbox-") if target.sandbox is not None else None
+    journal = Journal(Path(scratch.name) / JOURNAL_FILE) if scratch is not None else Journal()
     runner = JobRunner(max_workers=1, journal=journal, deployment=target.cache_key)
     cancel = SignalCancel()
     try:
@@ -171,6 +175,8 @@ def follow_job(args: argparse.Namespace, out: TextIO, submit: Submit, target: Ta
         runner.shutdown(cancel=False)
         if log is not None:
             log.close()
+        if scratch is not None:
+            scratch.cleanup()
     if args.json and not background:
         json.dump(_result_json(result, lines), out, indent=2)
         out.write("\n")

@@ -8,10 +8,12 @@ import sqlite3
 import time
 from typing import TextIO
 
+from engine.errors import InvalidInput, Problem
 from engine.jobs.context import Gateways
 from engine.jobs.events import JobEvent
 from engine.jobs.journal import JobState, Journal, JournalJob
-from engine.jobs.recovery import recover_dead_jobs
+from engine.jobs.lease import DEFAULT_LEASE_S, hold_of
+from engine.jobs.recovery import recover_dead_jobs, take_over
 from lisa_desktop.cli.changes import job_settings
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
@@ -43,6 +45,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], pa
     recover.add_argument("--json", action="store_true", help="what was done, as JSON")
     recover.add_argument(
         "--deadline-minutes", type=float, default=30.0, metavar="M", help="how long a resumed step may wait"
+    )
+    recover.add_argument(
+        "--takeover",
+        action="store_true",
+        help="MODEL_ID is held by a job this workstation has no journal of (another workstation, a lost home "
+        "folder): once its lease has expired, take the model over and settle it from what AWS holds",
+    )
+    recover.add_argument(
+        "--lease-minutes",
+        type=float,
+        default=DEFAULT_LEASE_S / 60,
+        metavar="M",
+        help="how long without a heartbeat before a holder's lease has expired (default 10)",
     )
     recover.set_defaults(handler=run_recover)
 
@@ -107,15 +122,37 @@ def run_recover(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(event.line() + "\n")
                 out.flush()
 
-        recovered = recover_dead_jobs(
-            aws, journal, target.cache_key, model_id=args.model_id, settings=job_settings(args, target), emit=emit
-        )
+        settings = job_settings(args, target)
+        if args.takeover:
+            if not args.model_id:
+                raise InvalidInput([Problem("MODEL_ID", "--takeover takes over one model: name it")], "jobs recover")
+            recovered = recover_dead_jobs(
+                aws, journal, target.cache_key, model_id=args.model_id, settings=settings, emit=emit
+            )
+            if not recovered:
+                recovered = [
+                    take_over(
+                        aws,
+                        journal,
+                        target.cache_key,
+                        args.model_id,
+                        lease_s=args.lease_minutes * 60,
+                        settings=settings,
+                        emit=emit,
+                    )
+                ]
+        else:
+            recovered = recover_dead_jobs(
+                aws, journal, target.cache_key, model_id=args.model_id, settings=settings, emit=emit
+            )
     if args.json:
         json.dump([item.to_json() for item in recovered], out, indent=2)
         out.write("\n")
     elif not recovered:
         which = f" holding {args.model_id}" if args.model_id else ""
         out.write(f"no interrupted job of this workstation{which} on {target.label}\n")
+        if args.model_id:
+            out.write(_foreign_hold(aws, args.model_id, args.lease_minutes * 60))
     else:
         for item in recovered:
             status = item.final_status or "no record"
@@ -170,4 +207,15 @@ def recovery_hint(model_id: str) -> str | None:
     return (
         f"Job {job.job_id} ({job.kind}) of this workstation holds it and its process is gone: "
         f"run 'lisa-desktop jobs recover {model_id}' (with the same deployment options) to resume or roll it back"
+    )
+
+
+def _foreign_hold(aws: Gateways, model_id: str, lease_s: float) -> str:
+    """What to say of a model no job of this workstation holds: who does, if anyone, and how to take it over."""
+    hold = hold_of(aws.models.get(model_id))
+    if hold is None:
+        return ""
+    return (
+        f"{model_id} is {hold.describe(aws.models.now_ms(), lease_s)}; once the lease has expired: "
+        f"lisa-desktop jobs recover {model_id} --takeover\n"
     )

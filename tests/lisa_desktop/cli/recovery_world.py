@@ -1,6 +1,6 @@
-"""Jobs killed at every journal point, then recovered: a sandbox of look-alike models (one per kill), the CLI run in
-a real process that exits at once right after journal point N, and the checks that a model's record, ECS task
-definition, Auto Scaling group and LiteLLM registration agree once it has settled."""
+"""Jobs killed at every journal point, then recovered: a sandbox of look-alike models (one per kill), and the CLI
+run in a real process that exits at once right after journal point N (`tests.engine.jobs.consistency` checks the
+models afterwards)."""
 
 from __future__ import annotations
 
@@ -15,58 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.aws.ecs import ServiceRef
-from engine.aws.models_table import HOLDER_ATTRIBUTE
-from engine.errors import ModelNotFound
-from engine.jobs.context import Gateways
 from engine.jobs.journal import CRASH_ENV, Journal, JournalJob
-from engine.sandbox.catalog import Capacity, CatalogModel, hosted
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
-from engine.stack_template import stack_name
-from tests.engine.jobs.sandbox_world import world_on
+from tests.engine.jobs.consistency import check_model, fast_hosted_config, pool, third_party_request
+
+__all__ = ["check_model", "pool"]
 
 KILLS_AT_ONCE = 4
 """Killed processes run side by side, each on a model of its own."""
-SETTLED = (ModelStatus.IN_SERVICE, ModelStatus.STOPPED)
-
-
-def fast_hosted_config(model_id: str) -> dict[str, Any]:
-    """A LISA-hosted model whose warm-up is a second (a start waits for it)."""
-    config = hosted(
-        model_id,
-        "Qwen/Qwen2.5-7B-Instruct",
-        container="vllm",
-        instance_type="g5.xlarge",
-        min_capacity=1,
-        max_capacity=2,
-        desired_capacity=1,
-        description="recovery test model",
-        environment={"MAX_TOTAL_TOKENS": "4096"},
-    )
-    config["autoScalingConfig"]["metricConfig"]["estimatedInstanceWarmup"] = 1
-    return config
-
-
-def pool(prefix: str, count: int, status: ModelStatus) -> list[CatalogModel]:
-    stopped = status is ModelStatus.STOPPED
-    return [
-        CatalogModel(
-            config=fast_hosted_config(f"{prefix}-{index:02d}"),
-            status=status,
-            live_capacity=Capacity(0, 0, 0) if stopped else None,
-        )
-        for index in range(count)
-    ]
-
-
-def third_party_request(model_id: str) -> dict[str, Any]:
-    return {
-        "modelId": model_id,
-        "modelName": "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0",
-        "modelType": "textgen",
-        "streaming": True,
-    }
 
 
 @dataclass(frozen=True)
@@ -201,81 +158,3 @@ def kill_at_every_point(
 
     with ThreadPoolExecutor(KILLS_AT_ONCE) as pool_:
         return list(pool_.map(one, range(len(models))))
-
-
-@dataclass
-class Consistency:
-    """What is true of one model after recovery, with every disagreement named."""
-
-    model_id: str
-    status: ModelStatus | None
-    problems: list[str]
-
-
-def check_model(sandbox: Sandbox, model_id: str) -> Consistency:
-    """The model is settled and its record, service, task definitions, group and LiteLLM entries agree."""
-    aws = world_on(sandbox).aws
-    problems: list[str] = []
-    entries = [e for e in aws.litellm.list_models() if e.get("model_name") == model_id]
-    entry_ids = sorted(str((e.get("model_info") or {}).get("id")) for e in entries)
-    try:
-        record = aws.models.get(model_id)
-    except ModelNotFound:
-        if entry_ids:
-            problems.append(f"no record, yet LiteLLM entries {entry_ids}")
-        stack = aws.stacks.describe_or_none(stack_name(sandbox.deployment_name, model_id))
-        if stack is not None and stack.status != "DELETE_COMPLETE":
-            problems.append(f"no record, yet stack {stack.name} is {stack.status}")
-        return Consistency(model_id, None, problems)
-    item = record.to_item()
-    if record.model_status not in SETTLED:
-        problems.append(f"status {record.model_status}")
-    if HOLDER_ATTRIBUTE in item:
-        problems.append(f"still held: {item[HOLDER_ATTRIBUTE]}")
-    if record.model_status is ModelStatus.IN_SERVICE:
-        if entry_ids != [str(record.litellm_id)]:
-            problems.append(f"record's litellm_id {record.litellm_id}, LiteLLM entries {entry_ids}")
-    elif entry_ids:
-        problems.append(f"{record.model_status}, yet LiteLLM entries {entry_ids}")
-    if record.is_lisa_hosted:
-        problems.extend(_hosted_problems(aws, record))
-    return Consistency(model_id, record.model_status, problems)
-
-
-def _hosted_problems(aws: Gateways, record: Any) -> list[str]:
-    problems: list[str] = []
-    group = aws.autoscaling.describe_one(record.auto_scaling_group or "")
-    scaling = record.config.get("autoScalingConfig") or {}
-    if group is None:
-        return [f"no Auto Scaling group {record.auto_scaling_group}"]
-    sizes = (group.min_size, group.max_size, group.desired_capacity)
-    if record.model_status is ModelStatus.STOPPED:
-        if sizes != (0, 0, 0):
-            problems.append(f"Stopped, yet the group is {sizes} (min, max, desired)")
-    else:
-        wanted = (scaling.get("minCapacity"), scaling.get("maxCapacity"), scaling.get("desiredCapacity"))
-        if sizes != wanted:
-            problems.append(f"group {sizes} but the record says {wanted} (min, max, desired)")
-    stack = record.cloudformation_stack_name
-    if not stack:
-        return [*problems, "no stack recorded"]
-    ref = aws.stacks.model_resources(stack, record.cloudformation_stack_arn).service_ref
-    assert isinstance(ref, ServiceRef)
-    service = aws.ecs.describe_service(ref)
-    definition = aws.ecs.describe_task_definition(service.task_definition_arn)
-    running_env = {
-        str(e.get("name")): str(e.get("value"))
-        for e in (definition.registration_input()["containerDefinitions"][0].get("environment") or ())
-    }
-    stored_env = (record.config.get("containerConfig") or {}).get("environment") or {}
-    differing = {
-        key: (value, running_env.get(key)) for key, value in stored_env.items() if running_env.get(key) != value
-    }
-    if differing:
-        problems.append(f"the service runs another environment than the record's: {differing} (record, ECS)")
-    active = aws.ecs.active_revisions(definition.family)
-    if active != [service.task_definition_arn]:
-        problems.append(f"ACTIVE revisions {active}, service on {service.task_definition_arn}")
-    if len(service.deployments) != 1:
-        problems.append(f"{len(service.deployments)} ECS deployments: not stable")
-    return problems
