@@ -39,6 +39,12 @@ class RegisteredModel:
         }
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128
+    """socketserver's default backlog of 5 drops connections when a test or a bulk action registers many models
+    at once (a dropped SYN costs a client a second, or its request)."""
+
+
 class LiteLLMRegistry:
     """A thread-safe in-memory model registry served over HTTP on a loopback port.
 
@@ -62,7 +68,7 @@ class LiteLLMRegistry:
     def start(self) -> str:
         if self._server is not None:
             return self.url
-        server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
+        server = _Server((self._host, self._port), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         port = server.server_address[1]
