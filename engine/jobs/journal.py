@@ -11,8 +11,9 @@ running a job holds an exclusive `flock` on `<journal dir>/locks/<job id>.lock` 
 lock when the process dies, however it dies.
 
 Fault injection for tests: with `LISA_DESKTOP_CRASH_AFTER_POINT=N` the process exits at once (`os._exit`, no
-clean-up, no `finally`) right after writing its job's N-th point; with `LISA_DESKTOP_FAIL_AFTER_POINT=N` the step
-raises `InjectedFault` there instead.
+clean-up, no `finally`) right after writing its job's N-th point; with `LISA_DESKTOP_CRASH_BEFORE_POINT=N` just
+before writing it (before a `done` point: the call went through, its answer is lost); with
+`LISA_DESKTOP_FAIL_AFTER_POINT=N` the step raises `InjectedFault` after point N instead.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ DATA_DIR_ENV: Final = "LISA_DESKTOP_DATA_DIR"
 FILE_NAME: Final = "jobs.sqlite3"
 BUSY_TIMEOUT_S: Final = 10.0
 CRASH_ENV: Final = "LISA_DESKTOP_CRASH_AFTER_POINT"
+CRASH_BEFORE_ENV: Final = "LISA_DESKTOP_CRASH_BEFORE_POINT"
+"""Exit just before writing point N: before a `done` point, the AWS call went through and its answer is lost."""
 FAIL_ENV: Final = "LISA_DESKTOP_FAIL_AFTER_POINT"
 CRASH_EXIT_CODE: Final = 86
 
@@ -217,9 +220,12 @@ class Journal:
         *,
         crash_after_point: int | None = None,
         fail_after_point: int | None = None,
+        crash_before_point: int | None = None,
     ) -> None:
-        """The fault switches default to LISA_DESKTOP_CRASH_AFTER_POINT and LISA_DESKTOP_FAIL_AFTER_POINT."""
+        """The fault switches default to LISA_DESKTOP_CRASH_AFTER_POINT, LISA_DESKTOP_FAIL_AFTER_POINT and
+        LISA_DESKTOP_CRASH_BEFORE_POINT."""
         self.path = path or default_journal_path()
+        self.crash_before_point = crash_before_point if crash_before_point is not None else _int_env(CRASH_BEFORE_ENV)
         self.crash_after_point = crash_after_point if crash_after_point is not None else _int_env(CRASH_ENV)
         self.fail_after_point = fail_after_point if fail_after_point is not None else _int_env(FAIL_ENV)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -404,6 +410,7 @@ class JobRecorder:
         self._guard = threading.Lock()
         self._crash_at = journal.crash_after_point if counts_faults else None
         self._fail_at = journal.fail_after_point if counts_faults else None
+        self._crash_before = journal.crash_before_point if counts_faults else None
         self.steps: list[str] = []
         """The steps of the points written by this recorder, in order."""
         self.done_steps: list[str] = []
@@ -415,6 +422,8 @@ class JobRecorder:
 
     def point(self, step: str, phase: Phase, **data: Any) -> None:
         with self._guard:
+            if self._crash_before is not None and self._written + 1 == self._crash_before:
+                os._exit(CRASH_EXIT_CODE)
             self._seq += 1
             self._written += 1
             written = self._written

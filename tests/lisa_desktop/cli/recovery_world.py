@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.jobs.journal import CRASH_ENV, Journal, JournalJob
+from engine.jobs.journal import CRASH_BEFORE_ENV, CRASH_ENV, Journal, JournalJob
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from tests.engine.jobs.consistency import check_model, fast_hosted_config, pool, third_party_request
@@ -103,17 +103,23 @@ def start_sandbox(scenario: Scenario, count: int) -> Sandbox:
     return Sandbox(ambient=False, rollout_seconds=0.3, warmup_seconds=0.2, models=models)
 
 
-def run_cli(sandbox: Sandbox, argv: list[str], *, crash_at: int | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    sandbox: Sandbox, argv: list[str], *, crash_at: int | None = None, crash_before: int | None = None
+) -> subprocess.CompletedProcess[str]:
     """`lisa-desktop --endpoint-url <sandbox> ARGV` in a process of its own (the test's data directory, so its
-    journal is the one the test reads), exiting at once after journal point `crash_at`."""
+    journal is the one the test reads), exiting at once after journal point `crash_at` (or just before writing
+    point `crash_before`)."""
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": sandbox.access_key,
         "AWS_SECRET_ACCESS_KEY": sandbox.secret_key,
     }
     env.pop(CRASH_ENV, None)
+    env.pop(CRASH_BEFORE_ENV, None)
     if crash_at is not None:
         env[CRASH_ENV] = str(crash_at)
+    if crash_before is not None:
+        env[CRASH_BEFORE_ENV] = str(crash_before)
     return subprocess.run(
         [sys.executable, "-m", "lisa_desktop", "--endpoint-url", sandbox.endpoint_url, *argv],
         env=env,
@@ -142,19 +148,29 @@ def wait_until_dead(model_id: str, *, timeout_s: float = 120.0) -> JournalJob:
 
 
 def kill_at_every_point(
-    sandbox: Sandbox, scenario: Scenario, models: list[str], folder: Path, *, background: bool
+    sandbox: Sandbox,
+    scenario: Scenario,
+    models: list[str],
+    folder: Path,
+    *,
+    background: bool,
+    points: list[int] | None = None,
+    before: bool = False,
 ) -> list[tuple[str, int, subprocess.CompletedProcess[str]]]:
-    """Run the scenario once per model, the i-th killed right after journal point i+1."""
+    """Run the scenario once per model, killed right after journal point `points[i]` (1, 2, ... by default), or
+    just before writing it (`before`)."""
+    at = points or list(range(1, len(models) + 1))
 
     def one(index: int) -> tuple[str, int, subprocess.CompletedProcess[str]]:
         model = models[index]
         argv = scenario.command(model, folder)
         if not background:
             argv.append("--wait")
-        done = run_cli(sandbox, argv, crash_at=index + 1)
+        crash = {"crash_before": at[index]} if before else {"crash_at": at[index]}
+        done = run_cli(sandbox, argv, **crash)
         if background:
             wait_until_dead(model)
-        return model, index + 1, done
+        return model, at[index], done
 
     with ThreadPoolExecutor(KILLS_AT_ONCE) as pool_:
-        return list(pool_.map(one, range(len(models))))
+        return list(pool_.map(one, range(len(at))))

@@ -8,11 +8,12 @@ scenario is then killed after each of its points in turn (one model per kill, so
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from engine.jobs.journal import CRASH_EXIT_CODE, JobState
+from engine.jobs.journal import CRASH_EXIT_CODE, JobState, Phase
 from tests.lisa_desktop.cli.endpoint_cli import cli
 from tests.lisa_desktop.cli.recovery_world import (
     SCENARIOS,
@@ -57,7 +58,7 @@ def test_killed_at_every_journal_point_then_recovered(
 
         code, out = cli(sandbox, "jobs", "recover", "--json")
         assert code == 0, out
-        recovered = {item["modelId"]: item for item in __import__("json").loads(out)}
+        recovered = {item["modelId"]: item for item in json.loads(out)}
         assert sorted(recovered) == sorted(killed_models)
 
         report = []
@@ -71,4 +72,44 @@ def test_killed_at_every_journal_point_then_recovered(
             assert job.recovered_by
         with capsys.disabled():
             print(f"\n{name} ({'background' if background else 'foreground'}): {points} journal points")
+            print("\n".join(report))
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_killed_with_each_aws_call_made_and_its_answer_lost_then_recovered(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The process dies after an AWS call went through but before its answer was journaled (just before each `done`
+    point): recovery must find what the call made (a revision, a stack, a LiteLLM entry, a record write) from AWS
+    and neither lose it nor make it twice."""
+    scenario = SCENARIOS[name]
+    models = [f"m-{index:02d}" for index in range(POOL)]
+    with start_sandbox(scenario, POOL) as sandbox:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.access_key)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.secret_key)
+        counted = run_cli(sandbox, [*scenario.command(models[0], tmp_path), "--wait"])
+        assert counted.returncode == 0, counted.stdout + counted.stderr
+        (whole,) = jobs_of(models[0])
+        done_points = [point.seq for point in whole.points if point.phase is Phase.DONE]
+        killed_models = models[1 : len(done_points) + 1]
+
+        runs = kill_at_every_point(
+            sandbox, scenario, killed_models, tmp_path, background=False, points=done_points, before=True
+        )
+        for model, point, done in runs:
+            assert done.returncode == CRASH_EXIT_CODE, (model, point, done.stdout, done.stderr)
+            (job,) = jobs_of(model)
+            assert len(job.points) == point - 1, (model, point)
+
+        code, out = cli(sandbox, "jobs", "recover", "--json")
+        assert code == 0, out
+        recovered = {item["modelId"]: item for item in json.loads(out)}
+        report = []
+        for model, point, _ in runs:
+            step = whole.points[point - 1]
+            result = check_model(sandbox, model)
+            report.append(f"{name}: answer of {step.step} lost: {recovered[model]['action']}")
+            assert result.problems == [], (model, step.step, recovered[model], result.problems)
+        with capsys.disabled():
+            print(f"\n{name}: {len(done_points)} calls whose answer was lost")
             print("\n".join(report))
