@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, overload
 
-ROW_FORMAT: Final = 3
+ROW_FORMAT: Final = 4
 """Bumped whenever the fields change, so an older on-disk snapshot is ignored rather than misread."""
 
 EMPTY_JSON: Final = "{}"
@@ -66,6 +66,12 @@ class ModelRow:
     """`live` as JSON text, None for third-party models."""
     litellm_registered: bool | None = None
     """Whether LiteLLM has the model's `litellm_id`; None when LiteLLM could not be asked."""
+    held_by: str | None = None
+    """The desktop job holding the model in a transitional status, as its item names it: `job-… (caller ARN on
+    host, since …)`; None when no job holds it."""
+    heartbeat: int | None = None
+    """Epoch milliseconds of that job's last heartbeat (its last modification for a job of a version without
+    leases, as `engine.jobs.lease.hold_of` reads it); None when no job holds the model."""
     _config: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     _live: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     shown: Any = field(default=None, init=False, repr=False, compare=False)

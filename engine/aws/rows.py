@@ -9,7 +9,9 @@ from typing import Any, Final
 
 from engine.aws.ecs import Deployment, EcsService
 from engine.aws.inventory import LiveState, ModelView
+from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLDER_ATTRIBUTE
 from engine.model_row import ModelRow, json_text
+from engine.schema.record import ModelRecord
 
 RECENT_EVENTS: Final = 10
 
@@ -18,6 +20,7 @@ def row_of(view: ModelView) -> ModelRow:
     record, live = view.record, view.live
     config = record.config
     minimum, desired, maximum = _capacity(config, live)
+    held_by, heartbeat = _hold(record)
     group = live.scaling_group if live is not None else None
     return ModelRow(
         model_id=record.model_id,
@@ -40,7 +43,20 @@ def row_of(view: ModelView) -> ModelRow:
         config_json=json_text(record.to_api()),
         live_json=json_text(_live_json(live)) if live is not None else None,
         litellm_registered=view.litellm_registered,
+        held_by=held_by,
+        heartbeat=heartbeat,
     )
+
+
+def _hold(record: ModelRecord) -> tuple[str | None, int | None]:
+    """Holder and heartbeat as `engine.jobs.lease.hold_of` reads them, from the record's unknown attributes
+    (a dict lookup: `hold_of` dumps the whole record, too slow for thousands of rows)."""
+    extra = record.model_extra or {}
+    holder = extra.get(HOLDER_ATTRIBUTE)
+    if not isinstance(holder, str) or not holder:
+        return None, None
+    beat = extra.get(HEARTBEAT_ATTRIBUTE, record.last_modified_date)
+    return holder, int(beat) if isinstance(beat, int | float) else None
 
 
 def _capacity(config: Mapping[str, Any], live: LiveState | None) -> tuple[int | None, int | None, int | None]:

@@ -109,3 +109,14 @@ def test_a_face_round_trips_through_json_as_the_row_without_its_details() -> Non
 def test_something_else_is_not_a_face(values: object) -> None:
     with pytest.raises(TypeError):
         ModelRow.from_face(values)  # type: ignore[arg-type]
+
+
+def test_a_held_row_keeps_its_holder_and_heartbeat_in_json_and_in_its_face() -> None:
+    held = row(
+        status="Stopping", held_by="job-1 (arn:aws:iam::1:user/a on host, since 2026-12-06T15:00:00Z)", heartbeat=5
+    )
+    assert ModelRow.from_json(json.loads(json.dumps(held.to_json()))) == held
+    face = ModelRow.from_face(json.loads(json.dumps(held.to_face())))
+    assert (face.held_by, face.heartbeat) == (held.held_by, 5)
+    assert held != dataclasses.replace(held, heartbeat=6)  # a renewed heartbeat is a changed row
+    assert (row().held_by, row().heartbeat) == (None, None)

@@ -3,10 +3,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from engine.aws.autoscaling import ScalingGroup
 from engine.aws.ecs import ClusterSummary, EcsService
 from engine.aws.inventory import LiveState, ModelView
 from engine.aws.rows import RECENT_EVENTS, row_of
+from engine.jobs.lease import hold_of
 from engine.model_row import ModelRow
 from tests.engine.aws.test_ecs import T0, raw_deployment, raw_service
 from tests.engine.factories import hosted_config, record, third_party_config
@@ -111,3 +114,28 @@ def test_rows_survive_json() -> None:
     row = row_of(ModelView(model, LiveState.build(service_with_events(3), GROUP, False), False))
     again = ModelRow.from_json(json.loads(json.dumps(row.to_json())))
     assert again == row
+
+
+HOLDER = "job-0a1b2c3d (arn:aws:iam::123456789012:user/ana on ana-laptop, since 2026-12-06T15:00:00Z)"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "held_by", "heartbeat"),
+    [
+        ({}, None, None),
+        ({"lisa_desktop_job": HOLDER, "lisa_desktop_heartbeat": 1_790_000_060_000}, HOLDER, 1_790_000_060_000),
+        ({"lisa_desktop_job": HOLDER}, HOLDER, 1_700_000_000_000),  # a job without leases: its last modification
+        ({"lisa_desktop_job": ""}, None, None),
+    ],
+    ids=["not-held", "held", "held-without-heartbeat", "empty-holder"],
+)
+def test_the_row_carries_the_hold_as_the_lease_reads_it(
+    attributes: dict[str, object], held_by: str | None, heartbeat: int | None
+) -> None:
+    model = record(hosted_config(modelId="m"), "Stopping", **attributes)
+    row = row_of(ModelView(model, None, None))
+    assert (row.held_by, row.heartbeat) == (held_by, heartbeat)
+    hold = hold_of(model)  # what a takeover will read
+    read = (hold.holder, hold.heartbeat_ms) if hold is not None else (None, None)
+    assert read == (held_by, heartbeat)
+    assert ModelRow.from_json(json.loads(json.dumps(row.to_json()))) == row
