@@ -11,6 +11,10 @@ from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_
 from engine.schema.base import LisaShape, RuleViolations
 from engine.schema.enums import AlbMetricName, FeatureName, GuardrailMode, ImageType, ScheduleType
 
+AUTO_SCALING_MAX_SIZE = 2_147_483_647
+"""The largest size Auto Scaling's API takes (an Integer): a capacity above it can only fail, after the job began."""
+Capacity = Annotated[PositiveInt, Field(le=AUTO_SCALING_MAX_SIZE)]
+
 HEALTH_CHECK_PREFIXES = ("CMD", "CMD-SHELL")
 MIN_BLOCK_DEVICE_GB = 30
 MIN_SCHEDULE_WINDOW_MINUTES = 120
@@ -151,9 +155,9 @@ class SchedulingConfig(LisaShape):
 
 class AutoScalingConfig(LisaShape):
     blockDeviceVolumeSize: int = Field(default=50, ge=MIN_BLOCK_DEVICE_GB)
-    minCapacity: PositiveInt
-    maxCapacity: PositiveInt
-    desiredCapacity: PositiveInt | None = None
+    minCapacity: Capacity
+    maxCapacity: Capacity
+    desiredCapacity: Capacity | None = None
     cooldown: PositiveInt
     defaultInstanceWarmup: WarmupSeconds
     metricConfig: MetricConfig

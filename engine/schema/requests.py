@@ -12,6 +12,7 @@ from pydantic import Field, PositiveInt, field_validator, model_validator
 from engine.schema.base import LisaShape, RuleViolations
 from engine.schema.config import (
     AutoScalingConfig,
+    Capacity,
     ContainerConfig,
     Feature,
     GuardrailConfig,
@@ -121,9 +122,9 @@ def _check_internal_url(violations: RuleViolations, url: str | None) -> None:
 
 
 class AutoScalingInstanceConfig(LisaShape):
-    minCapacity: PositiveInt | None = None
-    maxCapacity: PositiveInt | None = None
-    desiredCapacity: PositiveInt | None = None
+    minCapacity: Capacity | None = None
+    maxCapacity: Capacity | None = None
+    desiredCapacity: Capacity | None = None
     cooldown: PositiveInt | None = None
     defaultInstanceWarmup: WarmupSeconds | None = None
 
