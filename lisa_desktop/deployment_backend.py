@@ -21,7 +21,8 @@ from engine.jobs.context import Gateways, JobCancelled, JobSettings
 from engine.jobs.events import JobEvent
 from engine.jobs.journal import FILE_NAME as JOURNAL_FILE
 from engine.jobs.journal import JobState, Journal
-from engine.jobs.recovery import recover_dead_jobs
+from engine.jobs.lease import DEFAULT_LEASE_S
+from engine.jobs.recovery import KIND_OF_STATUS, RECOVERY, Recovered, Stage, recover_dead_jobs, take_over
 from engine.jobs.runner import JobHandle, JobRunner, new_job_id
 from engine.jobs.update_job import JobResult
 from engine.model_row import ModelRow
@@ -41,6 +42,7 @@ from ui.backend import (
     JobTicket,
     JournalEntry,
     RecoveredJob,
+    Takeover,
 )
 
 __all__ = ["DeploymentBackend", "cache_key_for"]
@@ -62,8 +64,17 @@ class DeploymentBackend:
     """`ui.backend.Backend` for one `Target`. Blocking methods are called off the GUI thread; `close()` at
     exit cancels running jobs (each rolls back what it did) and waits for them."""
 
-    def __init__(self, target: Target, *, settings: JobSettings | None = None, max_workers: int = 4) -> None:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        settings: JobSettings | None = None,
+        max_workers: int = 4,
+        lease_s: float = DEFAULT_LEASE_S,
+    ) -> None:
         self.target = target
+        self.lease_s = lease_s
+        """How long a holder may go without a heartbeat before its model can be taken over (`--lease-minutes`)."""
         self.aws = Gateways.for_deployment(target.clients, target.deployment())
         aws = self.aws
         self.inventory = Inventory(
@@ -85,9 +96,12 @@ class DeploymentBackend:
     @contextmanager
     def open(cls, args: argparse.Namespace, *, store: ConnectionStore | None = None) -> Iterator[DeploymentBackend]:
         """The backend of the deployment the options name (blocking: discovery reads SSM and Secrets Manager;
-        a sandbox starts). Closed, and an in-process sandbox stopped, when the context ends."""
+        a sandbox starts), with their `lease_minutes` when they have one. Closed, and an in-process sandbox
+        stopped, when the context ends."""
+        minutes = getattr(args, "lease_minutes", None)
+        lease_s = DEFAULT_LEASE_S if minutes is None else float(minutes) * 60
         with open_target(args, store=store) as target:
-            backend = cls(target)
+            backend = cls(target, lease_s=lease_s)
             try:
                 yield backend
             finally:
@@ -239,18 +253,28 @@ class DeploymentBackend:
         recovered = recover_dead_jobs(
             self.aws, journal, self.cache_key, settings=self.settings, emit=_guarded(on_event)
         )
-        return [
-            RecoveredJob(
-                item.job_id,
-                item.model_id,
-                JobKind(item.kind),
-                str(item.action),
-                item.outcome,
-                item.message,
-                item.final_status,
-            )
-            for item in recovered
-        ]
+        return [_recovered_job(item) for item in recovered]
+
+    def takeover_of(self, status: str) -> Takeover | None:
+        kind = _KIND_OF_STATUS.get(status)
+        if kind is None:
+            return None
+        return Takeover(JobKind(kind), RECOVERY[(kind, Stage.TAKEN_OVER)].how)
+
+    def take_over(self, model_id: str, on_event: EventCallback) -> RecoveredJob:
+        journal = self._journal()
+        if journal is None:
+            raise JournalUnavailable("the job journal is not open")
+        taken = take_over(
+            self.aws,
+            journal,
+            self.cache_key,
+            model_id,
+            lease_s=self.lease_s,
+            settings=self.settings,
+            emit=_guarded(on_event),
+        )
+        return _recovered_job(taken)
 
     def job_history(self, model_id: str | None = None, *, with_steps: bool = True) -> list[JournalEntry]:
         journal = self._journal()
@@ -269,6 +293,15 @@ class DeploymentBackend:
         self._runner.shutdown(cancel=True)
         if self._scratch is not None:
             self._scratch.cleanup()
+
+
+_KIND_OF_STATUS = {str(status): kind for status, kind in KIND_OF_STATUS.items()}
+
+
+def _recovered_job(item: Recovered) -> RecoveredJob:
+    return RecoveredJob(
+        item.job_id, item.model_id, JobKind(item.kind), str(item.action), item.outcome, item.message, item.final_status
+    )
 
 
 def _journal_for(scratch: tempfile.TemporaryDirectory[str] | None) -> tuple[Journal | None, str | None]:

@@ -81,6 +81,15 @@ class RecoveredJob:
 
 
 @dataclass(frozen=True)
+class Takeover:
+    """What taking over a model does, for the status a dead job left it in: that job's kind, and how the model is
+    settled from what AWS holds (no journal needed)."""
+
+    kind: JobKind
+    how: str
+
+
+@dataclass(frozen=True)
 class JournalEntry:
     """One job of the audit log, and its state now: running, interrupted (its process is gone), ended or
     recovered."""
@@ -154,6 +163,21 @@ class Backend(Protocol):
     def recover_interrupted(self, on_event: EventCallback) -> list[RecoveredJob]:
         """Resume or roll back every interrupted job (blocking, calls AWS, may take minutes). Events arrive on the
         calling thread."""
+        ...
+
+    @property
+    def lease_s(self) -> float:
+        """How long a job may go without a heartbeat before its lease has expired and its model can be taken over."""
+        ...
+
+    def takeover_of(self, status: str) -> Takeover | None:
+        """What taking over a model in `status` does; None for a status no job leaves a model in (not blocking)."""
+        ...
+
+    def take_over(self, model_id: str, on_event: EventCallback) -> RecoveredJob:
+        """Take the model over from the job holding it, whose lease has expired, and settle it from AWS's truth
+        (blocking, calls AWS, may take minutes). Events arrive on the calling thread. Raises StatusNotAllowed,
+        naming the holder and its heartbeat, while the lease runs or when no job holds the model."""
         ...
 
     def job_history(self, model_id: str | None = None, *, with_steps: bool = True) -> list[JournalEntry]:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from engine.aws.clients import AwsClients
+from engine.errors import StatusNotAllowed
 from engine.jobs.context import JobSettings
 from engine.jobs.events import JobEvent
 from engine.jobs.journal import CRASH_ENV, CRASH_EXIT_CODE, DATA_DIR_ENV, Journal
@@ -230,11 +231,16 @@ def endpoint_args(sandbox: Sandbox) -> argparse.Namespace:
     )
 
 
-def crashed_cli_job(sandbox: Sandbox, *argv: str, after_point: int = 3) -> subprocess.CompletedProcess[str]:
+def crashed_cli_job(
+    sandbox: Sandbox, *argv: str, after_point: int = 3, data_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """`lisa-desktop --endpoint-url <sandbox> ARGV --wait` in a process of its own that exits at once right after
-    its job's journal point `after_point`: the job is left unfinished in the journal of LISA_DESKTOP_DATA_DIR."""
+    its job's journal point `after_point`: the job is left unfinished in the journal of LISA_DESKTOP_DATA_DIR, or
+    of `data_dir` (another workstation, whose journal this one never reads)."""
     env = {**os.environ, "AWS_ACCESS_KEY_ID": sandbox.access_key, "AWS_SECRET_ACCESS_KEY": sandbox.secret_key}
     env[CRASH_ENV] = str(after_point)
+    if data_dir is not None:
+        env[DATA_DIR_ENV] = str(data_dir)
     done = subprocess.run(
         [sys.executable, "-m", "lisa_desktop", "--endpoint-url", sandbox.endpoint_url, *argv, "--wait"],
         env=env,
@@ -356,3 +362,52 @@ def test_a_journal_that_cannot_be_opened_is_said_and_jobs_still_run(
             opened.interrupted_jobs()
         job, _ = submit(opened, JobKind.STOP, "bge-large-en")
         assert job.end().outcome == "succeeded"
+
+
+def test_a_model_held_by_another_workstations_dead_job_is_taken_over_once_its_lease_has_expired(
+    fresh_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    model = "mistral-7b-instruct"
+    crashed_cli_job(fresh_sandbox, "models", "stop", model, "--yes", after_point=4, data_dir=tmp_path / "elsewhere")
+    with DeploymentBackend.open(endpoint_args(fresh_sandbox)) as opened:
+        assert opened.lease_s == 600
+        row = opened.model_row(model)
+        assert row.status == "Stopping"
+        assert row.held_by is not None and row.held_by.startswith("job-") and " on " in row.held_by
+        assert row.heartbeat is not None
+        assert opened.interrupted_jobs() == []  # this workstation's journal knows nothing of it
+        takeover = opened.takeover_of(row.status)
+        assert takeover is not None and takeover.kind is JobKind.STOP
+        assert takeover.how.startswith("the stop finished")
+        assert opened.takeover_of("InService") is None and opened.takeover_of("Failed") is None
+
+        events: list[JobEvent] = []
+        with pytest.raises(StatusNotAllowed) as refused:
+            opened.take_over(model, events.append)
+        assert row.held_by in str(refused.value) and "the lease expires in" in str(refused.value)
+        assert events == []
+
+        opened.lease_s = 0
+        taken = opened.take_over(model, events.append)
+        assert (taken.model_id, taken.kind, taken.action, taken.final_status) == (
+            model,
+            JobKind.STOP,
+            "resumed",
+            "Stopped",
+        )
+        assert taken.job_id != row.held_by.split(" ")[0]
+        assert "the lease of job-" in taken.message
+        assert {event.job_id for event in events} == {taken.job_id}
+        assert events[-1].message.startswith("taken over: resumed")
+        after = opened.model_row(model)
+        assert (after.status, after.held_by, after.heartbeat) == ("Stopped", None, None)
+        (entry,) = opened.job_history(model)  # the takeover, journaled here
+        assert entry.job.job_id == taken.job_id and entry.job.recovered_by
+        assert entry.job.plan["takeoverOf"] == row.held_by
+
+
+def test_the_lease_comes_from_the_options(fresh_sandbox: Sandbox) -> None:
+    args = endpoint_args(fresh_sandbox)
+    args.lease_minutes = 0.5
+    with DeploymentBackend.open(args) as opened:
+        assert opened.lease_s == 30
