@@ -95,7 +95,11 @@ class StatusChanged(StatusNotAllowed):
         self.actual = actual
         self.holder = holder
         held = f" (held by job {holder})" if holder else ""
-        super().__init__(f"model '{model_id}' is now {actual}{held}, not {expected}: it changed since it was read")
+        if holder and actual == expected:
+            message = f"model '{model_id}' is {actual} but held by job {holder}: wait for that job to end"
+        else:
+            message = f"model '{model_id}' is now {actual}{held}, not {expected}: it changed since it was read"
+        super().__init__(message)
 
 
 class ModelAlreadyExists(InvalidInput):

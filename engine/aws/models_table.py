@@ -135,15 +135,12 @@ def to_attribute(value: Any) -> AttributeValueTypeDef:
 def _conditions(
     expected_status: ModelStatus, holder: str | None
 ) -> tuple[str, dict[str, str], dict[str, AttributeValueTypeDef]]:
-    """A write's condition: the stored status, and the holder when one is given."""
+    """A write's condition: that the model is held by `holder` when one is given, else that it is in the status."""
+    if holder is not None:
+        return "#holder = :holder", {"#holder": HOLDER_ATTRIBUTE}, {":holder": {"S": holder}}
     names = {"#status": STATUS_ATTRIBUTE}
     values: dict[str, AttributeValueTypeDef] = {":expected": {"S": expected_status.value}}
-    condition = "#status = :expected"
-    if holder is not None:
-        names["#holder"] = HOLDER_ATTRIBUTE
-        values[":holder"] = {"S": holder}
-        condition += " AND #holder = :holder"
-    return condition, names, values
+    return "#status = :expected", names, values
 
 
 def _record(item: Mapping[str, Any]) -> ModelRecord:
@@ -245,9 +242,15 @@ class ModelsTable:
         *,
         touch: bool = True,
         holder: str | None = None,
+        unheld: bool = False,
     ) -> ModelRecord:
-        """Move the model from `expected_status` to `new_status` in one conditional UpdateItem (also conditional on
-        the model being held by `holder`, when given: a job that lost its hold writes nothing).
+        """Move the model from `expected_status` to `new_status` in one conditional UpdateItem that sets and removes
+        only the attributes named (what LISA's own writers put on the item meanwhile stays).
+
+        The condition: with `holder`, only that the model is still held by it — the status may have been written
+        by LISA's status monitor meanwhile, the hold proves the job still owns the model, and a job that lost its
+        hold writes nothing. Without it, the status is `expected_status`, and with `unheld` no job holds the
+        model (an intake, or a change that takes no hold).
 
         `set_attributes` are set (None stores NULL, as LISA does for `litellm_id`), `remove_attributes` removed;
         `last_modified_date` is set to now unless `touch` is False or it is in `set_attributes`.
@@ -284,7 +287,11 @@ class ModelsTable:
         if holder is not None:
             names["#holder"] = HOLDER_ATTRIBUTE
             values[":holder"] = {"S": holder}
-            condition += " AND #holder = :holder"
+            condition = "#holder = :holder"
+            del values[":expected"]
+        elif unheld:
+            names["#holder"] = HOLDER_ATTRIBUTE
+            condition += " AND attribute_not_exists(#holder)"
         with self._errors("UpdateItem"), self._status_condition(model_id, expected_status):
             response = self._clients.dynamodb().update_item(
                 TableName=self.table_name,

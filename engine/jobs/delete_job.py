@@ -144,6 +144,7 @@ class DeleteJob:
             before,
             ModelStatus.DELETING,
             set_attributes={HOLDER_ATTRIBUTE: holder, HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms()},
+            unheld=True,
         )
         self.ctx.took_hold(holder)
         self.ctx.done("intake", fromStatus=str(before), toStatus=str(ModelStatus.DELETING))

@@ -193,15 +193,20 @@ class UpdateJob:
     # -- steps ------------------------------------------------------------------------------------------------
 
     def _metadata_only(self, container_change: UpdateContainerConfig | None) -> JobResult:
-        """No infrastructure: one conditional write of the whole record (a Stopped model's container or
-        capacity change is stored for its next start)."""
+        """No infrastructure: one conditional write of the configuration (a Stopped model's container or capacity
+        change is stored for its next start), if no job holds the model."""
         extra: dict[str, Any] = {}
         if container_change is not None and self.record.is_lisa_hosted:
             pending = _pending(self.record)
             extra[PENDING_CONTAINER_ATTRIBUTE] = merge_container_changes(pending, container_change).dump()
-        record = self._with(self.record, new_config=True, status=self.plan.from_status, **extra)
         self.ctx.intent("finalize", status=str(self.plan.from_status), newConfig=True)
-        self.ctx.aws.models.replace(record, expected_status=self.plan.from_status)
+        self.ctx.aws.models.transition_status(
+            self.record.model_id,
+            self.plan.from_status,
+            self.plan.from_status,
+            {**self._config_attributes(), **extra},
+            unheld=True,
+        )
         message = "updated" + (f"; {'; '.join(self.plan.deferred)}" if self.plan.deferred else "")
         self._finalized = self._result(Outcome.SUCCEEDED, message, self.plan.from_status)
         self.ctx.done("finalize", status=str(self.plan.from_status))
@@ -218,6 +223,7 @@ class UpdateJob:
             self.plan.from_status,
             target,
             set_attributes={HOLDER_ATTRIBUTE: holder, HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms()},
+            unheld=True,
         )
         self._intake_done = True
         self.ctx.took_hold(holder)
@@ -292,9 +298,10 @@ class UpdateJob:
         fields = dict(attributes)
         if "failure_reason" not in fields and self.record.failure_reason is not None:
             drop = (*drop, "failure_reason")
-        record = self._with(self.record, new_config=new_config, status=status, drop=(*HOLD_ATTRIBUTES, *drop), **fields)
+        if new_config:
+            fields = {**self._config_attributes(), **fields}
         self.ctx.intent("finalize", status=str(status), newConfig=new_config, **_journal_safe(fields))
-        self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status, holder=self.ctx.holder)
+        self._write(status, fields, (*HOLD_ATTRIBUTES, *drop))
         self._finalized = self._result(Outcome.SUCCEEDED, message, status)
         self.ctx.done("finalize", status=str(status))
         self.ctx.report("finalize", StepState.SUCCEEDED, f"{self.record.model_id} is {status}")
@@ -332,15 +339,8 @@ class UpdateJob:
         ending = "was cancelled and rolled back" if outcome is Outcome.CANCELLED else "failed and was rolled back"
         message = f"{self.plan.operation} of {self.record.model_id} {ending}: {reason} ({changes_text(ctx, already)})"
         try:
-            record = self._with(
-                self.record,
-                status=original,
-                drop=HOLD_ATTRIBUTES,
-                failure_reason=_cut(message),
-                **restored_attributes,
-            )
             ctx.intent("rollback.record", status=str(original), **restored_attributes)
-            ctx.aws.models.replace(record, expected_status=self.plan.transitional_status, holder=self.ctx.holder)
+            self._write(original, {"failure_reason": _cut(message), **restored_attributes}, HOLD_ATTRIBUTES)
             ctx.done("rollback.record", status=str(original))
         except LisaDesktopError as error:
             return self._fail(f"{message}; restoring the record failed: {error}")
@@ -352,11 +352,8 @@ class UpdateJob:
         message = _cut(f"{self.plan.operation} of {self.record.model_id} failed: {reason} ({changes_text(self.ctx)})")
         extra: dict[str, Any] = {"litellm_id": None} if stopped_serving else {}
         try:
-            record = self._with(
-                self.record, status=ModelStatus.FAILED, drop=HOLD_ATTRIBUTES, failure_reason=message, **extra
-            )
             self.ctx.intent("fail.record", status=str(ModelStatus.FAILED))
-            self.ctx.aws.models.replace(record, expected_status=self.plan.transitional_status, holder=self.ctx.holder)
+            self._write(ModelStatus.FAILED, {"failure_reason": message, **extra}, HOLD_ATTRIBUTES)
             self.ctx.done("fail.record", status=str(ModelStatus.FAILED))
         except LisaDesktopError as error:
             message = f"{message}; and the record could not be written: {error}"
@@ -365,26 +362,25 @@ class UpdateJob:
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
-    def _with(
-        self,
-        record: ModelRecord,
-        *,
-        status: ModelStatus,
-        new_config: bool = False,
-        drop: tuple[str, ...] = (),
-        **attributes: Any,
-    ) -> ModelRecord:
-        item = record.to_item()
-        if new_config:
-            item["model_config"] = self.plan.new_config
-            description = self.plan.new_config.get("modelDescription")
-            if description is not None:
-                item["model_description"] = description
-        item["model_status"] = status.value
-        for name in drop:
-            item.pop(name, None)
-        item.update(attributes)
-        return ModelRecord.from_item(item)
+    def _config_attributes(self) -> dict[str, Any]:
+        """The new configuration, as the record stores it."""
+        attributes: dict[str, Any] = {"model_config": self.plan.new_config}
+        description = self.plan.new_config.get("modelDescription")
+        if description is not None:
+            attributes["model_description"] = description
+        return attributes
+
+    def _write(self, status: ModelStatus, attributes: dict[str, Any], remove: tuple[str, ...]) -> None:
+        """One UpdateItem of the attributes this job owns, conditional on the job still holding the model (a
+        status LISA's monitor wrote meanwhile is overwritten; anything else it wrote stays)."""
+        self.ctx.aws.models.transition_status(
+            self.record.model_id,
+            self.plan.transitional_status,
+            status,
+            attributes,
+            remove_attributes=tuple(name for name in dict.fromkeys(remove) if name not in attributes),
+            holder=self.ctx.holder,
+        )
 
     def _result(self, outcome: Outcome, message: str, status: ModelStatus | None) -> JobResult:
         return JobResult(self.ctx.job_id, self.record.model_id, self.plan.operation, outcome, message, status)

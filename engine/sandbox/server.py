@@ -56,6 +56,7 @@ from engine.sandbox.constants import (
     SANDBOX_REGION,
     SANDBOX_SECRET_KEY,
 )
+from engine.sandbox.lisa_actors import MONITOR_DELAY_S, StatusMonitor
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.seed import CLIENT_CONFIG, HostedResources, SandboxDeployment
 from engine.sandbox.simulator import Faults, SandboxError, Simulator, check_moto_internals, check_moto_version
@@ -75,7 +76,8 @@ class Sandbox:
     `fail_rollout`/`fail_capacity`: model ids whose rollouts fail / whose new instances never become healthy
     (also mutable later through `faults`); `extra_models`: synthetic models added for benchmarks; `ambient`:
     whether the seeded transitional models move on by themselves (`ambient_seconds` overrides their delays,
-    by model id).
+    by model id); `lisa_actors`: whether LISA's own server-side writers run too (its status monitor, after
+    `monitor_delay_s`).
     """
 
     def __init__(
@@ -92,6 +94,8 @@ class Sandbox:
         tick_seconds: float = 0.25,
         management_key: str | None = None,
         models: Iterable[CatalogModel] | None = None,
+        lisa_actors: bool = True,
+        monitor_delay_s: float = MONITOR_DELAY_S,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be 0..65535, not {port}")
@@ -121,6 +125,10 @@ class Sandbox:
         self._deployment: SandboxDeployment | None = None
         self._session: boto3.Session | None = None
         self._lock = threading.Lock()
+        self.lisa_actors = lisa_actors
+        self.monitor_delay_s = monitor_delay_s
+        self.status_monitor: StatusMonitor | None = None
+        """LISA's status monitor, when `lisa_actors` (engine.sandbox.lisa_actors)."""
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -193,6 +201,15 @@ class Sandbox:
         _seed_synthetic(deployment, synthetic_models(self.extra_models))
         deployment.timings.mark("synthetic", step)
         simulator.tick()  # one step before anyone looks: stack ownership, warm-up settings, counts
+        if self.lisa_actors:  # after that first step: the seeded instances were there before LISA's monitor
+            self.status_monitor = StatusMonitor(
+                simulator,
+                self.client("dynamodb"),
+                self.client("autoscaling"),
+                deployment.table_name,
+                delay_s=self.monitor_delay_s,
+            )
+            self.status_monitor.attach()
         simulator.start()
 
     def stop(self) -> None:

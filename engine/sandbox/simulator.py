@@ -286,6 +286,12 @@ Phase = Literal["pending", "healthy", "unhealthy"]
 class _InstanceTrack:
     phase: Phase
     since: float
+    announce: bool = False
+    """Its launch is told to `instance_listeners` (instances seen before any listener came, the seeded ones, not)."""
+
+
+LAUNCHED: Final = "EC2 Instance Launch Successful"
+TERMINATED: Final = "EC2 Instance Terminate Successful"
 
 
 @dataclass
@@ -390,6 +396,9 @@ class Simulator:
         self._stack_status: dict[str, str] = {}
         self._stack_records: dict[str, _StackRecord] = {}
         self._actions: list[_Action] = []
+        self.instance_listeners: list[Callable[[str, str], None]] = []
+        """Called (on the simulator thread, under its lock) with a group's name and LAUNCHED or TERMINATED, as
+        Auto Scaling's EventBridge events are sent: schedule work rather than doing it there."""
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._installed = False
@@ -707,19 +716,27 @@ class Simulator:
                 instance_state.lifecycle_state = "Pending"
                 instance_state.health_status = "Healthy"  # what AWS reports while an instance boots
                 launched = getattr(instance_state, LAUNCHED_AT, now)
-                track = state.instances[instance_id] = _InstanceTrack("pending", float(launched))
+                announce = bool(self.instance_listeners)
+                track = state.instances[instance_id] = _InstanceTrack("pending", float(launched), announce)
             if track.phase == "pending" and now - track.since >= self.warmup_seconds:
                 instance_state.lifecycle_state = "InService"
                 if failing:
                     instance_state.health_status = "Unhealthy"
-                    state.instances[instance_id] = _InstanceTrack("unhealthy", now)
+                    state.instances[instance_id] = _InstanceTrack("unhealthy", now, track.announce)
                 else:
                     instance_state.health_status = "Healthy"
-                    state.instances[instance_id] = _InstanceTrack("healthy", now)
+                    state.instances[instance_id] = _InstanceTrack("healthy", now, track.announce)
+                if track.announce:
+                    self._tell(name, LAUNCHED)
             elif track.phase == "unhealthy" and now - track.since >= max(self.warmup_seconds, self.tick_seconds):
                 self._replace_instance(group, instance_state)
         for gone in set(state.instances) - present:
             del state.instances[gone]
+            self._tell(name, TERMINATED)
+
+    def _tell(self, group_name: str, event: str) -> None:
+        for listener in self.instance_listeners:
+            listener(group_name, event)
 
     def _replace_instance(self, group: FakeAutoScalingGroup, instance_state: InstanceState) -> None:
         """An unhealthy instance is replaced, as Auto Scaling's health checks do (the replacement is launched

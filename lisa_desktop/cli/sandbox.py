@@ -44,6 +44,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="do not move the seeded transitional models on (a still world, for scripts)",
     )
+    serve.add_argument(
+        "--no-lisa-actors",
+        action="store_true",
+        help="do not play LISA's own server-side writers (its status monitor on every instance launch or terminate)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
@@ -65,6 +70,7 @@ def run_serve(args: argparse.Namespace, out: TextIO) -> int:
         fail_capacity=set(args.fail_capacity),
         extra_models=args.extra_models,
         ambient=not args.still,
+        lisa_actors=not args.no_lisa_actors,
     )
     with sandbox:
         out.write(f"LISA_DESKTOP_ENDPOINT={sandbox.endpoint_url}\n")

@@ -67,8 +67,8 @@ def test_metadata_update_of_a_third_party_model_is_one_write(world: World, runne
     assert after.litellm_id == before.litellm_id
     assert not [call for call in world.calls if call.startswith(("ecs:", "autoscaling:", "cloudformation:"))]
     writes = [call for call in world.calls if call.split(":")[1] in ("PutItem", "UpdateItem", "DeleteItem")]
-    assert writes == ["dynamodb:PutItem"]
-    assert world.calls["dynamodb:PutItem"] == 1
+    assert writes == ["dynamodb:UpdateItem"], "one write of the attributes the update owns, never a whole item"
+    assert world.calls["dynamodb:UpdateItem"] == 1
 
 
 def test_autoscaling_update_of_a_third_party_model_is_refused_and_nothing_written(

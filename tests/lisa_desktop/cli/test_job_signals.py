@@ -24,9 +24,9 @@ ROLLOUT_S = 3.0
 CHANGE = {"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "8192"}}}
 
 
-def _sandbox() -> Sandbox:
+def _sandbox(rollout_s: float = ROLLOUT_S) -> Sandbox:
     return Sandbox(
-        ambient=False, rollout_seconds=ROLLOUT_S, warmup_seconds=0.2, models=pool("m", 1, ModelStatus.IN_SERVICE)
+        ambient=False, rollout_seconds=rollout_s, warmup_seconds=0.2, models=pool("m", 1, ModelStatus.IN_SERVICE)
     )
 
 
@@ -107,7 +107,7 @@ def test_a_signal_during_the_rollout_rolls_back_and_exits_with_its_code(
 def test_a_rollout_past_a_short_deadline_is_rolled_back_not_failed(tmp_path: Path) -> None:
     request = tmp_path / "change.json"
     request.write_text(json.dumps(CHANGE))
-    with _sandbox() as sandbox:
+    with _sandbox(rollout_s=6.0) as sandbox:  # twice the 3 s deadline: the rollout cannot make it under load
         aws = world_on(sandbox).aws
         before = aws.models.get(MODEL)
         done = run_cli(

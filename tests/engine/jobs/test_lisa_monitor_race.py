@@ -1,0 +1,89 @@
+"""LISA's status monitor writes `model_status` unconditionally when an instance of a model's group launches or
+terminates — also while a console job holds the model. The job must still end where it meant to, registered where
+it should be, its hold cleared, and what LISA wrote besides the status (`lastStatusUpdate`, `statusReason`) kept."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from engine.aws.models_table import HOLD_ATTRIBUTES
+from engine.jobs.context import JobSettings
+from engine.jobs.events import JobEvent, StepState
+from engine.jobs.journal import Journal
+from engine.jobs.runner import JobRunner
+from engine.sandbox.server import Sandbox
+from engine.schema.enums import ModelStatus
+from engine.schema.validate import parse_update
+from tests.engine.jobs.consistency import check_model, pool
+from tests.engine.jobs.sandbox_world import world_on
+
+MODEL = "m-00"
+FAST = JobSettings(ecs_deadline_s=60, capacity_deadline_s=60, poll_initial_s=0.2, poll_max_s=0.5)
+
+
+class WaitForTheMonitor:
+    """Holds the job, once its capacity is healthy, until LISA's monitor has written the model's status: the
+    write then always lands while the job holds the model, as it does on AWS when the Lambda is quick."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.saw_it = threading.Event()
+
+    def __call__(self, event: JobEvent) -> None:
+        if event.step == "capacity" and event.state is StepState.SUCCEEDED and not self.saw_it.is_set():
+            monitor = self.sandbox.status_monitor
+            assert monitor is not None
+            give_up = time.monotonic() + 30
+            while not any(model == MODEL for model, _ in monitor.writes):
+                assert time.monotonic() < give_up, "LISA's monitor never wrote"
+                time.sleep(0.05)
+            self.saw_it.set()
+
+
+def _run(sandbox: Sandbox, tmp_path: Path, change: dict[str, object], *, ack: bool = False) -> None:
+    aws = world_on(sandbox).aws
+    hold_until_monitor = WaitForTheMonitor(sandbox)
+    handle = JobRunner(1, journal=Journal(tmp_path / "jobs.sqlite3"), deployment="test").submit_update(
+        aws,
+        MODEL,
+        parse_update(change),
+        ack_restart=ack,
+        settings=FAST,
+        listeners=(hold_until_monitor,),
+        model_warmup_cap_s=0.2,
+    )
+    result = handle.result(timeout=120)
+    assert hold_until_monitor.saw_it.is_set()
+    assert result.ok, result.message
+    record = aws.models.get(MODEL)
+    item = record.to_item()
+    assert record.model_status is ModelStatus.IN_SERVICE
+    assert not any(name in item for name in HOLD_ATTRIBUTES)
+    assert "lastStatusUpdate" in item and item["statusReason"].startswith("Auto Scaling completed")
+    assert check_model(sandbox, MODEL).problems == []
+
+
+def test_a_start_ends_in_service_and_registered_though_the_monitor_wrote_meanwhile(tmp_path: Path) -> None:
+    with Sandbox(
+        ambient=False,
+        rollout_seconds=0.3,
+        warmup_seconds=0.2,
+        monitor_delay_s=0.1,
+        models=pool("m", 1, ModelStatus.STOPPED),
+    ) as sandbox:
+        _run(sandbox, tmp_path, {"enabled": True})
+
+
+def test_a_capacity_update_ends_updated_though_the_monitor_wrote_meanwhile(tmp_path: Path) -> None:
+    with Sandbox(
+        ambient=False,
+        rollout_seconds=0.3,
+        warmup_seconds=0.2,
+        monitor_delay_s=0.1,
+        models=pool("m", 1, ModelStatus.IN_SERVICE),
+    ) as sandbox:
+        _run(sandbox, tmp_path, {"autoScalingInstanceConfig": {"maxCapacity": 3, "desiredCapacity": 2}})
+        record = world_on(sandbox).aws.models.get(MODEL)
+        assert record.config["autoScalingConfig"]["desiredCapacity"] == 2
