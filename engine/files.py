@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import yaml
 from engine.errors import ConfigFileError
 
 MAX_FILE_BYTES = 1024 * 1024
+_TOO_LONG = f"a number has more than {sys.get_int_max_str_digits()} digits"
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -25,6 +27,10 @@ class _NoAliasLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigFileError(
+                    f"line {key_node.start_mark.line + 1}: a key must be a plain name, not a list or a mapping"
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise ConfigFileError(f"line {key_node.start_mark.line + 1}: key '{key}' appears twice")
@@ -52,6 +58,30 @@ def load_document(path: str | Path) -> Any:
 
 
 def parse_document(text: str, name: str = "<input>", json_only: bool = False) -> Any:
+    """The document, checked: every string valid Unicode (no lone surrogate, which JSON's escapes allow)."""
+    document = _parse(text, name, json_only)
+    _check_text(document, name)
+    return document
+
+
+def _check_text(value: Any, name: str, where: str = "") -> None:
+    """ConfigFileError for a string that cannot be written as UTF-8 (a lone surrogate such as "\\ud800")."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = value.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            raise ConfigFileError(f"{name}: {where or 'a value'}: '{shown}' is not valid Unicode text") from None
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _check_text(key, name, f"{where}.key" if where else "a key")
+            _check_text(inner, name, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            _check_text(inner, name, f"{where}[{index}]")
+
+
+def _parse(text: str, name: str, json_only: bool) -> Any:
     if not text.strip():
         raise ConfigFileError(f"{name}: the file is empty")
     if json_only:
@@ -64,6 +94,8 @@ def parse_document(text: str, name: str = "<input>", json_only: bool = False) ->
         except json.JSONDecodeError as error:
             where = f"line {error.lineno}, column {error.colno}"
             raise ConfigFileError(f"{name}: not valid JSON ({where}: {error.msg})") from None
+        except ValueError:  # an integer of more digits than Python converts
+            raise ConfigFileError(f"{name}: {_TOO_LONG}") from None
     try:
         return yaml.load(text, Loader=_NoAliasLoader)
     except ConfigFileError as error:
@@ -74,6 +106,8 @@ def parse_document(text: str, name: str = "<input>", json_only: bool = False) ->
         raise ConfigFileError(f"{name}: not valid YAML or JSON{where}: {error.problem}") from None
     except (yaml.YAMLError, RecursionError) as error:
         raise ConfigFileError(f"{name}: not valid YAML or JSON: {error}") from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise ConfigFileError(f"{name}: {_TOO_LONG}") from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -6,14 +6,22 @@ import re
 import zoneinfo
 from typing import Annotated, Any, Self
 
-from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
 from engine.schema.base import LisaShape, RuleViolations
 from engine.schema.enums import AlbMetricName, FeatureName, GuardrailMode, ImageType, ScheduleType
 
 AUTO_SCALING_MAX_SIZE = 2_147_483_647
 """The largest size Auto Scaling's API takes (an Integer): a capacity above it can only fail, after the job began."""
-Capacity = Annotated[PositiveInt, Field(le=AUTO_SCALING_MAX_SIZE)]
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a whole number, not {str(value).lower()}")
+    return value
+
+
+Capacity = Annotated[PositiveInt, Field(le=AUTO_SCALING_MAX_SIZE), BeforeValidator(_not_a_boolean)]
 
 HEALTH_CHECK_PREFIXES = ("CMD", "CMD-SHELL")
 MIN_BLOCK_DEVICE_GB = 30

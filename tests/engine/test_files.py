@@ -94,3 +94,25 @@ def test_dump_then_load_round_trips(tmp_path: Path) -> None:
     for name in ("out.yaml", "out.json"):
         dump_document(data, tmp_path / name)
         assert load_document(tmp_path / name) == data
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("complex-key.yaml", "? [a, b]\n: 1\n", "line 1: a key must be a plain name, not a list or a mapping"),
+        ("long-number.json", '{"maxCapacity": ' + "9" * 5000 + "}", "a number has more than 4300 digits"),
+        ("long-number.yaml", "maxCapacity: " + "9" * 5000 + "\n", "a number has more than 4300 digits"),
+        ("surrogate-key.json", '{"\\ud800": 1}', "a key: '\\ud800' is not valid Unicode text"),
+        ("surrogate-value.json", '{"modelName": "x\\udfff"}', "modelName: 'x\\udfff' is not valid Unicode text"),
+    ],
+)
+def test_documents_that_crashed_validate_get_a_clear_error(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    """Found by generating documents (issue #18): each of these ended `models validate` with a traceback."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigFileError) as caught:
+        load_document(path)
+    assert message in str(caught.value)
+    assert name in str(caught.value)

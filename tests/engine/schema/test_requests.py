@@ -226,3 +226,18 @@ class TestUpdateRequest:
 
     def test_embedding_type_with_streaming_is_refused(self) -> None:
         assert fields_of(parse_update, {"modelType": "embedding", "streaming": True}) == {"streaming"}
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        (True, "must be a whole number, not true"),
+        (10**80, "must be at most 2147483647"),
+        (2**31, "must be at most 2147483647"),
+    ],
+)
+def test_capacities_aws_cannot_take_are_refused_naming_the_field(value: object, rule: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_update({"autoScalingInstanceConfig": {"maxCapacity": value}})
+    problems = [(p.field, p.rule) for p in caught.value.problems]
+    assert any(field == "autoScalingInstanceConfig.maxCapacity" and rule in text for field, text in problems), problems
