@@ -26,7 +26,10 @@ Capacity = Annotated[PositiveInt, Field(le=AUTO_SCALING_MAX_SIZE), BeforeValidat
 HEALTH_CHECK_PREFIXES = ("CMD", "CMD-SHELL")
 MIN_BLOCK_DEVICE_GB = 30
 MIN_SCHEDULE_WINDOW_MINUTES = 120
-_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+"""LISA's time pattern: 08:00 and 8:00 alike."""
+DEFAULT_TARGET_VALUE = 30
+"""LISA's metricConfig.targetValue when a request leaves it out."""
 
 WarmupSeconds = Annotated[int, Field(ge=1, le=3600)]
 
@@ -78,7 +81,7 @@ class ContainerConfig(LisaShape):
 
 class MetricConfig(LisaShape):
     albMetricName: AlbMetricName = AlbMetricName.REQUEST_COUNT_PER_TARGET
-    targetValue: NonNegativeInt
+    targetValue: NonNegativeInt = DEFAULT_TARGET_VALUE
     duration: PositiveInt
     estimatedInstanceWarmup: PositiveInt
 
@@ -91,7 +94,7 @@ class DaySchedule(LisaShape):
     @classmethod
     def _hh_mm(cls, value: str) -> str:
         if not _HH_MM.match(value):
-            raise ValueError("must be a time as HH:MM (00:00 to 23:59)")
+            raise ValueError("must be a time as HH:MM or H:MM (00:00 to 23:59)")
         return value
 
     @model_validator(mode="after")

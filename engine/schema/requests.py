@@ -48,6 +48,7 @@ class CreateModelRequest(LisaShape):
     features: list[Feature] | None = None
     allowedGroups: list[str] | None = None
     streaming: bool = False
+    """`null` is taken as false, as LISA's API does."""
     hostingType: ModelHostingType | None = None
     modelUrl: str | None = None
     apiKey: str | None = None
@@ -60,6 +61,11 @@ class CreateModelRequest(LisaShape):
 
     _model_id = field_validator("modelId")(check_model_id)
     _features = field_validator("features")(check_unique_features)
+
+    @field_validator("streaming", mode="before")
+    @classmethod
+    def _null_streaming(cls, value: object) -> object:
+        return False if value is None else value
 
     @field_validator("instanceType")
     @classmethod

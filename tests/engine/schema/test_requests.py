@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -241,3 +242,24 @@ def test_capacities_aws_cannot_take_are_refused_naming_the_field(value: object, 
         parse_update({"autoScalingInstanceConfig": {"maxCapacity": value}})
     problems = [(p.field, p.rule) for p in caught.value.problems]
     assert any(field == "autoScalingInstanceConfig.maxCapacity" and rule in text for field, text in problems), problems
+
+
+def test_what_lisa_accepts_is_accepted_streaming_null_and_no_target_value(examples: Path) -> None:
+    """LISA's API takes `streaming: null` (as false) and a metricConfig without targetValue (30)."""
+    from engine.files import load_document
+    from engine.schema.validate import parse_create
+
+    request = load_document(examples / "hosted-vllm.yaml")
+    request["streaming"] = None
+    del request["autoScalingConfig"]["metricConfig"]["targetValue"]
+    parsed = parse_create(request)
+    assert parsed.streaming is False
+    assert parsed.autoScalingConfig is not None
+    assert parsed.autoScalingConfig.metricConfig.targetValue == 30
+
+
+@pytest.mark.parametrize("time_of_day", ["8:00", "08:00", "0:05", "23:59"])
+def test_schedule_times_as_lisa_takes_them(time_of_day: str) -> None:
+    from engine.schema.config import DaySchedule
+
+    assert DaySchedule.model_validate({"startTime": time_of_day, "stopTime": "3:00"}).startTime == time_of_day
