@@ -12,13 +12,18 @@ Loc = tuple[str | int, ...]
 
 
 class LisaShape(BaseModel):
-    """A LISA API object. Unknown keys are kept (a newer LISA may add some) and reported by strict checks."""
+    """A LISA API object. Unknown keys are kept while parsing (a newer LISA may add some), reported as warnings,
+    and left out of `dump()`."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, use_enum_values=False)
 
     def dump(self) -> dict[str, Any]:
-        """The object as LISA's API writes it: only the keys that were given, enums as their values."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        """The object as LISA's API writes it: only the keys that were given, enums as their values; keys that are
+        not part of LISA's shape are left out (they are ignored, as LISA's API ignores them)."""
+        data = self.model_dump(mode="json", exclude_unset=True)
+        for loc in sorted(self.unknown_fields(), key=len, reverse=True):
+            _drop(data, loc)
+        return data
 
     def unknown_fields(self, prefix: Loc = ()) -> Iterator[Loc]:
         """Locations of keys that are not part of LISA's shape, at any depth."""
@@ -26,6 +31,21 @@ class LisaShape(BaseModel):
             yield (*prefix, key)
         for name in self.model_fields_set:
             yield from _unknown_in(getattr(self, name, None), (*prefix, name))
+
+
+def _drop(data: Any, loc: Loc) -> None:
+    for step in loc[:-1]:
+        data = _child(data, step)
+    if isinstance(data, dict):
+        data.pop(loc[-1], None)
+
+
+def _child(data: Any, step: str | int) -> Any:
+    if isinstance(data, dict):
+        return data.get(step)
+    if isinstance(data, list) and isinstance(step, int) and step < len(data):
+        return data[step]
+    return None
 
 
 def _unknown_in(value: object, prefix: Loc) -> Iterator[Loc]:

@@ -55,18 +55,23 @@ def _parse(shape: type[Shape], data: object) -> Shape:
     except ValidationError as error:
         problems = set(_problems(error, subject))
         problems.update(_cross_field_problems(shape, data, subject))
-        problems.update(
+        problems.update(  # ignored in a valid request; named here, as one may be the typo behind a problem
             Problem(key_path((str(key),)), f"unknown field (not part of LISA's {subject})")
             for key in data
             if key not in shape.model_fields
         )
         raise InvalidInput(sorted(problems), subject) from None
-    unknown = [
-        Problem(key_path(loc), f"unknown field (not part of LISA's {subject})") for loc in parsed.unknown_fields()
-    ]
-    if unknown:
-        raise InvalidInput(sorted(unknown), subject)
     return parsed
+
+
+def unknown_field_warnings(request: LisaShape) -> list[Problem]:
+    """The keys of a parsed request that are not part of LISA's shape: LISA's API ignores them, so do we (they are
+    not sent), but each is named so that a typo does not go unseen."""
+    subject = type(request).__name__
+    return sorted(
+        Problem(key_path(loc), f"unknown field (not part of LISA's {subject}): ignored, not sent")
+        for loc in request.unknown_fields()
+    )
 
 
 def _problems(error: ValidationError, subject: str) -> list[Problem]:

@@ -28,8 +28,9 @@ from engine.jobs.runner import JobHandle, JobRunner, Listener
 from engine.jobs.update_job import JobResult
 from engine.jobs.validation import ValidatedUpdate, validate_update
 from engine.plan import Plan
+from engine.schema.base import LisaShape
 from engine.schema.requests import UpdateModelRequest
-from engine.schema.validate import parse_update
+from engine.schema.validate import parse_update, unknown_field_warnings
 from lisa_desktop import APP_DIR_NAME
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import Target, open_target
@@ -91,7 +92,14 @@ def job_settings(args: argparse.Namespace, target: Target) -> JobSettings:
 
 def run_update(args: argparse.Namespace, out: TextIO) -> int:
     change = parse_update(load_document(args.file))
+    warn_unknown_fields(change)
     return _run(args, out, change)
+
+
+def warn_unknown_fields(request: LisaShape) -> None:
+    """Name, on standard error, the keys of a request LISA does not know: they are ignored and not sent."""
+    for warning in unknown_field_warnings(request):
+        sys.stderr.write(f"lisa-desktop: warning: {warning}\n")
 
 
 def run_start(args: argparse.Namespace, out: TextIO) -> int:

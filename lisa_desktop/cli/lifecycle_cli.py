@@ -21,7 +21,7 @@ from engine.jobs.events import JobEvent
 from engine.jobs.runner import JobHandle, JobRunner
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
-from lisa_desktop.cli.changes import _detach, _job_options, follow_job, job_settings
+from lisa_desktop.cli.changes import _detach, _job_options, follow_job, job_settings, warn_unknown_fields
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
 
@@ -60,6 +60,7 @@ def add_parsers(models: argparse._SubParsersAction[argparse.ArgumentParser], par
 
 def run_create(args: argparse.Namespace, out: TextIO) -> int:
     request = parse_create(load_document(args.file))
+    warn_unknown_fields(request)
     args.model_id = request.modelId
     with open_target(args) as target:
         aws = Gateways.for_deployment(target.clients, target.deployment())

@@ -9,7 +9,7 @@ from typing import TextIO
 from engine.errors import InvalidInput
 from engine.files import load_document
 from engine.schema.requests import CreateModelRequest
-from engine.schema.validate import RequestKind, detect_kind, parse_request
+from engine.schema.validate import RequestKind, detect_kind, parse_request, unknown_field_warnings
 from lisa_desktop.exit_codes import ExitCode
 
 
@@ -19,7 +19,8 @@ def add_parser(models: argparse._SubParsersAction[argparse.ArgumentParser], pare
         parents=[parent],
         help="check a create/update file offline (no credentials, no network)",
         description="Check a CreateModelRequest or UpdateModelRequest file (YAML or JSON, LISA's API shapes). "
-        "Exit 0 when valid, 2 when not; every problem is printed as 'field: rule'.",
+        "Exit 0 when valid, 2 when not; every problem is printed as 'field: rule'. Fields LISA's API does not "
+        "know are named as warnings: LISA ignores them, and so does the console (they are never sent).",
     )
     validate.add_argument("file", metavar="FILE")
     validate.add_argument(
@@ -46,10 +47,14 @@ def run_validate(args: argparse.Namespace, out: TextIO) -> int:
             count = len(invalid.problems)
             out.write(f"{args.file}: invalid {kind} request{how}: {count} problem{'s' if count != 1 else ''}\n")
         return ExitCode.INVALID
+    warnings = unknown_field_warnings(request)
     if args.json:
-        json.dump({"valid": True, "kind": kind.value, "problems": []}, out, indent=2)
+        shown = [{"field": p.field, "rule": p.rule} for p in warnings]
+        json.dump({"valid": True, "kind": kind.value, "problems": [], "warnings": shown}, out, indent=2)
         out.write("\n")
     else:
+        for warning in warnings:
+            out.write(f"warning: {warning}\n")
         subject = (
             f"{request.effective_hosting_type} model '{request.modelId}'"
             if isinstance(request, CreateModelRequest)

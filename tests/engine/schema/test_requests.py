@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import InvalidInput, Problem
 from engine.schema.enums import ModelHostingType
-from engine.schema.validate import parse_create, parse_update
+from engine.schema.validate import parse_create, parse_update, unknown_field_warnings
 from tests.engine.factories import hosted_config, third_party_config
 
 
@@ -173,10 +173,18 @@ def test_valid_schedules_including_a_stop_past_midnight(window: dict[str, str]) 
     assert parse_create(config).autoScalingConfig is not None
 
 
-def test_unknown_fields_are_reported_with_their_path() -> None:
-    config = hosted_config(minCapcity=2)
+def test_unknown_fields_are_warnings_with_their_path_and_are_not_sent() -> None:
+    """LISA's API ignores keys it does not know (a newer LISA's, or LISA's own GET /models fields): so does the
+    console, naming each so that a typo is seen."""
+    config = hosted_config(minCapcity=2, status="InService", contextWindow=8192)
     config["containerConfig"]["healthCheck"] = {}
-    assert fields_of(parse_create, config) == {"minCapcity", "containerConfig.healthCheck"}
+    request = parse_create(config)
+    warnings = unknown_field_warnings(request)
+    assert [w.field for w in warnings] == ["containerConfig.healthCheck", "contextWindow", "minCapcity", "status"]
+    assert all("ignored, not sent" in w.rule for w in warnings)
+    sent = request.dump()
+    assert not {"minCapcity", "status", "contextWindow"} & set(sent)
+    assert "healthCheck" not in sent["containerConfig"]
 
 
 def test_repeated_features_are_refused() -> None:

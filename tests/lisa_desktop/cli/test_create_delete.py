@@ -102,7 +102,9 @@ def test_failed_hosted_create_exits_5_and_delete_leaves_nothing(sandbox: Sandbox
     assert result["finalStatus"] == "Failed"
     assert "0 of 1 instances healthy" in result["message"]
     code, model = shown(sandbox, "qwen-doomed")
-    assert model["model"]["status"] == "Failed"
+    # Failed as the job left it, unless LISA's status monitor has seen an instance of the group replaced since:
+    # it then writes InService or Stopped over it, as it does on AWS. The failure reason stays either way.
+    assert model["model"]["status"] in ("Failed", "InService", "Stopped")
     assert "lisa-qwen-doomed" in model["failureReason"]
     group_name = "lisa-qwen-doomed-asg"
     group = sandbox.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])

@@ -158,3 +158,23 @@ def test_missing_and_huge_files_exit_2(tmp_path: Path) -> None:
     huge.write_text('{"a": "' + "x" * (2 * 1024 * 1024) + '"}')
     code, _ = cli("models", "validate", str(huge))
     assert code == 2
+
+
+def test_lisas_own_model_objects_validate_with_their_extra_fields_named(tmp_path: Path) -> None:
+    """Each seeded model as LISA's GET /models returns it (its config with status, modelUrl, contextWindow): a file
+    exported from LISA validates as a create request, `status` named as ignored."""
+    from engine.sandbox.server import Sandbox
+    from tests.engine.jobs.sandbox_world import world_on
+
+    with Sandbox(ambient=False) as sandbox:
+        records = world_on(sandbox).aws.models.scan()
+    assert len(records) >= 10
+    for record in records:
+        path = tmp_path / f"{record.model_id}.json"
+        path.write_text(json.dumps(record.to_api()))
+        out = io.StringIO()
+        code = run(["models", "validate", str(path)], out=out)
+        assert code == 0, (record.model_id, out.getvalue())
+        assert "warning: status: unknown field (not part of LISA's CreateModelRequest): ignored, not sent" in (
+            out.getvalue()
+        )
