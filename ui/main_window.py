@@ -131,6 +131,10 @@ class MainWindow(QMainWindow):
         self._tasks: set[asyncio.Future[None]] = set()
         self._journal: dict[str, list[JournalEntry]] = {}
         """The journaled jobs of models shown in the details pane, as last read."""
+        self._journal_reads = 0
+        self._latest_read: dict[str, int] = {}
+        """Per model, the journal read asked for last: an older read that ends later (queued behind a refresh on
+        the workers) must not put back a job that has ended as still running."""
         self.leaving: CloseChoice | None = None
         """How the window is being closed while jobs run (it closes once they end); None while it is not."""
         self.history_dialog: JobHistoryDialog | None = None
@@ -676,13 +680,15 @@ class MainWindow(QMainWindow):
         self._spawn(self._load_details(self.backend, model_id))
 
     async def _load_details(self, backend: Backend, model_id: str) -> None:
+        self._journal_reads += 1
+        read = self._latest_read[model_id] = self._journal_reads
         try:
             journaled = await on_worker(self.executor, lambda: backend.job_history(model_id, with_steps=False))
         except Exception as error:
             log.exception("reading the job journal of %s failed", model_id)
             self.details.set_history_problem(f"Cannot read the job journal: {backend.describe_error(error)}")
         else:
-            if backend is self.backend:
+            if backend is self.backend and self._latest_read.get(model_id) == read:
                 self._journal[model_id] = journaled
                 if self.details.row is not None and self.details.row.model_id == model_id:
                     self._show_history(model_id)
