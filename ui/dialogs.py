@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -37,7 +38,7 @@ class ConfirmDialog(QDialog):
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.type_back = type_back
-        message = QLabel(text)
+        self.message = message = QLabel(text)
         message.setWordWrap(True)
         message.setTextFormat(Qt.TextFormat.PlainText)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -61,6 +62,14 @@ class ConfirmDialog(QDialog):
         self.confirm.setDefault(False)
         self.confirm.setAutoDefault(False)
         self.resize(460, self.sizeHint().height())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.type_back is None:
+            # The button box makes its accept button the default as it is shown: Enter must cancel, not confirm.
+            cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+            cancel.setDefault(True)
+            cancel.setFocus()
 
     def _check(self, text: str) -> None:
         self.confirm.setEnabled(text.strip() == self.type_back)
