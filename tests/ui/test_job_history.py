@@ -33,7 +33,7 @@ def test_the_details_pane_lists_the_models_journaled_jobs_and_the_windows_others
     )
     window.jobs.track(refused, "Update bge-large-en")
     qtbot.waitUntil(lambda: len(ends) == 2, timeout=10_000)
-    qtbot.waitUntil(lambda: lines.count() == 2 and " · by " in lines.item(1).text(), timeout=10_000)
+    qtbot.waitUntil(lambda: lines.count() == 2 and " stop — succeeded" in lines.item(1).text(), timeout=20_000)
     newest, journaled = lines.item(0).text(), lines.item(1).text()
     assert "Update bge-large-en — Refused" in newest  # refused before it began: only this window knows of it
     assert " stop — succeeded (Stopped) · by " in journaled

@@ -3,6 +3,7 @@ entries agree, nothing is held, nothing was made twice. And the look-alike model
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from engine.stack_template import stack_name
 from tests.engine.jobs.sandbox_world import world_on
 
 SETTLED = (ModelStatus.IN_SERVICE, ModelStatus.STOPPED)
+SETTLE_S = 15.0
 
 
 def fast_hosted_config(model_id: str) -> dict[str, Any]:
@@ -130,6 +132,12 @@ def _hosted_problems(aws: Gateways, record: Any) -> list[str]:
     active = aws.ecs.active_revisions(definition.family)
     if active != [service.task_definition_arn]:
         problems.append(f"ACTIVE revisions {active}, service on {service.task_definition_arn}")
+    # A service created a moment ago (a create ends once its capacity is healthy, as LISA's does) may still be
+    # settling its first deployment: it must reach one deployment on its own, with nothing more done to it.
+    give_up = time.monotonic() + SETTLE_S
+    while len(service.deployments) != 1 and time.monotonic() < give_up:
+        time.sleep(0.1)
+        service = aws.ecs.describe_service(ref)
     if len(service.deployments) != 1:
-        problems.append(f"{len(service.deployments)} ECS deployments: not stable")
+        problems.append(f"{len(service.deployments)} ECS deployments after {SETTLE_S:.0f} s: not stable")
     return problems
