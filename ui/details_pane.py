@@ -59,6 +59,8 @@ class DetailsPane(QWidget):
         self.subtitle.setWordWrap(True)
         self.failure = Banner(self, object_name="failureReason")
         self.failure.close_button.hide()
+        self.hold = Banner(self, object_name="holdNote")
+        self.hold.close_button.hide()
         self.live_note = QLabel()
         self.live_note.setWordWrap(True)
 
@@ -116,6 +118,7 @@ class DetailsPane(QWidget):
         content_layout.addWidget(self.title)
         content_layout.addWidget(self.subtitle)
         content_layout.addWidget(self.failure)
+        content_layout.addWidget(self.hold)
         content_layout.addWidget(self.tabs, 1)
         self.empty = QLabel(NOTHING_SELECTED)
         self.empty.setWordWrap(True)
@@ -164,6 +167,14 @@ class DetailsPane(QWidget):
             if row.config
             else "The configuration arrives with the first refresh (the rows shown are cached)."
         )
+
+    def show_hold(self, text: str | None, *, expired: bool = False) -> None:
+        """Who holds the model, when a job this window is not running does (None: none does); red once its lease
+        has expired."""
+        if text is None:
+            self.hold.hide()
+        elif text != self.hold.message.text() or self.hold.isHidden():
+            self.hold.show_message(BannerKind.ERROR if expired else BannerKind.INFO, text)
 
     def set_history(self, lines: Sequence[str]) -> None:
         """The model's jobs, newest first: when, kind, outcome, by whom, recovered by whom."""

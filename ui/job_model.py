@@ -8,7 +8,7 @@ buffer and join the job when it is tracked.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, Final
@@ -29,6 +29,9 @@ RECOVERING: Final = "Recovering"
 RECOVERED_PREFIX: Final = "recovered: "
 """A recovered job's outcome: `recovered: ` and what recovery did (resumed, rolled back, settled already)."""
 RECOVERY_FAILED: Final = "recovery-failed"
+TAKEN_OVER_PREFIX: Final = "taken over: "
+"""A takeover's outcome: `taken over: ` and what it did (resumed, rolled back)."""
+TAKEOVER_FAILED: Final = "takeover-failed"
 OUTCOME_TEXT: Final = {
     "succeeded": "Succeeded",
     "rolled-back": "Rolled back",
@@ -36,6 +39,7 @@ OUTCOME_TEXT: Final = {
     "cancelled": "Cancelled",
     "refused": "Refused",
     RECOVERY_FAILED: "Recovery failed",
+    TAKEOVER_FAILED: "Takeover failed",
 }
 
 JOB_ID_ROLE: Final = Qt.ItemDataRole.UserRole + 1
@@ -62,6 +66,9 @@ STATUS_COLOURS: Final = {
     "Recovered: resumed": GREEN,
     "Recovered: settled already": GREEN,
     "Recovered: rolled back": ORANGE,
+    "Taken over: resumed": GREEN,
+    "Taken over: rolled back": ORANGE,
+    "Takeover failed": RED,
 }
 STATE_COLOURS: Final = {
     StepState.SUCCEEDED: GREEN,
@@ -81,8 +88,9 @@ def utc_now() -> datetime:
 
 
 def outcome_text(outcome: str) -> str:
-    """`Succeeded`, `Rolled back`, ...; a recovered job's `Recovered: rolled back` keeps what recovery did."""
-    if outcome.startswith(RECOVERED_PREFIX):
+    """`Succeeded`, `Rolled back`, ...; a recovered job's `Recovered: rolled back` keeps what recovery did, a
+    takeover's `Taken over: resumed` what it did."""
+    if outcome.startswith((RECOVERED_PREFIX, TAKEN_OVER_PREFIX)):
         return outcome.capitalize()
     return OUTCOME_TEXT.get(outcome, outcome.replace("-", " ").capitalize())
 
@@ -290,6 +298,21 @@ class JobListModel(QAbstractTableModel):
             self._finish(job, *early.end)
         else:
             self._running_may_have_changed()
+
+    def rename(self, old_id: str, new_id: str) -> None:
+        """A job tracked before it had its id (a takeover: its entry is shown at once, its job is made on the
+        worker) takes the id its events carry, with whatever arrived under that id meanwhile."""
+        job = self._by_id.get(old_id)
+        if job is None or new_id in self._by_id:
+            return
+        del self._by_id[old_id]
+        job.ticket = replace(job.ticket, job_id=new_id)
+        self._by_id[new_id] = job
+        early = self._untracked.pop(new_id, None)
+        if early is not None:
+            job.events.extend(early.events)
+            if early.end is not None and job.end is None:
+                self._finish(job, *early.end)
 
     def add_event(self, event: JobEvent) -> None:
         job = self._by_id.get(event.job_id)

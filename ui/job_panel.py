@@ -21,7 +21,9 @@ from ui.backend import EndCallback, EventCallback, JobEnd, JobTicket
 from ui.job_model import CANCELLING, Clock, JobColumn, JobEventModel, JobListModel, JobSummary, utc_now
 
 CANCEL_TEXT = "Cancel job"
-NOT_CANCELLABLE = "A recovery cannot be cancelled: it brings the model back to a settled state, then ends."
+NOT_CANCELLABLE = (
+    "A recovery or a takeover cannot be cancelled: it brings the model back to a settled state, then ends."
+)
 NO_JOB_TEXT = "Select a job to see its events"
 
 
@@ -33,6 +35,8 @@ class JobSignals(QObject):
     """JobEvent"""
     ended = Signal(object)
     """JobEnd"""
+    renamed = Signal(str, str)
+    """(id it was tracked under, the job's own id): a takeover's, once its job has an id."""
 
     def callbacks(self) -> tuple[EventCallback, EndCallback]:
         """`on_event`, `on_end` for Backend.submit; safe to call from any thread."""
@@ -79,6 +83,7 @@ class JobPanel(QDockWidget):
 
         self.signals.event.connect(self._on_event)
         self.signals.ended.connect(self.model.finish)
+        self.signals.renamed.connect(self._on_renamed)
         self.model.job_finished.connect(self._refresh_controls)
         self.model.job_finished.connect(self._fit_status)
         self.model.job_finished.connect(self.job_finished)
@@ -159,6 +164,14 @@ class JobPanel(QDockWidget):
         self.model.add_event(event)
         if event.job_id == self._shown:
             self.events_model.append(event)
+
+    @Slot(str, str)
+    def _on_renamed(self, old_id: str, new_id: str) -> None:
+        self.model.rename(old_id, new_id)
+        job = self.model.job(new_id)
+        if self._shown == old_id and job is not None:
+            self._shown = new_id
+            self.events_model.show(job.events)
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:

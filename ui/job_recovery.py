@@ -30,9 +30,10 @@ def recovery_title(kind: JobKind, model_id: str) -> str:
     return f"Recover {kind.value} of {model_id}"
 
 
-def recovery_end(item: RecoveredJob) -> JobEnd:
-    """`recovered: rolled back` (or resumed, settled already); a recovery that left the model Failed failed."""
-    outcome = f"{RECOVERED_PREFIX}{item.action}" if item.settled else RECOVERY_FAILED
+def recovery_end(item: RecoveredJob, *, prefix: str = RECOVERED_PREFIX, failed: str = RECOVERY_FAILED) -> JobEnd:
+    """`recovered: rolled back` (or resumed, settled already; a takeover's `prefix` is `taken over: `); a recovery
+    that left the model Failed `failed`."""
+    outcome = f"{prefix}{item.action}" if item.settled else failed
     return JobEnd(item.job_id, item.model_id, item.kind, outcome, item.message, item.final_status)
 
 

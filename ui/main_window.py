@@ -48,6 +48,7 @@ from ui.close_question import CloseChoice, CloseWhileRunningBox
 from ui.details_pane import DetailsPane
 from ui.dialogs import ConfirmDialog, ShortcutsDialog, warn
 from ui.formatting import ago
+from ui.holds import HoldState, hold_state, takeover_refusal
 from ui.job_history import JobHistoryDialog, model_history
 from ui.job_panel import JobPanel
 from ui.job_recovery import recover_interrupted
@@ -56,6 +57,7 @@ from ui.model_table import ROW_ROLE, Column, ModelTableModel
 from ui.notifier import Notifier
 from ui.refresher import Refresher
 from ui.status_delegate import StatusDelegate
+from ui.takeover import confirmation_text, take_over
 
 if TYPE_CHECKING:
     import asyncio
@@ -140,8 +142,13 @@ class MainWindow(QMainWindow):
         self.history_dialog: JobHistoryDialog | None = None
         self.close_box: CloseWhileRunningBox | None = None
         """The question asked when the window is closed while jobs run (the last one asked)."""
+        self.takeover_dialog: ConfirmDialog | None = None
+        """The last confirmation of a takeover asked for."""
+        self._selection: list[ModelRow] = []
+        """The selected rows as the actions were last updated (the takeover gate reads them every second)."""
 
         self.table_model = ModelTableModel(self)
+        self.table_model.hold_note = self._hold_note
         self.table_model.filled.connect(self._update_counts)
         self.proxy = ModelFilterProxy(self.table_model, self)
         self.view = self._make_view()
@@ -213,6 +220,7 @@ class MainWindow(QMainWindow):
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._update_refresh_label)
+        self._ticker.timeout.connect(self._update_takeover)  # a lease expires with time alone
         self._ticker.start()
         self._animation = QTimer(self)
         self._animation.setInterval(120)
@@ -308,6 +316,7 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("About LISA Desktop", None, self.show_about, name="aboutAction")
         self.history_action = self._action("Job history…", "Ctrl+H", self.show_job_history, name="jobHistoryAction")
         self.history_action.setToolTip("Every journaled job of this deployment: who ran it, its steps, its outcome")
+        self.takeover_action = self._action("Take over…", None, self.take_over_selected, name="takeoverAction")
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close, name="quitAction")
         self.model_actions = {
             Operation.UPDATE: self.update_action,
@@ -326,6 +335,8 @@ class MainWindow(QMainWindow):
         self.actions_menu.addActions([self.create_action, self.update_action])
         self.actions_menu.addSeparator()
         self.actions_menu.addActions([self.start_action, self.stop_action, self.delete_action])
+        self.actions_menu.addSeparator()
+        self.actions_menu.addAction(self.takeover_action)
         self.actions_menu.addSeparator()
         self.actions_menu.addActions([self.refresh_action, self.pause_action])
         view_menu = bar.addMenu("&View")
@@ -668,6 +679,7 @@ class MainWindow(QMainWindow):
         if at_once or self.details.row is None or self.details.row.model_id != row.model_id:
             self.details.show_row(row)
             self._show_history(row.model_id)
+            self._show_hold()
         self._fetch_details(row.model_id)
 
     def _show_history(self, model_id: str) -> None:
@@ -700,6 +712,7 @@ class MainWindow(QMainWindow):
         if backend is self.backend and current is not None and current.model_id == model_id:
             self.details.show_row(row)
             self._show_history(model_id)
+            self._show_hold()
 
     # -- actions ---------------------------------------------------------------------------------------------
 
@@ -728,6 +741,8 @@ class MainWindow(QMainWindow):
                 "Export the selected model's configuration to YAML or JSON" if loaded else f"Export: {waiting}"
             )
         self.refresh_action.setEnabled(self.backend is not None)
+        self._selection = rows
+        self._update_takeover()
 
     def _write_refusal(self) -> str | None:
         if self.backend is None:
@@ -822,6 +837,77 @@ class MainWindow(QMainWindow):
         if self.leaving is not None and self.jobs.running_count() == 0:
             self._close_for_good()
 
+    # -- takeover: a model held by a job this window is not running, whose lease has expired ------------------
+
+    def hold_of(self, row: ModelRow) -> tuple[HoldState | None, bool]:
+        """The row's hold now, with the lease the deployment uses, and whether a job of this window holds it."""
+        lease_s = self.backend.lease_s if self.backend is not None else None
+        hold = hold_state(row, now_ms=int(time.time() * 1000), lease_s=lease_s)
+        if hold is None:
+            return None, False
+        ours = row.model_id in self.jobs.running_models() or hold.job_id in self.jobs.model.running_jobs()
+        return hold, ours
+
+    def _hold_note(self, row: ModelRow) -> str | None:
+        hold, ours = self.hold_of(row)
+        return None if hold is None or ours else hold.text()
+
+    def _show_hold(self) -> None:
+        """The details pane says who holds its model, when a job this window is not running does."""
+        row = self.details.row
+        hold, ours = self.hold_of(row) if row is not None else (None, False)
+        if hold is None or ours:
+            self.details.show_hold(None)
+            return
+        after = "\nActions → Take over… settles the model." if hold.expired else ""
+        self.details.show_hold(f"{hold.text()}.{after}", expired=hold.expired)
+
+    def _update_takeover(self) -> None:
+        rows = self._selection
+        reason = self._write_refusal()
+        if reason is None and len(rows) != 1:
+            reason = (
+                f"take over works on one model at a time ({len(rows)} are selected)"
+                if rows
+                else "select a model held by a job whose lease has expired"
+            )
+        if reason is None:
+            hold, ours = self.hold_of(rows[0])
+            reason = takeover_refusal(rows[0], hold, ours=ours)
+        self.takeover_action.setEnabled(reason is None)
+        self.takeover_action.setToolTip(
+            f"Take over: {reason}"
+            if reason
+            else "Take the model over from the job holding it, whose lease has expired, and settle it from AWS"
+        )
+        self._show_hold()
+
+    def take_over_selected(self) -> None:
+        """Asks first, showing the holder, its heartbeat and what taking over does for that kind of job."""
+        backend = self.backend
+        if not self._explain_refusal(self.takeover_action) or backend is None:
+            return
+        row = self._selection[0]
+        hold, _ = self.hold_of(row)
+        takeover = backend.takeover_of(row.status)
+        if hold is None or takeover is None:
+            return
+        dialog = ConfirmDialog(
+            self,
+            title=f"Take over {row.model_id}",
+            text=confirmation_text(hold, takeover),
+            confirm_label=f"Take over the {takeover.kind.value}",
+        )
+        dialog.setObjectName("takeoverConfirmDialog")
+        dialog.accepted.connect(lambda: self._spawn(self._take_over(backend, row.model_id, takeover.kind)))
+        self.takeover_dialog = dialog
+        dialog.open()
+
+    async def _take_over(self, backend: Backend, model_id: str, kind: JobKind) -> None:
+        problem = await take_over(backend, self.jobs, self.executor, model_id, kind)
+        if problem is not None and backend is self.backend:
+            self.statusBar().showMessage(problem, 20_000)
+
     def copy_selected(self) -> None:
         rows = self.selected_rows()
         if not rows:
@@ -899,11 +985,17 @@ class MainWindow(QMainWindow):
             self.view.selectionModel().select(
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
             )
+        self.row_menu().popup(self.view.viewport().mapToGlobal(position))
+
+    def row_menu(self) -> QMenu:
+        """The selected rows' context menu."""
         menu = QMenu(self)
         menu.addActions([self.update_action, self.start_action, self.stop_action, self.delete_action])
         menu.addSeparator()
+        menu.addAction(self.takeover_action)
+        menu.addSeparator()
         menu.addActions([self.copy_action, self.export_action])
-        menu.popup(self.view.viewport().mapToGlobal(position))
+        return menu
 
     def _show_column_menu(self, position: QPoint) -> None:
         menu = QMenu(self)

@@ -348,6 +348,9 @@ class ModelTableModel(QStandardItemModel):
         self._fill_timer.timeout.connect(self._fill_more)
         self._arriving: tuple[int, Sequence[ModelRow]] | None = None
         self._leaving: tuple[int, int] | None = None
+        self.hold_note: Callable[[ModelRow], str | None] = lambda row: None
+        """Said under a held row's status in its tooltip (who holds it, the lease): the window knows the time,
+        the lease and its own jobs, this model does not."""
         # Connected before any proxy or view can be: these run first among the receivers, so everyone else
         # hears of inserted or removed rows with `_rows` already matching Qt's count.
         self.rowsInserted.connect(self._take_arriving)
@@ -439,7 +442,10 @@ class ModelTableModel(QStandardItemModel):
             return row
         if role == FILTER_ROLE:
             return face_of(row).tagged
-        return _tooltip(row, COLUMNS[index.column()])
+        tip = _tooltip(row, COLUMNS[index.column()])
+        if row.held_by is not None and index.column() == Column.STATUS and (note := self.hold_note(row)):
+            tip = f"{tip}\n{note}"
+        return tip
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order the rows by `column`'s sort key; a column out of range (a cleared sort indicator) means Model ID

@@ -13,6 +13,7 @@ from engine.jobs.events import JobEvent, Source, StepState
 from ui.backend import JobEnd, JobKind, JobTicket
 from ui.job_model import (
     ECS_COLOUR,
+    GREEN,
     MAX_FINISHED,
     MAX_UNTRACKED,
     EventColumn,
@@ -325,3 +326,20 @@ def test_the_job_row_marks_a_latest_ecs_event(model: JobListModel) -> None:
     model.track(ticket("job-1"), "Update bge-large-en")
     model.add_event(event("job-1", "ecs", StepState.PROGRESS, "(service lisa-bge) has started 1 tasks.", Source.ECS))
     assert cell(model, "job-1", JobColumn.MESSAGE) == "ECS: (service lisa-bge) has started 1 tasks."
+
+
+def test_a_takeover_tracked_before_its_job_had_an_id_takes_the_id_with_what_arrived_under_it(
+    model: JobListModel, tester: QAbstractItemModelTester
+) -> None:
+    model.track(JobTicket("takeover-1", "m", JobKind.STOP, lambda: None, cancellable=False), "Take over stop of m")
+    model.add_event(event("job-7", "recover", StepState.STARTED, "stop of m: resumed", model_id="m"))
+    model.rename("takeover-1", "job-7")
+    assert model.job("takeover-1") is None
+    job = model.job("job-7")
+    assert job is not None and job.ticket.job_id == "job-7" and job.title == "Take over stop of m"
+    assert [e.message for e in job.events] == ["stop of m: resumed"]
+    model.add_event(event("job-7", "recover", StepState.SUCCEEDED, "taken over: resumed", model_id="m"))
+    model.finish(JobEnd("job-7", "m", JobKind.STOP, "taken over: resumed", "Stopped", "Stopped"))
+    assert cell(model, "job-7", JobColumn.STATUS) == "Taken over: resumed"
+    assert cell(model, "job-7", JobColumn.STATUS, Qt.ItemDataRole.ForegroundRole) == GREEN
+    assert model.rowCount() == 1 and model.running_count() == 0
