@@ -214,9 +214,11 @@ def recover_job(
     emit: Callable[[JobEvent], None],
     who: str,
     reason: str = INTERRUPTED,
+    stage: Stage | None = None,
 ) -> Recovered:
     """Resume or roll back one job that cannot go on (its lock held through `recorder`), and end it in the
-    journal. `reason` says why it could not (its process died, by default)."""
+    journal. `reason` says why it could not (its process died, by default); `stage` is read off its journal unless
+    given (a takeover's)."""
     ctx = JobContext(job.job_id, job.model_id, aws, settings, emit, journal=recorder)
     ctx.interruption = reason
     record = _record_or_none(aws, job.model_id)
@@ -226,23 +228,25 @@ def recover_job(
         result = _settled(ctx, job, record)
         action, how = Action.SETTLED, "the record was no longer held by the job; what followed its last write redone"
     else:
-        stage = stage_of(job)
+        stage = stage or stage_of(job)
         rule = RECOVERY[(job.kind, stage)]
         action, how = rule.action, rule.how
+        what = "was taken over" if stage is Stage.TAKEN_OVER else f"died while {stage}"
         ctx.report(
             "recover",
             StepState.STARTED,
-            f"job {job.job_id} ({job.kind} of {job.model_id}) died while {stage}: it is {action} ({how})",
+            f"job {job.job_id} ({job.kind} of {job.model_id}) {what}: it is {action} ({how})",
         )
         try:
-            result = _act(ctx, job, record, action)
+            result = _act(ctx, job, record, action, from_truth=stage is Stage.TAKEN_OVER)
         except Exception as error:
             log.exception("recovery of job %s failed", job.job_id)
             result = _mark_failed(ctx, job, f"recovering it failed: {type(error).__name__}: {error}")
     final = str(result.final_status) if result.final_status is not None else None
     message = result.message if reason in result.message else f"{reason}; {result.message}"
     recorder.end(str(result.outcome), message, final, recovered_by=who)
-    ctx.report("recover", StepState.SUCCEEDED, f"recovered: {action}; {message}")
+    ended = "taken over" if stage is Stage.TAKEN_OVER else "recovered"
+    ctx.report("recover", StepState.SUCCEEDED, f"{ended}: {action}; {message}")
     return Recovered(job.job_id, job.model_id, job.kind, action, how, str(result.outcome), message, final)
 
 
@@ -309,38 +313,18 @@ def take_over(
         assert job is not None
         who = recoverer_text(aws)
         reason = f"the lease of {hold.job_id} had expired ({hold.describe(now)}); taken over by {who}"
-        return _run_rule(aws, recorder, job, Stage.TAKEN_OVER, settings or JobSettings(), emit, who, reason)
+        return recover_job(
+            aws,
+            recorder,
+            job,
+            settings=settings or JobSettings(),
+            emit=emit,
+            who=who,
+            reason=reason,
+            stage=Stage.TAKEN_OVER,
+        )
     finally:
         recorder.release()
-
-
-def _run_rule(
-    aws: Gateways,
-    recorder: JobRecorder,
-    job: JournalJob,
-    stage: Stage,
-    settings: JobSettings,
-    emit: Callable[[JobEvent], None],
-    who: str,
-    reason: str,
-) -> Recovered:
-    ctx = JobContext(job.job_id, job.model_id, aws, settings, emit, journal=recorder)
-    ctx.interruption = reason
-    record = aws.models.get(job.model_id)
-    hold = hold_of(record)
-    ctx.holder = hold.holder if hold is not None else None
-    rule = RECOVERY[(job.kind, stage)]
-    ctx.report("recover", StepState.STARTED, f"{job.kind} of {job.model_id}: {rule.action} ({rule.how})")
-    try:
-        result = _act(ctx, job, record, rule.action, from_truth=stage is Stage.TAKEN_OVER)
-    except Exception as error:
-        log.exception("taking over %s failed", job.model_id)
-        result = _mark_failed(ctx, job, f"settling it failed: {type(error).__name__}: {error}")
-    final = str(result.final_status) if result.final_status is not None else None
-    message = result.message if reason in result.message else f"{reason}; {result.message}"
-    recorder.end(str(result.outcome), message, final, recovered_by=who)
-    ctx.report("recover", StepState.SUCCEEDED, f"taken over: {rule.action}; {message}")
-    return Recovered(job.job_id, job.model_id, job.kind, rule.action, rule.how, str(result.outcome), message, final)
 
 
 def _act(
