@@ -65,6 +65,8 @@ ENDPOINT_OUTPUT: Final = "modelEndpointUrl"
 GROUP_OUTPUT: Final = "autoScalingGroup"
 ALB_PLACEHOLDER: Final = "http://<load balancer DNS name>"
 CONTEXT_WINDOW_VARIABLES: Final = ("VLLM_MAX_MODEL_LEN", "MAX_TOTAL_TOKENS")
+STACK_NAME_LIMIT: Final = 128
+"""CloudFormation's longest stack name."""
 _ECR_HOST: Final = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
 
 
@@ -217,6 +219,18 @@ def validate_create(aws: Gateways, request: CreateModelRequest) -> ValidatedCrea
         if container.image.type is ImageType.ECR:
             notes.append(check_ecr_image(aws, container.image.baseImage))
         stack = stack_name(name, model_id)
+        if len(stack) > STACK_NAME_LIMIT:
+            raise InvalidInput(
+                [
+                    Problem(
+                        "modelId",
+                        f"at most {STACK_NAME_LIMIT - len(name) - 1} characters on this deployment: a LISA-hosted "
+                        f"model's CloudFormation stack is named {name}-<modelId>, and CloudFormation takes at most "
+                        f"{STACK_NAME_LIMIT} (LISA's API would accept the id, then fail to deploy it)",
+                    )
+                ],
+                f"create of '{model_id}'",
+            )
         existing = aws.stacks.describe_or_none(stack)
         if existing is not None and existing.status != "DELETE_COMPLETE":
             raise InvalidInput(

@@ -352,3 +352,20 @@ def test_ecr_references() -> None:
     )
     assert ecr_reference("lisa/vllm") == (None, "lisa/vllm", {"imageTag": "latest"})
     assert ecr_reference("vllm@sha256:abc") == (None, "vllm", {"imageDigest": "sha256:abc"})
+
+
+def test_a_hosted_model_id_too_long_for_its_stack_name_is_refused_before_anything_is_written(world: World) -> None:
+    """LISA's API takes any id; CloudFormation takes stack names of at most 128 characters, and the stack is
+    `<deploymentName>-<modelId>`: refused up front, naming the field and why, instead of failing mid-create."""
+    longest = 128 - len(SANDBOX_DEPLOYMENT_NAME) - 1
+    model_id = "a" * (longest + 1)
+    with pytest.raises(InvalidInput) as caught:
+        validate_create(world.aws, parse_create(new_hosted(model_id)))
+    (problem,) = caught.value.problems
+    assert problem.field == "modelId"
+    assert f"at most {longest} characters on this deployment" in problem.rule
+    assert "CloudFormation" in problem.rule
+    with pytest.raises(ModelNotFound):
+        world.aws.models.get(model_id)
+    third_party = parse_create({"modelId": model_id, "modelName": "bedrock/x", "modelType": "textgen"})
+    assert validate_create(world.aws, third_party).stack_name is None  # no stack: no such limit
