@@ -9,14 +9,18 @@ scenario is then killed after each of its points in turn (one model per kill, so
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from engine.jobs.journal import CRASH_EXIT_CODE, JobState, Phase
+from engine.jobs.journal import CRASH_EXIT_CODE, JobState, JournalJob, Phase
+from engine.sandbox.server import Sandbox
 from tests.lisa_desktop.cli.endpoint_cli import cli
 from tests.lisa_desktop.cli.recovery_world import (
     SCENARIOS,
+    Scenario,
     check_model,
     jobs_of,
     kill_at_every_point,
@@ -28,23 +32,32 @@ POOL = 24
 """Models seeded per scenario: one to count the points, one per kill; more than any scenario has points."""
 
 
+@contextmanager
+def counted_scenario(
+    scenario: Scenario, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Sandbox, list[str], JournalJob]]:
+    """A sandbox of POOL models for the scenario, its credentials in the environment, and the journal of one run
+    of the scenario, not killed (on the first model), which settled the model consistently."""
+    models = [f"m-{index:02d}" for index in range(POOL)]
+    with start_sandbox(scenario, POOL) as sandbox:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.access_key)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.secret_key)
+        counted = run_cli(sandbox, [*scenario.command(models[0], folder), "--wait"])
+        assert counted.returncode == 0, counted.stdout + counted.stderr
+        (whole,) = jobs_of(models[0])
+        assert check_model(sandbox, models[0]).problems == []
+        yield sandbox, models, whole
+
+
 @pytest.mark.parametrize("background", [False, True], ids=["foreground", "background"])
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_killed_at_every_journal_point_then_recovered(
     name: str, background: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario = SCENARIOS[name]
-    models = [f"m-{index:02d}" for index in range(POOL)]
-    with start_sandbox(scenario, POOL) as sandbox:
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.access_key)
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.secret_key)
-
-        counted = run_cli(sandbox, [*scenario.command(models[0], tmp_path), "--wait"])
-        assert counted.returncode == 0, counted.stdout + counted.stderr
-        (whole,) = jobs_of(models[0])
+    with counted_scenario(scenario, tmp_path, monkeypatch) as (sandbox, models, whole):
         points = len(whole.points)
         assert points >= 4, [p.step for p in whole.points]
-        assert check_model(sandbox, models[0]).problems == []
         killed_models = models[1 : points + 1]
         assert len(killed_models) == points, f"{name} has {points} points: seed more than {POOL} models"
 
@@ -83,13 +96,7 @@ def test_killed_with_each_aws_call_made_and_its_answer_lost_then_recovered(
     point): recovery must find what the call made (a revision, a stack, a LiteLLM entry, a record write) from AWS
     and neither lose it nor make it twice."""
     scenario = SCENARIOS[name]
-    models = [f"m-{index:02d}" for index in range(POOL)]
-    with start_sandbox(scenario, POOL) as sandbox:
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.access_key)
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.secret_key)
-        counted = run_cli(sandbox, [*scenario.command(models[0], tmp_path), "--wait"])
-        assert counted.returncode == 0, counted.stdout + counted.stderr
-        (whole,) = jobs_of(models[0])
+    with counted_scenario(scenario, tmp_path, monkeypatch) as (sandbox, models, whole):
         done_points = [point.seq for point in whole.points if point.phase is Phase.DONE]
         killed_models = models[1 : len(done_points) + 1]
 
