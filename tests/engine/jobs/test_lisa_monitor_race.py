@@ -65,25 +65,20 @@ def _run(sandbox: Sandbox, tmp_path: Path, change: dict[str, object], *, ack: bo
     assert check_model(sandbox, MODEL).problems == []
 
 
+def _sandbox(status: ModelStatus) -> Sandbox:
+    """One model in `status`, and LISA's monitor writing 0.1 s after each instance launch or terminate."""
+    return Sandbox(
+        ambient=False, rollout_seconds=0.3, warmup_seconds=0.2, monitor_delay_s=0.1, models=pool("m", 1, status)
+    )
+
+
 def test_a_start_ends_in_service_and_registered_though_the_monitor_wrote_meanwhile(tmp_path: Path) -> None:
-    with Sandbox(
-        ambient=False,
-        rollout_seconds=0.3,
-        warmup_seconds=0.2,
-        monitor_delay_s=0.1,
-        models=pool("m", 1, ModelStatus.STOPPED),
-    ) as sandbox:
+    with _sandbox(ModelStatus.STOPPED) as sandbox:
         _run(sandbox, tmp_path, {"enabled": True})
 
 
 def test_a_capacity_update_ends_updated_though_the_monitor_wrote_meanwhile(tmp_path: Path) -> None:
-    with Sandbox(
-        ambient=False,
-        rollout_seconds=0.3,
-        warmup_seconds=0.2,
-        monitor_delay_s=0.1,
-        models=pool("m", 1, ModelStatus.IN_SERVICE),
-    ) as sandbox:
+    with _sandbox(ModelStatus.IN_SERVICE) as sandbox:
         _run(sandbox, tmp_path, {"autoScalingInstanceConfig": {"maxCapacity": 3, "desiredCapacity": 2}})
         record = world_on(sandbox).aws.models.get(MODEL)
         assert record.config["autoScalingConfig"]["desiredCapacity"] == 2
