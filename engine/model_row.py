@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, overload
 
-ROW_FORMAT: Final = 4
+ROW_FORMAT: Final = 5
 """Bumped whenever the fields change, so an older on-disk snapshot is ignored rather than misread."""
 
 EMPTY_JSON: Final = "{}"
@@ -72,6 +72,9 @@ class ModelRow:
     heartbeat: int | None = None
     """Epoch milliseconds of that job's last heartbeat (its last modification for a job of a version without
     leases, as `engine.jobs.lease.hold_of` reads it); None when no job holds the model."""
+    unreadable: str | None = None
+    """Why this version cannot read the model's stored record (e.g. a status a newer LISA added); None for every
+    readable one. Such a row shows the item as stored and offers nothing but copying it."""
     _config: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     _live: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     shown: Any = field(default=None, init=False, repr=False, compare=False)

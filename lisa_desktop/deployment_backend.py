@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.aws.inventory import Inventory
-from engine.aws.rows import row_of
+from engine.aws.models_table import UnreadableRecord
+from engine.aws.rows import row_of, unreadable_row
 from engine.drain import drain
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobSettings
@@ -130,15 +131,18 @@ class DeploymentBackend:
     def list_rows(self) -> list[ModelRow]:
         # Drained: the views (records, live facts) of thousands of models, freed at once, would hold the GIL
         # for ~40 ms, and the window with it.
-        return [row_of(view) for view in drain(self.inventory.list_models(detail=False))]
+        listing = self.inventory.listing(detail=False)
+        return [*map(row_of, drain(listing.views)), *map(unreadable_row, listing.unreadable)]
 
     def rows_of(self, model_ids: Iterable[str]) -> list[ModelRow]:
         """Just these models (those that still exist), summarised: a refresh of the transitional rows that
         costs one BatchGetItem per 100 and their own ECS and Auto Scaling reads, not a Scan of every model."""
-        return [row_of(view) for view in drain(self.inventory.some_models(model_ids))]
+        listing = self.inventory.some_listing(model_ids)
+        return [*map(row_of, drain(listing.views)), *map(unreadable_row, listing.unreadable)]
 
     def model_row(self, model_id: str) -> ModelRow:
-        return row_of(self.inventory.get_model(model_id))
+        read = self.inventory.get_readable(model_id)
+        return unreadable_row(read) if isinstance(read, UnreadableRecord) else row_of(read)
 
     def write_refusal(self) -> str | None:
         return self.aws.models.write_refusal()

@@ -17,7 +17,16 @@ MAX_REASONS_SHOWN = 3
 
 
 def row_refusal(operation: Operation, row: ModelRow) -> str | None:
+    if row.unreadable is not None:
+        return unreadable_text(row)
     return action_refusal(operation, row.model_id, ModelStatus(row.status), row.lisa_hosted)
+
+
+def unreadable_text(row: ModelRow) -> str:
+    return (
+        f"this version cannot read the stored record of {row.model_id} ({row.unreadable}); "
+        "copy it as JSON, or manage it with a newer LISA Desktop or LISA's own UI"
+    )
 
 
 def selection_refusal(operation: Operation, rows: Sequence[ModelRow]) -> str | None:

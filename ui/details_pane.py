@@ -137,7 +137,13 @@ class DetailsPane(QWidget):
         self.pages.setCurrentIndex(1)
         self.title.setText(row.model_id)
         self.subtitle.setText(f"{row.model_name} · {row.model_type}")
-        if row.failure_reason:
+        if row.unreadable is not None:
+            self.failure.show_message(
+                BannerKind.ERROR,
+                f"This version cannot read the stored record ({row.unreadable}). Configuration shows the item as "
+                "stored; Copy as JSON copies it.",
+            )
+        elif row.failure_reason:
             self.failure.show_message(BannerKind.ERROR, f"Failure reason: {row.failure_reason}")
         else:
             self.failure.hide()

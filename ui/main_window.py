@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from engine.model_row import ModelRow
 from engine.rules.status import Operation
 from engine.schema.enums import TRANSITIONAL_STATUSES
-from ui.action_gates import selection_refusal
+from ui.action_gates import selection_refusal, unreadable_text
 from ui.backend import Backend, JobEnd, JobKind, JournalEntry
 from ui.background import on_worker, spawn
 from ui.banner import Banner, BannerKind
@@ -733,9 +733,11 @@ class MainWindow(QMainWindow):
         waiting = CONFIG_PENDING
         self.copy_action.setEnabled(loaded)
         self.copy_action.setToolTip("Copy the selected models as JSON" if loaded or not rows else f"Copy: {waiting}")
-        self.export_action.setEnabled(len(rows) == 1 and loaded)
+        self.export_action.setEnabled(len(rows) == 1 and loaded and rows[0].unreadable is None)
         if len(rows) != 1:
             self.export_action.setToolTip("Export: select exactly one model")
+        elif rows[0].unreadable is not None:
+            self.export_action.setToolTip(f"Export: {unreadable_text(rows[0])}")
         else:
             self.export_action.setToolTip(
                 "Export the selected model's configuration to YAML or JSON" if loaded else f"Export: {waiting}"

@@ -23,7 +23,7 @@ from engine.aws.cloudformation import ModelStackResources, StackGateway
 from engine.aws.discovery import DeploymentInfo
 from engine.aws.ecs import ClusterSummary, EcsGateway, EcsService, ServiceRef
 from engine.aws.litellm import LiteLLMClient
-from engine.aws.models_table import ModelsTable
+from engine.aws.models_table import ModelsTable, UnreadableRecord
 from engine.errors import LisaDesktopError
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
@@ -125,6 +125,15 @@ class ModelView:
         }
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a listing read: the views of the readable records, and the items this version cannot read (each a row
+    of its own, never a failed listing)."""
+
+    views: list[ModelView]
+    unreadable: list[UnreadableRecord]
+
+
 def is_hosted(record: ModelRecord) -> bool:
     """Has AWS resources to look at: LISA-hosted by the five-field rule, or a stack/ASG is recorded."""
     return record.is_lisa_hosted or bool(record.cloudformation_stack_name) or bool(record.auto_scaling_group)
@@ -185,22 +194,40 @@ class Inventory:
         self.litellm = litellm or LiteLLMClient(deployment.litellm_base_url, deployment.management_key)
         self.max_workers = max_workers
 
-    def list_models(self, *, detail: bool = True) -> list[ModelView]:
-        """Every model, sorted by id. Raises only when the models table itself cannot be read.
+    def listing(self, *, detail: bool = True) -> Listing:
+        """Every model, sorted by id, and the items that cannot be read. Raises only when the models table itself
+        cannot be read.
 
         `detail=False` is the summary listing: task counts per cluster instead of described services, except
         for models in a transitional status."""
-        return self.views(self.models_table.scan(), detail=detail)
+        unreadable: list[UnreadableRecord] = []
+        views = self.views(self.models_table.scan(unreadable=unreadable), detail=detail)
+        return Listing(views, sorted(unreadable, key=lambda u: u.model_id))
 
-    def some_models(self, model_ids: Iterable[str], *, detail: bool = False) -> list[ModelView]:
+    def list_models(self, *, detail: bool = True) -> list[ModelView]:
+        """The readable models of `listing()`."""
+        return self.listing(detail=detail).views
+
+    def some_listing(self, model_ids: Iterable[str], *, detail: bool = False) -> Listing:
         """The models of `model_ids` that exist (BatchGetItem instead of a Scan): a cheap refresh of a few rows,
         e.g. those in a transitional status. A summary unless `detail`."""
-        return self.views(self.models_table.get_many(model_ids), detail=detail)
+        unreadable: list[UnreadableRecord] = []
+        views = self.views(self.models_table.get_many(model_ids, unreadable=unreadable), detail=detail)
+        return Listing(views, unreadable)
+
+    def some_models(self, model_ids: Iterable[str], *, detail: bool = False) -> list[ModelView]:
+        """The readable models of `some_listing()`."""
+        return self.some_listing(model_ids, detail=detail).views
 
     def get_model(self, model_id: str) -> ModelView:
         """One model (consistent read), its service described (deployments, events); `ModelNotFound` if there
-        is none."""
+        is none, InvalidRecord if it cannot be read."""
         return self.views([self.models_table.get(model_id)])[0]
+
+    def get_readable(self, model_id: str) -> ModelView | UnreadableRecord:
+        """`get_model`, or the item and why it cannot be read."""
+        read = self.models_table.get_readable(model_id)
+        return read if isinstance(read, UnreadableRecord) else self.views([read])[0]
 
     def views(self, records: Sequence[ModelRecord], *, detail: bool = True) -> list[ModelView]:
         """The views of `records`, with their live state read in as few calls as possible."""

@@ -10,10 +10,12 @@ was planned from (`StatusChanged` says what it is now, and which desktop job hol
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -33,6 +35,8 @@ from engine.aws.errors import (
 from engine.errors import LisaDesktopError, ModelNotFound
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
@@ -76,6 +80,22 @@ class InvalidRecord(LisaDesktopError):
         self.model_id = model_id
         self.detail = detail
         super().__init__(f"the stored record of model '{model_id}' cannot be read: {detail}")
+
+
+@dataclass(frozen=True)
+class UnreadableRecord:
+    """An item of the models table that this version cannot read as a model record (a status a newer LISA added,
+    a missing or mistyped attribute): listed as it is, with why, instead of failing the listing."""
+
+    model_id: str
+    reason: str
+    item: dict[str, Any]
+    """The item as stored, in plain values."""
+
+    @property
+    def status_text(self) -> str:
+        status = self.item.get(STATUS_ATTRIBUTE)
+        return status if isinstance(status, str) and status else "?"
 
 
 def epoch_ms() -> int:
@@ -151,6 +171,39 @@ def _record(item: Mapping[str, Any]) -> ModelRecord:
         raise InvalidRecord(str(item.get(KEY_ATTRIBUTE, "?")), problems) from exc
 
 
+_KNOWN_STATUSES: Final = frozenset(status.value for status in ModelStatus)
+_UNREADABLE_LOGGED: set[tuple[str, str]] = set()
+"""(model id, reason) already logged: a listing repeats every few seconds, the log says it once per process."""
+
+
+def read_item(item: Mapping[str, Any]) -> ModelRecord | UnreadableRecord:
+    """The item as a record, or as an unreadable one saying why."""
+    model_id = str(item.get(KEY_ATTRIBUTE, "?"))
+    status = item.get(STATUS_ATTRIBUTE)
+    if isinstance(status, str) and status not in _KNOWN_STATUSES:
+        return UnreadableRecord(model_id, f"status '{status}' is not one this version knows", dict(item))
+    try:
+        return _record(item)
+    except InvalidRecord as exc:
+        return UnreadableRecord(exc.model_id, exc.detail, dict(item))
+
+
+def _collect(item: Mapping[str, Any], records: list[ModelRecord], unreadable: list[UnreadableRecord] | None) -> None:
+    """Add the item to `records`, or to `unreadable` when it cannot be read and the caller takes those (else
+    InvalidRecord)."""
+    if unreadable is None:
+        records.append(_record(item))
+        return
+    read = read_item(item)
+    if isinstance(read, UnreadableRecord):
+        if (read.model_id, read.reason) not in _UNREADABLE_LOGGED:
+            _UNREADABLE_LOGGED.add((read.model_id, read.reason))
+            log.warning("models table: %s", InvalidRecord(read.model_id, read.reason))
+        unreadable.append(read)
+    else:
+        records.append(read)
+
+
 class ModelsTable:
     """The models table of one deployment (its name is published at SSM `<prefix>/modelTableName`)."""
 
@@ -162,8 +215,16 @@ class ModelsTable:
     def _errors(self, operation: str) -> AbstractContextManager[None]:
         return self._clients.errors(f"dynamodb:{operation}", f"table {self.table_name}")
 
-    def scan(self, *, page_size: int = SCAN_PAGE_ITEMS, consistent: bool = True) -> list[ModelRecord]:
-        """Every model record (all pages of a Scan; LISA's table has no index to query instead)."""
+    def scan(
+        self,
+        *,
+        page_size: int = SCAN_PAGE_ITEMS,
+        consistent: bool = True,
+        unreadable: list[UnreadableRecord] | None = None,
+    ) -> list[ModelRecord]:
+        """Every model record (all pages of a Scan; LISA's table has no index to query instead).
+
+        Items that cannot be read go to `unreadable` when it is given; without it they raise InvalidRecord."""
         client = self._clients.dynamodb()
         records: list[ModelRecord] = []
         pagination: PaginatorConfigTypeDef = {"PageSize": page_size}
@@ -172,11 +233,21 @@ class ModelsTable:
                 TableName=self.table_name, ConsistentRead=consistent, PaginationConfig=pagination
             )
             for page in pages:
-                records.extend(_record(from_dynamodb(item)) for item in page.get("Items", []))
+                for item in page.get("Items", []):
+                    _collect(from_dynamodb(item), records, unreadable)
         return records
 
     def get(self, model_id: str) -> ModelRecord:
-        """The record as it is now (consistent read); `ModelNotFound` if there is none."""
+        """The record as it is now (consistent read); `ModelNotFound` if there is none, InvalidRecord if it cannot
+        be read."""
+        return _record(self.get_item(model_id))
+
+    def get_readable(self, model_id: str) -> ModelRecord | UnreadableRecord:
+        """The record as it is now, or the item and why it cannot be read; `ModelNotFound` if there is none."""
+        return read_item(self.get_item(model_id))
+
+    def get_item(self, model_id: str) -> dict[str, Any]:
+        """The item as stored, in plain values (consistent read); `ModelNotFound` if there is none."""
         with self._errors("GetItem"):
             response = self._clients.dynamodb().get_item(
                 TableName=self.table_name, Key={KEY_ATTRIBUTE: {"S": model_id}}, ConsistentRead=True
@@ -184,10 +255,13 @@ class ModelsTable:
         item = response.get("Item")
         if not item:
             raise ModelNotFound(model_id)
-        return _record(from_dynamodb(item))
+        return from_dynamodb(item)
 
-    def get_many(self, model_ids: Iterable[str]) -> list[ModelRecord]:
-        """The records of those models that exist (consistent reads, BatchGetItem: 100 keys a call)."""
+    def get_many(
+        self, model_ids: Iterable[str], *, unreadable: list[UnreadableRecord] | None = None
+    ) -> list[ModelRecord]:
+        """The records of those models that exist (consistent reads, BatchGetItem: 100 keys a call); unreadable
+        items as in `scan`."""
         wanted = list(dict.fromkeys(model_ids))
         records: list[ModelRecord] = []
         client = self._clients.dynamodb()
@@ -200,7 +274,8 @@ class ModelsTable:
                         time.sleep(min(1.0, 0.05 * 2**attempt))
                     response = client.batch_get_item(RequestItems=request)
                     items = response.get("Responses", {}).get(self.table_name, [])
-                    records.extend(_record(from_dynamodb(item)) for item in items)
+                    for item in items:
+                        _collect(from_dynamodb(item), records, unreadable)
                     request = cast("dict[str, KeysAndAttributesTypeDef]", response.get("UnprocessedKeys") or {})
                     if not request:
                         break

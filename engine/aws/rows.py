@@ -9,9 +9,9 @@ from typing import Any, Final
 
 from engine.aws.ecs import Deployment, EcsService
 from engine.aws.inventory import LiveState, ModelView
-from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLDER_ATTRIBUTE
+from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLDER_ATTRIBUTE, UnreadableRecord
 from engine.model_row import ModelRow, json_text
-from engine.schema.record import ModelRecord
+from engine.schema.record import ModelRecord, hosting_type_of
 
 RECENT_EVENTS: Final = 10
 
@@ -45,6 +45,25 @@ def row_of(view: ModelView) -> ModelRow:
         litellm_registered=view.litellm_registered,
         held_by=held_by,
         heartbeat=heartbeat,
+    )
+
+
+def unreadable_row(unreadable: UnreadableRecord) -> ModelRow:
+    """The row of an item this version cannot read: what can be told from it, its stored status as text, and the
+    item itself as its configuration (what Copy as JSON gives)."""
+    item = unreadable.item
+    stored = item.get("model_config")
+    config: Mapping[str, Any] = stored if isinstance(stored, Mapping) else {}
+    return ModelRow(
+        model_id=unreadable.model_id,
+        model_name=str(config.get("modelName") or ""),
+        hosting=hosting_type_of(config).value,
+        model_type=str(config.get("modelType") or ""),
+        status=unreadable.status_text,
+        instance_type=_text(config.get("instanceType")),
+        last_modified=_int(item.get("last_modified_date")),
+        config_json=json_text(item),
+        unreadable=unreadable.reason,
     )
 
 

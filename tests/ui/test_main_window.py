@@ -408,3 +408,27 @@ def test_thousands_of_rows_replacing_the_loading_page_paint_once_they_all_are_in
     assert window.table_model.rowCount() == len(rows)
     assert not window.pages.updatesEnabled()  # one whole paint, a turn after the last chunk
     qtbot.waitUntil(window.pages.updatesEnabled)
+
+
+def test_a_record_this_version_cannot_read_is_a_row_offering_only_copy(
+    make_window: WindowFactory, own_backend: DeploymentBackend, qtbot: QtBot
+) -> None:
+    sandbox = own_backend.target.sandbox
+    assert sandbox is not None
+    dynamodb = sandbox.session().client("dynamodb", endpoint_url=sandbox.endpoint_url)
+    item = {"model_id": {"S": "from-newer-lisa"}, "model_status": {"S": "Archiving"}, "model_config": {"M": {}}}
+    dynamodb.put_item(TableName=sandbox.table_name, Item=item)
+    window = make_window(own_backend)
+    assert {"mistral-7b-instruct", "claude-3-5-sonnet", "from-newer-lisa"} <= set(shown_ids(window))
+    select(window, "from-newer-lisa")
+    assert "cannot read the stored record" in window.details.failure.message.text()
+    assert window.details.facts["status"].text() == "Archiving"
+    for action in (window.update_action, window.start_action, window.stop_action, window.delete_action):
+        assert not action.isEnabled()
+        assert "cannot read the stored record of from-newer-lisa" in action.toolTip()
+    assert not window.export_action.isEnabled()
+    assert window.copy_action.isEnabled()
+    window.copy_action.trigger()
+    assert '"model_status": "Archiving"' in QApplication.clipboard().text()
+    select(window, "mistral-7b-instruct")
+    assert window.update_action.isEnabled()

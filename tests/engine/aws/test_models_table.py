@@ -14,6 +14,7 @@ from engine.aws.models_table import (
     WRITE_PROBE_KEY,
     InvalidRecord,
     ModelsTable,
+    UnreadableRecord,
     from_dynamodb,
     to_dynamodb,
 )
@@ -213,6 +214,25 @@ def test_an_unreadable_item_is_a_domain_error(clients: AwsClients, table: Models
     clients.dynamodb().put_item(TableName=TABLE, Item={"model_id": {"S": "weird"}, "model_status": {"S": "Exploding"}})
     with pytest.raises(InvalidRecord, match="weird"):
         table.scan()
+
+
+def test_a_listing_that_takes_unreadable_items_reads_the_others(clients: AwsClients, table: ModelsTable) -> None:
+    put(clients, record(third_party_config(modelId="m1"), "InService"))
+    put(clients, record(third_party_config(modelId="m2"), "Stopped"))
+    clients.dynamodb().put_item(TableName=TABLE, Item={"model_id": {"S": "newer"}, "model_status": {"S": "Archived"}})
+    unreadable: list[UnreadableRecord] = []
+    records = table.scan(unreadable=unreadable)
+    assert sorted(r.model_id for r in records) == ["m1", "m2"]
+    assert [(u.model_id, u.status_text) for u in unreadable] == [("newer", "Archived")]
+    assert unreadable[0].reason == "status 'Archived' is not one this version knows"
+    assert unreadable[0].item == {"model_id": "newer", "model_status": "Archived"}
+    batch: list[UnreadableRecord] = []
+    assert [r.model_id for r in table.get_many(["newer", "m1"], unreadable=batch)] == ["m1"]
+    assert [u.model_id for u in batch] == ["newer"]
+    read = table.get_readable("newer")
+    assert isinstance(read, UnreadableRecord) and read.status_text == "Archived"
+    with pytest.raises(InvalidRecord, match="newer"):
+        table.get("newer")
 
 
 def test_the_write_probe_allows_and_writes_nothing(

@@ -59,6 +59,35 @@ def test_list_json_has_every_seeded_model_with_its_status(sandbox: Sandbox) -> N
     assert models["broken-model"]["failureReason"]
 
 
+def test_a_record_of_an_unknown_status_is_listed_and_the_others_are_unaffected(sandbox: Sandbox) -> None:
+    """A newer LISA's status must not blank the listing: the record is a row marked unreadable, exit 0."""
+    dynamodb = sandbox.session().client("dynamodb", endpoint_url=sandbox.endpoint_url)
+    table = sandbox.table_name
+    item = {"model_id": {"S": "from-newer-lisa"}, "model_status": {"S": "Archiving"}, "model_config": {"M": {}}}
+    dynamodb.put_item(TableName=table, Item=item)
+    try:
+        code, out = cli("--endpoint-url", sandbox.endpoint_url, "models", "list")
+        assert code == 0, out
+        lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+        assert set(SEEDED) <= set(lines)
+        assert "Archiving (unreadable)" in lines["from-newer-lisa"]
+        assert "unreadable: from-newer-lisa: status 'Archiving' is not one this version knows" in out
+
+        code, out = cli("--endpoint-url", sandbox.endpoint_url, "models", "list", "--json")
+        assert code == 0
+        entries = json.loads(out)
+        models = {e["model"]["modelId"]: e["model"]["status"] for e in entries if "model" in e}
+        assert {model_id: models[model_id] for model_id in SEEDED} == SEEDED
+        (marked,) = [e for e in entries if "unreadable" in e]
+        assert marked["modelId"] == "from-newer-lisa" and marked["item"]["model_status"] == "Archiving"
+
+        code, out = cli("--endpoint-url", sandbox.endpoint_url, "models", "show", "from-newer-lisa")
+        assert code == 0
+        assert "unreadable by this version" in out and '"model_status": "Archiving"' in out
+    finally:
+        dynamodb.delete_item(TableName=table, Key={"model_id": {"S": "from-newer-lisa"}})
+
+
 def test_show_json_gives_the_live_ecs_and_auto_scaling_state(sandbox: Sandbox) -> None:
     code, out = cli("models", "show", "mistral-7b-instruct", "--json", "--endpoint-url", sandbox.endpoint_url)
     assert code == 0
