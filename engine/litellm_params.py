@@ -11,7 +11,9 @@ from engine.schema.record import hosting_type_of
 
 
 def litellm_params_for(config: Mapping[str, Any], model_url: str | None) -> dict[str, Any]:
-    """third party → `model` is the modelName unchanged; hosted vLLM → `hosted_vllm/<modelName>` with
+    """third party → `model` is the modelName unchanged, with `api_base` its modelUrl (no trailing slash) when it
+    has one (an OpenAI-compatible server at its own address; LISA's own create leaves a third-party modelUrl out
+    of the registration); hosted vLLM → `hosted_vllm/<modelName>` with
     `api_base` the model URL (`<ALB>/v1`); hosted TGI/TEI → `openai/<modelName without openai/>`; internal
     hosted → `openai/<name>` with `api_base` its modelUrl without a trailing slash. `drop_params` is added
     except for videogen; `api_key` when one was given."""
@@ -32,4 +34,6 @@ def litellm_params_for(config: Mapping[str, Any], model_url: str | None) -> dict
         params["api_base"] = str(config.get("modelUrl") or model_url or "").rstrip("/")
     else:
         params["model"] = model_name
+        if config.get("modelUrl"):
+            params["api_base"] = str(config["modelUrl"]).rstrip("/")
     return params

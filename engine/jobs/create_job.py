@@ -36,6 +36,7 @@ from engine.aws.cloudformation import MODEL_ID_TAG, MODEL_STACK_CAPABILITIES, St
 from engine.aws.discovery import deployment_name
 from engine.aws.errors import ModelAlreadyExists, error_code, error_message
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
+from engine.context_window import context_window_of
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem
 from engine.jobs.capacity_step import progress_message, sizes, wait_for_capacity
 from engine.jobs.context import Gateways, JobCancelled, JobContext
@@ -64,7 +65,6 @@ the model does not exist yet), so "create" is not one of its members; it prints 
 ENDPOINT_OUTPUT: Final = "modelEndpointUrl"
 GROUP_OUTPUT: Final = "autoScalingGroup"
 ALB_PLACEHOLDER: Final = "http://<load balancer DNS name>"
-CONTEXT_WINDOW_VARIABLES: Final = ("VLLM_MAX_MODEL_LEN", "MAX_TOTAL_TOKENS")
 STACK_NAME_LIMIT: Final = 128
 """CloudFormation's longest stack name."""
 _ECR_HOST: Final = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
@@ -152,12 +152,13 @@ def masked(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def model_config_of(request: CreateModelRequest) -> dict[str, Any]:
-    """The record's `model_config`: the request as given minus `guardrailsConfig` (stored in LISA's guardrails
-    table, not here), with the hosting type and streaming flag LISA's request defaults to."""
-    config = request.dump()
+    """The record's `model_config` as LISA's create handler writes it: every field of the request, unset ones at
+    their defaults or None (so `containerConfig.environment` is there for LISA's UpdateModel to read), minus
+    `guardrailsConfig` (stored in LISA's guardrails table). The hosting type is the effective one, where LISA
+    would store its default `third_party` for a hosted model whose request left it out."""
+    config = request.dump(defaults=True)
     config.pop("guardrailsConfig", None)
-    config.setdefault("hostingType", request.effective_hosting_type.value)
-    config.setdefault("streaming", request.streaming)
+    config["hostingType"] = request.effective_hosting_type.value
     return config
 
 
@@ -321,11 +322,10 @@ def plan_create(aws: Gateways, validated: ValidatedCreate) -> CreatePlan:
     discovered and the stack template built, exactly as the job will."""
     request = validated.request
     if not validated.is_hosted:
-        model_url = str(request.modelUrl or "") if validated.hosting is ModelHostingType.INTERNAL_HOSTED else ""
         return CreatePlan(
             validated,
             aws.models.table_name,
-            litellm_params_for(validated.model_config, model_url),
+            litellm_params_for(validated.model_config, None),
             notes=validated.notes,
         )
     from engine.stack_template import discover_network, model_stack_template
@@ -355,17 +355,6 @@ def plan_create(aws: Gateways, validated: ValidatedCreate) -> CreatePlan:
 
 def cut_reason(text: str) -> str:
     return text if len(text) <= FAILURE_REASON_LIMIT else text[: FAILURE_REASON_LIMIT - 1] + "…"
-
-
-def context_window_of(config: Mapping[str, Any]) -> int | None:
-    """LISA's EnrichContextWindow for hosted models, from the environment: VLLM_MAX_MODEL_LEN, else
-    MAX_TOTAL_TOKENS (the models bucket's config.json is not read)."""
-    environment = (config.get("containerConfig") or {}).get("environment") or {}
-    for name in CONTEXT_WINDOW_VARIABLES:
-        value = str(environment.get(name, "")).strip()
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    return None
 
 
 class CreateJob:
@@ -444,10 +433,11 @@ class CreateJob:
         description = validated.request.modelDescription
         if description is not None:
             item["model_description"] = description
-        if validated.hosting is ModelHostingType.INTERNAL_HOSTED:
-            item["model_url"] = str(validated.request.modelUrl or "")
-        elif not validated.is_hosted:
-            item["model_url"] = ""
+        if not validated.is_hosted:
+            # What LISA's AddModelToLitellm stores for a model without infrastructure: the api_base registered
+            # (the URL of an internal or third-party server, "" for a provider route) and no Auto Scaling group.
+            item["model_url"] = str(litellm_params_for(validated.model_config, None).get("api_base", ""))
+            item["auto_scaling_group"] = ""
         self.ctx.report("intake", StepState.STARTED, f"writing the record of {self.model_id} (Creating)")
         self.ctx.intent("intake", toStatus=str(ModelStatus.CREATING), holder=item[HOLDER_ATTRIBUTE])
         self.ctx.aws.models.put_new(ModelRecord.from_item(item))

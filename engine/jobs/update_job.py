@@ -19,6 +19,7 @@ from engine.aws.autoscaling import ScalingGroup
 from engine.aws.discovery import caller_identity
 from engine.aws.ecs import ServiceRef
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
+from engine.context_window import context_window_change
 from engine.errors import LisaDesktopError
 from engine.jobs.capacity_step import (
     resize,
@@ -205,6 +206,7 @@ class UpdateJob:
             self.plan.from_status,
             self.plan.from_status,
             {**self._config_attributes(), **extra},
+            remove_attributes=self._config_removals(),
             unheld=True,
         )
         message = "updated" + (f"; {'; '.join(self.plan.deferred)}" if self.plan.deferred else "")
@@ -300,6 +302,7 @@ class UpdateJob:
             drop = (*drop, "failure_reason")
         if new_config:
             fields = {**self._config_attributes(), **fields}
+            drop = (*drop, *self._config_removals())
         self.ctx.intent("finalize", status=str(status), newConfig=new_config, **_journal_safe(fields))
         self._write(status, fields, (*HOLD_ATTRIBUTES, *drop))
         self._finalized = self._result(Outcome.SUCCEEDED, message, status)
@@ -363,12 +366,16 @@ class UpdateJob:
     # -- helpers ----------------------------------------------------------------------------------------------
 
     def _config_attributes(self) -> dict[str, Any]:
-        """The new configuration, as the record stores it."""
+        """The new configuration, as the record stores it (with `context_window` as LISA keeps it in step)."""
         attributes: dict[str, Any] = {"model_config": self.plan.new_config}
         description = self.plan.new_config.get("modelDescription")
         if description is not None:
             attributes["model_description"] = description
+        attributes.update(context_window_change(self.record.config, self.plan.new_config)[0])
         return attributes
+
+    def _config_removals(self) -> tuple[str, ...]:
+        return context_window_change(self.record.config, self.plan.new_config)[1]
 
     def _write(self, status: ModelStatus, attributes: dict[str, Any], remove: tuple[str, ...]) -> None:
         """One UpdateItem of the attributes this job owns, conditional on the job still holding the model (a

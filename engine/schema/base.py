@@ -17,10 +17,11 @@ class LisaShape(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, use_enum_values=False)
 
-    def dump(self) -> dict[str, Any]:
-        """The object as LISA's API writes it: only the keys that were given, enums as their values; keys that are
-        not part of LISA's shape are left out (they are ignored, as LISA's API ignores them)."""
-        data = self.model_dump(mode="json", exclude_unset=True)
+    def dump(self, *, defaults: bool = False) -> dict[str, Any]:
+        """The object as LISA's API writes it: only the keys that were given (with `defaults`, every field, unset
+        ones at their defaults and None, as LISA's handlers store a request with `model_dump()`), enums as their
+        values; keys that are not part of LISA's shape are left out (ignored, as LISA's API ignores them)."""
+        data = self.model_dump(mode="json", exclude_unset=not defaults)
         for loc in sorted(self.unknown_fields(), key=len, reverse=True):
             _drop(data, loc)
         return data

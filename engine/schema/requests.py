@@ -113,15 +113,32 @@ def check_create_rules(violations: RuleViolations, values: Mapping[str, Any]) ->
         )
     if hosting == ModelHostingType.INTERNAL_HOSTED:
         _check_internal_url(violations, values.get("modelUrl"))
+    elif values.get("modelUrl") and not given:
+        _check_third_party_url(violations, values.get("modelUrl"))
+
+
+def _check_third_party_url(violations: RuleViolations, url: object) -> None:
+    """A third-party model's modelUrl is registered as LiteLLM's api_base: it must be an http(s) URL."""
+    if not _http_host(url):
+        violations.add(("modelUrl",), "must be an http(s) URL (it is registered as LiteLLM's api_base)", url)
+
+
+def _http_host(url: object) -> str | None:
+    """The host of an http(s) URL; None for anything else (urlparse raises on some malformed ones)."""
+    try:
+        parsed = urlparse(str(url))
+        host = parsed.hostname
+    except ValueError:
+        return None
+    return host if parsed.scheme in ("http", "https") and host else None
 
 
 def _check_internal_url(violations: RuleViolations, url: str | None) -> None:
     if not url:
         violations.add(("modelUrl",), "is required when hostingType is internal_hosted")
         return
-    parsed = urlparse(url)
-    host = parsed.hostname or ""
-    if parsed.scheme not in ("http", "https") or not host:
+    host = _http_host(url)
+    if host is None:
         violations.add(("modelUrl",), "must be an http(s) URL", url)
     elif not host.endswith(INTERNAL_URL_SUFFIX):
         violations.add(("modelUrl",), f"host must end with {INTERNAL_URL_SUFFIX} (an internal load balancer)", url)

@@ -130,7 +130,9 @@ def test_internal_hosted_create_registers_its_url(world: World, runner: JobRunne
     )
     assert result.ok, result.message
     record = world.aws.models.get("team-llm")
-    assert record.model_url == url
+    assert record.model_url == url.rstrip("/")  # LISA stores the api_base it registered
+    assert record.auto_scaling_group == ""
+    assert record.config["modelUrl"] == url
     [entry] = registered(world.sandbox, "team-llm")
     assert entry.litellm_params == {
         "model": "openai/team-llm",
@@ -138,6 +140,60 @@ def test_internal_hosted_create_registers_its_url(world: World, runner: JobRunne
         "api_key": "sk-team",
         "drop_params": True,
     }
+
+
+def test_a_third_party_model_at_its_own_url_is_stored_and_registered_with_that_api_base(
+    world: World, runner: JobRunner
+) -> None:
+    url = "https://llm.example.com/v1/"
+    request = {"modelId": "own-url", "modelName": "openai/gpt-oss-20b", "modelType": "textgen", "modelUrl": url}
+    assert plan_create(world.aws, validate_create(world.aws, parse_create(request))).litellm_params["api_base"] == (
+        "https://llm.example.com/v1"
+    )
+    result = create(world, runner, request)
+    assert result.ok, result.message
+    record = world.aws.models.get("own-url")
+    assert (record.model_url, record.auto_scaling_group, record.config["modelUrl"]) == (url.rstrip("/"), "", url)
+    [entry] = registered(world.sandbox, "own-url")
+    assert entry.litellm_params == {"model": "openai/gpt-oss-20b", "api_base": url.rstrip("/"), "drop_params": True}
+    with pytest.raises(InvalidInput, match="modelUrl: must be an http"):
+        parse_create({**request, "modelId": "bad-url", "modelUrl": "llm.example.com"})
+
+
+# Every field of LISA's CreateModelRequest (lambda/models/domain_objects.py) but guardrailsConfig, and of the
+# nested shapes its UpdateModel reads by key: what LISA's create handler stores with model_dump().
+LISA_CONFIG_KEYS = {
+    "autoScalingConfig", "containerConfig", "inferenceContainer", "instanceType", "loadBalancerConfig", "modelId",
+    "modelName", "modelDescription", "modelType", "modelUrl", "streaming", "features", "allowedGroups", "apiKey",
+    "hostingType",
+}  # fmt: skip
+LISA_CONTAINER_KEYS = {"image", "sharedMemorySize", "healthCheckConfig", "environment", "memoryReservation"}
+LISA_SCALING_KEYS = {
+    "blockDeviceVolumeSize", "minCapacity", "maxCapacity", "desiredCapacity", "cooldown", "defaultInstanceWarmup",
+    "metricConfig", "scheduling",
+}  # fmt: skip
+
+
+def test_a_created_records_model_config_has_every_key_lisas_handlers_write_and_read(
+    world: World, runner: JobRunner
+) -> None:
+    request = new_hosted("qwen-shape")
+    request["containerConfig"].pop("environment", None)
+    request["autoScalingConfig"].pop("blockDeviceVolumeSize", None)
+    assert create(world, runner, request).ok
+    config = world.aws.models.get("qwen-shape").config
+    assert set(config) == LISA_CONFIG_KEYS
+    assert set(config["containerConfig"]) == LISA_CONTAINER_KEYS
+    assert config["containerConfig"]["environment"] == {}  # LISA's UpdateModel reads it as a key
+    assert set(config["autoScalingConfig"]) == LISA_SCALING_KEYS
+    assert config["autoScalingConfig"]["blockDeviceVolumeSize"] == 50
+    assert config["hostingType"] == "lisa_hosted"
+    third = {"modelId": "plain-3p", "modelName": SONNET_V2, "modelType": "textgen"}
+    assert create(world, runner, third).ok
+    stored = world.aws.models.get("plain-3p")
+    assert set(stored.config) == LISA_CONFIG_KEYS
+    assert stored.config["containerConfig"] is None and stored.config["streaming"] is False
+    assert (stored.model_url, stored.auto_scaling_group) == ("", "")
 
 
 def test_hosted_create_makes_the_stack_waits_for_capacity_and_registers(world: World, runner: JobRunner) -> None:
@@ -212,6 +268,16 @@ def test_a_created_models_container_update_keeps_its_gpus_logs_and_roles(world: 
         },
     }
     assert (after["taskRoleArn"], after["executionRoleArn"]) == (before["taskRoleArn"], before["executionRoleArn"])
+    assert world.aws.models.get("qwen-to-update").context_window == 32768  # VLLM_MAX_MODEL_LEN comes first
+
+    removal = parse_update({"containerConfig": {"environment": {"VLLM_MAX_MODEL_LEN": "LISA_MARKED_FOR_DELETION"}}})
+    handle = runner.submit_update(
+        world.aws, "qwen-to-update", removal, ack_restart=True, settings=FAST, model_warmup_cap_s=0.5
+    )
+    assert handle.result(timeout=120).ok
+    record = world.aws.models.get("qwen-to-update")
+    assert "VLLM_MAX_MODEL_LEN" not in record.config["containerConfig"]["environment"]
+    assert record.context_window == 8192  # as LISA's UpdateModel: MAX_TOTAL_TOKENS when VLLM_MAX_MODEL_LEN is gone
 
 
 def test_capacity_that_never_becomes_healthy_leaves_the_model_failed(
