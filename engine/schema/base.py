@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 Loc = tuple[str | int, ...]
+
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls and DEL but tab, line feed and carriage return: AWS APIs refuse them (NUL above all) where the
+text ends up (stack parameters, task definitions, tags), and they are invisible in every view."""
+
+
+def control_character_in(value: object) -> str | None:
+    """The first control character in a string, a list's strings or a mapping's keys and values; None if none."""
+    if isinstance(value, str):
+        found = CONTROL_CHARACTER.search(value)
+        return found.group() if found else None
+    if isinstance(value, list | tuple):
+        return next((c for item in value if (c := control_character_in(item)) is not None), None)
+    if isinstance(value, dict):
+        return next(
+            (c for key, item in value.items() if (c := control_character_in(key) or control_character_in(item))),
+            None,
+        )
+    return None
 
 
 class LisaShape(BaseModel):
@@ -16,6 +36,14 @@ class LisaShape(BaseModel):
     and left out of `dump()`."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, use_enum_values=False)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        found = control_character_in(value)
+        if found is not None:
+            raise ValueError(f"must not contain control characters (found U+{ord(found):04X})")
+        return value
 
     def dump(self, *, defaults: bool = False) -> dict[str, Any]:
         """The object as LISA's API writes it: only the keys that were given (with `defaults`, every field, unset

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from engine.schema.enums import FeatureName, ImageType, InferenceContainer, ModelStatus, ModelType
 
 model_ids = st.from_regex(r"\A[a-z]([a-z0-9-]{0,30}[a-z0-9])?\Z")
-text = st.text(min_size=1, max_size=20)
+TEXT = st.characters(exclude_categories=("Cc", "Cs"))
+"""What valid text is made of: no control characters (refused) and no lone surrogates."""
+text = st.text(TEXT, min_size=1, max_size=20)
 positive = st.integers(min_value=1, max_value=10_000)
 json_scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=12)
 json_values = st.recursive(
@@ -22,10 +24,10 @@ json_values = st.recursive(
 @st.composite
 def health_check_commands(draw: st.DrawFn) -> str | list[str]:
     if draw(st.booleans()):
-        return draw(st.text(min_size=1, max_size=20).filter(str.strip))
+        return draw(st.text(TEXT, min_size=1, max_size=20).filter(str.strip))
     prefix = draw(st.sampled_from(["CMD", "CMD-SHELL"]))
-    first = draw(st.text(min_size=1, max_size=10).filter(str.strip))
-    return [prefix, first, *draw(st.lists(st.text(max_size=10), max_size=3))]
+    first = draw(st.text(TEXT, min_size=1, max_size=10).filter(str.strip))
+    return [prefix, first, *draw(st.lists(st.text(TEXT, max_size=10), max_size=3))]
 
 
 @st.composite
@@ -61,12 +63,14 @@ def hosted_parts(draw: st.DrawFn) -> dict[str, Any]:
                 "timeout": draw(positive),
                 "retries": draw(positive),
             },
-            "environment": draw(st.dictionaries(st.text(min_size=1, max_size=10).filter(str.strip), text, max_size=4)),
+            "environment": draw(
+                st.dictionaries(st.text(TEXT, min_size=1, max_size=10).filter(str.strip), text, max_size=4)
+            ),
         },
         "autoScalingConfig": scaling,
         "loadBalancerConfig": {
             "healthCheckConfig": {
-                "path": "/" + draw(st.text(max_size=10)),
+                "path": "/" + draw(st.text(TEXT, max_size=10)),
                 "interval": interval,
                 "timeout": draw(st.integers(2, min(120, interval - 1))),
                 "healthyThresholdCount": draw(st.integers(2, 10)),
@@ -85,11 +89,11 @@ def create_requests(draw: st.DrawFn) -> dict[str, Any]:
         "modelName": draw(text),
         "modelType": model_type,
         "streaming": False if model_type == "embedding" else draw(st.booleans()),
-        "features": [{"name": name, "overview": draw(st.text(max_size=15))} for name in names],
+        "features": [{"name": name, "overview": draw(st.text(TEXT, max_size=15))} for name in names],
         "allowedGroups": draw(st.lists(text, max_size=3)),
     }
     if draw(st.booleans()):
-        config["modelDescription"] = draw(st.text(max_size=40))
+        config["modelDescription"] = draw(st.text(TEXT, max_size=40))
     if draw(st.booleans()):
         config.update(draw(hosted_parts()))
     return config
@@ -106,16 +110,16 @@ def stored_items(draw: st.DrawFn) -> dict[str, Any]:
         "model_config": config,
     }
     optional = {
-        "model_description": st.none() | st.text(max_size=20),
+        "model_description": st.none() | st.text(TEXT, max_size=20),
         "last_modified_date": st.integers(0, 2**45),
         "litellm_id": st.none() | st.uuids().map(str),
-        "model_url": st.text(max_size=30),
-        "auto_scaling_group": st.text(max_size=30),
-        "cloudformation_stack_name": st.text(max_size=30),
-        "failure_reason": st.none() | st.text(max_size=50),
+        "model_url": st.text(TEXT, max_size=30),
+        "auto_scaling_group": st.text(TEXT, max_size=30),
+        "cloudformation_stack_name": st.text(TEXT, max_size=30),
+        "failure_reason": st.none() | st.text(TEXT, max_size=50),
         "context_window": st.integers(1, 2**20),
-        "lastStatusUpdate": st.text(max_size=25),
-        "statusReason": st.text(max_size=25),
+        "lastStatusUpdate": st.text(TEXT, max_size=25),
+        "statusReason": st.text(TEXT, max_size=25),
         "job_holder_from_a_newer_version": json_values,
     }
     for key, strategy in optional.items():

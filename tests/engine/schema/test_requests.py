@@ -271,3 +271,28 @@ def test_schedule_times_as_lisa_takes_them(time_of_day: str) -> None:
     from engine.schema.config import DaySchedule
 
     assert DaySchedule.model_validate({"startTime": time_of_day, "stopTime": "3:00"}).startTime == time_of_day
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"modelName": "org/model\x00"}, "modelName"),
+        ({"modelDescription": "bell\x07"}, "modelDescription"),
+        ({"allowedGroups": ["ok", "esc\x1b[31m"]}, "allowedGroups"),
+        ({"apiKey": "sk-\x7f"}, "apiKey"),
+    ],
+)
+def test_control_characters_are_refused_naming_the_field(document: dict[str, Any], field: str) -> None:
+    base = {"modelId": "m", "modelName": "org/model", "modelType": "textgen"}
+    with pytest.raises(InvalidInput, match=rf"{field}: must not contain control characters"):
+        parse_create({**base, **document})
+
+
+def test_tabs_and_line_breaks_are_text_not_control_characters() -> None:
+    base = {"modelId": "m", "modelName": "org/model", "modelType": "textgen"}
+    assert parse_create({**base, "modelDescription": "two\r\nlines\tand a tab"}).modelDescription
+
+
+def test_an_environment_key_with_a_nul_is_refused_in_an_update() -> None:
+    with pytest.raises(InvalidInput, match=r"containerConfig.environment: must not contain control characters"):
+        parse_update({"containerConfig": {"environment": {"A\x00": "b"}}})
