@@ -163,6 +163,15 @@ def _unregister_id(ctx: JobContext, litellm_id: str, *, step: str = "litellm") -
     ctx.report(step, StepState.SUCCEEDED, f"removed LiteLLM entry {litellm_id}", litellmId=litellm_id)
 
 
+def drop_other_registrations(ctx: JobContext, model_id: str, *, keep: str) -> None:
+    """Remove every entry of the model's name but `keep`. LISA's LiteLLM sync registers a model that its status
+    monitor marked InService during the start (no `litellm_id` yet): a second entry would share the model's
+    traffic and outlive the next stop."""
+    for other in registrations_of(ctx, model_id):
+        if other != keep:
+            _unregister_id(ctx, other)
+
+
 def unregister(ctx: JobContext, record: ModelRecord) -> None:
     """LiteLLM `POST /model/delete` of the record's `litellm_id` (already gone is fine); skipped without one."""
     if record.litellm_id is None:
@@ -202,6 +211,7 @@ def start_model(ctx: JobContext, record: ModelRecord, *, warmup_s: float) -> Sta
         group = start_capacity(ctx, record)
         wait_model_warmup(ctx, warmup_s)
         registered = register(ctx, record)
+        drop_other_registrations(ctx, record.model_id, keep=registered)
     except CapacityNotHealthy as error:
         reason = str(error)
         return StartOutcome(litellm_id=None, group=undo_start(ctx, record, registered, reason), failure=reason)

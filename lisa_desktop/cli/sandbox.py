@@ -8,6 +8,7 @@ import threading
 from types import FrameType
 from typing import TextIO
 
+from engine.errors import InvalidInput, Problem
 from lisa_desktop.exit_codes import ExitCode
 
 
@@ -49,11 +50,24 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="do not play LISA's own server-side writers (its status monitor on every instance launch or terminate)",
     )
+    serve.add_argument(
+        "--redeploy-every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="play a LISA deploy every SECONDS: its LiteLLM sync registers InService models that have no litellm_id "
+        "(the first one also runs the context-window backfill)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
 def run_serve(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.sandbox.lisa_actors import LisaActors
     from engine.sandbox.server import Sandbox
+
+    if args.redeploy_every is not None and (args.redeploy_every <= 0 or args.no_lisa_actors):
+        why = "seconds > 0" if args.redeploy_every <= 0 else "LISA's writers, which --no-lisa-actors turns off"
+        raise InvalidInput([Problem("--redeploy-every", f"needs {why}")], "sandbox serve")
 
     stop = threading.Event()
 
@@ -73,6 +87,8 @@ def run_serve(args: argparse.Namespace, out: TextIO) -> int:
         lisa_actors=not args.no_lisa_actors,
     )
     with sandbox:
+        if args.redeploy_every is not None:
+            LisaActors.of(sandbox).redeploy_every(args.redeploy_every)
         out.write(f"LISA_DESKTOP_ENDPOINT={sandbox.endpoint_url}\n")
         out.write(f"# deployment prefix {sandbox.prefix}, region {sandbox.region}; Ctrl+C stops the sandbox\n")
         out.flush()
