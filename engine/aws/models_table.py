@@ -10,6 +10,7 @@ was planned from (`StatusChanged` says what it is now, and which desktop job hol
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -96,6 +97,24 @@ class UnreadableRecord:
     def status_text(self) -> str:
         status = self.item.get(STATUS_ATTRIBUTE)
         return status if isinstance(status, str) and status else "?"
+
+
+AttributePath = tuple[str, ...]
+"""An attribute, or a path into a map attribute: ("model_config", "containerConfig", "environment")."""
+
+
+Attributes = Mapping[str, Any] | Mapping[AttributePath, Any] | Mapping[str | AttributePath, Any]
+"""What a write sets: attribute names or paths, with their values."""
+
+
+def _path(name: str | AttributePath) -> AttributePath:
+    return (name,) if isinstance(name, str) else tuple(name)
+
+
+def _overlapping(paths: list[AttributePath]) -> list[str]:
+    """Paths that equal or contain another (DynamoDB refuses such an update expression)."""
+    ordered = sorted(paths)
+    return [".".join(longer) for shorter, longer in itertools.pairwise(ordered) if longer[: len(shorter)] == shorter]
 
 
 def epoch_ms() -> int:
@@ -312,8 +331,8 @@ class ModelsTable:
         model_id: str,
         expected_status: ModelStatus,
         new_status: ModelStatus,
-        set_attributes: Mapping[str, Any] | None = None,
-        remove_attributes: Iterable[str] = (),
+        set_attributes: Attributes | None = None,
+        remove_attributes: Iterable[str | AttributePath] = (),
         *,
         touch: bool = True,
         holder: str | None = None,
@@ -328,35 +347,44 @@ class ModelsTable:
         model (an intake, or a change that takes no hold).
 
         `set_attributes` are set (None stores NULL, as LISA does for `litellm_id`), `remove_attributes` removed;
+        either may name a nested path as a tuple (`("model_config", "streaming")`), whose parent must exist.
         `last_modified_date` is set to now unless `touch` is False or it is in `set_attributes`.
         Returns the record as written. Raises `StatusChanged` if the model is no longer in `expected_status`,
         `ModelNotFound` if it is gone.
         """
-        to_set = dict(set_attributes or {})
-        to_remove = list(dict.fromkeys(remove_attributes))
+        to_set = {_path(name): value for name, value in (set_attributes or {}).items()}
+        to_remove = list(dict.fromkeys(_path(name) for name in remove_attributes))
         for reserved in (KEY_ATTRIBUTE, STATUS_ATTRIBUTE):
-            if reserved in to_set or reserved in to_remove:
+            if any(path[0] == reserved for path in (*to_set, *to_remove)):
                 raise ValueError(f"transition_status sets '{reserved}' itself")
-        if overlap := set(to_set) & set(to_remove):
-            raise ValueError(f"attributes both set and removed: {sorted(overlap)}")
-        if touch and MODIFIED_ATTRIBUTE not in to_set and MODIFIED_ATTRIBUTE not in to_remove:
-            to_set[MODIFIED_ATTRIBUTE] = self._clock_ms()
+        if overlap := _overlapping([*to_set, *to_remove]):
+            raise ValueError(f"attribute paths overlap: {overlap}")
+        if touch and not any(path[0] == MODIFIED_ATTRIBUTE for path in (*to_set, *to_remove)):
+            to_set[(MODIFIED_ATTRIBUTE,)] = self._clock_ms()
 
         names: dict[str, str] = {"#status": STATUS_ATTRIBUTE}
         values: dict[str, AttributeValueTypeDef] = {
             ":expected": {"S": expected_status.value},
             ":new": {"S": new_status.value},
         }
+        placeholders: dict[str, str] = {}
+
+        def placeholder(path: AttributePath) -> str:
+            parts = []
+            for name in path:
+                if name not in placeholders:
+                    placeholders[name] = f"#n{len(placeholders)}"
+                    names[placeholders[name]] = name
+                parts.append(placeholders[name])
+            return ".".join(parts)
+
         assignments = ["#status = :new"]
-        for index, (name, value) in enumerate(to_set.items()):
-            names[f"#s{index}"] = name
+        for index, (path, value) in enumerate(to_set.items()):
             values[f":s{index}"] = to_attribute(value)
-            assignments.append(f"#s{index} = :s{index}")
+            assignments.append(f"{placeholder(path)} = :s{index}")
         expression = "SET " + ", ".join(assignments)
         if to_remove:
-            for index, name in enumerate(to_remove):
-                names[f"#r{index}"] = name
-            expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(to_remove)))
+            expression += " REMOVE " + ", ".join(placeholder(path) for path in to_remove)
 
         condition = "#status = :expected"
         if holder is not None:

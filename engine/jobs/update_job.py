@@ -18,7 +18,8 @@ from typing import Any
 from engine.aws.autoscaling import ScalingGroup
 from engine.aws.discovery import caller_identity
 from engine.aws.ecs import ServiceRef
-from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
+from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE, AttributePath, Attributes
+from engine.config_writes import changed_paths
 from engine.context_window import context_window_change
 from engine.errors import LisaDesktopError
 from engine.jobs.capacity_step import (
@@ -205,7 +206,7 @@ class UpdateJob:
             self.record.model_id,
             self.plan.from_status,
             self.plan.from_status,
-            {**self._config_attributes(), **extra},
+            self._config_attributes() | extra,
             remove_attributes=self._config_removals(),
             unheld=True,
         )
@@ -293,15 +294,16 @@ class UpdateJob:
         message: str,
         *,
         new_config: bool = False,
-        drop: tuple[str, ...] = (),
+        drop: tuple[str | AttributePath, ...] = (),
     ) -> JobResult:
         """One conditional write: the new configuration (if any), the final status, the holder cleared."""
         self.ctx.report("finalize", StepState.STARTED, f"writing the record, status {status}")
-        fields = dict(attributes)
+        fields: dict[str | AttributePath, Any] = {}
+        fields.update(attributes)
         if "failure_reason" not in fields and self.record.failure_reason is not None:
             drop = (*drop, "failure_reason")
         if new_config:
-            fields = {**self._config_attributes(), **fields}
+            fields = {**self._config_attributes(), **fields}  # the step's own attributes win
             drop = (*drop, *self._config_removals())
         self.ctx.intent("finalize", status=str(status), newConfig=new_config, **_journal_safe(fields))
         self._write(status, fields, (*HOLD_ATTRIBUTES, *drop))
@@ -365,19 +367,32 @@ class UpdateJob:
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
-    def _config_attributes(self) -> dict[str, Any]:
-        """The new configuration, as the record stores it (with `context_window` as LISA keeps it in step)."""
-        attributes: dict[str, Any] = {"model_config": self.plan.new_config}
+    def _config_attributes(self) -> dict[str | AttributePath, Any]:
+        """The new configuration as the record stores it: only the keys of `model_config` the update changed
+        (what LISA wrote elsewhere in it meanwhile stays), and `context_window` as LISA keeps it in step."""
+        attributes: dict[str | AttributePath, Any] = {}
+        for path, value in self._config_paths()[0].items():
+            attributes[path] = value
         description = self.plan.new_config.get("modelDescription")
         if description is not None:
             attributes["model_description"] = description
         attributes.update(context_window_change(self.record.config, self.plan.new_config)[0])
         return attributes
 
-    def _config_removals(self) -> tuple[str, ...]:
-        return context_window_change(self.record.config, self.plan.new_config)[1]
+    def _config_removals(self) -> tuple[str | AttributePath, ...]:
+        return (*self._config_paths()[1], *context_window_change(self.record.config, self.plan.new_config)[1])
 
-    def _write(self, status: ModelStatus, attributes: dict[str, Any], remove: tuple[str, ...]) -> None:
+    def _config_paths(self) -> tuple[dict[AttributePath, Any], list[AttributePath]]:
+        if "config" not in self.record.model_fields_set:  # no map to write into
+            return {("model_config",): self.plan.new_config}, []
+        return changed_paths(self.record.config, self.plan.new_config, ("model_config",))
+
+    def _write(
+        self,
+        status: ModelStatus,
+        attributes: Attributes,
+        remove: tuple[str | AttributePath, ...],
+    ) -> None:
         """One UpdateItem of the attributes this job owns, conditional on the job still holding the model (a
         status LISA's monitor wrote meanwhile is overwritten; anything else it wrote stays)."""
         self.ctx.aws.models.transition_status(
@@ -424,9 +439,9 @@ def changes_text(ctx: JobContext, already: str | None = None) -> str:
     return "; ".join(parts)
 
 
-def _journal_safe(fields: dict[str, Any]) -> dict[str, Any]:
+def _journal_safe(fields: Attributes) -> dict[str, Any]:
     """Record attributes worth journaling (ids and statuses, never a configuration)."""
-    return {key: value for key, value in fields.items() if key in ("litellm_id",)}
+    return {key: value for key, value in fields.items() if isinstance(key, str) and key in ("litellm_id",)}
 
 
 def _pending(record: ModelRecord) -> UpdateContainerConfig | None:

@@ -169,8 +169,34 @@ def test_a_transition_of_a_vanished_model(table: ModelsTable) -> None:
 def test_transition_refuses_to_set_the_key_or_status_itself(table: ModelsTable) -> None:
     with pytest.raises(ValueError, match="model_status"):
         table.transition_status("m", ModelStatus.IN_SERVICE, ModelStatus.UPDATING, {"model_status": "Failed"})
-    with pytest.raises(ValueError, match="both set and removed"):
+    with pytest.raises(ValueError, match=r"overlap: \[.a.\]"):
         table.transition_status("m", ModelStatus.IN_SERVICE, ModelStatus.UPDATING, {"a": 1}, ["a"])
+    with pytest.raises(ValueError, match=r"overlap: .*model_config\.streaming"):
+        table.transition_status(
+            "m", ModelStatus.IN_SERVICE, ModelStatus.UPDATING, {"model_config": {}, ("model_config", "streaming"): 1}
+        )
+
+
+def test_a_transition_writes_nested_paths_and_leaves_the_rest_of_the_map(
+    clients: AwsClients, table: ModelsTable
+) -> None:
+    put(clients, record(hosted_config(), "InService"))
+    config = table.get("mistral-7b-instruct").config
+    assert "environment" in config["containerConfig"]
+    written = table.transition_status(
+        "mistral-7b-instruct",
+        ModelStatus.IN_SERVICE,
+        ModelStatus.IN_SERVICE,
+        {("model_config", "modelDescription"): "new", ("model_config", "containerConfig", "environment", "A.B"): "1"},
+        [("model_config", "streaming")],
+    )
+    expected = {**config, "modelDescription": "new"}
+    expected.pop("streaming")
+    expected["containerConfig"] = {
+        **config["containerConfig"],
+        "environment": {**config["containerConfig"]["environment"], "A.B": "1"},
+    }
+    assert written.config == expected == table.get("mistral-7b-instruct").config
 
 
 def test_put_new_and_a_duplicate(clients: AwsClients, table: ModelsTable) -> None:

@@ -207,3 +207,35 @@ def test_the_sync_does_not_register_a_second_entry_of_a_model_the_console_starte
     assert _entries(sandbox) == [registered]
     assert _item(sandbox)["litellm_id"] == registered
     assert check_model(sandbox, MODEL).problems == []
+
+
+def test_schedule_metadata_lisa_writes_inside_model_config_during_an_update_survives_it(in_service: Sandbox) -> None:
+    """LISA's schedule management writes `model_config.autoScalingConfig.scheduling.*` with its own UpdateItem: the
+    job writes only the keys of `model_config` it changed, so what LISA put there meanwhile stays."""
+    sandbox = in_service
+    dynamodb = sandbox.client("dynamodb")
+
+    def lisa_schedules() -> None:
+        dynamodb.update_item(
+            TableName=sandbox.table_name,
+            Key={"model_id": {"S": MODEL}},
+            UpdateExpression="SET model_config.autoScalingConfig.scheduling = :s",
+            ExpressionAttributeValues={
+                ":s": {
+                    "M": {
+                        "scheduleType": {"S": "RECURRING"},
+                        "timezone": {"S": "UTC"},
+                        "recurringSchedule": {"M": {"startTime": {"S": "08:00"}, "stopTime": {"S": "18:00"}}},
+                        "scheduleEnabled": {"BOOL": True},
+                    }
+                }
+            },
+        )
+
+    change = {"modelDescription": "kept apart", "streaming": False, "autoScalingInstanceConfig": {"maxCapacity": 3}}
+    _update(sandbox, change, AtEvent("intake", StepState.SUCCEEDED, lisa_schedules))
+    config = _item(sandbox)["model_config"]
+    assert config["autoScalingConfig"]["scheduling"]["scheduleEnabled"] is True
+    assert config["autoScalingConfig"]["maxCapacity"] == 3
+    assert (config["modelDescription"], config["streaming"]) == ("kept apart", False)
+    assert check_model(sandbox, MODEL).problems == []
