@@ -68,3 +68,18 @@ class DraftConflict(LisaDesktopError):
             f"model '{model_id}' changed since the draft was started ({changed or 'its status'}): "
             "review the comparison and rebase the draft on the model as it is now"
         )
+
+
+class ModelInUse(StatusNotAllowed):
+    """RAG repositories, collections or pipelines use the model, so it cannot be deleted (LISA's delete handler
+    refuses it with 409). A refusal like a status that does not allow the operation: same exit code, nothing
+    written."""
+
+    def __init__(self, model_id: str, users: Iterable[str]) -> None:
+        self.model_id = model_id
+        self.users: tuple[str, ...] = tuple(users)
+        super().__init__(
+            f"cannot delete '{model_id}': it is in use by {', '.join(self.users)}. Give each of them another "
+            "embedding model or remove it in LISA's RAG administration, then delete the model again; "
+            "nothing was changed"
+        )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Final
 
 from botocore.exceptions import ClientError
 
 from engine.aws.clients import AwsClients
-from engine.aws.errors import DeploymentNotFound, error_code
+from engine.aws.errors import DeploymentNotFound, DeploymentUnreachable, error_code
 from engine.errors import InvalidInput, Problem
+
+log = logging.getLogger(__name__)
 
 MODEL_TABLE_PARAMETER: Final = "modelTableName"
 SERVE_URI_PARAMETER: Final = "lisaServeRestApiUri"
@@ -18,6 +21,16 @@ APP_KEY_SECRET_PARAMETER: Final = "appManagementKeySecretName"
 KEY_SECRET_PARAMETER: Final = "managementKeySecretName"
 """Older LISA versions (used when the newer parameter is absent)."""
 SERVE_PATH: Final = "/v2/serve"
+GUARDRAILS_TABLE_PARAMETER: Final = "guardrailsTableName"
+RAG_REPOSITORIES_TABLE_PARAMETER: Final = "ragVectorStoreTableName"
+"""LISA's RAG vector-store (repository configuration) table; published only when RAG is deployed."""
+RAG_COLLECTIONS_TABLE_PARAMETER: Final = "ragCollectionsTableName"
+OPTIONAL_PARAMETERS: Final = (
+    GUARDRAILS_TABLE_PARAMETER,
+    RAG_REPOSITORIES_TABLE_PARAMETER,
+    RAG_COLLECTIONS_TABLE_PARAMETER,
+)
+"""Tables a deployment may publish; one that does not has no guardrails, or no RAG."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,10 @@ class DeploymentInfo:
     litellm_base_url: str
     """LISA Serve's REST URI + /v2/serve: LISA Serve proxies LiteLLM's admin routes there."""
     management_key: str = field(repr=False)
+    guardrails_table_name: str | None = None
+    """LISA's guardrails table (PK `guardrailId`, SK `modelId`, GSI `ModelIdIndex`)."""
+    rag_repositories_table_name: str | None = None
+    rag_collections_table_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,14 +60,12 @@ def normalize_prefix(prefix: str) -> str:
 
 
 def discover_deployment(clients: AwsClients, prefix: str) -> DeploymentInfo:
-    """Read the deployment's table name, LiteLLM URL and management key (one GetParameters call and one
-    GetSecretValue). Raises `DeploymentNotFound` naming what is missing, or `DeploymentUnreachable`."""
+    """Read the deployment's table names, LiteLLM URL and management key (two GetParameters calls and one
+    GetSecretValue). Raises `DeploymentNotFound` naming what is missing, or `DeploymentUnreachable`. The
+    guardrails and RAG tables are optional (None when not published)."""
     prefix = normalize_prefix(prefix)
     wanted = [MODEL_TABLE_PARAMETER, SERVE_URI_PARAMETER, APP_KEY_SECRET_PARAMETER, KEY_SECRET_PARAMETER]
-    names = [f"{prefix}/{name}" for name in wanted]
-    with clients.errors("ssm:GetParameters", f"parameters {prefix}/*"):
-        response = clients.ssm().get_parameters(Names=names, WithDecryption=True)
-    values = {p["Name"][len(prefix) + 1 :]: p.get("Value", "") for p in response.get("Parameters", []) if "Name" in p}
+    values = _parameters(clients, prefix, wanted)
 
     missing = [f"{prefix}/{name}" for name in (MODEL_TABLE_PARAMETER, SERVE_URI_PARAMETER) if not values.get(name)]
     secret_name = values.get(APP_KEY_SECRET_PARAMETER) or values.get(KEY_SECRET_PARAMETER)
@@ -70,12 +85,36 @@ def discover_deployment(clients: AwsClients, prefix: str) -> DeploymentInfo:
     if not key:
         raise DeploymentNotFound(prefix, [f"value of secret {secret_name}"])
 
+    optional = _optional_parameters(clients, prefix)
     return DeploymentInfo(
         prefix=prefix,
         models_table_name=values[MODEL_TABLE_PARAMETER],
         litellm_base_url=values[SERVE_URI_PARAMETER].rstrip("/") + SERVE_PATH,
         management_key=key,
+        guardrails_table_name=optional.get(GUARDRAILS_TABLE_PARAMETER) or None,
+        rag_repositories_table_name=optional.get(RAG_REPOSITORIES_TABLE_PARAMETER) or None,
+        rag_collections_table_name=optional.get(RAG_COLLECTIONS_TABLE_PARAMETER) or None,
     )
+
+
+def _parameters(clients: AwsClients, prefix: str, wanted: list[str]) -> dict[str, str]:
+    """Name (after the prefix) → value of those of `wanted` that exist (one GetParameters call)."""
+    names = [f"{prefix}/{name}" for name in wanted]
+    with clients.errors("ssm:GetParameters", f"parameters {prefix}/*"):
+        response = clients.ssm().get_parameters(Names=names, WithDecryption=True)
+    return {p["Name"][len(prefix) + 1 :]: p.get("Value", "") for p in response.get("Parameters", []) if "Name" in p}
+
+
+def _optional_parameters(clients: AwsClients, prefix: str) -> dict[str, str]:
+    """The guardrails and RAG table names, in a call of their own: an identity whose policy names only the four
+    parameters above still opens the deployment (without guardrail clean-up or the RAG in-use check, logged)."""
+    try:
+        return _parameters(clients, prefix, list(OPTIONAL_PARAMETERS))
+    except DeploymentUnreachable as exc:
+        if exc.code != "AccessDenied":
+            raise
+        log.warning("cannot read %s/{%s}: %s", prefix, ",".join(OPTIONAL_PARAMETERS), exc)
+        return {}
 
 
 def caller_identity(clients: AwsClients) -> CallerIdentity:

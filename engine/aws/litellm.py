@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from typing import Any, Final
+from urllib.parse import quote
 
 from engine.aws.errors import DeploymentUnreachable, LiteLLMError
 from engine.drain import drain
@@ -112,6 +113,15 @@ class LiteLLMClient:
         """POST /model/delete. With `missing_ok`, an entry that is already gone is not an error."""
         try:
             self._request("POST", "/model/delete", {"id": litellm_id}, "unregister")
+        except LiteLLMError as exc:
+            gone = exc.status == 404 or any(hint in exc.body_excerpt.lower() for hint in _NOT_FOUND_HINTS)
+            if not (missing_ok and gone):
+                raise
+
+    def delete_guardrail(self, guardrail_id: str, *, missing_ok: bool = False) -> None:
+        """DELETE /guardrails/{id} (LISA's DeleteGuardrails). With `missing_ok`, a guardrail already gone is fine."""
+        try:
+            self._request("DELETE", f"/guardrails/{quote(guardrail_id, safe='')}", None, "guardrail delete")
         except LiteLLMError as exc:
             gone = exc.status == 404 or any(hint in exc.body_excerpt.lower() for hint in _NOT_FOUND_HINTS)
             if not (missing_ok and gone):

@@ -1,24 +1,30 @@
 """The delete job: LISA's DeleteModel state machine (reference §4.3), run by the console.
 
-Gate: InService, Stopped or Failed (as LISA's web UI; its server deletes in any status). Then a conditional
-write moves the model to `Deleting` (the job is recorded as its holder) → LiteLLM `POST /model/delete` (skipped
-without a `litellm_id`; an entry already gone is fine) → if a stack is recorded: DeleteStack with a uuid4
-ClientRequestToken, polled until DELETE_COMPLETE or gone, with a deadline (LISA waits without one) → the record
-is deleted (conditional on `Deleting`). A third-party model has only its LiteLLM entry and its record.
+Gate: InService, Stopped or Failed (as LISA's web UI; its server deletes in any status), and, as LISA's delete
+handler, no active RAG repository, collection or pipeline may use the model (ModelInUse, naming them). Then a
+conditional write moves the model to `Deleting` (the job is recorded as its holder) → LiteLLM `POST /model/delete`
+(skipped without a `litellm_id`; an entry already gone is fine) → the model's guardrails (LISA's DeleteGuardrails):
+each row of the guardrails table found through `ModelIdIndex` loses its LiteLLM guardrail, then the row; as in
+LISA, a guardrail that cannot be removed is left and the delete goes on (logged, and said in the job's events) →
+if a stack is recorded: DeleteStack with a uuid4 ClientRequestToken, polled until DELETE_COMPLETE or gone, with a
+deadline (LISA waits without one) → the record is deleted (conditional on `Deleting`). A third-party model has
+only its LiteLLM entry, its guardrails and its record.
 
 DELETE_FAILED, the deadline or any other error leave the model `Failed` with the reason and what is left (the
 LiteLLM entry is gone by then, so `litellm_id` is cleared): running `models delete` again retries.
-Guardrails (LISA's DeleteGuardrails) are not touched: the console does not create them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from engine.aws.cloudformation import StackFailed, StackInfo, is_stack_in_progress
+from engine.aws.guardrails import Guardrail, GuardrailsTable
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
-from engine.errors import LisaDesktopError, StatusNotAllowed
+from engine.aws.rag_usage import rag_usages
+from engine.errors import LisaDesktopError, ModelInUse, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobContext
 from engine.jobs.create_job import cut_reason
 from engine.jobs.events import StepState
@@ -37,19 +43,39 @@ GONE = "gone"
 
 
 def validate_delete(aws: Gateways, model_id: str) -> ModelRecord:
-    """The record, if its status allows a delete: ModelNotFound, or StatusNotAllowed (e.g. `Updating`)."""
+    """The record, if its status allows a delete and nothing uses it (reads only): ModelNotFound, StatusNotAllowed
+    (e.g. `Updating`), or ModelInUse naming the RAG repositories, collections and pipelines that use it."""
     record = aws.models.get(model_id)
     reason = refusal(Operation.DELETE, model_id, record.model_status)
     if reason is not None:
         raise StatusNotAllowed(reason + held_text(aws, record))
+    users = rag_usages(aws.clients, aws.deployment, model_id)
+    if users:
+        raise ModelInUse(model_id, [str(user) for user in users])
     return record
 
 
-def deletion_summary(record: ModelRecord) -> list[str]:
+def guardrails_table(aws: Gateways) -> GuardrailsTable:
+    return GuardrailsTable(aws.clients, aws.deployment.guardrails_table_name)
+
+
+def guardrails_of(aws: Gateways, model_id: str) -> list[Guardrail]:
+    """The model's guardrails, to name them before a delete (none if they cannot be read: the delete says so)."""
+    try:
+        return guardrails_table(aws).of_model(model_id)
+    except LisaDesktopError as error:
+        log.warning("the guardrails of %s could not be read: %s", model_id, error)
+        return []
+
+
+def deletion_summary(record: ModelRecord, guardrails: Sequence[Guardrail] = ()) -> list[str]:
     """What a delete removes, in words (for the confirmation prompt and the job's first event)."""
     parts = []
     if record.litellm_id:
         parts.append(f"LiteLLM entry {record.litellm_id}")
+    parts += [
+        f"guardrail {g.name} (LiteLLM guardrail {g.guardrail_id} and its guardrails-table row)" for g in guardrails
+    ]
     if record.cloudformation_stack_name or record.cloudformation_stack_arn:
         stack = record.cloudformation_stack_name or record.cloudformation_stack_arn
         group = f" (with Auto Scaling group {record.auto_scaling_group})" if record.auto_scaling_group else ""
@@ -65,6 +91,10 @@ class DeleteJob:
         self.ctx = ctx
         self.record = record
         self.done: list[str] = []
+        self.guardrails: list[Guardrail] = []
+        """The guardrails the job still has to remove (named in what a failure leaves)."""
+        self.left: list[str] = []
+        """What a best-effort step could not remove, in words (the delete goes on without it)."""
         self._unregistered = False
         self._finished: JobResult | None = None
         """The result once the record is deleted."""
@@ -84,10 +114,10 @@ class DeleteJob:
 
     def run(self) -> JobResult:
         ctx, record = self.ctx, self.record
+        self.guardrails = guardrails_of(ctx.aws, record.model_id)
+        removes = ", ".join(deletion_summary(record, self.guardrails))
         ctx.report(
-            "validate",
-            StepState.SUCCEEDED,
-            f"delete of {record.model_id} ({record.model_status}): removes {', '.join(deletion_summary(record))}",
+            "validate", StepState.SUCCEEDED, f"delete of {record.model_id} ({record.model_status}): removes {removes}"
         )
         self._intake()
         return self._carry_on()
@@ -105,6 +135,8 @@ class DeleteJob:
             self._unregistered = True
             if self.record.litellm_id:
                 self.done.append(f"LiteLLM entry {self.record.litellm_id} removed")
+            ctx.check_cancelled()
+            self._delete_guardrails()
             if self._stack:
                 self._delete_stack()
             else:
@@ -116,10 +148,11 @@ class DeleteJob:
             ctx.intent("record.delete")
             ctx.aws.models.delete(self.model_id, ModelStatus.DELETING, holder=ctx.holder)
             self.done.append("record deleted")
-            finished = self._result(Outcome.SUCCEEDED, f"deleted {self.model_id}: {'; '.join(self.done)}", None)
+            left = f"; left: {'; '.join(self.left)}" if self.left else ""
+            finished = self._result(Outcome.SUCCEEDED, f"deleted {self.model_id}: {'; '.join(self.done)}{left}", None)
             self._finished = finished
             ctx.done("record.delete")
-            ctx.report("finalize", StepState.SUCCEEDED, f"{self.model_id} is deleted ({'; '.join(self.done)})")
+            ctx.report("finalize", StepState.SUCCEEDED, f"{self.model_id} is deleted ({'; '.join(self.done)}){left}")
             return finished
         except Exception as error:
             if self._finished is not None:
@@ -151,6 +184,44 @@ class DeleteJob:
         self.ctx.report(
             "intake", StepState.SUCCEEDED, f"model is {ModelStatus.DELETING}, held by job {self.ctx.job_id}"
         )
+
+    def _delete_guardrails(self) -> None:
+        """LISA's DeleteGuardrails: each guardrail's LiteLLM guardrail (already gone is fine), then its row. Best
+        effort, as LISA's: what cannot be removed is logged, reported and left; the delete goes on."""
+        ctx, table = self.ctx, guardrails_table(self.ctx.aws)
+        if not table.table_name:
+            ctx.report("guardrail", StepState.SKIPPED, "the deployment publishes no guardrails table")
+            return
+        try:
+            self.guardrails = table.of_model(self.model_id)
+        except LisaDesktopError as error:
+            log.warning("the guardrails of %s could not be read; the delete goes on: %s", self.model_id, error)
+            self.left.append(f"any guardrails of {self.model_id} (they could not be read: {error})")
+            ctx.report("guardrail", StepState.FAILED, f"the guardrails could not be read, none removed: {error}")
+            return
+        if not self.guardrails:
+            ctx.report("guardrail", StepState.SKIPPED, f"{self.model_id} has no guardrails")
+            return
+        ctx.report("guardrail", StepState.STARTED, f"removing {', '.join(map(str, self.guardrails))}")
+        removed: list[str] = []
+        for guardrail in list(self.guardrails):
+            ctx.intent("guardrail.delete", guardrailId=guardrail.guardrail_id)
+            try:
+                ctx.aws.litellm.delete_guardrail(guardrail.guardrail_id, missing_ok=True)
+                table.delete(guardrail)
+            except LisaDesktopError as error:
+                log.warning("%s of %s could not be removed; the delete goes on: %s", guardrail, self.model_id, error)
+                self.left.append(f"{guardrail} (could not be removed: {error})")
+                ctx.report("guardrail", StepState.FAILED, f"{guardrail} could not be removed and is left: {error}")
+                continue
+            ctx.done("guardrail.delete", guardrailId=guardrail.guardrail_id)
+            self.guardrails.remove(guardrail)
+            removed.append(str(guardrail))
+        if removed:
+            self.done.append(f"{', '.join(removed)} removed")
+        state = StepState.SUCCEEDED if not self.guardrails else StepState.FAILED
+        ctx.report("guardrail", state, f"removed {len(removed)} of {len(removed) + len(self.guardrails)} guardrails")
+        self.guardrails = []  # what is left is named in `left`, not retried by this job
 
     def _delete_stack(self) -> None:
         ctx = self.ctx
@@ -215,8 +286,10 @@ class DeleteJob:
         """The model is Failed with the reason; what was done and what is left are named. Delete again to retry."""
         done = f"; done: {'; '.join(self.done)}" if self.done else ""
         left = [
-            part for part in deletion_summary(self.record) if not (self._unregistered and part.startswith("LiteLLM"))
-        ]
+            part
+            for part in deletion_summary(self.record, self.guardrails)
+            if not (self._unregistered and part.startswith("LiteLLM"))
+        ] + self.left
         message = (
             f"delete of {self.model_id} failed: {reason}{done}; left: {', '.join(left)} "
             f"(retry with: lisa-desktop models delete {self.model_id})"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from engine.jobs.context import Gateways, JobContext, JobSettings
 from engine.jobs.create_job import CreateJob, validate_create
-from engine.jobs.delete_job import DeleteJob, deletion_summary, validate_delete
+from engine.jobs.delete_job import DeleteJob, deletion_summary, guardrails_of, validate_delete
 from engine.jobs.events import JobEvent, StepState
 from engine.jobs.journal import JobRecorder, Journal, new_job_id
 from engine.jobs.lease import Heartbeat, LeaseLost
@@ -129,7 +129,8 @@ class JobRunner:
         def work(ctx: JobContext) -> JobResult:
             record = validate_delete(aws, model_id)
             if ctx.journal is not None:
-                ctx.journal.set_plan({"operation": "delete", "removes": deletion_summary(record)})
+                removes = deletion_summary(record, guardrails_of(aws, model_id))
+                ctx.journal.set_plan({"operation": "delete", "removes": removes})
             return DeleteJob(ctx, record).run()
 
         return self._submit(aws, model_id, "delete", {"operation": "delete"}, settings, listeners, work)

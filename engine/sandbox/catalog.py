@@ -428,6 +428,18 @@ CATALOG: Final[tuple[CatalogModel, ...]] = (
         status=ModelStatus.IN_SERVICE,
         stack="none",
     ),
+    CatalogModel(
+        config=third_party(
+            "cohere-embed-english-v3",
+            "bedrock/cohere.embed-english-v3",
+            description="Cohere Embed English v3 through Amazon Bedrock: the embeddings of the engineering-docs "
+            "RAG repository (LISA refuses to delete it while the repository uses it).",
+            model_type="embedding",
+        ),
+        status=ModelStatus.IN_SERVICE,
+        stack="none",
+        context_window=512,
+    ),
 )
 
 

@@ -1,8 +1,10 @@
 """A LiteLLM-compatible model registry on loopback: the admin routes LISA Serve proxies under `/v2/serve`.
 
 Only what LISA's own LiteLLM client uses (`lambda/models/clients/litellm_client.py`): register (`POST
-/model/new`), unregister (`POST /model/delete`) and list (`GET /model/info`). Every route checks the header
-`Authorization: <management key>` (the bare key, exactly as LISA sends it).
+/model/new`), unregister (`POST /model/delete`) and list (`GET /model/info`) models; create (`POST /guardrails`),
+read (`GET /guardrails/{id}`, `GET /guardrails/list`) and delete (`DELETE /guardrails/{id}`) guardrails. Every
+route checks the header `Authorization: <management key>` (the bare key, exactly as LISA sends it).
+`fail(method, route)` makes a route answer with an error, for tests of what a client does then.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 SERVE_PATH: Final = "/v2/serve"
 """LISA Serve proxies LiteLLM's admin routes under `<lisaServeRestApiUri>/v2/serve`."""
 MAX_BODY_BYTES: Final = 1 << 20
+GUARDRAILS_ROUTE: Final = "/guardrails"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,24 @@ class RegisteredModel:
             "model_name": self.model_name,
             "litellm_params": copy.deepcopy(self.litellm_params),
             "model_info": {"id": self.id},
+        }
+
+
+@dataclass(frozen=True)
+class RegisteredGuardrail:
+    """One guardrail, as LiteLLM's `/guardrails` routes answer it."""
+
+    id: str
+    guardrail_name: str
+    litellm_params: dict[str, Any] = field(default_factory=dict)
+    guardrail_info: dict[str, Any] = field(default_factory=dict)
+
+    def as_info(self) -> dict[str, Any]:
+        return {
+            "guardrail_id": self.id,
+            "guardrail_name": self.guardrail_name,
+            "litellm_params": copy.deepcopy(self.litellm_params),
+            "guardrail_info": copy.deepcopy(self.guardrail_info),
         }
 
 
@@ -60,6 +81,8 @@ class LiteLLMRegistry:
         self._port = port
         self._lock = threading.Lock()
         self._models: dict[str, RegisteredModel] = {}
+        self._guardrails: dict[str, RegisteredGuardrail] = {}
+        self._failing: dict[tuple[str, str], HTTPStatus] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -143,6 +166,56 @@ class LiteLLMRegistry:
         with self._lock:
             self._models.clear()
 
+    def add_guardrail(
+        self,
+        guardrail_name: str,
+        litellm_params: Mapping[str, Any],
+        guardrail_info: Mapping[str, Any] | None = None,
+        guardrail_id: str | None = None,
+    ) -> str:
+        """Create a guardrail; returns its id (a new UUID unless one is given)."""
+        entry = RegisteredGuardrail(
+            guardrail_id or str(uuid.uuid4()),
+            guardrail_name,
+            copy.deepcopy(dict(litellm_params)),
+            copy.deepcopy(dict(guardrail_info or {})),
+        )
+        with self._lock:
+            self._guardrails[entry.id] = entry
+        return entry.id
+
+    def remove_guardrail(self, guardrail_id: str) -> bool:
+        with self._lock:
+            return self._guardrails.pop(guardrail_id, None) is not None
+
+    def guardrails(self) -> list[RegisteredGuardrail]:
+        """A snapshot of every guardrail, in creation order."""
+        with self._lock:
+            return list(self._guardrails.values())
+
+    def get_guardrail(self, guardrail_id: str) -> RegisteredGuardrail | None:
+        with self._lock:
+            return self._guardrails.get(guardrail_id)
+
+    # -- faults ----------------------------------------------------------------------------------------------
+
+    def fail(self, method: str, route: str, status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR) -> None:
+        """Answer `method` requests whose route (after `/v2/serve`) starts with `route` with `status`, until
+        `heal()`."""
+        with self._lock:
+            self._failing[(method.upper(), route)] = status
+
+    def heal(self) -> None:
+        with self._lock:
+            self._failing.clear()
+
+    def failure_for(self, method: str, route: str) -> HTTPStatus | None:
+        with self._lock:
+            for (failing_method, prefix), status in self._failing.items():
+                if failing_method == method and route.startswith(prefix):
+                    return status
+        return None
+
     def authorized(self, header: str | None) -> bool:
         return header == self._key
 
@@ -192,6 +265,9 @@ class _RegistryHandler(BaseHTTPRequestHandler):
             route = path[len(SERVE_PATH) :]
             if not self.registry.authorized(self.headers.get("Authorization")):
                 raise _HttpError(HTTPStatus.UNAUTHORIZED, "Authentication Error: invalid management key")
+            failure = self.registry.failure_for(method, route)
+            if failure is not None:
+                raise _HttpError(failure, f"sandbox fault: {method} {route} fails with {int(failure)}")
             status, payload = self._route(method, route, parse_qs(parts.query), body)
         except _HttpError as error:
             status, payload = error.status, {"detail": error.detail}
@@ -231,7 +307,39 @@ class _RegistryHandler(BaseHTTPRequestHandler):
             wanted: str | None = (query.get("litellm_model_id") or [""])[0] or None
             entries = [e.as_info() for e in self.registry.registered() if wanted is None or e.id == wanted]
             return HTTPStatus.OK, {"data": entries}
+        if route == GUARDRAILS_ROUTE or route.startswith(GUARDRAILS_ROUTE + "/"):
+            return self._guardrail_route(method, route[len(GUARDRAILS_ROUTE) :].lstrip("/"), body)
         raise _HttpError(HTTPStatus.NOT_FOUND, f"no route {method} {SERVE_PATH}{route}")
+
+    def _guardrail_route(self, method: str, rest: str, body: bytes) -> tuple[HTTPStatus, dict[str, Any]]:
+        if (method, rest) == ("POST", ""):
+            spec = _json_object(body).get("guardrail")
+            if not isinstance(spec, dict):
+                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail is required (an object)")
+            name, params, info = spec.get("guardrail_name"), spec.get("litellm_params"), spec.get("guardrail_info")
+            if not isinstance(name, str) or not name:
+                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail.guardrail_name is required")
+            if not isinstance(params, dict):
+                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail.litellm_params is required (an object)")
+            guardrail_id = self.registry.add_guardrail(name, params, info if isinstance(info, dict) else None)
+            created = self.registry.get_guardrail(guardrail_id)
+            assert created is not None
+            return HTTPStatus.OK, created.as_info()
+        if (method, rest) == ("GET", "list"):
+            return HTTPStatus.OK, {"guardrails": [g.as_info() for g in self.registry.guardrails()]}
+        raw_id = rest.removesuffix("/info")
+        if not raw_id or "/" in raw_id:
+            raise _HttpError(HTTPStatus.NOT_FOUND, f"no route {method} {SERVE_PATH}{GUARDRAILS_ROUTE}/{rest}")
+        guardrail_id = unquote(raw_id)
+        found = self.registry.get_guardrail(guardrail_id)
+        if method == "GET" and found is not None:
+            return HTTPStatus.OK, found.as_info()
+        if method == "DELETE" and not rest.endswith("/info") and self.registry.remove_guardrail(guardrail_id):
+            assert found is not None
+            return HTTPStatus.OK, found.as_info()
+        if method in ("GET", "DELETE"):
+            raise _HttpError(HTTPStatus.NOT_FOUND, f"Guardrail with ID {guardrail_id} not found")
+        raise _HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"no route {method} {SERVE_PATH}{GUARDRAILS_ROUTE}/{rest}")
 
     def _read_body(self) -> bytes:
         length_text = self.headers.get("Content-Length") or "0"

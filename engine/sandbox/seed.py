@@ -9,6 +9,8 @@ What LISA publishes and stores (reference §1.4, §4.1, §5):
   daemon service, launch template, Auto Scaling group, an internal ALB with its target group and listener, a
   target-tracking scaling policy, and the outputs `modelEndpointUrl` and `autoScalingGroup`.
 * The LiteLLM registry holding every InService model with LISA's `litellm_params`.
+* The guardrails table and the RAG tables with their SSM parameters, and the guardrails and RAG resources of the
+  seeded models (`engine.sandbox.rag_and_guardrails`).
 
 The stacks are built from the engine's own template (`engine.stack_template.model_stack_template`), the one
 the console's create job deploys, so a seeded model looks like one the console creates. moto's CloudFormation
@@ -50,6 +52,7 @@ from moto.elbv2.models import FakeLoadBalancer, FakeTargetGroup
 from engine.litellm_params import litellm_params_for
 from engine.sandbox.catalog import Capacity, CatalogModel
 from engine.sandbox.litellm_registry import LiteLLMRegistry
+from engine.sandbox.rag_and_guardrails import GuardrailsAndRag
 from engine.sandbox.simulator import SandboxError, Simulator
 from engine.schema.enums import ModelStatus
 from engine.schema.requests import CreateModelRequest
@@ -404,6 +407,8 @@ class SandboxDeployment:
         self.table_name = f"{deployment_name}-sandbox-LISAModelTable"
         self.secret_name = f"{deployment_name}-sandbox-management-key"
         self.resources: dict[str, HostedResources] = {}
+        self.extras: GuardrailsAndRag | None = None
+        """The guardrails and RAG tables (once published)."""
         self.configs: dict[str, dict[str, Any]] = {}
         self.rolled_back: dict[str, tuple[str, str]] = {}
         """Model id → (stack name, stack id) of stacks left in ROLLBACK_COMPLETE by a failed create."""
@@ -493,6 +498,8 @@ class SandboxDeployment:
                 self.start_update_rollout(model)
         self.put_items(self.model_item(model) for model in models)
         self.put_items_directly(self.model_item(model) for model in synthetic)
+        if self.extras is not None:
+            self.extras.seed({model.model_id for model in models}, self.registry)
         self.timings.mark("items", step)
 
         for model in models:
@@ -502,7 +509,7 @@ class SandboxDeployment:
         self.timings.mark("total", started)
 
     def publish(self) -> None:
-        """The SSM parameters and secret LISA publishes, and the models table."""
+        """The SSM parameters and secret LISA publishes, the models table, the guardrails and RAG tables."""
         self.secretsmanager.create_secret(
             Name=self.secret_name,
             SecretString=self.registry.management_key,
@@ -523,6 +530,8 @@ class SandboxDeployment:
             BillingMode="PAY_PER_REQUEST",
             SSESpecification={"Enabled": True},
         )
+        self.extras = GuardrailsAndRag(self.dynamodb, self.ssm, self.prefix, self.deployment_name)
+        self.extras.publish()
 
     def prepare_network(self) -> None:
         """The default VPC's subnets, and one ECS GPU AMI instead of moto's ~1300 default images (every instance

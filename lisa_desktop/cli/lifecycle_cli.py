@@ -16,7 +16,7 @@ from engine.errors import InvalidInput, Problem
 from engine.files import load_document
 from engine.jobs.context import Gateways
 from engine.jobs.create_job import CreatePlan, masked, plan_create, validate_create
-from engine.jobs.delete_job import deletion_summary, validate_delete
+from engine.jobs.delete_job import deletion_summary, guardrails_of, validate_delete
 from engine.jobs.events import JobEvent
 from engine.jobs.runner import JobHandle, JobRunner
 from engine.schema.record import ModelRecord
@@ -83,7 +83,7 @@ def run_delete(args: argparse.Namespace, out: TextIO) -> int:
         aws = Gateways.for_deployment(target.clients, target.deployment())
         record = validate_delete(aws, args.model_id)
         if not args.yes and not _is_child(args):
-            _confirm_delete(record)
+            _confirm_delete(aws, record)
         if not args.wait and not _is_child(args) and not target.sandbox:
             confirmed = argparse.Namespace(**vars(args))
             confirmed.argv = [*args.argv, *([] if "--yes" in args.argv else ["--yes"])]
@@ -100,11 +100,12 @@ def _is_child(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "background_child", False))
 
 
-def _confirm_delete(record: ModelRecord) -> None:
+def _confirm_delete(aws: Gateways, record: ModelRecord) -> None:
     model_id = record.model_id
     if sys.stdin is None or not sys.stdin.isatty():
         raise InvalidInput([Problem("--yes", f"deleting '{model_id}' needs confirmation: add --yes")], "delete")
-    sys.stderr.write(f"Deleting '{model_id}' ({record.model_status}) removes: {', '.join(deletion_summary(record))}.\n")
+    removes = ", ".join(deletion_summary(record, guardrails_of(aws, model_id)))
+    sys.stderr.write(f"Deleting '{model_id}' ({record.model_status}) removes: {removes}.\n")
     answer = input(f"Type the model id ({model_id}) to delete it: ")
     if answer.strip() != model_id:
         raise InvalidInput([Problem("confirmation", "the id typed does not match; nothing was changed")], "delete")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.sandbox.catalog import CATALOG
 from lisa_desktop import __version__
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
     )
     assert listed.returncode == 0, listed.stderr
     model_ids = {entry["model"]["modelId"] for entry in json.loads(listed.stdout)}
-    assert len(model_ids) == 14
+    assert len(model_ids) == len(CATALOG)
     assert {"mistral-7b-instruct", "llama3-8b-tgi", "claude-3-5-sonnet", "broken-model"} <= model_ids
     # ... with moto's core and server only: none of moto[server]'s extras the sandbox does not use.
     absent = (

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from botocore.stub import Stubber
 
 from engine.aws.clients import AwsClients
 from engine.aws.discovery import caller_identity, discover_deployment, normalize_prefix
@@ -16,10 +17,30 @@ def test_discovery_with_the_newer_secret_name_parameter(clients: AwsClients, cou
     assert info.models_table_name == TABLE
     assert info.litellm_base_url == SERVE_URI + "/v2/serve"
     assert info.management_key == MANAGEMENT_KEY
-    assert counter.calls == ["GetParameters", "GetSecretValue"]
+    assert counter.calls == ["GetParameters", "GetSecretValue", "GetParameters"]
     _, params = counter.params[0]
     assert params["WithDecryption"] is True
     assert len(params["Names"]) == 4
+    assert len(counter.params[2][1]["Names"]) == 3  # the optional guardrails and RAG tables, in a call of their own
+    assert (info.guardrails_table_name, info.rag_repositories_table_name, info.rag_collections_table_name) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_an_identity_that_may_not_read_the_optional_parameters_still_opens_the_deployment(
+    clients: AwsClients,
+) -> None:
+    publish_deployment(clients)
+    found = clients.ssm().get_parameters(Names=[f"{PREFIX}/modelTableName", f"{PREFIX}/lisaServeRestApiUri"])
+    found["Parameters"].append({"Name": f"{PREFIX}/appManagementKeySecretName", "Value": "lisa-management-key"})
+    with Stubber(clients.ssm()) as stub:
+        stub.add_response("get_parameters", {"Parameters": found["Parameters"]})
+        stub.add_client_error("get_parameters", service_error_code="AccessDeniedException", http_status_code=400)
+        info = discover_deployment(clients, PREFIX)
+    assert info.models_table_name == TABLE
+    assert info.guardrails_table_name is None and info.rag_repositories_table_name is None
 
 
 def test_discovery_with_the_older_secret_name_parameter(clients: AwsClients) -> None:
