@@ -151,17 +151,6 @@ def masked(params: Mapping[str, Any]) -> dict[str, Any]:
 # -- validation ---------------------------------------------------------------------------------------------------
 
 
-def model_config_of(request: CreateModelRequest) -> dict[str, Any]:
-    """The record's `model_config` as LISA's create handler writes it: every field of the request, unset ones at
-    their defaults or None (so `containerConfig.environment` is there for LISA's UpdateModel to read), minus
-    `guardrailsConfig` (stored in LISA's guardrails table). The hosting type is the effective one, where LISA
-    would store its default `third_party` for a hosted model whose request left it out."""
-    config = request.dump(defaults=True)
-    config.pop("guardrailsConfig", None)
-    config["hostingType"] = request.effective_hosting_type.value
-    return config
-
-
 def validate_create(aws: Gateways, request: CreateModelRequest) -> ValidatedCreate:
     """Everything that can be checked before the first write: what the console cannot make (guardrails,
     schedules, tarball images), the model id is free (ModelAlreadyExists), an `ecr` image exists
@@ -244,7 +233,7 @@ def validate_create(aws: Gateways, request: CreateModelRequest) -> ValidatedCrea
                 ],
                 f"create of '{model_id}'",
             )
-    return ValidatedCreate(request, hosting, model_config_of(request), name, stack, tuple(notes))
+    return ValidatedCreate(request, hosting, request.stored_config(), name, stack, tuple(notes))
 
 
 def ecr_reference(base_image: str) -> tuple[str | None, str, dict[str, str]]:
@@ -325,7 +314,7 @@ def plan_create(aws: Gateways, validated: ValidatedCreate) -> CreatePlan:
         return CreatePlan(
             validated,
             aws.models.table_name,
-            litellm_params_for(validated.model_config, None),
+            litellm_params_for(validated.model_config, None, aws.litellm_settings()[0]),
             notes=validated.notes,
         )
     from engine.stack_template import discover_network, model_stack_template
@@ -341,7 +330,7 @@ def plan_create(aws: Gateways, validated: ValidatedCreate) -> CreatePlan:
     return CreatePlan(
         validated,
         aws.models.table_name,
-        litellm_params_for(validated.model_config, f"{ALB_PLACEHOLDER}/v1"),
+        litellm_params_for(validated.model_config, f"{ALB_PLACEHOLDER}/v1", aws.litellm_settings()[0]),
         network=network,
         template=template,
         resources=template_resources(template),

@@ -49,6 +49,9 @@ class CatalogModel:
     context_window: int | None = None
     ambient_seconds: float | None = None
     """For a transitional status: seconds after start-up at which the ambient simulation completes it."""
+    lisa_attributes: Mapping[str, Any] = field(default_factory=dict)
+    """Attributes only LISA's server side writes (its status monitor's `lastStatusUpdate`/`statusReason`), as it
+    left them on the item."""
     previous_environment: Mapping[str, str] = field(default_factory=dict)
     """For `Updating`: the container environment of the revision running before the update (`config` already
     holds the new one, as LISA edits `model_config` in place when the update starts)."""
@@ -76,6 +79,8 @@ class CatalogModel:
 
 
 # -- building blocks ---------------------------------------------------------------------------------------
+
+_SCHEDULE_UUID: Final = "6c1e2a40-93b5-4c1b-9d0e-2f6b8a3e7d51"
 
 _HEALTH_CHECK: Final[dict[str, Any]] = {
     "command": ["CMD-SHELL", "exit 0"],
@@ -364,10 +369,26 @@ CATALOG: Final[tuple[CatalogModel, ...]] = (
                 "scheduleType": "RECURRING",
                 "timezone": "America/New_York",
                 "recurringSchedule": {"startTime": "07:00", "stopTime": "20:00"},
+                # What LISA's schedule management maintains next to the schedule (BaseSchedulingConfig).
+                "scheduleEnabled": True,
+                "scheduleConfigured": True,
+                "lastScheduleFailed": False,
+                "lastScheduleUpdate": "2026-11-30T09:12:44.118204+00:00",
+                "scheduledActionArns": [
+                    f"arn:aws:autoscaling:us-east-1:123456789012:scheduledUpdateGroupAction:{_SCHEDULE_UUID}:"
+                    f"autoScalingGroupName/lisa-llama3-1-70b-instruct-asg:scheduledActionName/{action}"
+                    for action in ("llama3-1-70b-instruct-daily-start", "llama3-1-70b-instruct-daily-stop")
+                ],
+                "nextScheduledAction": {"action": "STOP", "scheduledTime": "2026-12-07T01:00:00+00:00"},
+                "lastScheduleFailure": None,
             },
         ),
         status=ModelStatus.IN_SERVICE,
         context_window=65536,
+        lisa_attributes={
+            "lastStatusUpdate": "2026-12-06T12:00:41.902311+00:00",
+            "statusReason": "Auto Scaling completed: ASG has 2 instances in service",
+        },
     ),
     CatalogModel(
         config=hosted(

@@ -26,11 +26,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
+import io
 import json
 import logging
 import os
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -48,6 +50,7 @@ from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.amis import Ami
 from moto.ecs.models import TaskDefinition
 from moto.elbv2.models import FakeLoadBalancer, FakeTargetGroup
+from pydantic import ValidationError
 
 from engine.litellm_params import litellm_params_for
 from engine.sandbox.catalog import Capacity, CatalogModel
@@ -367,6 +370,29 @@ ROLLED_BACK_TEMPLATE: Final[dict[str, Any]] = {
 # -- the deployment ---------------------------------------------------------------------------------------------
 
 
+_LAMBDA_TRUST: Final = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+def stored_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A catalog model's configuration as LISA stores it (`CreateModelRequest.stored_config`), with what LISA's
+    schedule management keeps next to a schedule as given; as given if it is no valid create request."""
+    try:
+        stored = CreateModelRequest.model_validate(config).stored_config()
+    except ValidationError:
+        return copy.deepcopy(dict(config))
+    scheduling = (config.get("autoScalingConfig") or {}).get("scheduling")
+    if scheduling is not None:
+        stored["autoScalingConfig"]["scheduling"] = copy.deepcopy(dict(scheduling))
+    return stored
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -394,8 +420,10 @@ class SandboxDeployment:
         registry: LiteLLMRegistry,
         simulator: Simulator,
         clock: Callable[[], float] = time.monotonic,
+        litellm_settings: Mapping[str, Any] | None = None,
     ) -> None:
         self.session = session
+        self.litellm_settings = litellm_settings
         self.endpoint_url = endpoint_url
         self.account_id = account_id
         self.region = region
@@ -497,7 +525,7 @@ class SandboxDeployment:
             if model.status is ModelStatus.UPDATING and model.is_hosted and model.model_id in self.resources:
                 self.start_update_rollout(model)
         self.put_items(self.model_item(model) for model in models)
-        self.put_items_directly(self.model_item(model) for model in synthetic)
+        self.put_items_directly(self.model_item(model, lisa_shape=False) for model in synthetic)
         if self.extras is not None:
             self.extras.seed({model.model_id for model in models}, self.registry)
         self.timings.mark("items", step)
@@ -532,6 +560,28 @@ class SandboxDeployment:
         )
         self.extras = GuardrailsAndRag(self.dynamodb, self.ssm, self.prefix, self.deployment_name)
         self.extras.publish()
+        self.publish_model_functions()
+
+    def publish_model_functions(self) -> None:
+        """LISA's AddModelToLitellm Lambda, as far as the console can see it: its environment, which carries the
+        deployment's LiteLLM configuration (`LITELLM_CONFIG_OBJ`) next to the models table's name."""
+        config: dict[str, Any] = {"db_key": self.registry.management_key}
+        if self.litellm_settings is not None:
+            config["litellm_settings"] = dict(self.litellm_settings)
+        role = self._client("iam").create_role(
+            RoleName=f"{self.deployment_name}-ModelApiRole", AssumeRolePolicyDocument=_LAMBDA_TRUST
+        )["Role"]["Arn"]
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+        self._client("lambda").create_function(
+            FunctionName=f"{self.deployment_name}-models-AddModelToLitellm",
+            Runtime="python3.13",
+            Role=role,
+            Handler="index.handler",
+            Code={"ZipFile": code.getvalue()},
+            Environment={"Variables": {"MODEL_TABLE_NAME": self.table_name, "LITELLM_CONFIG_OBJ": json.dumps(config)}},
+        )
 
     def prepare_network(self) -> None:
         """The default VPC's subnets, and one ECS GPU AMI instead of moto's ~1300 default images (every instance
@@ -734,9 +784,13 @@ class SandboxDeployment:
 
     # -- the models table --------------------------------------------------------------------------------------
 
-    def model_item(self, model: CatalogModel, *, litellm_id: str | None = None) -> dict[str, Any]:
-        """The model's item in LISA's stored format (and its LiteLLM registration, when it has one)."""
-        config = copy.deepcopy(dict(model.config))
+    def model_item(
+        self, model: CatalogModel, *, litellm_id: str | None = None, lisa_shape: bool = True
+    ) -> dict[str, Any]:
+        """The model's item in LISA's stored format (and its LiteLLM registration, when it has one); with
+        `lisa_shape`, its `model_config` has every field as LISA's create handler writes it (synthetic benchmark
+        models keep theirs as given)."""
+        config = stored_config(model.config) if lisa_shape else copy.deepcopy(dict(model.config))
         self.configs[model.model_id] = copy.deepcopy(config)
         item: dict[str, Any] = {
             "model_id": model.model_id,
@@ -756,6 +810,7 @@ class SandboxDeployment:
                 item["cloudformation_stack_arn"] = resources.stack_id
         elif not model.is_hosted:
             item["model_url"] = ""
+            item["auto_scaling_group"] = ""
         rolled_back = self.rolled_back.get(model.model_id)
         if rolled_back is not None:
             item["cloudformation_stack_name"], item["cloudformation_stack_arn"] = rolled_back
@@ -769,6 +824,7 @@ class SandboxDeployment:
             item["failure_reason"] = model.failure_reason[:1000]
         if model.context_window is not None:
             item["context_window"] = model.context_window
+        item.update(copy.deepcopy(dict(model.lisa_attributes)))
         return item
 
     def put_items(self, items: Iterable[Mapping[str, Any]]) -> None:
@@ -820,7 +876,7 @@ class SandboxDeployment:
         """AddModelToLitellm: register the model under its modelId with LISA's litellm_params."""
         config = self.configs[model_id]
         resources = self.resources.get(model_id)
-        params = litellm_params_for(config, resources.model_url if resources else None)
+        params = litellm_params_for(config, resources.model_url if resources else None, self.litellm_settings)
         return self.registry.add(model_id, params)
 
     # -- LISA's state machines, played over time ("ambient") -----------------------------------------------------

@@ -77,7 +77,8 @@ class Sandbox:
     (also mutable later through `faults`); `extra_models`: synthetic models added for benchmarks; `ambient`:
     whether the seeded transitional models move on by themselves (`ambient_seconds` overrides their delays,
     by model id); `lisa_actors`: whether LISA's own server-side writers run too (its status monitor, after
-    `monitor_delay_s`).
+    `monitor_delay_s`); `litellm_settings`: the `litellmConfig.litellm_settings` of the deployment's configuration
+    (none, as in LISA's example configuration, by default).
     """
 
     def __init__(
@@ -96,6 +97,7 @@ class Sandbox:
         models: Iterable[CatalogModel] | None = None,
         lisa_actors: bool = True,
         monitor_delay_s: float = MONITOR_DELAY_S,
+        litellm_settings: Mapping[str, Any] | None = None,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be 0..65535, not {port}")
@@ -127,6 +129,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self.lisa_actors = lisa_actors
         self.monitor_delay_s = monitor_delay_s
+        self.litellm_settings = dict(litellm_settings) if litellm_settings is not None else None
         self.status_monitor: StatusMonitor | None = None
         """LISA's status monitor, when `lisa_actors` (engine.sandbox.lisa_actors)."""
 
@@ -187,6 +190,7 @@ class Sandbox:
             prefix=self.prefix,
             registry=self.litellm,
             simulator=simulator,
+            litellm_settings=self.litellm_settings,
         )
         self._deployment = deployment
         delays: dict[str, float] = {}
@@ -331,7 +335,7 @@ def _seed_synthetic(deployment: SandboxDeployment, models: Sequence[CatalogModel
             deployment.resources[model.model_id] = dataclasses.replace(
                 resources, stack_name=stack_name, stack_id=stack_id
             )
-    deployment.put_items_directly(deployment.model_item(model) for model in models)
+    deployment.put_items_directly(deployment.model_item(model, lisa_shape=False) for model in models)
 
 
 def _record_stack(deployment: SandboxDeployment, resources: HostedResources) -> tuple[str, str]:

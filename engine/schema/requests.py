@@ -74,6 +74,16 @@ class CreateModelRequest(LisaShape):
             raise ValueError(f"'{value}' is not an EC2 instance type (botocore's EC2 InstanceType list)")
         return value
 
+    def stored_config(self) -> dict[str, Any]:
+        """The record's `model_config` as LISA's create handler writes it: every field, unset ones at their defaults
+        or None (so `containerConfig.environment` is there for LISA's UpdateModel to read), minus
+        `guardrailsConfig` (LISA's guardrails table holds those). The hosting type is the effective one, where
+        LISA would store its default `third_party` for a hosted model whose request left it out."""
+        config = self.dump(defaults=True)
+        config.pop("guardrailsConfig", None)
+        config["hostingType"] = self.effective_hosting_type.value
+        return config
+
     @property
     def effective_hosting_type(self) -> ModelHostingType:
         """LISA treats a model as LISA-hosted exactly when all five hosted fields are given."""

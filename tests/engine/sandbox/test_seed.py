@@ -11,6 +11,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from engine.sandbox.catalog import CATALOG
 from engine.sandbox.constants import SANDBOX_PREFIX
+from engine.sandbox.seed import stored_config
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.schema.instance_types import gpu_count
@@ -69,7 +70,10 @@ def test_items_are_in_lisas_stored_format(shared_sandbox: Sandbox) -> None:
     for model_id, row in items(shared_sandbox).items():
         record = ModelRecord.from_item(row)
         model = next(m for m in CATALOG if m.model_id == model_id)
-        assert record.config == dict(model.config)
+        assert record.config == stored_config(model.config)
+        assert set(record.config) >= set(model.config) | {"modelUrl", "apiKey", "features", "allowedGroups"}
+        if model.is_hosted:
+            assert "environment" in record.config["containerConfig"]  # LISA's UpdateModel reads it as a key
         assert isinstance(record.last_modified_date, int)
         assert record.last_modified_date > 1_700_000_000_000
         assert record.model_description
@@ -88,7 +92,7 @@ def test_items_are_in_lisas_stored_format(shared_sandbox: Sandbox) -> None:
             assert record.auto_scaling_group == shared_sandbox.resources(model_id).auto_scaling_group
         if not model.is_hosted:
             assert record.model_url == ""
-            assert record.auto_scaling_group is None
+            assert record.auto_scaling_group == ""
         if model.status in (ModelStatus.IN_SERVICE, ModelStatus.UPDATING):
             assert record.litellm_id in registered
             assert registered[record.litellm_id].model_name == model_id
