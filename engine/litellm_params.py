@@ -10,15 +10,20 @@ from engine.schema.enums import InferenceContainer, ModelHostingType, ModelType
 from engine.schema.record import hosting_type_of
 
 
-def litellm_params_for(config: Mapping[str, Any], model_url: str | None) -> dict[str, Any]:
+def litellm_params_for(
+    config: Mapping[str, Any], model_url: str | None, settings: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """third party → `model` is the modelName unchanged, with `api_base` its modelUrl (no trailing slash) when it
     has one (an OpenAI-compatible server at its own address; LISA's own create leaves a third-party modelUrl out
     of the registration); hosted vLLM → `hosted_vllm/<modelName>` with
     `api_base` the model URL (`<ALB>/v1`); hosted TGI/TEI → `openai/<modelName without openai/>`; internal
-    hosted → `openai/<name>` with `api_base` its modelUrl without a trailing slash. `drop_params` is added
-    except for videogen; `api_key` when one was given."""
+    hosted → `openai/<name>` with `api_base` its modelUrl without a trailing slash. They start from the
+    deployment's `settings` (its LiteLLM configuration's `litellm_settings`) with `drop_params` added, except for
+    videogen, which starts empty; `api_key` when one was given."""
     model_name = str(config.get("modelName", ""))
-    params: dict[str, Any] = {} if config.get("modelType") == ModelType.VIDEOGEN else {"drop_params": True}
+    params: dict[str, Any] = (
+        {} if config.get("modelType") == ModelType.VIDEOGEN else {**(settings or {}), "drop_params": True}
+    )
     if config.get("apiKey"):
         params["api_key"] = config["apiKey"]
     hosting = hosting_type_of(config)

@@ -187,6 +187,10 @@ class AwsClients:
     def ssm(self) -> SSMClient:
         return cast("SSMClient", self._client("ssm"))
 
+    def lambda_functions(self) -> Any:
+        """The Lambda client (untyped: only ListFunctions is used, to read LISA's model-management settings)."""
+        return self._client("lambda")
+
     def secretsmanager(self) -> SecretsManagerClient:
         return cast("SecretsManagerClient", self._client("secretsmanager"))
 

@@ -14,6 +14,7 @@ from engine.aws.cloudformation import StackGateway
 from engine.aws.discovery import DeploymentInfo
 from engine.aws.ecs import EcsGateway
 from engine.aws.litellm import LiteLLMClient
+from engine.aws.litellm_settings import read_litellm_settings
 from engine.aws.models_table import ModelsTable
 from engine.errors import LisaDesktopError
 from engine.jobs.events import JobEvent, Source, StepState
@@ -58,6 +59,16 @@ class Gateways:
     autoscaling: AutoScalingGateway
     stacks: StackGateway
     litellm: LiteLLMClient
+
+    _litellm_settings: tuple[dict[str, Any], str | None] | None = field(default=None, init=False, repr=False)
+
+    def litellm_settings(self) -> tuple[dict[str, Any], str | None]:
+        """The deployment's `litellm_settings` and, when they could not be read, why (read once, then kept)."""
+        if self._litellm_settings is None:
+            read = read_litellm_settings(self.clients, self.deployment.models_table_name)
+            object.__setattr__(self, "_litellm_settings", read)  # a cache on a frozen dataclass
+        assert self._litellm_settings is not None
+        return self._litellm_settings
 
     @classmethod
     def for_deployment(cls, clients: AwsClients, deployment: DeploymentInfo) -> Gateways:

@@ -119,10 +119,13 @@ def wait_model_warmup(ctx: JobContext, seconds: float) -> None:
 
 
 def register(ctx: JobContext, record: ModelRecord) -> str:
-    """LiteLLM `POST /model/new` with model_name = the model id and LISA's litellm_params (api_base = the
-    record's model_url); returns the new LiteLLM id."""
-    params = litellm_params_for(record.config, record.model_url)
+    """LiteLLM `POST /model/new` with model_name = the model id and LISA's litellm_params (from the deployment's
+    litellm_settings; api_base = the record's model_url); returns the new LiteLLM id."""
+    settings, unread = ctx.aws.litellm_settings()
+    params = litellm_params_for(record.config, record.model_url, settings)
     ctx.report("litellm", StepState.STARTED, f"adding {record.model_id} to LiteLLM", model=params.get("model"))
+    if unread is not None:
+        ctx.report("litellm", StepState.PROGRESS, f"registering without the deployment's litellm_settings: {unread}")
     ctx.intent("litellm.register", modelName=record.model_id)
     litellm_id = ctx.aws.litellm.register(record.model_id, params)
     ctx.done("litellm.register", modelName=record.model_id, litellmId=litellm_id)
