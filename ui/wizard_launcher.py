@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.drafts.files import import_draft
 from engine.drafts.store import Draft, DraftStore
-from engine.errors import LisaDesktopError
+from engine.errors import LisaDesktopError, Problem
 from engine.files import load_document
 from engine.model_row import ModelRow
 from engine.schema.validate import RequestKind, detect_kind
@@ -73,10 +73,14 @@ class WizardLauncher:
                     )
                 base = rows[0].config
             label = window.backend.label if window.backend is not None else None
-            draft = import_draft(path, self.store, base=base, deployment=label)
+            ignored: list[Problem] = []
+            draft = import_draft(path, self.store, base=base, deployment=label, warnings=ignored)
         except (_Refused, LisaDesktopError) as error:
             warn(window, "Cannot import", str(error))
             return None
+        if ignored:
+            names = ", ".join(problem.field for problem in ignored)
+            window.statusBar().showMessage(f"Imported; fields LISA does not know were ignored: {names}", 15000)
         self.panel.reload()
         self.open_draft(draft.draft_id)
         return draft

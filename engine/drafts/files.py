@@ -45,10 +45,12 @@ def import_draft(
     store: DraftStore,
     base: Mapping[str, Any] | None = None,
     deployment: str | None = None,
+    warnings: list[Problem] | None = None,
 ) -> Draft:
     """A new draft from a request file. A create file (it names modelId) becomes a CREATE draft as written,
     valid or not. An update file becomes an UPDATE draft of the model `base` (its current configuration as the
-    API returns it): the draft's configuration is `base` with the update applied."""
+    API returns it): the draft's configuration is `base` with the update applied; keys that are not part of
+    LISA's UpdateModelRequest are left out, as LISA's API ignores them, and named in `warnings`."""
     data = load_document(path)
     name = Path(path).name
     if not isinstance(data, dict):
@@ -65,35 +67,44 @@ def import_draft(
             ],
             "import",
         )
-    _check_update_structure(data, name)
-    config = apply_update_request(config_of(base), data)
+    known, unknown = _check_update_structure(data, name)
+    if warnings is not None:
+        warnings.extend(unknown)
+    config = apply_update_request(config_of(base), known)
     return store.create(DraftKind.UPDATE, config, base=base, deployment=deployment)
 
 
-def _check_update_structure(data: Mapping[str, Any], name: str) -> None:
-    """What must hold for an update to be applied to a configuration at all (values are checked later)."""
+def _check_update_structure(data: Mapping[str, Any], name: str) -> tuple[dict[str, Any], list[Problem]]:
+    """What must hold for an update to be applied to a configuration at all (values are checked later): the update
+    without the keys LISA's UpdateModelRequest does not have, and a warning naming each of those."""
     problems = []
-    for key in data:
+    unknown: list[Problem] = []
+    known: dict[str, Any] = {}
+    for key, value in data.items():
         if key == "enabled":
             problems.append(Problem("enabled", "start/stop is not a configuration change: use models start | stop"))
         elif key not in UPDATE_FIELDS:
-            problems.append(Problem(str(key), "unknown field (not part of LISA's UpdateModelRequest)"))
+            unknown.append(Problem(str(key), "unknown field (not part of LISA's UpdateModelRequest): ignored"))
+        else:
+            known[key] = value
     nested = {"autoScalingInstanceConfig": frozenset(SCALING_FIELDS), "containerConfig": _FLAT_CONTAINER_FIELDS}
-    for field, known in nested.items():
-        value = data.get(field)
+    for field, fields in nested.items():
+        value = known.get(field)
         if value is None:
             continue
         if not isinstance(value, Mapping):
             problems.append(Problem(field, "must be a mapping"))
             continue
-        problems.extend(
-            Problem(f"{field}.{key}", f"unknown field (not part of LISA's UpdateModelRequest {field})")
+        unknown.extend(
+            Problem(f"{field}.{key}", f"unknown field (not part of LISA's UpdateModelRequest {field}): ignored")
             for key in value
-            if key not in known
+            if key not in fields
         )
+        known[field] = {key: inner for key, inner in value.items() if key in fields}
     container = data.get("containerConfig")
     environment = container.get("environment") if isinstance(container, Mapping) else None
     if environment is not None and not isinstance(environment, Mapping):
         problems.append(Problem("containerConfig.environment", "must be a mapping of variable names to values"))
     if problems:
         raise InvalidInput(problems, name)
+    return known, unknown

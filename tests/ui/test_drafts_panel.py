@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QDockWidget, QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
 from engine.drafts.store import DraftKind
+from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.conftest import WindowFactory
+from tests.ui.test_main_window import select
 from tests.ui.wizard.typing import type_text
 from ui.dialogs import ConfirmDialog
 from ui.main_window import MainWindow
@@ -105,3 +107,17 @@ def test_the_drafts_dock_appears_on_its_own_after_the_first_paint(make_window: W
     dock = window.findChild(QDockWidget, "draftsDock")
     assert dock is window.drafts_panel
     assert dock.toggleViewAction() in window.view_menu.actions()
+
+
+def test_an_update_file_with_fields_lisa_does_not_know_imports_without_them_and_says_so(
+    make_window: WindowFactory, shared_backend: DeploymentBackend, tmp_path: Path
+) -> None:
+    window = make_window(shared_backend)
+    select(window, "mistral-7b-instruct")
+    path = tmp_path / "from-lisa.yaml"
+    path.write_text("modelDescription: via a file\nstatus: InService\ncontextWindow: 32768\n")
+    draft = window.wizards.import_file(str(path))
+    assert draft is not None and draft.kind is DraftKind.UPDATE
+    assert draft.request() == {"modelDescription": "via a file"}
+    assert "ignored: status, contextWindow" in window.statusBar().currentMessage()
+    shown_wizard(window).reject()

@@ -10,7 +10,7 @@ import pytest
 from engine.config_edit import config_of
 from engine.drafts.files import export_config, export_draft, import_draft
 from engine.drafts.store import DraftKind, DraftStore
-from engine.errors import ConfigFileError, InvalidInput
+from engine.errors import ConfigFileError, InvalidInput, Problem
 from engine.files import load_document
 from engine.schema.requests import CreateModelRequest, UpdateModelRequest
 from engine.schema.validate import parse_request
@@ -82,6 +82,17 @@ def test_import_update_file_applies_it_to_the_base(store: DraftStore, tmp_path: 
     assert draft.request() == change
 
 
+def test_import_update_ignores_fields_lisa_does_not_know_and_names_them(store: DraftStore, tmp_path: Path) -> None:
+    """As LISA's API: a file exported from a newer LISA, or LISA's own GET /models fields, import without them."""
+    path = tmp_path / "update.yaml"
+    path.write_text("modelDescription: new\nstatus: InService\ncontainerConfig: {image: x, sharedMemorySize: 4096}\n")
+    warnings: list[Problem] = []
+    draft = import_draft(path, store, base=BASE, warnings=warnings)
+    assert sorted(p.field for p in warnings) == ["containerConfig.image", "status"]
+    assert all("ignored" in p.rule for p in warnings)
+    assert draft.request() == {"modelDescription": "new", "containerConfig": {"sharedMemorySize": 4096}}
+
+
 def test_import_update_without_base_is_refused(store: DraftStore, tmp_path: Path) -> None:
     path = tmp_path / "update.yaml"
     path.write_text("modelDescription: new\n")
@@ -95,12 +106,7 @@ def test_import_refuses_what_cannot_be_applied(store: DraftStore, tmp_path: Path
     path.write_text("enabled: false\ncontainerConfig: {environment: [A], image: x}\nfoo: 1\n")
     with pytest.raises(InvalidInput) as caught:
         import_draft(path, store, base=BASE)
-    assert {p.field for p in caught.value.problems} == {
-        "enabled",
-        "foo",
-        "containerConfig.image",
-        "containerConfig.environment",
-    }
+    assert {p.field for p in caught.value.problems} == {"enabled", "containerConfig.environment"}
     path.write_text("- a list\n")
     with pytest.raises(InvalidInput, match="must be a mapping of fields"):
         import_draft(path, store, base=BASE)
