@@ -56,6 +56,7 @@ from ui.model_filter import ModelFilterProxy
 from ui.model_table import ROW_ROLE, Column, ModelTableModel
 from ui.notifier import Notifier
 from ui.refresher import Refresher
+from ui.row_jobs import RowJobs
 from ui.status_delegate import StatusDelegate
 from ui.takeover import confirmation_text, take_over
 
@@ -206,6 +207,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs)
         self.jobs.job_finished.connect(self._on_job_finished)
         self.jobs.running_changed.connect(lambda _count: self._update_pace())
+        self.row_jobs = RowJobs(self.table_model, self.jobs.model, settings, self)
+        self.jobs.signals.event.connect(self.row_jobs.on_event)
+        self.jobs.signals.ended.connect(self.row_jobs.on_end)
         self._drafts = drafts
         self._wizards: WizardLauncher | None = None
         self._painted = False
@@ -473,6 +477,7 @@ class MainWindow(QMainWindow):
         )
         self.setWindowTitle(f"LISA Desktop — {'Sandbox' if backend.is_sandbox else backend.label}")
         self.refresher.set_backend(backend)
+        self.row_jobs.set_deployment(backend.cache_key)
         self._journal = {}
         self.recovery_banner.hide()
         self._spawn(self._check_write_access(backend))
@@ -596,7 +601,7 @@ class MainWindow(QMainWindow):
 
     def _update_pace(self) -> None:
         changing = {row.model_id for row in self.table_model.rows() if row.status in TRANSITIONAL_VALUES}
-        transitional = bool(changing)
+        transitional = bool(changing) or bool(self.jobs.running_models())
         self.refresher.watch(changing | self.jobs.running_models())
         if transitional and not self._animation.isActive():
             self._animation.start()
@@ -995,6 +1000,12 @@ class MainWindow(QMainWindow):
         menu.addActions([self.update_action, self.start_action, self.stop_action, self.delete_action])
         menu.addSeparator()
         menu.addAction(self.takeover_action)
+        rows = self.selected_rows()
+        marked = [row.model_id for row in rows if self.row_jobs.mark_of(row.model_id) is not None]
+        if marked:
+            dismiss = menu.addAction("Dismiss the rolled-back mark")
+            dismiss.setObjectName("dismissMarkAction")
+            dismiss.triggered.connect(lambda: [self.row_jobs.dismiss(model_id) for model_id in marked])
         menu.addSeparator()
         menu.addActions([self.copy_action, self.export_action])
         return menu
@@ -1150,7 +1161,7 @@ COLUMN_WIDTHS: dict[Column, int] = {
     Column.NAME: 210,
     Column.HOSTING: 95,
     Column.TYPE: 80,
-    Column.STATUS: 120,
+    Column.STATUS: 170,
     Column.INSTANCE_TYPE: 100,
     Column.CAPACITY: 115,
     Column.RUNNING_TASKS: 95,

@@ -106,6 +106,7 @@ LIVE_COLUMNS: Final = frozenset({Column.CAPACITY, Column.RUNNING_TASKS, Column.H
 _CENTRED: Final = frozenset(int(column) for column in (Column.CAPACITY, Column.RUNNING_TASKS, Column.HEALTHY_INSTANCES))
 _CENTRE: Final = Qt.AlignmentFlag.AlignCenter
 _DISPLAY: Final = int(Qt.ItemDataRole.DisplayRole)
+_STATUS: Final = int(Column.STATUS)
 _ALIGNMENT: Final = int(Qt.ItemDataRole.TextAlignmentRole)
 
 
@@ -182,6 +183,29 @@ _SORT_BY_COLUMN: Final = tuple(_SORT[column] for column in COLUMNS)
 def cell_tag(column: int) -> str:
     """The control character that starts `column`'s cell in `RowFace.tagged` (none can be typed in a filter)."""
     return chr(1 + column)
+
+
+NOTE_SEPARATOR: Final = " · "
+"""Between a status and the note after it in the Status cell ("Updating · rolling out")."""
+
+
+@dataclass(frozen=True)
+class RowNote:
+    """What the window adds to a row's Status cell: a status to show instead of the stored one (a job of this
+    window holds the model), a few words after it, and a tooltip line."""
+
+    status: str | None
+    words: str
+    tip: str
+
+    def text(self, row: ModelRow) -> str:
+        status = self.status or row.status
+        return f"{status}{NOTE_SEPARATOR}{self.words}" if self.words else status
+
+
+def status_of(cell_text: str) -> str:
+    """The status at the start of a Status cell's text."""
+    return cell_text.split(NOTE_SEPARATOR, 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +372,8 @@ class ModelTableModel(QStandardItemModel):
         self._fill_timer.timeout.connect(self._fill_more)
         self._arriving: tuple[int, Sequence[ModelRow]] | None = None
         self._leaving: tuple[int, int] | None = None
+        self._notes: dict[str, RowNote] = {}
+        """model id → what the window adds to its Status cell (`set_note`)."""
         self.hold_note: Callable[[ModelRow], str | None] = lambda row: None
         """Said under a held row's status in its tooltip (who holds it, the lease): the window knows the time,
         the lease and its own jobs, this model does not."""
@@ -430,7 +456,10 @@ class ModelTableModel(QStandardItemModel):
         if position < 0:
             return None
         if role == _DISPLAY:
-            return face_of(self._rows[position]).texts[index.column()]
+            row = self._rows[position]
+            if self._notes and index.column() == _STATUS and (note := self._notes.get(row.model_id)) is not None:
+                return note.text(row)
+            return face_of(row).texts[index.column()]
         if role == _ALIGNMENT:
             return alignment_of(index.column())
         if role not in _ROW_ROLES:
@@ -443,9 +472,27 @@ class ModelTableModel(QStandardItemModel):
         if role == FILTER_ROLE:
             return face_of(row).tagged
         tip = _tooltip(row, COLUMNS[index.column()])
-        if row.held_by is not None and index.column() == Column.STATUS and (note := self.hold_note(row)):
-            tip = f"{tip}\n{note}"
+        if index.column() == Column.STATUS and (row_note := self._notes.get(row.model_id)) is not None:
+            tip = f"{row_note.tip}\n{tip}"
+        if row.held_by is not None and index.column() == Column.STATUS and (held := self.hold_note(row)):
+            tip = f"{tip}\n{held}"
         return tip
+
+    def set_note(self, model_id: str, note: RowNote | None) -> None:
+        """Show `note` in the model's Status cell (None: the stored status alone), now and after refreshes."""
+        if self._notes.get(model_id) == note:
+            return
+        if note is None:
+            self._notes.pop(model_id, None)
+        else:
+            self._notes[model_id] = note
+        position = self._positions().get(model_id)
+        if position is not None and position < len(self._rows):
+            cell = self.index(position, Column.STATUS)
+            self.dataChanged.emit(cell, cell)
+
+    def note_of(self, model_id: str) -> RowNote | None:
+        return self._notes.get(model_id)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order the rows by `column`'s sort key; a column out of range (a cleared sort indicator) means Model ID

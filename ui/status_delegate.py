@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from engine.schema.enums import ModelStatus
-from ui.model_table import Column
+from ui.model_table import Column, status_of
 
 PHASES: Final = 12
 """Spinner steps per turn."""
@@ -128,7 +128,7 @@ class StatusDelegate(QStyledItemDelegate):
         repainted = 0
         for row in range(first, last + 1):
             index = model.index(row, self._column)
-            if is_transitional(str(index.data())):
+            if is_transitional(status_of(str(index.data()))):
                 self._view.update(index)
                 repainted += 1
         return repainted
@@ -161,12 +161,13 @@ class StatusDelegate(QStyledItemDelegate):
         # base class's initStyleOption() alone would ask the model for seven roles of each.
         value = index.data()
         status = "" if value is None else str(value)
+        base = status_of(status)
         widget = option.widget
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
         rect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        phase = self._phase if status in _TRANSITIONAL else 0
+        phase = self._phase if base in _TRANSITIONAL else 0
         ratio = painter.device().devicePixelRatioF()
         key: PillKey = (
             status,
@@ -193,8 +194,8 @@ class StatusDelegate(QStyledItemDelegate):
         pixmap.fill(Qt.GlobalColor.transparent)
         cell = QRect(0, 0, option.rect.width(), option.rect.height())
         palette = option.palette
-        colour = status_colour(status, palette)
-        glyph, _ = status_look(status)
+        colour = status_colour(status_of(status), palette)
+        glyph, _ = status_look(status_of(status))
         metrics = option.fontMetrics
         pill = self.pill_rect(cell, metrics.horizontalAdvance(status), metrics.height() + 4)
         glyph_box = self.glyph_rect(pill)
