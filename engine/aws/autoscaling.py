@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from engine.aws.clients import AwsClients, map_concurrently
@@ -13,6 +14,7 @@ DESCRIBE_GROUPS_MAX: Final = 100
 """DescribeAutoScalingGroups takes up to 100 names per call (with MaxRecords=100, one page answers them)."""
 
 MAX_INSTANCE_WARMUP_S: Final = 3600
+UNSUCCESSFUL_ACTIVITY: Final = frozenset({"Failed", "Cancelled"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class ScalingGroup:
     default_instance_warmup: int | None
     """None when AWS omits it (it is unset) — moto never returns it."""
     instances: tuple[ScalingInstance, ...] = ()
+    target_group_arns: tuple[str, ...] = ()
 
     @classmethod
     def from_response(cls, raw: Mapping[str, Any]) -> ScalingGroup:
@@ -61,6 +64,7 @@ class ScalingGroup:
             default_cooldown=int(cooldown) if cooldown is not None else None,
             default_instance_warmup=int(warmup) if warmup is not None else None,
             instances=tuple(ScalingInstance.from_response(i) for i in raw.get("Instances", ())),
+            target_group_arns=tuple(str(arn) for arn in raw.get("TargetGroupARNs", ())),
         )
 
     @property
@@ -80,6 +84,34 @@ class ScalingGroup:
     def reached_desired(self) -> bool:
         """As many healthy in-service instances as desired (desired 0 counts as reached)."""
         return self.healthy_in_service_count >= self.desired_capacity
+
+
+@dataclass(frozen=True)
+class ScalingActivity:
+    """One of a group's scaling activities (launching or terminating an instance, ...)."""
+
+    activity_id: str
+    status_code: str
+    """Successful, Failed, Cancelled, InProgress, WaitingForSpotInstanceId, ..."""
+    description: str
+    status_message: str | None
+    cause: str | None
+    start_time: datetime | None
+
+    @classmethod
+    def from_response(cls, raw: Mapping[str, Any]) -> ScalingActivity:
+        return cls(
+            activity_id=str(raw.get("ActivityId", "")),
+            status_code=str(raw.get("StatusCode", "")),
+            description=str(raw.get("Description", "")),
+            status_message=raw.get("StatusMessage") or None,
+            cause=raw.get("Cause") or None,
+            start_time=raw.get("StartTime"),
+        )
+
+    @property
+    def unsuccessful(self) -> bool:
+        return self.status_code in UNSUCCESSFUL_ACTIVITY
 
 
 def check_capacity(
@@ -188,3 +220,23 @@ class AutoScalingGateway:
             return
         with self._clients.errors("autoscaling:UpdateAutoScalingGroup", f"Auto Scaling group {name}"):
             self._clients.autoscaling().update_auto_scaling_group(AutoScalingGroupName=name, **kwargs)
+
+    def unsuccessful_activities(
+        self, name: str, *, since: datetime | None = None, limit: int = 5, scan: int = 100
+    ) -> list[ScalingActivity]:
+        """The group's Failed or Cancelled activities, newest first, at most `limit`, among its latest `scan`
+        activities (DescribeScalingActivities pages, newest first) started at or after `since`."""
+        found: list[ScalingActivity] = []
+        paginator = self._clients.autoscaling().get_paginator("describe_scaling_activities")
+        with self._clients.errors("autoscaling:DescribeScalingActivities", f"Auto Scaling group {name}"):
+            pages = paginator.paginate(AutoScalingGroupName=name, PaginationConfig={"MaxItems": scan})
+            for page in pages:
+                for raw in page.get("Activities", ()):
+                    activity = ScalingActivity.from_response(raw)
+                    if since is not None and activity.start_time is not None and activity.start_time < since:
+                        return found
+                    if activity.unsuccessful:
+                        found.append(activity)
+                        if len(found) >= limit:
+                            return found
+        return found

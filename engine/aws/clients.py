@@ -206,6 +206,14 @@ class AwsClients:
     def ec2(self) -> EC2Client:
         return cast("EC2Client", self._client("ec2"))
 
+    def logs(self) -> Any:
+        """The CloudWatch Logs client (untyped: no mypy_boto3 stubs for it; only GetLogEvents is used)."""
+        return self._client("logs")
+
+    def elbv2(self) -> Any:
+        """The Elastic Load Balancing v2 client (untyped: no mypy_boto3 stubs; only DescribeTargetHealth is used)."""
+        return self._client("elbv2")
+
 
 def map_concurrently(fn: Callable[[_T], _R], items: Sequence[_T], max_workers: int = 8) -> list[_R]:
     """`[fn(item) for item in items]`, run on up to `max_workers` threads; results in input order.

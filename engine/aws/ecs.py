@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final, NamedTuple
 
 from botocore.exceptions import ClientError
@@ -17,6 +17,8 @@ DESCRIBE_SERVICES_MAX: Final = 10
 """DescribeServices accepts at most 10 services per call, all in one cluster."""
 DESCRIBE_CLUSTERS_MAX: Final = 100
 """DescribeClusters accepts at most 100 clusters per call, names or ARNs."""
+DESCRIBE_TASKS_MAX: Final = 100
+"""DescribeTasks accepts at most 100 tasks per call."""
 
 _SERVICE_GONE_CODES: Final = frozenset(
     {"ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException"}
@@ -129,6 +131,8 @@ class EcsService:
     deployments: tuple[Deployment, ...] = ()
     events: tuple[ServiceEvent, ...] = ()
     """As ECS returns them: newest first (at most the latest 100)."""
+    target_group_arns: tuple[str, ...] = ()
+    """The target groups of the service's `loadBalancers`."""
 
     @classmethod
     def from_response(cls, raw: Mapping[str, Any]) -> EcsService:
@@ -143,6 +147,9 @@ class EcsService:
             pending_count=_int(raw.get("pendingCount")),
             deployments=tuple(Deployment.from_response(d) for d in raw.get("deployments", ())),
             events=tuple(ServiceEvent.from_response(e) for e in raw.get("events", ())),
+            target_group_arns=tuple(
+                str(lb["targetGroupArn"]) for lb in raw.get("loadBalancers", ()) if lb.get("targetGroupArn")
+            ),
         )
 
     @property
@@ -184,6 +191,50 @@ class EcsService:
         """Events newer than `since` (timezone-aware), oldest first."""
         newer = [e for e in self.events if e.created_at is not None and e.created_at > since]
         return tuple(sorted(newer, key=lambda e: e.created_at or since))
+
+
+@dataclass(frozen=True)
+class ContainerExit:
+    """A container of a stopped task: its exit code (None when it never ran) and ECS's reason, if any."""
+
+    name: str
+    exit_code: int | None
+    reason: str | None
+
+    @classmethod
+    def from_response(cls, raw: Mapping[str, Any]) -> ContainerExit:
+        code = raw.get("exitCode")
+        return cls(str(raw.get("name", "")), int(code) if code is not None else None, raw.get("reason") or None)
+
+
+@dataclass(frozen=True)
+class StoppedTask:
+    """A task as DescribeTasks reports it once stopped: why ECS stopped it and how each container ended."""
+
+    arn: str
+    task_definition_arn: str
+    started_by: str | None
+    stopped_reason: str | None
+    stop_code: str | None
+    stopped_at: datetime | None
+    containers: tuple[ContainerExit, ...] = ()
+
+    @classmethod
+    def from_response(cls, raw: Mapping[str, Any]) -> StoppedTask:
+        return cls(
+            arn=str(raw.get("taskArn", "")),
+            task_definition_arn=str(raw.get("taskDefinitionArn", "")),
+            started_by=raw.get("startedBy"),
+            stopped_reason=raw.get("stoppedReason") or None,
+            stop_code=raw.get("stopCode") or None,
+            stopped_at=raw.get("stoppedAt"),
+            containers=tuple(ContainerExit.from_response(c) for c in raw.get("containers", ())),
+        )
+
+    @property
+    def id(self) -> str:
+        """The task id, the last part of its ARN (the awslogs stream ends with it)."""
+        return self.arn.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -370,3 +421,38 @@ class EcsGateway:
             for page in pages:
                 arns.extend(str(arn) for arn in page.get("taskDefinitionArns", ()))
         return [arn for arn in arns if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]
+
+    def stopped_tasks(
+        self,
+        cluster: str,
+        *,
+        started_by: str | None = None,
+        service: str | None = None,
+        task_definition: str | None = None,
+        limit: int = 5,
+    ) -> list[StoppedTask]:
+        """The cluster's STOPPED tasks started by `started_by` (a service's deployment id) or of `service` (ListTasks,
+        every page, then DescribeTasks), of `task_definition` if given, newest stop first, at most `limit`. ECS
+        keeps stopped tasks for about an hour."""
+        filters: dict[str, str] = {"startedBy": started_by} if started_by else {}
+        if service and not started_by:
+            filters["serviceName"] = service.rsplit("/", 1)[-1]
+        with self._clients.errors("ecs:ListTasks", f"stopped tasks in cluster {cluster}"):
+            pages = (
+                self._clients.ecs()
+                .get_paginator("list_tasks")
+                .paginate(cluster=cluster, desiredStatus="STOPPED", **filters)  # type: ignore[arg-type]
+            )
+            arns = [str(arn) for page in pages for arn in page.get("taskArns", ())]
+        tasks: list[StoppedTask] = []
+        with self._clients.errors("ecs:DescribeTasks", f"stopped tasks in cluster {cluster}"):
+            for start in range(0, len(arns), DESCRIBE_TASKS_MAX):
+                response = self._clients.ecs().describe_tasks(
+                    cluster=cluster, tasks=arns[start : start + DESCRIBE_TASKS_MAX]
+                )
+                tasks.extend(StoppedTask.from_response(raw) for raw in response.get("tasks", ()))
+        if task_definition:
+            tasks = [task for task in tasks if task.task_definition_arn == task_definition]
+        floor = datetime.min.replace(tzinfo=UTC)
+        tasks.sort(key=lambda task: task.stopped_at or floor, reverse=True)
+        return tasks[:limit]

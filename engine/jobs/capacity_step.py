@@ -10,27 +10,45 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
 from engine.aws.autoscaling import ScalingGroup
 from engine.errors import InvalidInput, LisaDesktopError, Problem
+from engine.jobs import root_cause
 from engine.jobs.context import JobContext, StepTimeout
 from engine.jobs.events import StepState
 from engine.jobs.polling import poll_until
+from engine.jobs.root_cause import RootCause
+
+ACTIVITY_LOOKBACK_S: Final = 120
 
 
 class CapacityNotHealthy(LisaDesktopError):
     """The group's instances did not all become healthy before the deadline (the group is left as it was set)."""
 
-    def __init__(self, group: str, healthy: int, wanted: int, deadline_s: float, *, pending: int = 0) -> None:
+    def __init__(
+        self,
+        group: str,
+        healthy: int,
+        wanted: int,
+        deadline_s: float,
+        *,
+        pending: int = 0,
+        root_cause: RootCause | None = None,
+    ) -> None:
         self.group = group
         self.healthy = healthy
         self.wanted = wanted
         self.deadline_s = deadline_s
         self.pending = pending
+        self.root_cause = root_cause
         still = f", {pending} still pending" if pending else ""
         after = seconds_text(deadline_s)
-        super().__init__(f"{healthy} of {wanted} instances healthy after {after} s{still} (Auto Scaling group {group})")
+        text = f"{healthy} of {wanted} instances healthy after {after} s{still} (Auto Scaling group {group})"
+        if root_cause is not None:
+            text += f"; root cause: {root_cause.summary()}"
+        super().__init__(text)
 
 
 def seconds_text(value: float) -> str:
@@ -107,6 +125,8 @@ def wait_for_capacity(ctx: JobContext, group_name: str, *, step: str = "capacity
     Raises CapacityNotHealthy on the deadline, JobCancelled on cancel."""
     deadline_s = ctx.settings.capacity_deadline_s
     last: dict[str, Any] = {"group": None, "counts": None, "moved": False}
+    # Activities from a little before the wait count too: the resize that started it launched instances already.
+    since = datetime.now(UTC) - timedelta(seconds=ACTIVITY_LOOKBACK_S)
 
     def check() -> ScalingGroup | None:
         group = _describe(ctx, group_name)
@@ -136,8 +156,18 @@ def wait_for_capacity(ctx: JobContext, group_name: str, *, step: str = "capacity
         healthy = group.healthy_in_service_count if group is not None else 0
         wanted = group.desired_capacity if group is not None else 0
         pending = pending_count(group) if group is not None else 0
-        error = CapacityNotHealthy(group_name, healthy, wanted, deadline_s, pending=pending)
-        ctx.report(step, StepState.FAILED, str(error), group=group_name, healthy=healthy, wanted=wanted)
+        cause = root_cause.capacity_cause(ctx, group_name, group, since=since)
+        root_cause.report(ctx, step, cause)
+        error = CapacityNotHealthy(group_name, healthy, wanted, deadline_s, pending=pending, root_cause=cause)
+        ctx.report(
+            step,
+            StepState.FAILED,
+            str(error),
+            group=group_name,
+            healthy=healthy,
+            wanted=wanted,
+            rootCause=cause.to_data(),
+        )
         raise error from None
 
 

@@ -32,10 +32,12 @@ from typing import Any, Final
 
 from engine.aws.ecs import Deployment, EcsService, ServiceEvent, ServiceRef, TaskDefinition, revision_of
 from engine.errors import InvalidInput, LisaDesktopError, Problem
+from engine.jobs import root_cause
 from engine.jobs.context import JobCancelled, JobContext, StepTimeout
 from engine.jobs.events import Source, StepState
 from engine.jobs.lease import LeaseLost
 from engine.jobs.polling import poll_until
+from engine.jobs.root_cause import RootCause
 from engine.schema.requests import MARKED_FOR_DELETION, UpdateContainerConfig
 
 HEALTH_CHECK_FIELDS: Final = {
@@ -72,11 +74,21 @@ class Rollout:
 
 class RolloutFailed(LisaDesktopError):
     """The new revision did not become stable (FAILED rollout, deadline, AWS error while watching); the previous
-    revision was put back, is stable, and the failed revision is deregistered."""
+    revision was put back, is stable, and the failed revision is deregistered. `reason` ends with the root cause's
+    summary when one was gathered."""
 
     def __init__(
-        self, reason: str, restored_task_definition: str, *, failed_task_definition: str | None = None
+        self,
+        reason: str,
+        restored_task_definition: str,
+        *,
+        failed_task_definition: str | None = None,
+        root_cause: RootCause | None = None,
     ) -> None:
+        self.root_cause = root_cause
+        self.headline = reason
+        if root_cause is not None:
+            reason = f"{reason}; root cause: {root_cause.summary()}"
         self.reason = reason
         self.restored_task_definition = restored_task_definition
         self.failed_task_definition = failed_task_definition
@@ -102,8 +114,9 @@ class RollbackFailed(LisaDesktopError):
 class _RolloutFailure(Exception):
     """Leaves poll_until when ECS says the rollout failed (internal)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, service: EcsService) -> None:
         self.reason = reason
+        self.service = service
         super().__init__(reason)
 
 
@@ -287,6 +300,7 @@ class _Watch:
         self._last_message: str | None = None
         self._changed = False
         self._in_flight = False
+        self.last_service: EcsService = baseline
 
     def observe(self, service: EcsService, target: str) -> None:
         for event in reversed(service.events):  # ECS lists them newest first
@@ -373,7 +387,8 @@ def _watch_until_stable(
             return service
         reason = _failure(service, target, watch)
         if reason is not None:
-            raise _RolloutFailure(reason)
+            raise _RolloutFailure(reason, service)
+        watch.last_service = service
         return None
 
     return poll_until(ctx, check, deadline_s=deadline_s, what=what, progressed=watch.moving)
@@ -445,6 +460,7 @@ def apply_container_change(
     deadline = ctx.settings.ecs_deadline_s
     cancelled: JobCancelled | None = None
     unexpected: Exception | None = None
+    cause: RootCause | None = None
     try:
         stable = _watch_until_stable(
             ctx, ref, registered.arn, watch, what=f"revision {registered.revision} to roll out", deadline_s=deadline
@@ -454,8 +470,10 @@ def apply_container_change(
     except _RolloutFailure as failure:
         reason = failure.reason
         message = f"the rollout of revision {registered.revision} failed: {reason}"
+        cause = _root_cause(ctx, step, ref, registered.arn, failure.service)
     except StepTimeout:
         reason = message = f"revision {registered.revision} did not become stable within {_seconds(deadline)}"
+        cause = _root_cause(ctx, step, ref, registered.arn, watch.last_service)
     except JobCancelled as exc:
         reason = message = f"cancelled while revision {registered.revision} was rolling out"
         cancelled = exc
@@ -476,13 +494,31 @@ def apply_container_change(
         )
         return rollout
 
-    ctx.report(step, StepState.FAILED, message, revision=registered.revision, reason=reason)
+    found: dict[str, Any] = {}
+    if cause is not None:
+        message = f"{message}; root cause: {cause.summary()}"
+        found["rootCause"] = cause.to_data()
+    ctx.report(step, StepState.FAILED, message, revision=registered.revision, reason=reason, **found)
     _roll_back(ctx, rollout, reason, step="rollback", watch=watch)
     if cancelled is not None:
         raise cancelled
     if unexpected is not None:
         raise unexpected
-    raise RolloutFailed(reason, current.arn, failed_task_definition=registered.arn)
+    raise RolloutFailed(reason, current.arn, failed_task_definition=registered.arn, root_cause=cause)
+
+
+def _root_cause(ctx: JobContext, step: str, ref: ServiceRef, target: str, service: EcsService) -> RootCause:
+    """Gather and report why the rollout to `target` failed (best effort: never raises)."""
+    deployment = deployment_of(service, target)
+    cause = root_cause.rollout_cause(
+        ctx,
+        ref,
+        task_definition=target,
+        deployment_id=deployment.id if deployment is not None else None,
+        target_group_arns=service.target_group_arns,
+    )
+    root_cause.report(ctx, step, cause)
+    return cause
 
 
 def roll_back(ctx: JobContext, rollout: Rollout, reason: str, *, step: str = "rollback") -> None:

@@ -18,6 +18,10 @@ outside [min, max] is accepted. The `Simulator` is a daemon thread that ticks ov
   UpdateAutoScalingGroup/SetDesiredCapacity reject a desired capacity outside [min, max] with AWS's
   ValidationError, and DefaultCooldown/DefaultInstanceWarmup given to UpdateAutoScalingGroup are kept and
   shown by DescribeAutoScalingGroups.
+* What the faults leave for the root-cause collection (`engine.sandbox.failures`): a failing rollout's tasks are
+  kept STOPPED (stoppedReason, stopCode, exit code) with their container's CloudWatch Logs lines; a failing group
+  records scaling activities (DescribeScalingActivities answers them: moto records none), among them Failed
+  launches, and its instances' target health reads `initial` while they boot and `unhealthy` once InService.
 * Scheduled actions (`schedule`) let the sandbox play LISA's own state machines over time (the "ambient"
   transitions of the seeded models).
 
@@ -53,15 +57,19 @@ from moto.autoscaling.responses import AutoScalingResponse
 from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformation_backends
 from moto.cloudformation.parsing import ResourceMap
 from moto.core.base_backend import BackendDict
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.dynamodb.responses import DynamoHandler
 from moto.ec2.models.amis import AmiBackend
-from moto.ecs.models import Cluster, EC2ContainerServiceBackend, Service, TaskDefinition, ecs_backends
+from moto.ecs.models import Cluster, Container, EC2ContainerServiceBackend, Service, Task, TaskDefinition, ecs_backends
+from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+from moto.logs.models import LogsBackend, logs_backends
 
 from engine.errors import LisaDesktopError
+from engine.sandbox.failures import BOOTING, UNHEALTHY, ScalingActivities, stop_failed_task
 
 if TYPE_CHECKING:
-    from moto.core.responses import ActionResult
+    from moto.ec2.models import EC2Backend
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +80,8 @@ MAX_SERVICE_EVENTS: Final = 100
 FAILED_TASK_ATTEMPTS: Final = 3
 """Tasks a failing rollout tries to start before the circuit breaker trips."""
 ACTION_MAX_FAILURES: Final = 20
+MAX_ACTIVITY_RECORDS: Final = 100
+"""DescribeScalingActivities' default (and largest) page."""
 CIRCUIT_BREAKER_REASON: Final = "ECS deployment circuit breaker: tasks failed to start."
 LAUNCHED_AT: Final = "_sandbox_launched_at"
 """Attribute the InstanceState patch stamps with the simulator clock at launch."""
@@ -118,6 +128,9 @@ _REQUIRED_INTERNALS: Final[tuple[tuple[type, str], ...]] = (
     (AutoScalingResponse, "update_auto_scaling_group"),
     (AutoScalingResponse, "set_desired_capacity"),
     (AutoScalingResponse, "_get_int_param"),
+    (AutoScalingResponse, "describe_scaling_activities"),
+    (FakeTargetGroup, "health_for"),
+    (Task, "__init__"),
     (InstanceState, "__init__"),
     (EC2ContainerServiceBackend, "update_service"),
     (EC2ContainerServiceBackend, "register_task_definition"),
@@ -144,6 +157,14 @@ _REQUIRED_INSTANCE_ATTRIBUTES: Final[tuple[tuple[type, str], ...]] = (
     (Service, "running_count"),
     (Service, "pending_count"),
     (FakeAutoScalingGroup, "instance_states"),
+    (FakeAutoScalingGroup, "target_group_arns"),
+    (EC2ContainerServiceBackend, "tasks"),
+    (Task, "stopped_reason"),
+    (Task, "desired_status"),
+    (Task, "containers"),
+    (Container, "exitCode"),
+    (LogsBackend, "groups"),
+    (FakeTargetGroup, "targets"),
     (InstanceState, "lifecycle_state"),
     (InstanceState, "health_status"),
     (ResourceMap, "_parsed_resources"),
@@ -208,6 +229,8 @@ def _install_response_patches() -> None:
         original_scan = DynamoHandler.scan
         original_query = DynamoHandler.query
         original_instance_init = InstanceState.__init__
+        original_activities = AutoScalingResponse.describe_scaling_activities
+        original_health_for = FakeTargetGroup.health_for
 
         @functools.wraps(original_instance_init)
         def instance_init(self: InstanceState, *args: Any, **kwargs: Any) -> None:
@@ -231,6 +254,24 @@ def _install_response_patches() -> None:
                 return original_set(self)
             return simulator.api_set_desired(self, original_set)
 
+        def describe_scaling_activities(self: AutoScalingResponse) -> ActionResult:
+            simulator = _SIMULATORS.get(self.current_account)
+            if simulator is None or simulator.region != self.region:
+                return original_activities(self)
+            return simulator.api_scaling_activities(self)
+
+        def health_for(self: FakeTargetGroup, target: dict[str, Any], ec2_backend: EC2Backend) -> FakeHealthStatus:
+            health = original_health_for(self, target, ec2_backend)
+            account = str(self.arn).split(":")[4] if str(self.arn).count(":") >= 5 else ""
+            simulator = _SIMULATORS.get(account)
+            played = simulator.target_health(str(target["Id"])) if simulator is not None else None
+            if played is None or health.status != "healthy":
+                return health
+            state, reason, description = played
+            return FakeHealthStatus(
+                health.instance_id, health.port, health.health_check_port, state, reason, description
+            )
+
         def scan(self: DynamoHandler) -> ActionResult | str:
             result = original_scan(self)
             return _dynamo_json(result) if self.current_account in _SIMULATORS else result
@@ -246,6 +287,8 @@ def _install_response_patches() -> None:
         setattr(DynamoHandler, "scan", scan)  # noqa: B010
         setattr(DynamoHandler, "query", query)  # noqa: B010
         setattr(InstanceState, "__init__", instance_init)  # noqa: B010
+        setattr(AutoScalingResponse, "describe_scaling_activities", describe_scaling_activities)  # noqa: B010
+        setattr(FakeTargetGroup, "health_for", health_for)  # noqa: B010
         _PATCHED = True
 
 
@@ -311,6 +354,8 @@ class _Rollout:
     old_running: dict[str, int]
     """Running tasks of each older deployment when this rollout began."""
     failing: bool = False
+    stopped_tasks: int = 0
+    """Failed tasks of this rollout already put in moto as STOPPED tasks."""
 
 
 @dataclass
@@ -396,6 +441,8 @@ class Simulator:
         self._stack_status: dict[str, str] = {}
         self._stack_records: dict[str, _StackRecord] = {}
         self._actions: list[_Action] = []
+        self.activities = ScalingActivities()
+        """The scaling activities DescribeScalingActivities answers with (moto records none)."""
         self.instance_listeners: list[Callable[[str, str], None]] = []
         """Called (on the simulator thread, under its lock) with a group's name and LAUNCHED or TERMINATED, as
         Auto Scaling's EventBridge events are sent: schedule work rather than doing it there."""
@@ -417,6 +464,10 @@ class Simulator:
     @property
     def cloudformation(self) -> CloudFormationBackend:
         return cloudformation_backends[self.account_id][self.region]
+
+    @property
+    def logs(self) -> LogsBackend:
+        return logs_backends[self.account_id][self.region]
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -744,10 +795,56 @@ class Simulator:
         instance_id = instance_state.instance.id
         group.replace_autoscaling_group_instances(1, group.get_propagated_tags())
         group.instance_states = [s for s in group.instance_states if s is not instance_state]
+        self.activities.replaced_unhealthy(
+            group.name,
+            instance_id,
+            str(getattr(instance_state.instance, "instance_type", "") or "the requested"),
+            str(getattr(instance_state.instance, "availability_zone", None) or self.region + "a"),
+        )
+        self._retarget(group, instance_id)
         try:
             self.autoscaling.ec2_backend.terminate_instances([instance_id])
         except Exception:
             log.debug("sandbox: instance %s already terminated", instance_id, exc_info=True)
+
+    def _retarget(self, group: FakeAutoScalingGroup, gone: str) -> None:
+        """The group's target groups drop the replaced instance and register its replacement, as Auto Scaling does."""
+        elbv2 = self.autoscaling.elbv2_backend
+        for arn in list(group.target_group_arns):
+            try:
+                elbv2.deregister_targets(arn, [{"Id": gone}])
+            except Exception:
+                log.debug("sandbox: target group %s is gone", arn, exc_info=True)
+        try:
+            self.autoscaling.update_attached_target_groups(group.name)
+        except Exception:
+            log.debug("sandbox: target groups of %s are gone", group.name, exc_info=True)
+
+    def target_health(self, instance_id: str) -> tuple[str, str, str] | None:
+        """The ELB health the simulator plays for an instance it tracks: `initial` while it boots, `unhealthy`
+        once a failing group's instance is InService (None: as moto says, healthy)."""
+        with self.lock:
+            for state in self._groups.values():
+                track = state.instances.get(instance_id)
+                if track is not None:
+                    return {"pending": BOOTING, "unhealthy": UNHEALTHY}.get(track.phase)
+            for group in self.autoscaling.autoscaling_groups.values():  # launched since the last tick
+                if any(s.instance.id == instance_id and s.lifecycle_state == "Pending" for s in group.instance_states):
+                    return BOOTING
+            return None
+
+    def api_scaling_activities(self, response: AutoScalingResponse) -> ActionResult:
+        """DescribeScalingActivities from the activities the simulator played (called by the response patch)."""
+        name = response._get_param("AutoScalingGroupName")
+        max_records = response._get_int_param("MaxRecords") or MAX_ACTIVITY_RECORDS
+        with self.lock:
+            page, token = self.activities.page(
+                str(name) if name else None, max_records, response._get_param("NextToken")
+            )
+        result: dict[str, Any] = {"Activities": page}
+        if token is not None:
+            result["NextToken"] = token
+        return ActionResult(result)
 
     def api_update_group(
         self, response: AutoScalingResponse, original: Callable[[AutoScalingResponse], ActionResult]
@@ -889,6 +986,7 @@ class Simulator:
         in_progress = primary.get("rolloutState") == "IN_PROGRESS"
         if rollout is not None and primary.get("id") == rollout.deployment_id and in_progress:
             finished = self._advance(state, rollout, primary, older, target, now)
+            self._stop_failed_tasks(service, rollout, primary)
             if finished == "COMPLETED":
                 older = []
         else:
@@ -954,6 +1052,13 @@ class Simulator:
         primary["runningCount"], primary["pendingCount"] = done, in_flight
         _distribute(older, target - done - in_flight, rollout.old_running)
         return None
+
+    def _stop_failed_tasks(self, service: Service, rollout: _Rollout, primary: dict[str, Any]) -> None:
+        """Each task a failing rollout gave up on is left STOPPED in moto, with its container's log lines."""
+        failed = int(primary.get("failedTasks") or 0) if rollout.failing else 0
+        while rollout.stopped_tasks < failed:
+            rollout.stopped_tasks += 1
+            stop_failed_task(self.ecs, self.logs, service, primary)
 
     def _write_events(
         self,

@@ -413,7 +413,10 @@ def test_a_failed_rollout_is_rolled_back_and_the_failed_revision_deregistered(sa
         apply_container_change(ctx, ref, CHANGE)
 
     error = caught.value
-    assert error.reason == CIRCUIT_BREAKER_REASON
+    assert error.headline == CIRCUIT_BREAKER_REASON
+    assert error.root_cause is not None
+    assert error.reason == f"{CIRCUIT_BREAKER_REASON}; root cause: {error.root_cause.summary()}"
+    assert "Essential container in task exited" in error.reason
     assert error.restored_task_definition == before.task_definition_arn
     assert error.failed_task_definition is not None
     assert "rolled back to revision 1" in str(error)
@@ -432,7 +435,8 @@ def test_a_failed_rollout_is_rolled_back_and_the_failed_revision_deregistered(sa
         ("rollback", StepState.ROLLED_BACK),
     ]
     failed = next(e for e in recorder.events if e.state is StepState.FAILED)
-    assert failed.message == f"the rollout of revision 2 failed: {CIRCUIT_BREAKER_REASON}"
+    assert failed.message == f"the rollout of revision 2 failed: {error.reason}"
+    assert failed.data["rootCause"] == error.root_cause.to_data()
     assert recorder.events[-1].message == "rolled back to revision 1"
     assert any(m.startswith("deregistered revision 2 (it was rolled back)") for m in recorder.messages())
     ecs_messages = [e.message for e in recorder.events if e.source is Source.ECS]
