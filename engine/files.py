@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from engine.errors import ConfigFileError
+from engine.private_files import write_private_text
 
 MAX_FILE_BYTES = 1024 * 1024
 _TOO_LONG = f"a number has more than {sys.get_int_max_str_digits()} digits"
@@ -123,6 +124,6 @@ def dump_document(data: Any, path: str | Path) -> None:
     """Write `data` as JSON when the file ends in .json, else as YAML (block style, keys in given order)."""
     target = Path(path)
     if target.suffix.lower() == ".json":
-        target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_private_text(target, json.dumps(data, indent=2) + "\n")
     else:
-        target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        write_private_text(target, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, overload
 
-ROW_FORMAT: Final = 5
+from engine.secrets import revealed
+
+ROW_FORMAT: Final = 6
 """Bumped whenever the fields change, so an older on-disk snapshot is ignored rather than misread."""
 
 EMPTY_JSON: Final = "{}"
@@ -75,6 +77,9 @@ class ModelRow:
     unreadable: str | None = None
     """Why this version cannot read the model's stored record (e.g. a status a newer LISA added); None for every
     readable one. Such a row shows the item as stored and offers nothing but copying it."""
+    secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """The secret fields `config` holds masked (`engine.secrets`), by path, for Reveal and an export that asks for
+    them: kept in memory only (never stored, never in a repr, hence never in a log)."""
     _config: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     _live: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     shown: Any = field(default=None, init=False, repr=False, compare=False)
@@ -91,7 +96,8 @@ class ModelRow:
 
     @property
     def config(self) -> Mapping[str, Any]:
-        """The model as LISA's API returns it (`ModelRecord.to_api()`): Copy as JSON and Export use it.
+        """The model as LISA's API returns it (`ModelRecord.to_api()`), its secret fields masked: Copy as JSON and
+        Export use it.
 
         Parsed on first use and kept: the same dict every time (do not change it)."""
         parsed = self._config
@@ -99,6 +105,10 @@ class ModelRow:
             parsed = json.loads(self.config_json)
             object.__setattr__(self, "_config", parsed)
         return parsed  # type: ignore[no-any-return]
+
+    def revealed_config(self) -> dict[str, Any]:
+        """`config` with its secret fields in clear, as far as this row knows them (a cached row does not)."""
+        return revealed(self.config, self.secrets)
 
     @property
     def live(self) -> Mapping[str, Any] | None:
@@ -150,7 +160,7 @@ class ModelRow:
         return make(*values[:_DETAILS_AT], EMPTY_JSON, None, *values[_DETAILS_AT:])
 
 
-_INIT: Final = tuple(f.name for f in fields(ModelRow) if f.init)
+_INIT: Final = tuple(f.name for f in fields(ModelRow) if f.init and f.name != "secrets")
 _STORED: Final = frozenset(_INIT)
 _DETAILS_AT: Final = _INIT.index("config_json")
 assert _INIT[_DETAILS_AT : _DETAILS_AT + 2] == ("config_json", "live_json")

@@ -5,7 +5,8 @@ One file per deployment (named by a hash of its cache key) under the user's cach
 is written and read a row (or a few hundred) per JSON call, so saving or loading 5,000 rows on a worker thread
 never holds the GIL for long: a single `json.dumps` of the whole document held it ~100 ms, which froze the window.
 A file that cannot be read, or was written for another row format or key, is ignored: the snapshot is a
-convenience, never a reason to fail.
+convenience, never a reason to fail. The rows' API keys are masked (`engine.aws.rows`); the files are 0600 in
+0700 folders.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import platformdirs
 
 from engine.json_pieces import dump_in_pieces, loads_in_pieces
 from engine.model_row import ROW_FORMAT, ModelRow
+from engine.private_files import private_dir
 from lisa_desktop import APP_DIR_NAME
 
 CACHE_DIR_ENV: Final = "LISA_DESKTOP_CACHE_DIR"
@@ -196,7 +198,7 @@ class SnapshotStore:
 def _write_atomically(target: Path, header: Mapping[str, Any], rows: Iterable[object]) -> None:
     """The header and the rows, a line each, to a temporary file renamed over the old one: a reader never sees
     half a snapshot. One json.dumps per row (json.dump would not use the C encoder)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)  # mkstemp makes the file 0600
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -1,5 +1,7 @@
 """A model view as the row the window draws (`ModelRow`): plain, JSON-safe data, its configuration and live facts
-as JSON text (encoded here, on the refresh's worker thread, one short call per model)."""
+as JSON text (encoded here, on the refresh's worker thread, one short call per model). The configuration's secret
+fields are masked here, at the source: what the window shows, copies, caches or starts an update from never holds
+them; the row keeps them apart, in memory, for Reveal."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from engine.aws.inventory import LiveState, ModelView
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLDER_ATTRIBUTE, UnreadableRecord
 from engine.model_row import ModelRow, json_text
 from engine.schema.record import ModelRecord, hosting_type_of
+from engine.secrets import masked, secrets_of
 
 RECENT_EVENTS: Final = 10
 
@@ -19,6 +22,8 @@ RECENT_EVENTS: Final = 10
 def row_of(view: ModelView) -> ModelRow:
     record, live = view.record, view.live
     config = record.config
+    shape = record.to_api()
+    secrets = secrets_of(shape)
     minimum, desired, maximum = _capacity(config, live)
     held_by, heartbeat = _hold(record)
     group = live.scaling_group if live is not None else None
@@ -40,7 +45,8 @@ def row_of(view: ModelView) -> ModelRow:
         last_modified=record.last_modified_date,
         failure_reason=record.failure_reason,
         live_error=view.live_error or view.litellm_error,
-        config_json=json_text(record.to_api()),
+        config_json=json_text(masked(shape) if secrets else shape),
+        secrets=secrets,
         live_json=json_text(_live_json(live)) if live is not None else None,
         litellm_registered=view.litellm_registered,
         held_by=held_by,
@@ -50,8 +56,9 @@ def row_of(view: ModelView) -> ModelRow:
 
 def unreadable_row(unreadable: UnreadableRecord) -> ModelRow:
     """The row of an item this version cannot read: what can be told from it, its stored status as text, and the
-    item itself as its configuration (what Copy as JSON gives)."""
+    item itself as its configuration (what Copy as JSON gives), its secret fields masked."""
     item = unreadable.item
+    secrets = secrets_of(item)
     stored = item.get("model_config")
     config: Mapping[str, Any] = stored if isinstance(stored, Mapping) else {}
     return ModelRow(
@@ -62,8 +69,9 @@ def unreadable_row(unreadable: UnreadableRecord) -> ModelRow:
         status=unreadable.status_text,
         instance_type=_text(config.get("instanceType")),
         last_modified=_int(item.get("last_modified_date")),
-        config_json=json_text(item),
+        config_json=json_text(masked(item) if secrets else item),
         unreadable=unreadable.reason,
+        secrets=secrets,
     )
 
 

@@ -13,6 +13,7 @@ from engine.errors import InvalidInput, Problem
 from engine.files import dump_document, load_document
 from engine.schema.requests import UPDATE_FIELDS
 from engine.schema.validate import RequestKind, detect_kind
+from engine.secrets import masked
 
 SUFFIXES: Final = (".yaml", ".yml", ".json")
 _FLAT_CONTAINER_FIELDS: Final = frozenset({"environment", "sharedMemorySize", *HEALTH_CHECK_FIELDS.values()})
@@ -23,20 +24,23 @@ def _check_suffix(path: Path) -> None:
         raise InvalidInput([Problem("file", f"'{path.name}' must end in .yaml, .yml or .json")], "export")
 
 
-def export_draft(draft: Draft, path: str | Path) -> Path:
+def export_draft(draft: Draft, path: str | Path, *, include_secrets: bool = False) -> Path:
     """Write the request the draft would submit (CreateModelRequest or UpdateModelRequest) as YAML or JSON,
-    by the file's suffix. Returns the path written."""
+    by the file's suffix, its API key masked unless `include_secrets`. Returns the path written."""
     target = Path(path)
     _check_suffix(target)
-    dump_document(draft.request(), target)
+    request = draft.request()
+    dump_document(request if include_secrets else masked(request), target)
     return target
 
 
-def export_config(config: Mapping[str, Any], path: str | Path) -> Path:
-    """Write a model's configuration (as the API returns it) as a create file: a new model like this one."""
+def export_config(config: Mapping[str, Any], path: str | Path, *, include_secrets: bool = False) -> Path:
+    """Write a model's configuration (as the API returns it) as a create file: a new model like this one. Its API
+    key is masked unless `include_secrets` (a masked key is refused when the file is submitted)."""
     target = Path(path)
     _check_suffix(target)
-    dump_document(create_request(config), target)
+    request = create_request(config)
+    dump_document(request if include_secrets else masked(request), target)
     return target
 
 

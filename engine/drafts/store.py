@@ -1,6 +1,10 @@
 """Offline drafts of model configurations, kept in one SQLite file so that they survive restarts and can be
 read by the CLI while the window autosaves.
 
+A draft's secret values (its API key) are not in the file: the store's `SecretKeeper` (the OS keychain) holds them,
+one entry per draft, from the first save until the draft is deleted or submitted; the file holds `MASK` in their
+place. The file and its folder are private to the user (0600 in 0700).
+
 Every call opens its own short-lived connection (the window saves from the GUI thread, the CLI may read from
 another process at the same moment); the file is in WAL mode, so readers never wait for a writer and writers
 wait (up to `BUSY_TIMEOUT_S`) for each other instead of failing.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -30,13 +35,17 @@ from typing import Any, Final
 import platformdirs
 
 from engine.config_edit import config_of, plain, unchangeable_edits, update_request_from
+from engine.drafts.keeper import KeeperUnavailable, SecretKeeper, installed_keeper
 from engine.errors import ConfigFileError, DraftNotFound, InvalidInput, Problem
+from engine.private_files import private_dir, private_file
+from engine.secrets import masked, revealed, secrets_of
 
 APP_DIR_NAME: Final = "lisa-desktop"
 """lisa_desktop.APP_DIR_NAME (the engine does not import the composition root)."""
 DATA_DIR_ENV: Final = "LISA_DESKTOP_DATA_DIR"
 FILE_NAME: Final = "drafts.sqlite3"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+"""1: secrets in `config`; 2: secrets in the keeper, `config` holds `MASK` in their place and `secret` is 1."""
 BUSY_TIMEOUT_S: Final = 10.0
 MIN_PREFIX: Final = 4
 
@@ -50,11 +59,17 @@ CREATE TABLE IF NOT EXISTS drafts (
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     submitted_at REAL,
-    submitted_job TEXT
+    submitted_job TEXT,
+    secret INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS drafts_by_update ON drafts (updated_at DESC);
 """
-_COLUMNS: Final = "draft_id, kind, config, base, deployment, created_at, updated_at, submitted_at, submitted_job"
+_COLUMNS: Final = (
+    "draft_id, kind, config, base, deployment, created_at, updated_at, submitted_at, submitted_job, secret"
+)
+
+
+log = logging.getLogger(__name__)
 
 
 class DraftKind(StrEnum):
@@ -180,11 +195,17 @@ def default_path() -> Path:
 class DraftStore:
     """The saved drafts. Safe to use from several threads and processes at once."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, keeper: SecretKeeper | None = None) -> None:
+        """`keeper` holds the drafts' secret values; by default the one the composition root installed."""
         self.path = path or default_path()
+        self._keeper = keeper
         self._ready = False
         self._lock = threading.Lock()
         self._anchor: sqlite3.Connection | None = None
+
+    @property
+    def keeper(self) -> SecretKeeper:
+        return self._keeper or installed_keeper()
 
     def close(self) -> None:
         """Close the idle connection (the store reopens it when used again)."""
@@ -245,18 +266,21 @@ class DraftStore:
         if row is None:
             hint = f"give at least {MIN_PREFIX} characters of the id" if len(wanted) < MIN_PREFIX else ""
             raise DraftNotFound(draft_id, hint)
-        return _draft(row)
+        return self._draft(row)
 
     def list(self) -> list[Draft]:
         """Every draft, the most recently saved first."""
         with self._connect() as db:
             rows = db.execute(f"SELECT {_COLUMNS} FROM drafts ORDER BY updated_at DESC, rowid DESC").fetchall()
-        return [_draft(row) for row in rows]
+        return [self._draft(row) for row in rows]
 
     def delete(self, draft_id: str) -> None:
         draft = self.get(draft_id)
         with self._connect() as db:
+            kept = self._holds_secret(db, draft.draft_id)
             db.execute("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
+        if kept:
+            self.keeper.forget(draft.draft_id)
 
     def duplicate(self, draft_id: str) -> Draft:
         """A new draft with the same kind, configuration, base and deployment (not marked submitted)."""
@@ -266,34 +290,75 @@ class DraftStore:
     def mark_submitted(self, draft_id: str, job_id: str) -> Draft:
         """Record that a job applied the draft. The draft is kept rather than deleted: the job's result is
         already in the model, but the draft is still the way to repeat the change elsewhere (another
-        deployment, or the same model after a rollback), and deleting is one click away."""
-        draft = dataclasses.replace(self.get(draft_id), submitted_at=time.time(), submitted_job=job_id)
+        deployment, or the same model after a rollback), and deleting is one click away. Its secret values are
+        not kept: they are in the model now (`MASK` stands in their place)."""
+        draft = self.get(draft_id)
+        draft = dataclasses.replace(draft, config=masked(draft.config), submitted_at=time.time(), submitted_job=job_id)
         self._write(draft)
         return draft
 
     # -- SQLite ------------------------------------------------------------------------------------------
 
     def _write(self, draft: Draft) -> None:
+        """The draft in the file, its secret values in the keeper (first: a refusal writes nothing)."""
+        secrets = secrets_of(draft.config)
+        if secrets:
+            self.keeper.keep(draft.draft_id, json.dumps(dict(secrets)))
         values = (
             draft.draft_id,
             draft.kind.value,
-            json.dumps(draft.config, ensure_ascii=False, default=str),
+            json.dumps(masked(draft.config) if secrets else draft.config, ensure_ascii=False, default=str),
             None if draft.base is None else json.dumps(draft.base, ensure_ascii=False, default=str),
             draft.deployment,
             draft.created_at,
             draft.updated_at,
             draft.submitted_at,
             draft.submitted_job,
+            int(bool(secrets)),
         )
         with self._connect() as db:
+            forget = not secrets and self._holds_secret(db, draft.draft_id)
             db.execute(
-                f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (draft_id) DO UPDATE SET kind = excluded.kind, config = excluded.config, "
                 "base = excluded.base, deployment = excluded.deployment, created_at = excluded.created_at, "
                 "updated_at = excluded.updated_at, submitted_at = excluded.submitted_at, "
-                "submitted_job = excluded.submitted_job",
+                "submitted_job = excluded.submitted_job, secret = excluded.secret",
                 values,
             )
+        if forget:
+            self.keeper.forget(draft.draft_id)
+
+    @staticmethod
+    def _holds_secret(db: sqlite3.Connection, draft_id: str) -> bool:
+        row = db.execute("SELECT secret FROM drafts WHERE draft_id = ?", (draft_id,)).fetchone()
+        return bool(row and row[0])
+
+    def _draft(self, row: tuple[Any, ...]) -> Draft:
+        draft_id, kind, config, base, deployment, created, updated, submitted_at, submitted_job, secret = row
+        stored = json.loads(config)
+        return Draft(
+            draft_id=draft_id,
+            kind=DraftKind(kind),
+            config=self._revealed(draft_id, stored) if secret else stored,
+            base=None if base is None else json.loads(base),
+            deployment=deployment,
+            created_at=created,
+            updated_at=updated,
+            submitted_at=submitted_at,
+            submitted_job=submitted_job,
+        )
+
+    def _revealed(self, draft_id: str, config: dict[str, Any]) -> dict[str, Any]:
+        """The draft's configuration with its secret values from the keeper; `MASK` stays where it has none."""
+        kept = self.keeper.recall(draft_id)
+        try:
+            values = json.loads(kept) if kept else {}
+        except ValueError:
+            values = {}
+        if not isinstance(values, dict):
+            return config
+        return revealed(config, ((str(path), str(value)) for path, value in values.items()))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -316,9 +381,10 @@ class DraftStore:
             if self._ready:
                 return
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(self.path.parent)
+                private_file(self.path)  # before SQLite makes it: its -wal and -shm files take its mode
             except OSError as error:
-                raise DraftStoreError(f"{self.path.parent}: cannot create the drafts folder ({error})") from None
+                raise DraftStoreError(f"{self.path}: cannot create the drafts file ({error})") from None
             with closing(self._open()) as db:
                 version = int(db.execute("PRAGMA user_version").fetchone()[0])
                 if version > SCHEMA_VERSION:
@@ -328,13 +394,44 @@ class DraftStore:
                     )
                 if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     db.execute("PRAGMA journal_mode = WAL")
-                if version < SCHEMA_VERSION:
+                if version == 1:
+                    self._move_secrets_out(db)
+                elif version < SCHEMA_VERSION:
                     db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
             anchor = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             anchor.execute("PRAGMA user_version").fetchone()  # the file is opened on first use, not on connect
             weakref.finalize(self, anchor.close)
             self._anchor = anchor
             self._ready = True
+
+    def _move_secrets_out(self, db: sqlite3.Connection) -> None:
+        """Schema 1 to 2: each draft's secret values from the file to the keeper (dropped, with a warning, where
+        no keeper can hold them), then the file rebuilt so that no free page still holds them."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("ALTER TABLE drafts ADD COLUMN secret INTEGER NOT NULL DEFAULT 0")
+            for draft_id, config in db.execute("SELECT draft_id, config FROM drafts").fetchall():
+                stored = json.loads(config)
+                secrets = secrets_of(stored)
+                if not secrets:
+                    continue
+                try:
+                    self.keeper.keep(draft_id, json.dumps(dict(secrets)))
+                    kept = True
+                except KeeperUnavailable as refusal:
+                    log.warning("draft %s: its API key cannot be kept (%s): dropped from the draft", draft_id, refusal)
+                    kept = False
+                db.execute(
+                    "UPDATE drafts SET config = ?, secret = ? WHERE draft_id = ?",
+                    (json.dumps(masked(stored), ensure_ascii=False, default=str), int(kept), draft_id),
+                )
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("VACUUM")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _failure(self, error: sqlite3.Error) -> DraftStoreError:
         text = str(error)
@@ -347,21 +444,6 @@ class DraftStore:
                 f"{self.path}: the drafts file stayed locked by another program for {BUSY_TIMEOUT_S:.0f} s; try again"
             )
         return DraftStoreError(f"{self.path}: cannot use the drafts file ({text})")
-
-
-def _draft(row: tuple[Any, ...]) -> Draft:
-    draft_id, kind, config, base, deployment, created, updated, submitted_at, submitted_job = row
-    return Draft(
-        draft_id=draft_id,
-        kind=DraftKind(kind),
-        config=json.loads(config),
-        base=None if base is None else json.loads(base),
-        deployment=deployment,
-        created_at=created,
-        updated_at=updated,
-        submitted_at=submitted_at,
-        submitted_job=submitted_job,
-    )
 
 
 __all__ = ["Draft", "DraftKind", "DraftStore", "DraftStoreError", "create_request", "default_path"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import sqlite3
 import threading
@@ -34,6 +33,9 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import platformdirs
+
+from engine.private_files import open_private, private_dir, private_file
+from engine.secrets import redacted
 
 APP_DIR_NAME: Final = "lisa-desktop"
 DATA_DIR_ENV: Final = "LISA_DESKTOP_DATA_DIR"
@@ -172,30 +174,6 @@ def _iso(stamp: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
 
 
-_SECRET_WORDS: Final = re.compile(
-    r"api[_-]?key|access[_-]?key|secret|passw(?:or)?d|credential|(?:^|[._-])[a-z]*token$", re.IGNORECASE
-)
-
-
-def redacted(value: Any) -> Any:
-    """`value` with every secret-looking entry hidden: a key named like a secret (apiKey, HF_TOKEN, ...), and the
-    old and new values of a plan's change whose field is named so. The journal never holds a secret."""
-    if isinstance(value, Mapping):
-        secret_field = isinstance(value.get("field"), str) and bool(_SECRET_WORDS.search(str(value["field"])))
-        hidden: dict[str, Any] = {}
-        for key, inner in value.items():
-            if (_SECRET_WORDS.search(str(key)) and inner not in (None, "")) or (
-                secret_field and key in ("old", "new") and inner not in (None, "")
-            ):
-                hidden[str(key)] = "***"
-            else:
-                hidden[str(key)] = redacted(inner)
-        return hidden
-    if isinstance(value, list | tuple):
-        return [redacted(inner) for inner in value]
-    return value
-
-
 def new_job_id() -> str:
     return f"job-{uuid.uuid4().hex[:12]}"
 
@@ -228,9 +206,9 @@ class Journal:
         self.crash_before_point = crash_before_point if crash_before_point is not None else _int_env(CRASH_BEFORE_ENV)
         self.crash_after_point = crash_after_point if crash_after_point is not None else _int_env(CRASH_ENV)
         self.fail_after_point = fail_after_point if fail_after_point is not None else _int_env(FAIL_ENV)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.lock_dir = self.path.parent / "locks"
-        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path)  # before SQLite makes it: its -wal and -shm files take its mode
+        self.lock_dir = private_dir(self.path.parent / "locks")
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
@@ -281,7 +259,7 @@ class Journal:
         return JobRecorder(self, job_id, lock, first_seq=int(row[0]), counts_faults=False)
 
     def _take_lock(self, job_id: str) -> IO[bytes]:
-        handle = (self.lock_dir / f"{job_id}.lock").open("a+b")
+        handle = os.fdopen(open_private(self.lock_dir / f"{job_id}.lock", "a+"), "a+b")
         if not _try_lock(handle):
             handle.close()
             raise JobStillRunning(job_id)
@@ -372,7 +350,7 @@ class Journal:
         if job.host != socket.gethostname():
             return True
         path = self.lock_dir / f"{job.job_id}.lock"
-        with path.open("a+b") as handle:
+        with os.fdopen(open_private(path, "a+"), "a+b") as handle:
             if _try_lock(handle):
                 _unlock(handle)
                 return False

@@ -25,6 +25,7 @@ from engine.schema.config import (
 )
 from engine.schema.enums import InferenceContainer, ModelHostingType, ModelType
 from engine.schema.instance_types import is_instance_type
+from engine.secrets import MASK, MASKED_RULE
 
 MODEL_ID_PATTERN = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 HOSTED_FIELDS = ("autoScalingConfig", "containerConfig", "inferenceContainer", "instanceType", "loadBalancerConfig")
@@ -66,6 +67,13 @@ class CreateModelRequest(LisaShape):
     @classmethod
     def _null_streaming(cls, value: object) -> object:
         return False if value is None else value
+
+    @field_validator("apiKey")
+    @classmethod
+    def _not_masked(cls, value: str | None) -> str | None:
+        if value == MASK:
+            raise ValueError(MASKED_RULE)
+        return value
 
     @field_validator("instanceType")
     @classmethod

@@ -28,6 +28,7 @@ from engine.jobs.runner import JobHandle, JobRunner, Listener
 from engine.jobs.update_job import JobResult
 from engine.jobs.validation import ValidatedUpdate, validate_update
 from engine.plan import Plan
+from engine.private_files import open_private, private_dir
 from engine.schema.base import LisaShape
 from engine.schema.requests import UpdateModelRequest
 from engine.schema.validate import parse_update, unknown_field_warnings
@@ -172,7 +173,7 @@ def follow_job(args: argparse.Namespace, out: TextIO, submit: Submit, target: Ta
             cancel.attach(handle)
             if background:
                 log_path = job_log_path(handle.job_id)
-                log = log_path.open("a", encoding="utf-8")
+                log = os.fdopen(open_private(log_path, "a"), "a", encoding="utf-8")
                 handle.under_way.wait()
                 if not handle.future.done() or handle.future.exception() is None:
                     out.write(json.dumps({"jobId": handle.job_id, "log": str(log_path)}) + "\n")
@@ -259,9 +260,7 @@ def _result_json(result: JobResult, events: list[JobEvent]) -> dict[str, Any]:
 
 def job_log_path(job_id: str) -> Path:
     folder = Path(os.environ.get("LISA_DESKTOP_LOG_DIR") or platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
-    folder = folder / "jobs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{job_id}.log"
+    return private_dir(folder / "jobs") / f"{job_id}.log"
 
 
 def _detach_from_terminal(log: TextIO) -> None:

@@ -26,6 +26,7 @@ from engine.jobs.create_job import validate_create
 from engine.jobs.runner import JobHandle, JobRunner, Listener
 from engine.jobs.validation import validate_update
 from engine.schema.validate import parse_create, parse_update
+from engine.secrets import MASK, masked
 from lisa_desktop.cli.changes import SANDBOX_MODEL_WARMUP_CAP_S, Submit, _detach, _job_options, follow_job, job_settings
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import Target, open_target
@@ -45,6 +46,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], pa
     show = actions.add_parser("show", parents=[parent], help="a draft's request and its problems (offline)")
     show.add_argument("draft_id", metavar="ID", help="the draft's id, or at least 4 of its first characters")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--show-secrets", action="store_true", help=f"print the API key in clear (else {MASK})")
     show.set_defaults(handler=run_show)
 
     submit = actions.add_parser(
@@ -116,9 +118,10 @@ def run_list(args: argparse.Namespace, out: TextIO) -> int:
 def run_show(args: argparse.Namespace, out: TextIO) -> int:
     draft = DraftStore().get(args.draft_id)
     summary = _summary(draft)
-    request = draft.request()
+    request = draft.request() if args.show_secrets else masked(draft.request())
+    config = draft.config if args.show_secrets else masked(draft.config)
     if args.json:
-        json.dump(summary | {"request": request, "config": draft.config, "base": draft.base}, out, indent=2)
+        json.dump(summary | {"request": request, "config": config, "base": draft.base}, out, indent=2)
         out.write("\n")
         return ExitCode.OK
     out.write(f"{draft.title}  (draft {draft.draft_id}, {draft.kind})\n")
@@ -194,7 +197,7 @@ def _update_submit(
     """Compare, rebase if asked, validate; the submit function, or the exit code when the model changed."""
     aws = Gateways.for_deployment(target.clients, target.deployment())
     model_id = str(draft.model_id)
-    now = aws.models.get(model_id).to_api()
+    now = masked(aws.models.get(model_id).to_api())  # as the window's rows give the base: no key to differ
     comparison = compare(draft.base or {}, now, draft.config)
     if comparison.model_changed:
         if not args.rebase:

@@ -1,13 +1,15 @@
-"""`models list` and `models show ID`: the stored records with the live state of their AWS resources."""
+"""`models list` and `models show ID`: the stored records with the live state of their AWS resources, API keys
+masked unless --show-secrets."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
 from engine.aws.inventory import Inventory, ModelView
 from engine.aws.models_table import UnreadableRecord
+from engine.secrets import MASK, masked
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
 
@@ -15,11 +17,22 @@ from lisa_desktop.target import open_target
 def add_parsers(models: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     listing = models.add_parser("list", parents=[parent], help="every model with its status and live capacity")
     listing.add_argument("--json", action="store_true", help="one JSON object per model (a list)")
+    _secrets_option(listing)
     listing.set_defaults(handler=run_list)
     show = models.add_parser("show", parents=[parent], help="one model: configuration, live state, failure reason")
     show.add_argument("model_id", metavar="ID")
     show.add_argument("--json", action="store_true")
+    _secrets_option(show)
     show.set_defaults(handler=run_show)
+
+
+def _secrets_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--show-secrets", action="store_true", help=f"print API keys in clear (else they read {MASK})")
+
+
+def _shown(args: argparse.Namespace, value: Any) -> Any:
+    """`value` as printed: its secret fields masked unless --show-secrets."""
+    return value if args.show_secrets else masked(value)
 
 
 def run_list(args: argparse.Namespace, out: TextIO) -> int:
@@ -28,7 +41,7 @@ def run_list(args: argparse.Namespace, out: TextIO) -> int:
     views, unreadable = listing.views, listing.unreadable
     if args.json:
         entries = [view.to_json() for view in views] + [_unreadable_json(u) for u in unreadable]
-        json.dump(sorted(entries, key=_entry_id), out, indent=2, default=str)
+        json.dump(_shown(args, sorted(entries, key=_entry_id)), out, indent=2, default=str)
         out.write("\n")
         return ExitCode.OK
     rows = sorted([*map(_row, views), *map(_unreadable_row, unreadable)])
@@ -82,13 +95,13 @@ def run_show(args: argparse.Namespace, out: TextIO) -> int:
         view = Inventory(target.clients, target.deployment()).get_readable(args.model_id)
     if isinstance(view, UnreadableRecord):
         if args.json:
-            json.dump(_unreadable_json(view), out, indent=2, default=str)
+            json.dump(_shown(args, _unreadable_json(view)), out, indent=2, default=str)
             out.write("\n")
             return ExitCode.OK
         out.write(f"{view.model_id}  {view.status_text}  (unreadable by this version: {view.reason})\n")
-        out.write("stored item:\n" + json.dumps(view.item, indent=2, default=str) + "\n")
+        out.write("stored item:\n" + json.dumps(_shown(args, view.item), indent=2, default=str) + "\n")
         return ExitCode.OK
-    data = view.to_json()
+    data = _shown(args, view.to_json())
     if args.json:
         json.dump(data, out, indent=2, default=str)
         out.write("\n")
