@@ -10,3 +10,5 @@ class ExitCode(IntEnum):
     NOT_FOUND = 4
     JOB_FAILED = 5
     UNREACHABLE = 6
+    THROTTLED = 7
+    """AWS kept throttling the calls after retries: the deployment is there; try again later."""

@@ -1,25 +1,41 @@
 """AWS secret keys live in the OS keychain (keyring), never in a plain file.
 
 When the machine has no keychain (headless Linux without a Secret Service), storing a secret is refused
-with advice to use an AWS named profile instead; there is no silent fallback to a plaintext store.
+with advice to use an AWS named profile instead; there is no silent fallback to a plaintext store. A keychain
+that is there but fails (locked, its service not answering) is reported the same way, with its error.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import TypeVar
 
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from engine.errors import LisaDesktopError
+from lisa_desktop.logs import add_secret
+
+T = TypeVar("T")
+
 SERVICE = "lisa-desktop"
 _NOT_A_KEYCHAIN = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 
-class KeychainUnavailable(RuntimeError):
-    """No secure OS keychain is available on this machine."""
+class KeychainUnavailable(LisaDesktopError):
+    """No secure OS keychain is available on this machine, or it failed when asked."""
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, failure: str | None = None) -> None:
+        self.backend = backend
+        self.failure = failure
+        if failure:
+            super().__init__(
+                f"the OS keychain ({backend}) failed: {failure}. Unlock it (or start its service) and try again, "
+                "or use an AWS named profile instead (aws configure --profile NAME, or aws configure sso)"
+            )
+            return
         super().__init__(
             f"no OS keychain is available here ({backend}); secret keys are never stored in plain files. "
             "Use an AWS named profile instead (aws configure --profile NAME, or aws configure sso), "
@@ -55,14 +71,28 @@ def _require() -> KeyringBackend:
     return ring
 
 
+def _asking(call: Callable[[KeyringBackend], T]) -> T:
+    """`call` on the keychain, its failures (locked, no D-Bus session, ...) as KeychainUnavailable."""
+    ring = _require()
+    try:
+        return call(ring)
+    except keyring.errors.PasswordDeleteError:
+        raise
+    except (keyring.errors.KeyringError, OSError) as error:
+        raise KeychainUnavailable(describe_backend(ring), str(error) or type(error).__name__) from None
+
+
 def store_secret(account: str, secret: str) -> None:
-    _require().set_password(SERVICE, account, secret)
+    add_secret(secret)
+    _asking(lambda ring: ring.set_password(SERVICE, account, secret))
 
 
 def load_secret(account: str) -> str | None:
-    return _require().get_password(SERVICE, account)
+    secret = _asking(lambda ring: ring.get_password(SERVICE, account))
+    add_secret(secret)
+    return secret
 
 
 def delete_secret(account: str) -> None:
     with contextlib.suppress(keyring.errors.PasswordDeleteError):
-        _require().delete_password(SERVICE, account)
+        _asking(lambda ring: ring.delete_password(SERVICE, account))

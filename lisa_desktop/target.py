@@ -41,6 +41,8 @@ class Target:
     """The saved connection's name, when the target is one."""
     cache_key: str = ""
     """Names the deployment's on-disk snapshot (see `cache_key_for`)."""
+    expected_account: str | None = None
+    """The account the connection says the deployment is in, if it says one."""
     _deployment: DeploymentInfo | None = field(default=None, repr=False)
 
     @property
@@ -50,7 +52,7 @@ class Target:
     def deployment(self) -> DeploymentInfo:
         """The deployment's published parameters (SSM + Secrets Manager), read once."""
         if self._deployment is None:
-            self._deployment = discover_deployment(self.clients, self.prefix)
+            self._deployment = discover_deployment(self.clients, self.prefix, expected_account=self.expected_account)
         return self._deployment
 
 
@@ -95,7 +97,9 @@ def open_target(args: argparse.Namespace, *, store: ConnectionStore | None = Non
     )
     prefix = prefix or connection.deployment_prefix
     key = deployment_key(f"connection:{connection.name}", prefix, clients.region)
-    yield Target(clients, prefix, f"connection {connection.name}", False, None, connection.name, key)
+    yield Target(
+        clients, prefix, f"connection {connection.name}", False, None, connection.name, key, connection.account
+    )
 
 
 def _endpoint_session(region: str) -> boto3.Session:

@@ -59,6 +59,14 @@ def isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 
 
 @pytest.fixture(autouse=True)
+def isolated_log_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every process it starts) logs to its own folder, not the developer's log."""
+    path = tmp_path_factory.mktemp("logs")
+    monkeypatch.setenv("LISA_DESKTOP_LOG_DIR", str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data directory (drafts): nothing touches the developer's drafts."""
     path = tmp_path_factory.mktemp("data")

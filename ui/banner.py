@@ -1,4 +1,5 @@
-"""A non-modal message strip above the table: a failed refresh (with Retry), read-only credentials, ..."""
+"""A non-modal message strip above the table: a failed refresh (with Retry), read-only credentials, an unexpected
+error (with Copy details), ..."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def _blend(base: QColor, tint: QColor, amount: float) -> QColor:
 
 class Banner(QFrame):
     retry_clicked = Signal()
+    details_copied = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, object_name: str = "banner") -> None:
         super().__init__(parent)
@@ -39,6 +41,10 @@ class Banner(QFrame):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry = QPushButton("Retry")
         self.retry.clicked.connect(self.retry_clicked)
+        self.details = ""
+        self.copy_details = QPushButton("Copy details")
+        self.copy_details.setToolTip("Copy the error's details (with its traceback) to the clipboard, for a report")
+        self.copy_details.clicked.connect(self._copy_details)
         self.close_button = QToolButton()
         self.close_button.setText("✕")
         self.close_button.setToolTip("Hide this message")
@@ -48,6 +54,7 @@ class Banner(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self.message, 1)
         layout.addWidget(self.retry)
+        layout.addWidget(self.copy_details)
         layout.addWidget(self.close_button)
         self.hide()
 
@@ -55,12 +62,19 @@ class Banner(QFrame):
     def kind(self) -> BannerKind:
         return self._kind
 
-    def show_message(self, kind: BannerKind, text: str, *, retry: bool = False) -> None:
+    def show_message(self, kind: BannerKind, text: str, *, retry: bool = False, details: str = "") -> None:
+        """With `details`, a Copy details button puts them on the clipboard."""
         self._kind = kind
         self.message.setText(text)
         self.retry.setVisible(retry)
+        self.details = details
+        self.copy_details.setVisible(bool(details))
         self._paint()
         self.show()
+
+    def _copy_details(self) -> None:
+        QApplication.clipboard().setText(self.details)
+        self.details_copied.emit()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ApplicationPaletteChange:

@@ -9,7 +9,13 @@ from typing import Final
 from botocore.exceptions import ClientError
 
 from engine.aws.clients import AwsClients
-from engine.aws.errors import DeploymentNotFound, DeploymentUnreachable, error_code
+from engine.aws.errors import (
+    DeploymentNotFound,
+    DeploymentUnreachable,
+    NotAnAwsEndpoint,
+    error_code,
+    looks_like_a_page,
+)
 from engine.errors import InvalidInput, Problem
 
 log = logging.getLogger(__name__)
@@ -59,11 +65,34 @@ def normalize_prefix(prefix: str) -> str:
     return stripped if stripped.startswith("/") else "/" + stripped
 
 
-def discover_deployment(clients: AwsClients, prefix: str) -> DeploymentInfo:
+def discover_deployment(clients: AwsClients, prefix: str, *, expected_account: str | None = None) -> DeploymentInfo:
     """Read the deployment's table names, LiteLLM URL and management key (two GetParameters calls and one
-    GetSecretValue). Raises `DeploymentNotFound` naming what is missing, or `DeploymentUnreachable`. The
+    GetSecretValue). Raises `DeploymentNotFound` naming what is missing and the account and region searched (and,
+    with `expected_account`, whether the credentials are another account's), or `DeploymentUnreachable`. The
     guardrails and RAG tables are optional (None when not published)."""
-    prefix = normalize_prefix(prefix)
+    try:
+        return _discover(clients, normalize_prefix(prefix))
+    except DeploymentNotFound as missing:
+        raise _located(clients, missing, expected_account) from None
+
+
+def _located(clients: AwsClients, missing: DeploymentNotFound, expected_account: str | None) -> DeploymentNotFound:
+    """The same error, saying where it looked: STS names the credentials' account (one more call, on failure only)."""
+    try:
+        account: str | None = caller_identity(clients).account or None
+    except DeploymentUnreachable as error:
+        log.info("the caller's account could not be read: %s", error)
+        account = None
+    return DeploymentNotFound(
+        missing.prefix,
+        missing.missing_names,
+        account=account,
+        region=clients.region,
+        expected_account=expected_account,
+    )
+
+
+def _discover(clients: AwsClients, prefix: str) -> DeploymentInfo:
     wanted = [MODEL_TABLE_PARAMETER, SERVE_URI_PARAMETER, APP_KEY_SECRET_PARAMETER, KEY_SECRET_PARAMETER]
     values = _parameters(clients, prefix, wanted)
 
@@ -102,6 +131,10 @@ def _parameters(clients: AwsClients, prefix: str, wanted: list[str]) -> dict[str
     names = [f"{prefix}/{name}" for name in wanted]
     with clients.errors("ssm:GetParameters", f"parameters {prefix}/*"):
         response = clients.ssm().get_parameters(Names=names, WithDecryption=True)
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    if looks_like_a_page("", str(headers.get("content-type", ""))):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        raise NotAnAwsEndpoint(status if isinstance(status, int) else None, "", "ssm:GetParameters")
     return {p["Name"][len(prefix) + 1 :]: p.get("Value", "") for p in response.get("Parameters", []) if "Name" in p}
 
 

@@ -5,10 +5,14 @@ which turns connection failures, missing or expired credentials and denied permi
 `DeploymentUnreachable` with advice, and any other AWS error into `AwsError`. Errors the gateways raise on
 purpose (`StatusChanged`, `ModelNotFound`, ...) pass through unchanged. Throttling is never retried here:
 botocore's `adaptive` retry mode does it; what still fails after that is reported as `Throttled`.
+
+A server that is not AWS (a web page where an endpoint was expected) is summarised by its HTTP status and the
+page's title or first line, never quoted whole.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -46,16 +50,75 @@ class DeploymentUnreachable(LisaDesktopError):
         super().__init__(f"{message} — {advice}" if advice else message)
 
 
-class DeploymentNotFound(DeploymentUnreachable):
-    """No LISA deployment is published under the prefix: SSM parameters (or the secret they name) are missing."""
+class Throttled(DeploymentUnreachable):
+    """AWS kept refusing calls for their rate after botocore's retries: the deployment is there, but busy."""
 
-    def __init__(self, prefix: str, missing_names: Iterable[str]) -> None:
+    def __init__(self, action: str, message: str) -> None:
+        self.action = action
+        super().__init__(
+            "Throttled",
+            f"AWS is throttling {action}: too many requests for this account's API limits, even after retries "
+            f"({message})",
+            "wait a minute and try again; other tools or scripts may be using the same account's limits "
+            "(a long refresh interval in the window helps too)",
+        )
+
+
+class DeploymentNotFound(DeploymentUnreachable):
+    """No LISA deployment is published under the prefix: SSM parameters (or the secret they name) are missing.
+
+    `account` and `region` say where it was looked for (when the identity could be read); `expected_account`
+    the account the connection says the deployment is in, if it says one."""
+
+    def __init__(
+        self,
+        prefix: str,
+        missing_names: Iterable[str],
+        *,
+        account: str | None = None,
+        region: str | None = None,
+        expected_account: str | None = None,
+    ) -> None:
         self.prefix = prefix
         self.missing_names: tuple[str, ...] = tuple(missing_names)
+        self.account = account
+        self.region = region
+        self.expected_account = expected_account
+        where = ", ".join(
+            part for part in (f"account {account}" if account else "", f"region {region}" if region else "") if part
+        )
+        searched = f" in {where}" if where else ""
+        wrong_account = bool(account and expected_account and account != expected_account)
+        if wrong_account:
+            advice = (
+                f"these credentials are for account {account}, but the deployment is in account {expected_account}: "
+                "use a profile or access key of that account"
+            )
+        else:
+            advice = (
+                "check the deployment prefix (LISA's deploymentPrefix, e.g. /dev/lisa), the region, and that the "
+                "credentials are for the account the deployment is in"
+            )
         super().__init__(
-            "DeploymentNotFound",
-            f"no LISA deployment was found under the prefix '{prefix}' (missing: {', '.join(self.missing_names)})",
-            "check the deployment prefix (LISA's deploymentPrefix, e.g. /dev/lisa) and the region",
+            "WrongAccount" if wrong_account else "DeploymentNotFound",
+            f"no LISA deployment was found under the prefix '{prefix}'{searched} "
+            f"(missing: {', '.join(self.missing_names)})",
+            advice,
+        )
+
+
+class NotAnAwsEndpoint(DeploymentUnreachable):
+    """Something answered, but not an AWS API: a web page (a proxy's, a captive portal's, the wrong URL)."""
+
+    def __init__(self, status: int | None, summary: str, action: str | None = None) -> None:
+        self.status = status
+        self.summary = summary
+        answer = f"HTTP {status}" if status else "an answer"
+        page = f": {summary}" if summary else ""
+        super().__init__(
+            "NotAnAwsEndpoint",
+            f"the endpoint answered {action or 'the call'} with {answer} and a web page, not an AWS API response{page}",
+            "check the endpoint URL (the connection's --endpoint-url), or the proxy between you and AWS",
         )
 
 
@@ -148,6 +211,10 @@ _THROTTLING_CODES: Final = frozenset(
         "SlowDown",
     }
 )
+_TITLE: Final = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HEADING: Final = re.compile(r"<h[1-3][^>]*>(.*?)</h[1-3]>", re.IGNORECASE | re.DOTALL)
+_TAG: Final = re.compile(r"<[^>]*>")
+SUMMARY_CHARS: Final = 120
 _ACTION_IN_MESSAGE: Final = re.compile(r"perform:\s*([\w-]+:[\w*]+)")
 _RESOURCE_IN_MESSAGE: Final = re.compile(r"on resource:\s*(\S+)")
 
@@ -158,6 +225,44 @@ def error_code(exc: ClientError) -> str:
 
 def error_message(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+
+
+def _http_status(exc: ClientError) -> int | None:
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return status if isinstance(status, int) else None
+
+
+def looks_like_a_page(body: str, content_type: str = "") -> bool:
+    """An HTML page rather than an AWS error body (JSON or XML)."""
+    start = body.lstrip()[:200].lower()
+    return content_type.lower().startswith("text/html") or start.startswith(("<!doctype html", "<html"))
+
+
+def page_summary(body: str) -> str:
+    """A page's title (else its first heading, else its first line of text), short and on one line."""
+    for pattern in (_TITLE, _HEADING):
+        found = pattern.search(body)
+        if found:
+            text = " ".join(html.unescape(_TAG.sub(" ", found.group(1))).split())
+            if text:
+                return _shortened(text)
+    lines = (" ".join(html.unescape(line).split()) for line in _TAG.sub("\n", body).splitlines())
+    return _shortened(next((line for line in lines if line), ""))
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def _not_aws(exc: ClientError, action: str | None) -> NotAnAwsEndpoint | None:
+    """The error for a web page where an AWS error response was expected, if the answer was one."""
+    headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    content_type = str(headers.get("content-type", "")) if isinstance(headers, dict) else ""
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    if not looks_like_a_page(message, content_type):
+        return None
+    summary = page_summary(message) if looks_like_a_page(message) else ""
+    return NotAnAwsEndpoint(_http_status(exc), summary, action or _operation(exc) or None)
 
 
 def _operation(exc: ClientError) -> str:
@@ -180,6 +285,9 @@ def from_client_error(
     exc: ClientError, action: str | None = None, resource: str | None = None, *, profile: str | None = None
 ) -> LisaDesktopError:
     """The domain error for an AWS error response."""
+    page = _not_aws(exc, action)
+    if page is not None:
+        return page
     code = error_code(exc)
     message = error_message(exc)
     if code in _EXPIRED_CODES:
@@ -202,11 +310,7 @@ def from_client_error(
             f"ask an administrator to allow {needed} for this identity (IAM policy), or use another profile",
         )
     if code in _THROTTLING_CODES:
-        return DeploymentUnreachable(
-            "Throttled",
-            f"AWS kept throttling {action or _operation(exc) or 'the call'} after retries ({message})",
-            "wait a minute and try again; other tools may be using the same account's API limits",
-        )
+        return Throttled(action or _operation(exc) or "the call", message)
     return AwsError(code or "Unknown", message, action or _operation(exc) or None)
 
 
@@ -215,6 +319,14 @@ def from_botocore_error(
 ) -> LisaDesktopError:
     """The domain error for a failure on the client side (network, credentials, configuration)."""
     where = f"the sandbox at {endpoint}" if endpoint else "AWS"
+    if isinstance(exc, SSLError) and "wrong version number" in str(exc).lower():
+        plain = endpoint.replace("https://", "http://", 1) if endpoint else "an http:// URL"
+        return DeploymentUnreachable(
+            "HttpNotHttps",
+            f"the endpoint{' ' + endpoint if endpoint else ''} speaks http, not https: its answer to a TLS "
+            f"handshake was plain HTTP ({exc})",
+            f"use {plain} as the endpoint URL, or the endpoint's https port",
+        )
     if isinstance(exc, SSLError):
         return DeploymentUnreachable(
             "TlsError",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from engine.aws.errors import Throttled
 from engine.errors import (
     ConfigFileError,
     DraftConflict,
@@ -25,8 +27,21 @@ from lisa_desktop.keychain import KeychainUnavailable
 from lisa_desktop.messages import describe
 from lisa_desktop.options import global_options
 
+log = logging.getLogger("lisa_desktop.cli")
 Handler = Callable[[argparse.Namespace, TextIO], int]
 INTERRUPTED_EXIT = 130
+
+
+class VersionAction(argparse.Action):
+    """`lisa-desktop 0.1.0` and the log file's path, on lines of their own (argparse's would reflow them)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option: str | None = None
+    ) -> None:
+        from lisa_desktop.logs import log_file
+
+        print(f"lisa-desktop {__version__}\nlog file: {log_file()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[global_options(suppress_defaults=False)],
         description="Manage the LLM models of a LISA deployment. With no command, opens the console window.",
     )
-    parser.add_argument("--version", action="version", version=f"lisa-desktop {__version__}")
+    parser.add_argument(
+        "--version", action=VersionAction, nargs=0, help="show the version and where the log file is, and exit"
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -77,6 +94,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except LisaDesktopError as error:
         code = exit_code_for(error)
         message = describe(error)
+        log.warning("%s: exit %d: %s", " ".join(args.argv[:3]), code, message)
         if isinstance(error, StatusNotAllowed) and getattr(args, "model_id", None):
             hint = jobs.recovery_hint(str(args.model_id))
             message = f"{message}. {hint}" if hint else message
@@ -89,16 +107,15 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("\nlisa-desktop: interrupted before any job started; nothing was changed", file=sys.stderr)
         return INTERRUPTED_EXIT
-    except KeychainUnavailable as error:
-        print(f"lisa-desktop: error: {error}", file=sys.stderr)
-        return ExitCode.INVALID
 
 
 def exit_code_for(error: LisaDesktopError) -> ExitCode:
-    if isinstance(error, InvalidInput | ConfigFileError):
+    if isinstance(error, InvalidInput | ConfigFileError | KeychainUnavailable):
         return ExitCode.INVALID
     if isinstance(error, StatusNotAllowed | DraftConflict):
         return ExitCode.STATUS_NOT_ALLOWED
     if isinstance(error, ModelNotFound | DraftNotFound):
         return ExitCode.NOT_FOUND
+    if isinstance(error, Throttled):
+        return ExitCode.THROTTLED
     return ExitCode.UNREACHABLE

@@ -142,7 +142,8 @@ def test_the_bundle_answers_version_and_passes_its_self_test(
     executable = str(BUNDLE / "lisa-desktop")
     version, version_s = run([executable, "--version"], offscreen(home))
     assert version.returncode == 0, version.stderr
-    assert version.stdout.strip() == f"lisa-desktop {__version__}"
+    assert version.stdout.splitlines()[0] == f"lisa-desktop {__version__}"
+    assert version.stdout.splitlines()[1].startswith("log file: ")
     self_test, self_test_s = run([executable, "--self-test"], offscreen(home))
     assert self_test.returncode == 0, self_test.stdout + self_test.stderr
     assert self_test.stdout.splitlines()[-1].startswith("self-test passed")

@@ -45,7 +45,8 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert version.returncode == 0, version.stderr
-    assert version.stdout.strip() == f"lisa-desktop {__version__}"
+    assert version.stdout.splitlines()[0] == f"lisa-desktop {__version__}"
+    assert version.stdout.splitlines()[1].startswith("log file: ")
     probe = (
         "import resources, engine, ui, lisa_desktop; "
         "print(resources.resource('icons/lisa-desktop.svg').read_text()[:4]); print(engine.__file__)"

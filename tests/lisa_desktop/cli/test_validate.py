@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,9 @@ def test_version_from_the_real_entry_point() -> None:
         [sys.executable, "-m", "lisa_desktop", "--version"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0
-    assert result.stdout.strip() == f"lisa-desktop {__version__}"
+    version, log_file = result.stdout.splitlines()
+    assert version == f"lisa-desktop {__version__}"
+    assert log_file == f"log file: {Path(os.environ['LISA_DESKTOP_LOG_DIR']) / 'lisa-desktop.log'}"
 
 
 def test_valid_hosted_create_file(tmp_path: Path) -> None:
