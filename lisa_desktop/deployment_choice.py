@@ -19,6 +19,25 @@ class NotConfigured(LisaDesktopError):
 
 
 SANDBOX_CACHE_KEY = "sandbox"
+ENDPOINT_CHOICE = "endpoint:"
+"""Starts the switcher's entry of a deployment named by --endpoint-url."""
+
+
+def endpoint_choice(args: argparse.Namespace) -> str | None:
+    """The switcher's entry of the deployment the options name by --endpoint-url (no connection names it), or
+    None: its options, so that switching back to it opens it again (`endpoint_args`)."""
+    endpoint = getattr(args, "endpoint_url", None)
+    if not endpoint:
+        return None
+    prefix, region = getattr(args, "deployment_prefix", None) or "", getattr(args, "region", None) or ""
+    return f"{ENDPOINT_CHOICE}{endpoint}|{prefix}|{region}"
+
+
+def endpoint_args(choice: str, base: argparse.Namespace) -> argparse.Namespace:
+    """`base` with the options of an `endpoint_choice` entry."""
+    endpoint, prefix, region = choice.removeprefix(ENDPOINT_CHOICE).rsplit("|", 2)
+    named = {"endpoint_url": endpoint, "deployment_prefix": prefix or None, "region": region or None}
+    return argparse.Namespace(**(vars(base) | {"sandbox": False, "connection": None} | named))
 
 
 def cache_key_for(args: argparse.Namespace, store: ConnectionStore | None = None) -> str:

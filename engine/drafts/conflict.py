@@ -1,11 +1,12 @@
 """Has the model changed since a draft was based on it? A three-way comparison (base, now, draft) per field,
-and a rebase of the draft's own edits onto the model as it is now."""
+and a rebase of the draft's own edits onto the model as it is now, keeping "mine" or "theirs" field by field."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Final
 
 from engine.config_edit import (
@@ -49,6 +50,23 @@ class FieldState:
     @property
     def conflict(self) -> bool:
         return self.changed_underneath and self.edited and not same(self.draft, self.now)
+
+    @property
+    def choosable(self) -> bool:
+        """The draft and the model now differ here: a rebase keeps one of the two."""
+        return not same(self.draft, self.now)
+
+    @property
+    def default_side(self) -> Side:
+        """What a rebase keeps unless told: the draft's value where the draft edited the field, else the model's."""
+        return Side.MINE if self.edited else Side.THEIRS
+
+
+class Side(StrEnum):
+    MINE = "mine"
+    """The draft's value (or its removal)."""
+    THEIRS = "theirs"
+    """The model's value now (or its absence)."""
 
 
 @dataclass(frozen=True)
@@ -108,16 +126,32 @@ def _status(shape: Mapping[str, Any]) -> str | None:
     return None if status is None else str(status)
 
 
-def rebase(base: Mapping[str, Any], now: Mapping[str, Any], draft_config: Mapping[str, Any]) -> dict[str, Any]:
+def rebase(
+    base: Mapping[str, Any],
+    now: Mapping[str, Any],
+    draft_config: Mapping[str, Any],
+    choices: Mapping[str, Side] | None = None,
+) -> dict[str, Any]:
     """The model's configuration as it is now (`now`, API-only keys removed) with the draft's own edits on top:
     every leaf where the draft differs from `base` is set (or removed, for an environment variable the draft
-    removed). Where both changed a field the draft's value wins. The draft's new base is `now`."""
-    old, draft = _leaves(base), _draft_leaves(base, draft_config)
+    removed). `choices` (a `FieldState.field` → side) overrides a field: THEIRS keeps the model's value even where
+    the draft edited it, MINE takes the draft's value even where only the model changed. Unchosen, where both
+    changed a field the draft's value wins. The draft's new base is `now`."""
+    old, current, draft = _leaves(base), _leaves(now), _draft_leaves(base, draft_config)
+    given = choices or {}
+    chosen = {
+        path: Side(given[name])
+        for path in old.keys() | current.keys() | draft.keys()
+        if (name := ".".join(path)) in given
+    }
     result = copy.deepcopy(config_of(now))
-    removed = sorted(path for path in old.keys() - draft.keys())
-    changed = sorted(path for path in draft if path not in old or not same(old[path], draft[path]))
-    for path in removed:
-        remove_leaf(result, path)
-    for path in changed:
-        set_leaf(result, path, copy.deepcopy(draft[path]))
+    edited = (old.keys() ^ draft.keys()) | {
+        path for path in old.keys() & draft.keys() if not same(old[path], draft[path])
+    }
+    mine = sorted(path for path in edited | chosen.keys() if chosen.get(path, Side.MINE) is Side.MINE)
+    for path in mine:
+        if path in draft:
+            set_leaf(result, path, copy.deepcopy(draft[path]))
+        else:
+            remove_leaf(result, path)
     return result

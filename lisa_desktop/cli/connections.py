@@ -8,9 +8,14 @@ import json
 import sys
 from typing import TextIO
 
-from engine.errors import InvalidInput, Problem
-from lisa_desktop import keychain
-from lisa_desktop.connections import Connection, ConnectionStore, new_connection
+from lisa_desktop.connections import (
+    Connection,
+    ConnectionStore,
+    add_connection,
+    check_connection,
+    new_connection,
+    remove_connection,
+)
 from lisa_desktop.exit_codes import ExitCode
 
 
@@ -36,6 +41,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], pa
     add.add_argument("--region", required=True)
     add.add_argument("--deployment-prefix", required=True, help="LISA's deploymentPrefix, e.g. /prod/lisa")
     add.add_argument("--endpoint-url", help="an AWS-compatible endpoint instead of AWS (e.g. a sandbox)")
+    add.add_argument(
+        "--account",
+        metavar="ACCOUNT_ID",
+        help="the AWS account the deployment is in: credentials of another account are then named as such",
+    )
     add.add_argument("--default", action="store_true", help="use this connection when none is named")
     add.set_defaults(handler=run_add)
 
@@ -82,18 +92,9 @@ def run_add(args: argparse.Namespace, out: TextIO) -> int:
         region=args.region,
         deployment_prefix=args.deployment_prefix,
         endpoint_url=args.endpoint_url,
+        account=args.account,
     )
-    store = ConnectionStore()
-    if store.get(connection.name):
-        raise InvalidInput([Problem("name", f"a connection named '{connection.name}' already exists")])
-    if connection.auth == "access-key":
-        if not keychain.is_secure():
-            raise keychain.KeychainUnavailable(keychain.describe_backend())
-        secret = _read_secret()
-        if not secret:
-            raise InvalidInput([Problem("secret access key", "is required (give it on standard input)")])
-        keychain.store_secret(connection.keychain_account, secret)
-    store.add(connection, make_default=args.default)
+    add_connection(connection, secret=_read_secret, make_default=args.default)
     where = "the OS keychain" if connection.auth == "access-key" else f"AWS profile '{connection.profile}'"
     out.write(
         f"Added connection '{connection.name}' ({connection.region}, {connection.deployment_prefix}); "
@@ -109,29 +110,18 @@ def _read_secret() -> str:
 
 
 def run_remove(args: argparse.Namespace, out: TextIO) -> int:
-    removed = ConnectionStore().remove(args.name)
-    if removed is None:
-        raise InvalidInput([Problem("name", f"no connection named '{args.name}'")])
-    if removed.auth == "access-key" and keychain.is_secure():
-        keychain.delete_secret(removed.keychain_account)
+    remove_connection(args.name)
     out.write(f"Removed connection '{args.name}'.\n")
     return ExitCode.OK
 
 
 def run_test(args: argparse.Namespace, out: TextIO) -> int:
     """Who am I (STS), and can I read the deployment's models table?"""
-    from engine.aws.discovery import caller_identity
-    from engine.aws.models_table import ModelsTable
-    from lisa_desktop.target import open_target
-
     args.connection = args.name
-    with open_target(args) as target:
-        identity = caller_identity(target.clients)
-        deployment = target.deployment()
-        count = len(ModelsTable(target.clients, deployment.models_table_name).scan())
+    check = check_connection(args)
     out.write(
-        f"Connection '{args.name}' works: you are {identity.arn} (account {identity.account}) in "
-        f"{target.clients.region}; deployment {deployment.prefix} has {count} models in table "
-        f"{deployment.models_table_name}.\n"
+        f"Connection '{args.name}' works: you are {check.arn} (account {check.account}) in "
+        f"{check.region}; deployment {check.prefix} has {check.models} models in table "
+        f"{check.table}.\n"
     )
     return ExitCode.OK

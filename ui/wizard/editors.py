@@ -183,6 +183,18 @@ class GroupsEditor(FieldEditor):
         self.line.setText(", ".join(str(name) for name in value or []))
 
 
+class FormTable(QTableWidget):
+    """A table inside a form: Tab moves along a row's cells, and from its last cell (Shift+Tab: its first, or from
+    a table with no current cell) on to the form's next (previous) widget, never round and round the table."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        current = self.currentIndex()
+        edge = self.columnCount() - 1 if next else 0
+        if not current.isValid() or current.column() == edge:
+            return QWidget.focusNextPrevChild(self, next)
+        return super().focusNextPrevChild(next)
+
+
 class EnvironmentEditor(FieldEditor):
     """Environment variables as an editable name/value table. A removed variable is simply absent: the update
     request marks it LISA_MARKED_FOR_DELETION (engine.config_edit)."""
@@ -190,7 +202,7 @@ class EnvironmentEditor(FieldEditor):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         column = self._column()
-        self.table = QTableWidget(0, 2, self)
+        self.table = FormTable(0, 2, self)
         self.table.setHorizontalHeaderLabels(["Name", "Value"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -200,7 +212,7 @@ class EnvironmentEditor(FieldEditor):
         self.table.setMinimumHeight(150)
         self.table.itemChanged.connect(lambda _item: self.edited.emit())
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add variable", self)
+        self.add_button = QPushButton("&Add variable", self)
         self.add_button.clicked.connect(self.add_variable)
         self.remove_button = QPushButton("Remove", self)
         self.remove_button.clicked.connect(self.remove_selected)

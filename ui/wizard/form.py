@@ -22,6 +22,7 @@ from engine.schema.record import ModelRecord, hosting_type_of
 from engine.schema.requests import HOSTED_FIELDS
 from engine.schema.validate import parse_create, parse_update
 from ui.wizard.config_paths import get_path, set_path
+from ui.wizard.field_names import label_of
 from ui.wizard.specs import ALL_FIELDS, BY_PATH, FieldSpec, hosted_defaults
 
 SUMMARIZATION = f"features[{FeatureName.SUMMARIZATION}]"
@@ -248,7 +249,7 @@ def _place(result: Validation, problems: Iterable[Problem], form: WizardForm) ->
             problem = Problem(problem.field, HOSTED_REQUIRED)  # the hosting type is chosen: no need to list all five
         spec = _field_of(problem.field)
         if spec is None or not form.shows(spec):
-            result.general.append(str(problem))
+            result.general.append(f"{label_of(problem.field)}: {problem.rule}" if problem.field else problem.rule)
             continue
         _add(result, spec.path, problem.rule)
         parent = spec.path.rpartition(".")[0]

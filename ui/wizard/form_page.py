@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
+from ui.wizard.field_names import tooltip_of
 from ui.wizard.field_row import FieldRow
 from ui.wizard.form import Mode, Validation, WizardForm
 from ui.wizard.specs import PAGE_FIELDS, PAGE_SUBTITLES, Editor, FieldSpec, PageId
@@ -40,6 +41,10 @@ class FormPage(QWizardPage):
             row.editor.edited.connect(lambda spec=spec, row=row: self._edited(spec, row, on_edit))
             label = "" if spec.editor is Editor.BOOL else spec.label
             self.layout_.addRow(label, row)
+            row.setToolTip(tooltip_of(spec.path))
+            label_widget = self.layout_.labelForField(row)
+            if label_widget is not None:
+                label_widget.setToolTip(tooltip_of(spec.path))
             self.rows[spec.path] = row
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)

@@ -4,7 +4,7 @@ container-restart acknowledgement that must be ticked before Submit."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from engine.plan import Plan, Step, create_steps
+from ui.wizard.field_names import label_of, tooltip_of
 from ui.wizard.form import Mode, Validation, WizardForm
 from ui.wizard.specs import PAGE_SUBTITLES, PageId
 
 RESTART_WARNING = "Container restart required — this will cause a temporary outage"
-RESTART_ACK = "I understand: the model's containers restart and it is briefly unavailable"
+RESTART_ACK = "&I understand: the model's containers restart and it is briefly unavailable"
 STEP_TEXT = {
     str(Step.METADATA): "metadata — one conditional write of the model record; nothing else is touched",
     str(Step.INTAKE): "intake — the record moves to a transitional status, only if nobody changed it meanwhile",
@@ -40,6 +41,8 @@ STEP_TEXT = {
     "litellm": "LiteLLM — the model is registered",
 }
 HIDDEN = "••••••"
+NOW_COLUMN, IMPACT_COLUMN = 1, 3
+"""Empty for a create (nothing exists yet): hidden then."""
 
 
 class ReviewPage(QWizardPage):
@@ -126,7 +129,7 @@ class ReviewPage(QWizardPage):
             self.ack.setChecked(False)
         self.warning.setVisible(self.requires_ack)
         problems = list(validation.general) + [
-            f"{path}: {rule}" for path, rules in validation.by_field.items() for rule in rules
+            f"{label_of(path)}: {rule}" for path, rules in validation.by_field.items() for rule in rules
         ]
         self.problems.setText(
             "Cannot submit yet:\n" + "\n".join(f"• {problem}" for problem in problems) if problems else ""
@@ -141,7 +144,7 @@ class ReviewPage(QWizardPage):
             f"<b>Create {form.model_id or '(no model id yet)'}</b>, a {form.hosting} model. These fields will be set:"
         )
         rows = [(path, "—", _show(path, value), "") for path, value in _leaves(request)]
-        self._fill(rows)
+        self._fill(rows, create=True)
         steps = create_steps(form.hosting)
         self.steps.setText(_steps_html(steps))
 
@@ -149,7 +152,7 @@ class ReviewPage(QWizardPage):
         status = f" (now {form.status})" if form.status else ""
         if plan is None:
             self.summary.setText(f"<b>Update {form.model_id}</b>{status}")
-            self._fill([])
+            self._fill([], create=False)
             self.steps.setText("")
             return
         count = len(plan.changes)
@@ -161,8 +164,8 @@ class ReviewPage(QWizardPage):
         for change in plan.changes:
             new = "(removed)" if change.removed else _show(change.field, change.new)
             note = " (follows from the new bounds)" if change.derived else ""
-            rows.append((change.field + note, _show(change.field, change.old), new, str(change.impact)))
-        self._fill(rows)
+            rows.append((change.field, _show(change.field, change.old), new, str(change.impact), note))
+        self._fill(rows, create=False)
         notes = "".join(f"<br>Note: {text}" for text in plan.deferred)
         self.steps.setText(_steps_html(tuple(str(step) for step in plan.steps)) + notes)
         self.warning_detail.setText(
@@ -170,10 +173,18 @@ class ReviewPage(QWizardPage):
             "health checks the model may not answer. If the rollout fails, the previous revision is put back."
         )
 
-    def _fill(self, rows: list[tuple[str, str, str, str]]) -> None:
+    def _fill(self, rows: Sequence[tuple[str, ...]], *, create: bool) -> None:
+        """Rows of (API path, now, new, impact[, note]): the field is shown by its form label, the path in the
+        label's tooltip."""
+        self.changes.setColumnHidden(NOW_COLUMN, create)
+        self.changes.setColumnHidden(IMPACT_COLUMN, create)
         self.changes.setRowCount(len(rows))
-        for row, cells in enumerate(rows):
-            for column, text in enumerate(cells):
+        for row, (path, *values) in enumerate(rows):
+            note = values.pop() if len(values) > 3 else ""
+            label = QTableWidgetItem(label_of(path) + note)
+            label.setToolTip(tooltip_of(path))
+            self.changes.setItem(row, 0, label)
+            for column, text in enumerate(values, start=1):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.changes.setItem(row, column, item)
@@ -214,6 +225,9 @@ def _show(path: str, value: Any) -> str:
         return "(unset)"
     if path.endswith("apiKey"):
         return HIDDEN
+    if path == "features" and isinstance(value, list):
+        names = [str(item.get("name")) for item in value if isinstance(item, Mapping)]
+        return ", ".join(label_of(f"features[{name}]") for name in names) or "(none)"
     if isinstance(value, str):
         return value
     return json.dumps(value, default=str)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from ui.backend import JobKind
+from ui.backend import CurrentModel, JobKind
 
 OFFLINE = "offline: no deployment is open"
 
@@ -15,8 +15,8 @@ class Submitter(Protocol):
         """None when a job can be submitted now; else why not (offline, read-only credentials)."""
         ...
 
-    async def current(self, model_id: str) -> Mapping[str, Any]:
-        """The model as LISA's API returns it now (read off the GUI thread)."""
+    async def current(self, model_id: str) -> CurrentModel:
+        """The model as it is now, with what its record says of who changed it (read off the GUI thread)."""
         ...
 
     def submit(self, kind: JobKind, model_id: str, payload: Mapping[str, Any], ack_restart: bool) -> str:

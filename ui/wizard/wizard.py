@@ -16,10 +16,10 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QWidget, QWizard
 
-from engine.drafts.conflict import Comparison, compare, rebase
+from engine.drafts.conflict import Comparison, Side, compare, rebase
 from engine.drafts.store import Draft, DraftKind, DraftStore
 from engine.schema.enums import ModelHostingType
-from ui.backend import JobKind
+from ui.backend import CurrentModel, JobKind
 from ui.background import spawn
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.form import Mode, Validation, WizardForm
@@ -70,8 +70,8 @@ class ModelWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.setOption(QWizard.WizardOption.HaveCustomButton1)
-        self.setButtonText(QWizard.WizardButton.CustomButton1, "Save draft")
-        self.setButtonText(QWizard.WizardButton.FinishButton, "Submit")
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Sa&ve draft")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Submit")
         self.button(QWizard.WizardButton.CustomButton1).setObjectName("saveDraftButton")
         self.button(QWizard.WizardButton.FinishButton).setObjectName("submitButton")
         self.customButtonClicked.connect(lambda _which: self.save_draft())
@@ -203,10 +203,11 @@ class ModelWizard(QWizard):
         self.review.submit_note.setText("Checking that the model has not changed since this was started …")
         try:
             if self.form.mode is Mode.UPDATE:
-                now = dict(await submitter.current(self.form.model_id))
+                current = await submitter.current(self.form.model_id)
+                now = dict(current.config)
                 comparison = compare(self.form.base or {}, now, self.form.config)
                 if comparison.model_changed:
-                    self._ask_rebase(now, comparison)
+                    self._ask_rebase(now, comparison, current)
                     return
             kind = JobKind.CREATE if self.form.mode is Mode.CREATE else JobKind.UPDATE
             request = self.form.request()
@@ -219,16 +220,17 @@ class ModelWizard(QWizard):
             self._submitting = None
         self._finish(job_id)
 
-    def _ask_rebase(self, now: dict[str, Any], comparison: Comparison) -> None:
-        dialog = ConflictDialog(self.form.model_id, comparison, self)
-        dialog.accepted.connect(lambda: self.rebase_onto(now))
+    def _ask_rebase(self, now: dict[str, Any], comparison: Comparison, current: CurrentModel) -> None:
+        dialog = ConflictDialog(self.form.model_id, comparison, self, current=current)
+        dialog.accepted.connect(lambda: self.rebase_onto(now, dialog.choices()))
         dialog.rejected.connect(self.revalidate)
         self.conflict_dialog = dialog
         dialog.open()
 
-    def rebase_onto(self, now: dict[str, Any]) -> None:
-        """Start again from the model as it is now, with the draft's own changes on top; review again."""
-        self.form.config = rebase(self.form.base or {}, now, self.form.config)
+    def rebase_onto(self, now: dict[str, Any], choices: dict[str, Side] | None = None) -> None:
+        """Start again from the model as it is now, with the draft's own changes on top (or, per field in
+        `choices`, mine or theirs); review again."""
+        self.form.config = rebase(self.form.base or {}, now, self.form.config, choices)
         self.form.base = copy.deepcopy(now)
         self._load_pages()
         self._dirty = True

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from engine.config_edit import config_of, update_request_from
-from engine.drafts.conflict import FieldState, compare, rebase
+from engine.drafts.conflict import FieldState, Side, compare, rebase
 from tests.engine.factories import hosted_config, record
 
 BASE = record(hosted_config()).to_api()
@@ -110,3 +110,44 @@ def test_rebase_tolerates_junk_in_the_draft() -> None:
     draft = changed(config_of(BASE), containerConfig="junk")
     rebased = rebase(BASE, BASE, draft)
     assert rebased["containerConfig"] == "junk"
+
+
+def test_each_field_offers_a_side_and_defaults_to_the_one_a_plain_rebase_keeps() -> None:
+    now = with_env(changed(BASE, modelDescription="theirs", allowedGroups=["ops"]), {"OLD_FLAG": "1", "NEW": "t"})
+    draft = with_env(changed(config_of(BASE), modelDescription="mine", streaming=False), {"OLD_FLAG": "1"})
+    states = {s.field: s for s in compare(BASE, now, draft).fields}
+    assert {name: state.default_side for name, state in states.items() if state.choosable} == {
+        "modelDescription": Side.MINE,
+        "allowedGroups": Side.THEIRS,
+        "streaming": Side.MINE,
+        "containerConfig.environment.NEW": Side.THEIRS,
+    }
+    defaults = {name: state.default_side for name, state in states.items() if state.choosable}
+    assert rebase(BASE, now, draft, defaults) == rebase(BASE, now, draft)
+
+
+def test_rebase_takes_theirs_or_mine_per_field() -> None:
+    now = with_env(
+        changed(BASE, modelDescription="theirs", allowedGroups=["ops"]), {"MAX_TOTAL_TOKENS": "4096", "THEIRS": "t"}
+    )
+    draft = with_env(
+        changed(config_of(BASE), modelDescription="mine", streaming=False),
+        {"MAX_TOTAL_TOKENS": "8192", "OLD_FLAG": "1", "MINE": "m"},
+    )
+    choices = {
+        "modelDescription": Side.THEIRS,  # both changed it: keep theirs
+        "streaming": Side.THEIRS,  # only I changed it: drop my edit
+        "allowedGroups": Side.MINE,  # only they changed it: keep my (the old) value
+        "containerConfig.environment.THEIRS": Side.MINE,  # they added it, my draft has none: removed
+        "containerConfig.environment.OLD_FLAG": Side.MINE,  # they removed it, my draft kept it
+    }
+    rebased = rebase(BASE, now, draft, choices)
+    assert rebased["modelDescription"] == "theirs"
+    assert rebased["streaming"] == BASE["streaming"]
+    assert rebased["allowedGroups"] == BASE["allowedGroups"]
+    assert rebased["containerConfig"]["environment"] == {"MAX_TOTAL_TOKENS": "8192", "OLD_FLAG": "1", "MINE": "m"}
+
+
+def test_a_choice_for_a_field_nobody_changed_changes_nothing() -> None:
+    now = changed(BASE, modelDescription="theirs")
+    assert rebase(BASE, now, config_of(BASE), {"streaming": Side.MINE}) == config_of(now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,14 @@ ADD_PROFILE = (
     "--deployment-prefix",
     "/prod/lisa",
 )
+
+
+@pytest.fixture(autouse=True)
+def aws_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The AWS profiles this machine has, for every test here: lisa-admin and p (none of the developer's)."""
+    (tmp_path / "aws-config").write_text("[profile lisa-admin]\nregion = eu-west-1\n[profile p]\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
 
 
 def test_add_a_profile_connection_and_list_it() -> None:

@@ -117,7 +117,7 @@ def test_a_status_that_forbids_updates_is_a_general_problem() -> None:
     form = WizardForm(Mode.UPDATE, stored_config(base), base=base)
     form.set_value("modelDescription", "x")
     validation = form.validate()
-    assert any(problem.startswith("status:") for problem in validation.general)
+    assert any(problem.startswith("Status:") for problem in validation.general)
     assert not validation.ok
 
 

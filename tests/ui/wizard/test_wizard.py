@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import qasync
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
 from engine.drafts.files import export_draft
@@ -93,7 +94,7 @@ def test_a_third_party_create_skips_the_hosted_pages_and_offline_submit_says_why
     assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
     assert "offline" in wizard.review.submit_note.text()
     fields = [wizard.review.changes.item(row, 0).text() for row in range(wizard.review.changes.rowCount())]
-    assert "modelId" in fields and "modelName" in fields
+    assert "Model ID" in fields and "Model name" in fields
     assert "intake" in wizard.review.steps.text() and "stack" not in wizard.review.steps.text()
 
 
@@ -182,3 +183,22 @@ def test_a_draft_typed_offline_survives_a_kill_reopens_with_every_value_and_expo
     exported = tmp_path / "offline-model.yaml"
     export_draft(draft, exported)
     assert run_cli(["models", "validate", str(exported)]) == 0
+
+
+def test_tab_walks_a_variables_row_and_then_leaves_the_table(qtbot: QtBot) -> None:
+    base = api_shape("mistral-7b-instruct")
+    wizard = open_wizard(qtbot, WizardForm(Mode.UPDATE, stored_config(base), base=base))
+    wizard.next()
+    env = editor(wizard, "containerConfig.environment")
+    assert isinstance(env, EnvironmentEditor)
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow)
+    env.table.setFocus()
+    env.table.setCurrentCell(0, 0)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is env.table)
+    qtbot.keyClick(env.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is env.table and env.table.currentColumn() == 1
+    qtbot.keyClick(env.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not env.table  # out of the table, on to the form's next control
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is env.table

@@ -104,8 +104,8 @@ def test_update_env_var_and_min_capacity_needs_the_restart_ack_then_runs_and_a_n
         review.changes.item(r, 0).text(): (review.changes.item(r, 1).text(), review.changes.item(r, 2).text())
         for r in range(review.changes.rowCount())
     }
-    assert shown["containerConfig.environment.MAX_TOTAL_TOKENS"] == ("16384", "8192")
-    assert shown["autoScalingInstanceConfig.minCapacity"] == ("1", "2")
+    assert shown["Environment variable MAX_TOTAL_TOKENS"] == ("16384", "8192")
+    assert shown["Min capacity"] == ("1", "2")
     assert review.warning.isVisible()
     assert RESTART_WARNING in review.warning.findChild(type(review.summary), "restartWarningText").text()
     assert "ecs" in review.steps.text().lower() and "capacity" in review.steps.text()
@@ -176,9 +176,10 @@ def test_an_update_draft_whose_model_changed_underneath_shows_the_conflict_and_d
     dialog = wizard.conflict_dialog
     assert dialog is not None
     fields = {dialog.table.item(r, 0).text(): r for r in range(dialog.table.rowCount())}
-    line = fields["modelDescription"]
+    line = fields["Description"]
     assert dialog.table.item(line, 2).text() == "changed by another administrator"
-    assert "allowedGroups" in fields
+    assert "Allowed groups" in fields
+    assert "was changed after this draft was started, by" in dialog.intro.text()
     assert not window.jobs.history("nova-pro")  # nothing was submitted from the window
     assert backend.model_row("nova-pro").config["modelDescription"] == "changed by another administrator"
 

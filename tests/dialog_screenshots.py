@@ -1,0 +1,127 @@
+"""Render the Connections dialog (connections tested against a sandbox) and the conflict dialog offscreen, sized for
+a 1280×800 screen, and save the PNGs shown in the README.
+
+QT_QPA_PLATFORM=offscreen python -m tests.dialog_screenshots [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import keyring
+import qasync
+from PySide6.QtCore import QSettings
+
+from engine.config_edit import config_of
+from engine.drafts.conflict import compare
+from engine.sandbox.catalog import catalog_by_id
+from engine.sandbox.constants import SANDBOX_PREFIX
+from engine.sandbox.server import Sandbox
+from lisa_desktop.app import create_application
+from lisa_desktop.connection_service import StoredConnections
+from lisa_desktop.connections import ConnectionStore
+from tests.keyrings import MemoryKeyring
+from tests.screenshots import save, until
+from ui.backend import CurrentModel
+from ui.connection_service import NewConnection
+from ui.main_window import MainWindow
+from ui.wizard.conflict_dialog import ConflictDialog
+from ui.wizard.form import Mode, WizardForm
+from ui.wizard.wizard import ModelWizard
+
+SCREEN = (1280, 800)
+
+
+async def render(out: Path, executor: ThreadPoolExecutor) -> None:
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "screenshots.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, executor)
+    window.resize(*SCREEN)
+    window.show()
+    with Sandbox(ambient=False) as sandbox:
+        service = StoredConnections(ConnectionStore())
+        service.add(
+            NewConnection(
+                "sandbox-key",
+                "us-east-1",
+                SANDBOX_PREFIX,
+                access_key_id=sandbox.access_key,
+                secret=sandbox.secret_key,
+                endpoint_url=sandbox.endpoint_url,
+                make_default=True,
+            )
+        )
+        service.add(NewConnection("prod", "eu-west-1", "/prod/lisa", access_key_id="AKIAIOSFODNN7EXAMPLE", secret="x"))
+        window.connection_service = service
+        window.set_connections(["sandbox-key", "prod"], "sandbox-key")
+        window.show_connections()
+        dialog = window.connections_dialog
+        assert dialog is not None
+        await until(lambda: len(dialog.model.connections) == 2 and not dialog.busy)
+        dialog.select("sandbox-key")
+        dialog.test_button.click()
+        await until(lambda: "works" in dialog.outcome.text() and not dialog.busy)
+        dialog.resize(900, 360)
+        save(dialog, out, "connections-dialog")
+        dialog.add_button.click()
+        assert dialog.add_dialog is not None
+        await until(lambda: not dialog.busy)
+        dialog.add_dialog.use_key.setChecked(True)
+        dialog.add_dialog.name.setText("staging")
+        dialog.add_dialog.access_key_id.setText("AKIAIOSFODNN7EXAMPLE")
+        dialog.add_dialog.secret.setText("wJalrXUtnFEMI/K7MDENG")
+        dialog.add_dialog.region.setText("eu-west-1")
+        dialog.add_dialog.prefix.setText("/staging/lisa")
+        save(dialog.add_dialog, out, "connections-add")
+        dialog.add_dialog.hide()
+        dialog.close()
+
+    base = {**copy.deepcopy(catalog_by_id()["mistral-7b-instruct"].config), "status": "InService"}
+    now = copy.deepcopy(base)
+    now["modelDescription"] = "Mistral 7B, tuned by the platform team"
+    now["autoScalingConfig"]["maxCapacity"] = 4
+    now["containerConfig"]["environment"]["MAX_TOTAL_TOKENS"] = "8192"
+    draft = config_of(copy.deepcopy(base))
+    draft["modelDescription"] = "Mistral 7B instruct for the support bot"
+    draft["allowedGroups"] = ["support"]
+    draft["containerConfig"]["environment"]["MAX_TOTAL_TOKENS"] = "16384"
+    wizard = ModelWizard(WizardForm(Mode.UPDATE, draft, base=base), parent=window)
+    current = CurrentModel(
+        now,
+        holder="job-5f2c9a1e (arn:aws:iam::123456789012:user/ana on ops-ws-7, since 2026-12-06 14:02:11Z)",
+    )
+    conflict = ConflictDialog("mistral-7b-instruct", compare(base, now, draft), wizard, current=current)
+    conflict.resize(1180, 460)
+    conflict.show()
+    save(conflict, out, "conflict-dialog")
+    conflict.close()
+    window.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    out: Path = parser.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ["LISA_DESKTOP_CONFIG_DIR"] = tempfile.mkdtemp()  # the connections: not the user's
+    os.environ.setdefault("LISA_DESKTOP_DATA_DIR", tempfile.mkdtemp())
+    keyring.set_keyring(MemoryKeyring())  # the secrets: not the user's keychain
+    app = create_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="lisa-engine")
+    try:
+        loop.run_until_complete(render(out, executor))
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+if __name__ == "__main__":
+    main()
