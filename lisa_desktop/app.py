@@ -5,26 +5,32 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.model_row import ModelRow
+from engine.private_files import private_dir, private_file
 from lisa_desktop import __version__
-from lisa_desktop.deployment_choice import cache_key_for
+from lisa_desktop.deployment_choice import ENDPOINT_CHOICE, cache_key_for, endpoint_args, endpoint_choice
+from lisa_desktop.logs import configure_logging
 from lisa_desktop.snapshot import SaveSchedule, Snapshot, SnapshotStore
 from lisa_desktop.startup_probe import install_if_asked
+from lisa_desktop.unexpected import UnexpectedErrors
+from lisa_desktop.user_files import UnreadableFile, check_drafts, move_aside
 from resources import resource
 from ui.background import on_worker, spawn
-from ui.main_window import MainWindow
+from ui.main_window import MainWindow, Page
 from ui.model_table import FIRST_FILL, face_of
 
 if TYPE_CHECKING:
@@ -32,6 +38,8 @@ if TYPE_CHECKING:
 
     from lisa_desktop.connections import ConnectionStore
     from lisa_desktop.deployment_backend import DeploymentBackend
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "LISA Desktop"
 ORGANIZATION = "LISA Desktop"
@@ -125,7 +133,9 @@ def wants_sandbox(args: argparse.Namespace, store: ConnectionStore) -> bool:
 
 
 def args_for(choice: str, base: argparse.Namespace) -> argparse.Namespace:
-    """The options that open the switcher's choice: 'sandbox' or a connection name."""
+    """The options that open the switcher's choice: 'sandbox', a connection name or an `endpoint_choice`."""
+    if choice.startswith(ENDPOINT_CHOICE):
+        return endpoint_args(choice, base)
     values = vars(base) | {"sandbox": choice == "sandbox", "endpoint_url": None, "deployment_prefix": None}
     values["connection"] = None if choice == "sandbox" else choice
     return argparse.Namespace(**values)
@@ -161,6 +171,11 @@ class Shell(QObject):
         """Orders close() against a deployment being opened on a worker (whichever comes last closes it)."""
         self._tasks: set[asyncio.Task[None]] = set()
         """Started here and still running (the loop itself keeps only weak references to tasks)."""
+        self.errors: UnexpectedErrors | None = None
+        """Where a task of ours that failed unexpectedly is shown (else it is only logged)."""
+        self.problem_page: QWidget | None = None
+        """The page naming a file that cannot be read, while it is shown."""
+        self._fresh_settings: QSettings | None = None
         window.rows_refreshed.connect(self._save_snapshot)
         window.connection_requested.connect(lambda choice: self._keep(spawn(self.switch(choice))))
         window.open_retry_requested.connect(lambda: self._keep(spawn(self.open(self._args))))
@@ -168,6 +183,17 @@ class Shell(QObject):
     def _keep(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._report_failure)
+
+    def _report_failure(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        assert error is not None
+        if self.errors is not None:
+            self.errors.report(error, "opening the deployment")
+        else:
+            log.error("opening the deployment failed unexpectedly", exc_info=error)
 
     def begin(self, args: argparse.Namespace) -> None:
         """Start `start(args)` on the running loop."""
@@ -217,7 +243,68 @@ class Shell(QObject):
             self.show_snapshot_of(str(self.settings.value(LAST_KEY) or ""), screenful=True)
 
     async def start(self, args: argparse.Namespace) -> None:
-        """After the first paint: decide the deployment, fill the switcher, correct the snapshot, open."""
+        """After the first paint: check the user's files, decide the deployment, fill the switcher, correct the
+        snapshot, open. A file that cannot be read is named on a page of its own (Start fresh, Open folder)."""
+        try:
+            await self._check_files()
+            await self._start(args)
+        except UnreadableFile as problem:
+            log.warning("%s", problem)
+            self.show_unreadable(problem, args)
+
+    async def _check_files(self) -> None:
+        settings = self.settings or self.window.settings
+        if settings is not self._fresh_settings and settings.status() != QSettings.Status.NoError:
+            reason = (
+                "it is not a valid settings (INI) file"
+                if settings.status() == QSettings.Status.FormatError
+                else "it cannot be read or written"
+            )
+            raise UnreadableFile(Path(settings.fileName()), "the settings file", reason, "the default settings")
+        from engine.drafts.store import default_path
+
+        await on_worker(self.executor, check_drafts, default_path())
+        await on_worker(self.executor, self.store.all)
+
+    def show_unreadable(self, problem: UnreadableFile, args: argparse.Namespace) -> None:
+        from ui.file_problem import FileProblemPage
+
+        self.clear_problem()
+        page = self.problem_page = FileProblemPage(problem.path, str(problem), problem.fresh)
+        page.start_fresh.connect(lambda: self._start_fresh(problem, args))
+        page.retry.connect(lambda: self._retry_start(args))
+        self.window.pages.addWidget(page)
+        self.window.pages.setCurrentWidget(page)
+        self.window.connection_label.setText("Not connected")
+
+    def clear_problem(self) -> None:
+        page, self.problem_page = self.problem_page, None
+        if page is not None:
+            self.window.pages.removeWidget(page)
+            page.deleteLater()
+
+    def _retry_start(self, args: argparse.Namespace) -> None:
+        self.clear_problem()
+        self.window.pages.setCurrentIndex(Page.LOADING if self.window.table_model.rowCount() == 0 else Page.TABLE)
+        self.window.show_loading("the deployment")
+        self.begin(args)
+
+    def _start_fresh(self, problem: UnreadableFile, args: argparse.Namespace) -> None:
+        settings = self.settings or self.window.settings
+        try:
+            aside = move_aside(problem.path)
+        except OSError as error:
+            self.window.statusBar().showMessage(f"Cannot move {problem.path} aside: {error}", 10_000)
+            return
+        log.warning("%s moved aside to %s", problem.path, aside)
+        if problem.path == Path(settings.fileName()):
+            settings.clear()
+            settings.sync()
+            self._fresh_settings = settings  # its status stays FormatError, though the file it writes is new
+        self.window.statusBar().showMessage(f"Moved {problem.path.name} aside to {aside}", 10_000)
+        self._retry_start(args)
+
+    async def _start(self, args: argparse.Namespace) -> None:
         if self._unread:
             await self.read_the_rest()
         choice = choice_of(args)
@@ -225,7 +312,11 @@ class Shell(QObject):
         if wants_sandbox(args, store):
             args.sandbox = True
         current = "sandbox" if args.sandbox else (getattr(args, "connection", None) or store.default_name())
-        self.window.set_connections([c.name for c in store.all()], current)
+        label = getattr(args, "endpoint_url", None) or ""
+        self.window.set_connections([c.name for c in store.all()], endpoint_choice(args) or current, target_label=label)
+        from lisa_desktop.connection_service import StoredConnections
+
+        self.window.connection_service = StoredConnections(store)
         key = cache_key_for(args, store)
         if key != self.shown_key:
             self.window.table_model.apply([])
@@ -249,7 +340,9 @@ class Shell(QObject):
 
             stack.close()
             if not isinstance(error, LisaDesktopError):
+                self.window.show_open_failed(f"an unexpected error: {type(error).__name__}: {error}")
                 raise
+            log.warning("cannot open the deployment: %s", describe(error))
             self.window.show_open_failed(describe(error))
             return
         with self._lock:
@@ -337,15 +430,30 @@ def start_after_first_paint(window: MainWindow, start: Callable[[], object]) -> 
     QTimer.singleShot(FIRST_PAINT_WAIT_MS, once)
 
 
+def keep_private(settings: QSettings) -> None:
+    """The settings file 0600 in a 0700 folder (it names the connections and the deployments' models)."""
+    path = Path(settings.fileName())
+    private_dir(path.parent)
+    if not path.exists():
+        settings.sync()
+    if path.exists():
+        private_file(path)
+
+
 def run_app(args: argparse.Namespace) -> int:
     """Paint the window, from the snapshot when there is one, before anything else: only then import asyncio and
     qasync (50–100 ms), install qasync's loop over the Qt event loop already running, and open the deployment."""
+    import ui.about
+
+    ui.about.log_file = configure_logging()
     app = create_application()
     executor = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="lisa-engine")
     settings = QSettings()
+    keep_private(settings)
     window = MainWindow(settings, executor)
     window.left.connect(app.quit)  # also when it was hidden while jobs ended in the background
     shell = Shell(window, executor, SnapshotStore(), settings=settings)
+    errors = shell.errors = UnexpectedErrors(window.error_banner, str(ui.about.log_file or "")).install()
     install_if_asked(window)
     shell.paint_early(args)
     window.show()
@@ -358,6 +466,7 @@ def run_app(args: argparse.Namespace) -> int:
 
         loop = qasync.QEventLoop(app, already_running=True)
         asyncio.set_event_loop(loop)
+        errors.watch_loop(loop)
         loops.append(loop)
         GarbageCollection(window)  # its one full collection (~20-30 ms with a large snapshot) waits for the paint
         shell.begin(args)
@@ -366,6 +475,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
+        errors.uninstall()
         shell.close()
         executor.shutdown(wait=False, cancel_futures=True)
         for loop in loops:

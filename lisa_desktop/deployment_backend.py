@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.aws.inventory import Inventory
-from engine.aws.models_table import UnreadableRecord
+from engine.aws.models_table import HOLDER_ATTRIBUTE, UnreadableRecord
 from engine.aws.rows import row_of, unreadable_row
 from engine.drain import drain
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
@@ -35,6 +35,7 @@ from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.messages import describe
 from lisa_desktop.target import Target, open_target
 from ui.backend import (
+    CurrentModel,
     EndCallback,
     EventCallback,
     InterruptedJob,
@@ -146,6 +147,17 @@ class DeploymentBackend:
 
     def write_refusal(self) -> str | None:
         return self.aws.models.write_refusal()
+
+    def current_model(self, model_id: str) -> CurrentModel:
+        record = self.aws.models.get(model_id)
+        extra = record.model_extra or {}
+        return CurrentModel(
+            record.to_api(),
+            holder=_text(extra.get(HOLDER_ATTRIBUTE)),
+            status_reason=_text(extra.get("statusReason")),
+            status_updated=_text(extra.get("lastStatusUpdate")),
+            last_modified=record.last_modified_date,
+        )
 
     def describe_error(self, error: BaseException) -> str:
         if isinstance(error, LisaDesktopError):
@@ -321,6 +333,10 @@ def _journal_for(scratch: tempfile.TemporaryDirectory[str] | None) -> tuple[Jour
             "process dies is not recorded for recovery; check that the user data directory (LISA_DESKTOP_DATA_DIR) "
             "is writable"
         )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _required(payload: Mapping[str, Any] | None, kind: JobKind) -> Mapping[str, Any]:

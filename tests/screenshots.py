@@ -1,6 +1,9 @@
 """Render the main window on the sandbox offscreen and save the PNGs shown in the README.
 
 QT_QPA_PLATFORM=offscreen python -m tests.screenshots [--out docs/screenshots]
+
+Every picture at 1280×800 (the README's); the table and a failed rollout's root cause also at 1920×1080
+(`…-1920x1080.png`).
 """
 
 from __future__ import annotations
@@ -17,19 +20,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync
 from PySide6.QtCore import QItemSelectionModel, QSettings
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from engine.drafts.conflict import compare
 from lisa_desktop.app import create_application
 from lisa_desktop.deployment_backend import DeploymentBackend
+from ui.backend import JobKind
 from ui.dialogs import ConfirmDialog
-from ui.main_window import MainWindow
+from ui.main_window import OPTIONAL_COLUMNS, MainWindow
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.editors import ChoiceEditor, EnvironmentEditor, IntEditor, TextEditor
 from ui.wizard.specs import PageId
 from ui.wizard.wizard import PAGE_IDS, ModelWizard
 
-SIZE = (1500, 860)
+SIZE = (1280, 800)
+LARGE = (1920, 1080)
 
 
 async def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -84,6 +89,8 @@ async def render(out: Path, executor: ThreadPoolExecutor) -> None:
         save(window, out, "details-pane")
         await render_wizards(window, out)
 
+        await render_root_cause(window, backend, out)
+
         select(window, "bge-large-en")
         window.stop_action.trigger()
         dialog = window.findChild(ConfirmDialog)
@@ -106,6 +113,47 @@ async def render(out: Path, executor: ThreadPoolExecutor) -> None:
         print(f"failed refresh shown after {asyncio.get_running_loop().time() - clock:.1f} s")
         save(window, out, "refresh-failed")
         window.close()
+
+
+async def render_root_cause(window: MainWindow, backend: DeploymentBackend, out: Path) -> None:
+    """A container update whose rollout fails: the row's rolled-back mark, the job, and the details pane's root
+    cause (stopped tasks, exit code, the container's last log lines), at both sizes; the table at both sizes."""
+    sandbox = backend.target.sandbox
+    assert sandbox is not None
+    model = "mistral-7b-instruct"
+    sandbox.faults.fail_rollout.add(model)
+    ticket = backend.submit(
+        JobKind.UPDATE,
+        model,
+        on_event=window.jobs.signals.event.emit,
+        on_end=window.jobs.signals.ended.emit,
+        payload={"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "4096"}}},
+        ack_restart=True,
+    )
+    window.jobs.track(ticket, f"Update {model}")
+    await until(lambda: window.jobs.running_count() == 0, timeout=180)
+    sandbox.faults.fail_rollout.discard(model)
+    select(window, model)
+    await until(lambda: window.details.root_cause.isVisible(), timeout=30)
+    await asyncio.sleep(0.5)
+    overview = window.details.tabs.widget(0)
+    assert isinstance(overview, QScrollArea)
+    overview.ensureWidgetVisible(window.details.root_cause)  # scrolled to it, as one reading it would
+    await asyncio.sleep(0.2)
+    save(window, out, "details-root-cause")
+    window.resize(*LARGE)
+    await asyncio.sleep(0.5)
+    header = window.view.horizontalHeader()
+    for column in OPTIONAL_COLUMNS:  # as a first start at this size shows them
+        header.setSectionHidden(column, False)
+    window.fit_columns()
+    await asyncio.sleep(0.3)
+    save(window, out, f"details-root-cause-{LARGE[0]}x{LARGE[1]}")
+    select(window, "bge-large-en")
+    await asyncio.sleep(0.5)
+    save(window, out, f"model-table-{LARGE[0]}x{LARGE[1]}")
+    window.resize(*SIZE)
+    await asyncio.sleep(0.5)
 
 
 def _field(wizard: ModelWizard, kind: type, path: str):  # type: ignore[no-untyped-def]

@@ -98,6 +98,22 @@ class JournalEntry:
     state: str
 
 
+@dataclass(frozen=True)
+class CurrentModel:
+    """A model as it is now, read for a change about to be submitted: its configuration, and what its record says
+    of who changed it last."""
+
+    config: Mapping[str, Any]
+    """As LISA's API returns it (with "status")."""
+    holder: str | None = None
+    """The desktop job holding it now (`job-… (caller ARN on host, since …)`), as its record names it."""
+    status_reason: str | None = None
+    """LISA's own last note on the model (`statusReason`), with its time (`lastStatusUpdate`, ISO 8601)."""
+    status_updated: str | None = None
+    last_modified: int | None = None
+    """Epoch milliseconds of the record's last change."""
+
+
 EventCallback = Callable[[JobEvent], None]
 EndCallback = Callable[[JobEnd], None]
 
@@ -130,6 +146,10 @@ class Backend(Protocol):
 
     def write_refusal(self) -> str | None:
         """None when the caller may change models; else why not (AccessDenied), blocking."""
+        ...
+
+    def current_model(self, model_id: str) -> CurrentModel:
+        """The model's record as it is now, read consistently (blocking): what a draft is compared with."""
         ...
 
     def describe_error(self, error: BaseException) -> str:

@@ -1,4 +1,5 @@
-"""The selected model in full: live ECS/ASG facts, failure reason, recent ECS events, configuration, jobs."""
+"""The selected model in full: live ECS/ASG facts, failure reason, recent ECS events, configuration (its API key
+masked until Reveal), jobs."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QTabWidget,
@@ -20,12 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.jobs.root_cause import RootCause
 from engine.model_row import ModelRow
 from ui.banner import Banner, BannerKind
 from ui.formatting import capacity_text, local_time, yes_no
 from ui.model_table import HOSTING_LABELS
+from ui.root_cause_view import RootCauseView
 
 NOTHING_SELECTED = "Select a model to see its details."
+FAILURE_SHOWN = 240
+"""Characters of a failure reason the pane shows (the rest is in its tooltip, the Jobs tab and the root cause)."""
+REVEAL = "Reveal API key"
+HIDE = "Hide API key"
 RED = QColor("#c62828")
 
 
@@ -90,6 +100,9 @@ class DetailsPane(QWidget):
         overview_layout = QVBoxLayout(overview)
         overview_layout.addLayout(facts_form)
         overview_layout.addWidget(self.live_note)
+        self.root_cause = RootCauseView()
+        self._root_cause_of: str | None = None
+        overview_layout.addWidget(self.root_cause)
         overview_layout.addWidget(QLabel("Recent ECS service events:"))
         self.events.setMinimumHeight(120)
         overview_layout.addWidget(self.events, 1)
@@ -99,6 +112,19 @@ class DetailsPane(QWidget):
         self.config.setObjectName("configText")
         self.config.setReadOnly(True)
         self.config.setFont(mono)
+        self.reveal = QPushButton(REVEAL)
+        self.reveal.setObjectName("revealSecrets")
+        self.reveal.setCheckable(True)
+        self.reveal.setToolTip("Show the model's API key in clear here (Copy as JSON and Export still mask it)")
+        self.reveal.toggled.connect(self._show_config)
+        configuration = QWidget()
+        configuration_layout = QVBoxLayout(configuration)
+        configuration_layout.setContentsMargins(0, 0, 0, 0)
+        reveal_row = QHBoxLayout()
+        reveal_row.addStretch(1)
+        reveal_row.addWidget(self.reveal)
+        configuration_layout.addLayout(reveal_row)
+        configuration_layout.addWidget(self.config, 1)
         self.jobs = QListWidget()
         self.jobs.setObjectName("jobHistory")
         self.jobs.setWordWrap(True)
@@ -109,7 +135,7 @@ class DetailsPane(QWidget):
         scroller.setFrameShape(QScrollArea.Shape.NoFrame)
         scroller.setWidget(overview)
         self.tabs.addTab(scroller, "Overview")
-        self.tabs.addTab(self.config, "Configuration")
+        self.tabs.addTab(configuration, "Configuration")
         self.tabs.addTab(self.jobs, "Jobs")
 
         content = QWidget()
@@ -130,6 +156,11 @@ class DetailsPane(QWidget):
         layout.addWidget(self.pages)
 
     def show_row(self, row: ModelRow | None) -> None:
+        if row is None or self.row is None or row.model_id != self.row.model_id:
+            with QSignalBlocker(self.reveal):
+                self.reveal.setChecked(False)  # another model: its key is not revealed until asked
+        if row is None or row.model_id != self._root_cause_of:
+            self.show_root_cause(None, None)
         self.row = row
         if row is None:
             self.pages.setCurrentIndex(0)
@@ -144,7 +175,10 @@ class DetailsPane(QWidget):
                 "stored; Copy as JSON copies it.",
             )
         elif row.failure_reason:
-            self.failure.show_message(BannerKind.ERROR, f"Failure reason: {row.failure_reason}")
+            reason = row.failure_reason
+            shown = reason if len(reason) <= FAILURE_SHOWN else reason[: FAILURE_SHOWN - 1].rstrip() + "…"
+            self.failure.show_message(BannerKind.ERROR, f"Failure reason: {shown}")
+            self.failure.setToolTip(reason)
         else:
             self.failure.hide()
         live: Mapping[str, Any] = row.live or {}
@@ -168,11 +202,26 @@ class DetailsPane(QWidget):
             self.events.addItem(f"{event_time(event.get('time'))}  {event.get('message', '')}".strip())
         if not events:
             self.events.addItem("No ECS events." if row.lisa_hosted else "Third-party model: no ECS service.")
+        self._show_config()
+
+    def _show_config(self) -> None:
+        row = self.row
+        if row is None:
+            return
+        revealing = self.reveal.isChecked() and bool(row.secrets)
+        self.reveal.setVisible(bool(row.secrets))
+        self.reveal.setText(HIDE if revealing else REVEAL)
+        config = row.revealed_config() if revealing else row.config
         self.config.setPlainText(
-            json.dumps(dict(row.config), indent=2, sort_keys=True, default=str)
-            if row.config
+            json.dumps(dict(config), indent=2, sort_keys=True, default=str)
+            if config
             else "The configuration arrives with the first refresh (the rows shown are cached)."
         )
+
+    def show_root_cause(self, model_id: str | None, cause: RootCause | None) -> None:
+        """The root cause of `model_id`'s last failure (None: none known); hidden once another model is shown."""
+        self._root_cause_of = model_id if cause is not None else None
+        self.root_cause.show_cause(cause)
 
     def show_hold(self, text: str | None, *, expired: bool = False) -> None:
         """Who holds the model, when a job this window is not running does (None: none does); red once its lease

@@ -65,11 +65,18 @@ class ConfirmDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.activateWindow()  # the keyboard goes to the question at once
         if self.type_back is None:
             # The button box makes its accept button the default as it is shown: Enter must cancel, not confirm.
             cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
             cancel.setDefault(True)
             cancel.setFocus()
+
+    def done(self, result: int) -> None:
+        super().done(result)
+        parent = self.parentWidget()
+        if parent is not None:
+            parent.activateWindow()  # and the keyboard back to where it was
 
     def _check(self, text: str) -> None:
         self.confirm.setEnabled(text.strip() == self.type_back)
@@ -92,15 +99,24 @@ class ShortcutsDialog(QDialog):
         for row, (key, action) in enumerate(shortcuts):
             table.setItem(row, 0, QTableWidgetItem(key))
             table.setItem(row, 1, QTableWidgetItem(action))
+        table.setWordWrap(False)
+        table.setTabKeyNavigation(False)
         table.resizeColumnsToContents()
+        table.resizeRowsToContents()
         table.horizontalHeader().setStretchLastSection(True)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table = table
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        self.resize(420, 380)
+        # As large as the whole list, within the screen: nothing cut, no scrolling where there is room.
+        frame = 2 * table.frameWidth()
+        width = table.horizontalHeader().length() + frame + 4
+        height = table.verticalHeader().length() + table.horizontalHeader().height() + frame
+        table.setMinimumSize(min(width, 1000), min(height, 640))
+        self.adjustSize()
 
 
 def warn(parent: QWidget | None, title: str, text: str) -> QMessageBox:

@@ -44,6 +44,7 @@ class DraftsPanel(QDockWidget):
         self.store = store
         body = QWidget(self)
         self.table = QTableWidget(0, 4, body)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list for its buttons
         self.table.setObjectName("draftsTable")
         self.table.setHorizontalHeaderLabels(["Draft", "Saved", "State", "Deployment"])
         self.table.verticalHeader().hide()

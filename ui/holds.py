@@ -8,10 +8,7 @@ import math
 from dataclasses import dataclass
 
 from engine.model_row import ModelRow
-from engine.schema.enums import TRANSITIONAL_STATUSES
 from ui.formatting import ago, local_time
-
-_TRANSITIONAL = frozenset(status.value for status in TRANSITIONAL_STATUSES)
 
 
 def span(seconds: float) -> str:
@@ -78,8 +75,9 @@ class HoldState:
 
 
 def hold_state(row: ModelRow, *, now_ms: int, lease_s: float | None) -> HoldState | None:
-    """The row's hold when a job holds it in a transitional status; None otherwise."""
-    if row.held_by is None or row.status not in _TRANSITIONAL:
+    """The row's hold when a job holds it; None otherwise. The status does not decide: LISA's status monitor may
+    have written InService or Stopped over the status a job holds the model in."""
+    if row.held_by is None:
         return None
     age = None if row.heartbeat is None else max(0.0, (now_ms - row.heartbeat) / 1000)
     return HoldState(row.model_id, row.held_by, row.heartbeat, age, lease_s)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from engine.jobs.events import JobEvent
 from ui.backend import EndCallback, EventCallback, JobEnd, JobTicket
+from ui.copyable import make_copyable
 from ui.job_model import CANCELLING, Clock, JobColumn, JobEventModel, JobListModel, JobSummary, utc_now
 
 CANCEL_TEXT = "Cancel job"
@@ -68,7 +69,7 @@ class JobPanel(QDockWidget):
         self.jobs_view = _table_view(self.model, "jobsView", (240, 95, 75, 62))
         self.jobs_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.events_view = _table_view(self.events_model, "eventsView", (70, 75, 95))
-        self.events_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.copy_events_action = make_copyable(self.events_view)
         self.events_title = QLabel(NO_JOB_TEXT)
         self.events_title.setTextFormat(Qt.TextFormat.PlainText)
         self.outcome = QLabel()
@@ -202,6 +203,13 @@ class JobPanel(QDockWidget):
         needed = self.jobs_view.sizeHintForColumn(column)
         if needed > self.jobs_view.columnWidth(column):
             self.jobs_view.setColumnWidth(column, needed)
+
+    def cancel_shown(self) -> bool:
+        """Cancel the job the panel shows, as its Cancel button would; False when that button is not offered."""
+        if not self.cancel_button.isEnabled():
+            return False
+        self._cancel_selected()
+        return True
 
     @Slot()
     def _cancel_selected(self) -> None:

@@ -14,10 +14,11 @@ from collections.abc import Coroutine, Sequence
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDockWidget,
     QFileDialog,
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QSizePolicy,
     QStackedWidget,
@@ -56,7 +56,9 @@ from ui.model_filter import ModelFilterProxy
 from ui.model_table import ROW_ROLE, Column, ModelTableModel
 from ui.notifier import Notifier
 from ui.refresher import Refresher
+from ui.root_cause_view import latest_root_cause
 from ui.row_jobs import RowJobs
+from ui.status_bar import MessageBar
 from ui.status_delegate import StatusDelegate
 from ui.takeover import confirmation_text, take_over
 
@@ -64,17 +66,27 @@ if TYPE_CHECKING:
     import asyncio
 
     from engine.drafts.store import DraftStore
+    from ui.connection_service import ConnectionService
+    from ui.connections_dialog import ConnectionsDialog
     from ui.drafts_panel import DraftsPanel
     from ui.wizard_launcher import WizardLauncher
 
 log = logging.getLogger(__name__)
 
 SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
+MANAGE_CONNECTIONS = "manage-connections"
+"""The switcher's last entry: opens the Connections dialog."""
 TRANSITIONAL_VALUES = frozenset(status.value for status in TRANSITIONAL_STATUSES)
 CONFIG_PENDING = "the configuration arrives with the first refresh (the rows shown are cached)"
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("F5", "Refresh now"),
-    ("Space", "Pause / resume the automatic refresh"),
+    ("Ctrl+P", "Pause / resume the automatic refresh"),
+    ("Ctrl+1", "Go to the model table"),
+    ("Ctrl+2", "Go to the details of the selected model"),
+    ("Ctrl+3", "Go to the jobs"),
+    ("Ctrl+4", "Go to the drafts"),
+    ("Tab / Shift+Tab", "Filter → table → details → jobs"),
+    ("↑ ↓, Shift+↑ ↓, Space", "Select models in the table (Ctrl+Space adds or removes one)"),
     ("Ctrl+F", "Filter the table (free text or column:value, e.g. status:Stopped hosting:lisa_hosted)"),
     ("Ctrl+N", "Create a model"),
     ("Ctrl+E", "Update the selected model"),
@@ -84,6 +96,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Shift+C", "Copy the selected models as JSON"),
     ("Ctrl+S", "Export the selected model's configuration"),
     ("Ctrl+H", "Job history: every journaled job of this deployment, with its steps"),
+    ("Ctrl+Shift+X", "Cancel the job selected in the Jobs dock (it rolls back)"),
     ("?", "Show these shortcuts"),
 )
 
@@ -166,6 +179,8 @@ class MainWindow(QMainWindow):
         self.read_only_banner = Banner(self, object_name="readOnlyBanner")
         self.recovery_banner = Banner(self, object_name="recoveryBanner")
         self.recovery_banner.retry_clicked.connect(self._retry_recovery)
+        self.error_banner = Banner(self, object_name="errorBanner")
+        """Unexpected errors (the composition root's `UnexpectedErrors` fills it)."""
         self.filter_box = QLineEdit()
         self.filter_box.setObjectName("filterBox")
         self.filter_box.setPlaceholderText("Filter: text or column:value, e.g. status:Stopped hosting:lisa_hosted")
@@ -193,6 +208,7 @@ class MainWindow(QMainWindow):
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(4, 4, 4, 0)
         central_layout.addWidget(self.read_only_banner)
+        central_layout.addWidget(self.error_banner)
         central_layout.addWidget(self.recovery_banner)
         central_layout.addWidget(self.banner)
         central_layout.addWidget(self.pages, 1)
@@ -213,6 +229,8 @@ class MainWindow(QMainWindow):
         self._drafts = drafts
         self._wizards: WizardLauncher | None = None
         self._painted = False
+        self._first_table = True
+        """The table page has not been shown yet: when it is, it takes the focus with its first row current."""
         """The wizard and the Drafts dock import pydantic and the schema (half a second): imported on a worker
         after the first paint and then made (see paintEvent), or made when first asked for."""
 
@@ -231,8 +249,13 @@ class MainWindow(QMainWindow):
         self._animation.timeout.connect(self._animate)
 
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        QWidget.setTabOrder(self.filter_box, self.view)
+        QWidget.setTabOrder(self.view, self.details.tabs)
+        QWidget.setTabOrder(self.details.tabs, self.jobs.jobs_view)
         self.resize(1280, 780)
-        self.resizeDocks([self.details_dock], [380], Qt.Orientation.Horizontal)
+        screen = QGuiApplication.primaryScreen()
+        narrow = screen is not None and screen.availableGeometry().width() < 1500
+        self.resizeDocks([self.details_dock], [320 if narrow else DETAILS_WIDTH], Qt.Orientation.Horizontal)
         self.resizeDocks([self.jobs], [240], Qt.Orientation.Vertical)
         self._restore_settings()
         self.show_loading("the deployment")
@@ -253,6 +276,8 @@ class MainWindow(QMainWindow):
         view.setWordWrap(False)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._show_context_menu)
+        view.setTabKeyNavigation(False)  # Tab leaves the table (filter → table → details → jobs)
+        view.installEventFilter(self)
         view.verticalHeader().hide()
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
         header = view.horizontalHeader()
@@ -313,7 +338,7 @@ class MainWindow(QMainWindow):
         self.copy_action = self._action("Copy as JSON", "Ctrl+Shift+C", self.copy_selected, name="copyAction")
         self.export_action = self._action("Export config…", "Ctrl+S", self.export_selected, name="exportAction")
         self.refresh_action = self._action("Refresh", "F5", self.refresher.refresh_now, name="refreshAction")
-        self.pause_action = self._action("Pause refresh", "Space", self._toggle_pause, name="pauseAction")
+        self.pause_action = self._action("Pause refresh", "Ctrl+P", self._toggle_pause, name="pauseAction")
         self.pause_action.setCheckable(True)
         self.filter_action = self._action("Filter", "Ctrl+F", self._focus_filter, name="filterAction")
         self.shortcuts_action = self._action("Keyboard shortcuts", "?", self.show_shortcuts, name="shortcutsAction")
@@ -322,6 +347,17 @@ class MainWindow(QMainWindow):
         self.history_action.setToolTip("Every journaled job of this deployment: who ran it, its steps, its outcome")
         self.takeover_action = self._action("Take over…", None, self.take_over_selected, name="takeoverAction")
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close, name="quitAction")
+        self.connections_action = self._action("Connections…", None, self.show_connections, name="connectionsAction")
+        self.connections_action.setToolTip("Add, test, remove connections, and choose the default one")
+        self.cancel_job_action = self._action(
+            "Cancel selected job", "Ctrl+Shift+X", self._cancel_shown_job, name="cancelJobAction"
+        )
+        self.go_actions = [
+            self._action("Model table", "Ctrl+1", self.focus_table, name="goTableAction"),
+            self._action("Details", "Ctrl+2", self._focus_details, name="goDetailsAction"),
+            self._action("Jobs", "Ctrl+3", self._focus_jobs, name="goJobsAction"),
+            self._action("Drafts", "Ctrl+4", self._focus_drafts, name="goDraftsAction"),
+        ]
         self.model_actions = {
             Operation.UPDATE: self.update_action,
             Operation.START: self.start_action,
@@ -332,6 +368,8 @@ class MainWindow(QMainWindow):
     def _make_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.connections_action)
+        file_menu.addSeparator()
         file_menu.addActions([self.export_action, self.copy_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -343,6 +381,8 @@ class MainWindow(QMainWindow):
         self.actions_menu.addAction(self.takeover_action)
         self.actions_menu.addSeparator()
         self.actions_menu.addActions([self.refresh_action, self.pause_action])
+        self.actions_menu.addSeparator()
+        self.actions_menu.addAction(self.cancel_job_action)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.filter_action)
         self.columns_menu = view_menu.addMenu("Columns")
@@ -351,6 +391,9 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.details_dock.toggleViewAction())
         view_menu.addAction(self.jobs.toggleViewAction())
         view_menu.addAction(self.history_action)
+        view_menu.addSeparator()
+        go_menu = view_menu.addMenu("Go to")
+        go_menu.addActions(self.go_actions)
         self.view_menu = view_menu
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
@@ -371,6 +414,7 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
 
     def _make_status_bar(self, connections: Sequence[str], current: str | None) -> None:
+        self.setStatusBar(MessageBar(self))
         status = self.statusBar()
         self.connection_label = QLabel()
         self.connection_label.setObjectName("connectionLabel")
@@ -392,6 +436,10 @@ class MainWindow(QMainWindow):
 
     def _on_switcher_activated(self, index: int) -> None:
         choice = str(self.switcher.itemData(index))
+        if choice == MANAGE_CONNECTIONS:
+            self.switcher.setCurrentIndex(max(self.switcher.findData(self._current_choice), 0))
+            self.show_connections()
+            return
         if choice == self._current_choice:
             return
         running = self.jobs.running_count()
@@ -416,14 +464,38 @@ class MainWindow(QMainWindow):
         self.switcher.setCurrentIndex(max(self.switcher.findData(choice), 0))
         self.connection_requested.emit(choice)
 
-    def set_connections(self, connections: Sequence[str], current: str | None) -> None:
-        """The switcher's choices: the built-in sandbox and every connection; `current` selected."""
+    def set_connections(self, connections: Sequence[str], current: str | None, *, target_label: str = "") -> None:
+        """The switcher's choices: the built-in sandbox, every connection, and `current` when it is none of them
+        (a deployment named by --endpoint-url, shown as `target_label`); `current` selected."""
+        shown = {self.switcher.itemData(i): self.switcher.itemText(i) for i in range(self.switcher.count())}
         self.switcher.clear()
         self.switcher.addItem("Sandbox (built-in)", "sandbox")
         for name in connections:
             self.switcher.addItem(name, name)
+        if current and self.switcher.findData(current) < 0:
+            self.switcher.addItem(target_label or shown.get(current, current), current)
+        self.switcher.insertSeparator(self.switcher.count())
+        self.switcher.addItem("Manage connections…", MANAGE_CONNECTIONS)
         self.switcher.setCurrentIndex(max(self.switcher.findData(current or "sandbox"), 0))
         self._current_choice = str(self.switcher.currentData())
+
+    connection_service: ConnectionService | None = None
+    """Given by the composition root once the connections can be read."""
+    connections_dialog: ConnectionsDialog | None = None
+
+    def show_connections(self) -> None:
+        """The Connections dialog, non-modal; the switcher follows its changes."""
+        if self.connection_service is None:
+            return
+        if self.connections_dialog is None:
+            from ui.connections_dialog import ConnectionsDialog
+
+            dialog = ConnectionsDialog(self.connection_service, self.executor, self, settings=self.settings)
+            dialog.changed.connect(lambda names: self.set_connections(names, self._current_choice))
+            self.connections_dialog = dialog
+        self.connections_dialog.show()
+        self.connections_dialog.raise_()
+        self.connections_dialog.activateWindow()
 
     # -- deployment ------------------------------------------------------------------------------------------
 
@@ -467,7 +539,7 @@ class MainWindow(QMainWindow):
         self.read_only = None
         self.read_only_banner.hide()
         self.banner.hide()
-        text = SANDBOX_LABEL if backend.is_sandbox else backend.label
+        text = backend.label
         self.connection_label.setText(text)
         self.connection_label.setToolTip(backend.label)
         self.connection_label.setStyleSheet(
@@ -475,7 +547,7 @@ class MainWindow(QMainWindow):
             if backend.is_sandbox
             else ""
         )
-        self.setWindowTitle(f"LISA Desktop — {'Sandbox' if backend.is_sandbox else backend.label}")
+        self.setWindowTitle(f"LISA Desktop — {'Sandbox' if text == SANDBOX_LABEL else text}")
         self.refresher.set_backend(backend)
         self.row_jobs.set_deployment(backend.cache_key)
         self._journal = {}
@@ -562,6 +634,13 @@ class MainWindow(QMainWindow):
             else:
                 self._reveal_table()
         pages.setCurrentIndex(Page.TABLE)
+        if self._first_table:
+            self._first_table = False
+            if self._fit_columns_once:
+                self._fit_columns_once = False
+                QTimer.singleShot(0, self, self.fit_columns)
+            if QApplication.focusWidget() is not self.filter_box:
+                self.focus_table()
 
     def _reveal_table(self) -> None:
         pages = self.pages
@@ -632,7 +711,7 @@ class MainWindow(QMainWindow):
         elif self.stale:
             parts.append("STALE: the refresh failed")
         if refresher.paused:
-            parts.append("auto-refresh paused (Space to resume)")
+            parts.append("auto-refresh paused (Ctrl+P to resume)")
         elif (due := refresher.seconds_until_next()) is not None:
             changing = len(refresher.watched)
             watching = f" · watching {changing} changing model{'s' if changing != 1 else ''}" if changing else ""
@@ -690,6 +769,7 @@ class MainWindow(QMainWindow):
     def _show_history(self, model_id: str) -> None:
         """The details pane's Jobs tab: the model's journaled jobs as last read, and this window's others."""
         self.details.set_history(model_history(self.jobs.history(model_id), self._journal.get(model_id, [])))
+        self.details.show_root_cause(model_id, latest_root_cause(self.jobs.history(model_id)))
 
     def _fetch_details(self, model_id: str) -> None:
         if self.backend is None:
@@ -916,6 +996,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(problem, 20_000)
 
     def copy_selected(self) -> None:
+        """The selected models' configurations as JSON, API keys masked (as the rows hold them)."""
         rows = self.selected_rows()
         if not rows:
             return
@@ -925,24 +1006,35 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Copied {len(rows)} model configuration(s) as JSON", 4000)
 
     def export_selected(self) -> None:
+        """Ask where to export the selected model; first, when it has an API key, whether to include it."""
         rows = self.selected_rows()
         if len(rows) != 1:
             return
         row = rows[0]
+        if not row.secrets:
+            self._ask_export_path(row, include_secrets=False)
+            return
+        from ui.export_choice import ExportSecretsBox
+
+        box = self.export_secrets_box = ExportSecretsBox(self, row.model_id)
+        box.chosen.connect(lambda include: self._ask_export_path(row, include_secrets=include))
+        box.open()
+
+    def _ask_export_path(self, row: ModelRow, *, include_secrets: bool) -> None:
         dialog = QFileDialog(
             self, f"Export {row.model_id}", f"{row.model_id}.yaml", "YAML (*.yaml *.yml);;JSON (*.json)"
         )
         dialog.setObjectName("exportDialog")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, QGuiApplication.platformName() == "offscreen")
-        dialog.fileSelected.connect(lambda path: self.export_to(row, path))
+        dialog.fileSelected.connect(lambda path: self.export_to(row, path, include_secrets=include_secrets))
         dialog.open()
 
-    def export_to(self, row: ModelRow, path: str) -> None:
+    def export_to(self, row: ModelRow, path: str, *, include_secrets: bool = False) -> None:
         from engine.files import dump_document  # PyYAML: not on the start-up path
 
         try:
-            dump_document(export_shape(row), path)
+            dump_document(export_shape(row, include_secrets=include_secrets), path)
         except OSError as error:
             warn(self, "Export failed", f"Cannot write {path}: {error.strerror or error}")
             return
@@ -968,14 +1060,43 @@ class MainWindow(QMainWindow):
         dialog.reload()
 
     def show_about(self) -> None:
-        from ui.about import about_text
+        from ui.about import open_about
 
-        connection = self.connection_label.text() or "not connected"
-        QMessageBox.about(self, "About LISA Desktop", about_text(connection))
+        self.about_box = open_about(self, self.connection_label.text() or "not connected")
 
     def _focus_filter(self) -> None:
         self.filter_box.setFocus()
         self.filter_box.selectAll()
+
+    def focus_table(self) -> None:
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _focus_details(self) -> None:
+        self.details_dock.show()
+        self.details_dock.raise_()
+        self.details.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.details.focusNextChild()
+
+    def _focus_jobs(self) -> None:
+        self.jobs.show()
+        self.jobs.raise_()
+        self.jobs.jobs_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _focus_drafts(self) -> None:
+        panel = self.drafts_panel
+        panel.show()
+        panel.raise_()
+        panel.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _cancel_shown_job(self) -> None:
+        if not self.jobs.cancel_shown():
+            self.statusBar().showMessage("Cancel: select a running job in the Jobs dock first", 6000)
+
+    def _select_a_row(self) -> None:
+        """The table's current row, made the first one when there is none (the arrows then move from it)."""
+        if self.view.currentIndex().isValid() or self.proxy.rowCount() == 0:
+            return
+        self.view.setCurrentIndex(self.proxy.index(0, Column.MODEL_ID))
 
     def _on_filter_changed(self, text: str) -> None:
         self.proxy.set_filter_text(text)
@@ -985,6 +1106,10 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     # -- menus -----------------------------------------------------------------------------------------------
+
+    def _dismiss_marks(self, model_ids: Sequence[str]) -> None:
+        for model_id in model_ids:
+            self.row_jobs.dismiss(model_id)
 
     def _show_context_menu(self, position: QPoint) -> None:
         index: QModelIndex = self.view.indexAt(position)
@@ -1005,7 +1130,7 @@ class MainWindow(QMainWindow):
         if marked:
             dismiss = menu.addAction("Dismiss the rolled-back mark")
             dismiss.setObjectName("dismissMarkAction")
-            dismiss.triggered.connect(lambda: [self.row_jobs.dismiss(model_id) for model_id in marked])
+            dismiss.triggered.connect(lambda: self._dismiss_marks(marked))
         menu.addSeparator()
         menu.addActions([self.copy_action, self.export_action])
         return menu
@@ -1029,6 +1154,24 @@ class MainWindow(QMainWindow):
         self.view.horizontalHeader().setSectionHidden(column, hidden)
 
     # -- settings --------------------------------------------------------------------------------------------
+
+    _fit_columns_once = False
+
+    def fit_columns(self) -> None:
+        """Hide the optional columns, least needed first, until the shown ones fit the table without scrolling
+        (a first start on a small screen; the header's state is saved from then on)."""
+        header = self.view.horizontalHeader()
+        room = self.view.viewport().width()
+        for column in OPTIONAL_COLUMNS:
+            shown = [c for c in Column if not header.isSectionHidden(c)]
+            if sum(header.sectionSize(c) for c in shown[:-1]) + COLUMN_WIDTHS.get(shown[-1], 100) <= room:
+                return
+            header.setSectionHidden(column, True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn and watched is getattr(self, "view", None):
+            self._select_a_row()
+        return super().eventFilter(watched, event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -1095,6 +1238,8 @@ class MainWindow(QMainWindow):
         header = self.settings.value("table/header")
         if header is not None:
             self.view.horizontalHeader().restoreState(header)
+        else:
+            self._fit_columns_once = True
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -1157,23 +1302,35 @@ class MainWindow(QMainWindow):
 
 
 COLUMN_WIDTHS: dict[Column, int] = {
-    Column.MODEL_ID: 180,
-    Column.NAME: 210,
-    Column.HOSTING: 95,
-    Column.TYPE: 80,
-    Column.STATUS: 170,
-    Column.INSTANCE_TYPE: 100,
+    Column.MODEL_ID: 160,
+    Column.NAME: 170,
+    Column.HOSTING: 88,
+    Column.TYPE: 85,
+    Column.STATUS: 155,
+    Column.INSTANCE_TYPE: 95,
     Column.CAPACITY: 115,
-    Column.RUNNING_TASKS: 95,
-    Column.HEALTHY_INSTANCES: 120,
+    Column.RUNNING_TASKS: 60,
+    Column.HEALTHY_INSTANCES: 70,
     Column.STREAMING: 80,
     Column.FEATURES: 150,
     Column.ALLOWED_GROUPS: 150,
+    Column.LAST_MODIFIED: 130,
 }
+OPTIONAL_COLUMNS: tuple[Column, ...] = (
+    Column.ALLOWED_GROUPS,
+    Column.FEATURES,
+    Column.STREAMING,
+    Column.LAST_MODIFIED,
+    Column.TYPE,
+)
+"""Hidden first, in this order, while the columns do not fit the table's first width (View → Columns shows them)."""
+DETAILS_WIDTH = 380
+"""The Details dock's first width; 320 on a screen narrower than 1500 px."""
 
 
-def export_shape(row: ModelRow) -> dict[str, object]:
-    """The model's configuration as a create file takes it: LISA's API shape without the live-only fields."""
+def export_shape(row: ModelRow, *, include_secrets: bool = False) -> dict[str, object]:
+    """The model's configuration as a create file takes it: LISA's API shape without the live-only fields, its
+    API key masked unless `include_secrets`."""
     from ui.wizard.form import stored_config  # pydantic: not on the first paint's path
 
-    return stored_config(row.config)
+    return stored_config(row.revealed_config() if include_secrets else row.config)

@@ -12,7 +12,7 @@ from engine.errors import LisaDesktopError, Problem
 from engine.files import load_document
 from engine.model_row import ModelRow
 from engine.schema.validate import RequestKind, detect_kind
-from ui.backend import JobKind
+from ui.backend import CurrentModel, JobKind
 from ui.background import on_worker
 from ui.dialogs import warn
 from ui.drafts_panel import DraftsPanel
@@ -110,6 +110,7 @@ class WizardLauncher:
         wizard.draft_saved.connect(saved)
         wizard.finished.connect(lambda _result: closed())
         wizard.show()
+        wizard.activateWindow()  # the keyboard goes to the wizard just opened
         return wizard
 
     # -- Submitter -------------------------------------------------------------------------------------------
@@ -122,12 +123,11 @@ class WizardLauncher:
             return f"read-only: {window.read_only}"
         return None
 
-    async def current(self, model_id: str) -> Mapping[str, Any]:
+    async def current(self, model_id: str) -> CurrentModel:
         backend = self.window.backend
         if backend is None:
             raise _Refused(OFFLINE)
-        row = await on_worker(self.window.executor, backend.model_row, model_id)
-        return row.config
+        return await on_worker(self.window.executor, backend.current_model, model_id)
 
     def submit(self, kind: JobKind, model_id: str, payload: Mapping[str, Any], ack_restart: bool) -> str:
         window = self.window

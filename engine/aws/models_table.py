@@ -52,7 +52,11 @@ HOLDER_ATTRIBUTE: Final = "lisa_desktop_job"
 HEARTBEAT_ATTRIBUTE: Final = "lisa_desktop_heartbeat"
 """Epoch milliseconds of the holding job's last heartbeat (its lease: engine.jobs.lease)."""
 
-HOLD_ATTRIBUTES: Final = (HOLDER_ATTRIBUTE, HEARTBEAT_ATTRIBUTE)
+OPERATION_ATTRIBUTE: Final = "lisa_desktop_operation"
+"""The holding job's kind (create, update, start, stop, delete): LISA's status monitor may overwrite the status
+that told it, and a takeover must still know what to settle."""
+
+HOLD_ATTRIBUTES: Final = (HOLDER_ATTRIBUTE, HEARTBEAT_ATTRIBUTE, OPERATION_ATTRIBUTE)
 """What a job's last record write removes."""
 
 STATUS_ATTRIBUTE: Final = "model_status"

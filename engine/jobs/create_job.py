@@ -35,7 +35,7 @@ from botocore.exceptions import ClientError
 from engine.aws.cloudformation import MODEL_ID_TAG, MODEL_STACK_CAPABILITIES, StackFailed, StackInfo
 from engine.aws.discovery import deployment_name
 from engine.aws.errors import ModelAlreadyExists, error_code, error_message
-from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
+from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE, OPERATION_ATTRIBUTE
 from engine.context_window import context_window_of
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem
 from engine.jobs.capacity_step import progress_message, sizes, wait_for_capacity
@@ -50,6 +50,7 @@ from engine.plan import create_steps
 from engine.schema.enums import ImageType, ModelHostingType, ModelStatus
 from engine.schema.record import ModelRecord
 from engine.schema.requests import CreateModelRequest
+from engine.secrets import masked
 
 if TYPE_CHECKING:
     from engine.stack_template import StackNetwork
@@ -141,11 +142,6 @@ def _network_dict(network: StackNetwork) -> dict[str, Any]:
         "imageId": network.image_id,
         "modelsBucket": network.models_bucket,
     }
-
-
-def masked(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The LiteLLM params with the API key hidden, for printing."""
-    return {key: ("***" if key == "api_key" and value else value) for key, value in params.items()}
 
 
 # -- validation ---------------------------------------------------------------------------------------------------
@@ -417,6 +413,7 @@ class CreateJob:
             "model_status": ModelStatus.CREATING.value,
             "model_config": validated.model_config,
             HOLDER_ATTRIBUTE: holder_text(self.ctx),
+            OPERATION_ATTRIBUTE: CREATE,
             HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms(),
         }
         description = validated.request.modelDescription

@@ -22,13 +22,13 @@ from typing import Any
 
 from engine.aws.cloudformation import StackFailed, StackInfo, is_stack_in_progress
 from engine.aws.guardrails import Guardrail, GuardrailsTable
-from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
+from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE, OPERATION_ATTRIBUTE
 from engine.aws.rag_usage import rag_usages
 from engine.errors import LisaDesktopError, ModelInUse, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobContext
 from engine.jobs.create_job import cut_reason
 from engine.jobs.events import StepState
-from engine.jobs.lease import LeaseLost
+from engine.jobs.lease import LeaseLost, hold_of
 from engine.jobs.lifecycle import unregister
 from engine.jobs.polling import poll_until
 from engine.jobs.update_job import JobResult, Outcome, abandoned, after_the_end, holder_text
@@ -49,6 +49,11 @@ def validate_delete(aws: Gateways, model_id: str) -> ModelRecord:
     reason = refusal(Operation.DELETE, model_id, record.model_status)
     if reason is not None:
         raise StatusNotAllowed(reason + held_text(aws, record))
+    hold = hold_of(record)
+    if hold is not None:  # the intake's write would be refused: say so, and by whom, before any job starts
+        raise StatusNotAllowed(
+            f"cannot delete '{model_id}': it is {hold.describe(aws.models.now_ms())}; wait for that job to end"
+        )
     users = rag_usages(aws.clients, aws.deployment, model_id)
     if users:
         raise ModelInUse(model_id, [str(user) for user in users])
@@ -176,7 +181,11 @@ class DeleteJob:
             self.model_id,
             before,
             ModelStatus.DELETING,
-            set_attributes={HOLDER_ATTRIBUTE: holder, HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms()},
+            set_attributes={
+                HOLDER_ATTRIBUTE: holder,
+                HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms(),
+                OPERATION_ATTRIBUTE: "delete",
+            },
             unheld=True,
         )
         self.ctx.took_hold(holder)

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLDER_ATTRIBUTE, MODIFIED_ATTRIBUTE, ModelsTable
+from engine.aws.models_table import (
+    HEARTBEAT_ATTRIBUTE,
+    HOLDER_ATTRIBUTE,
+    MODIFIED_ATTRIBUTE,
+    OPERATION_ATTRIBUTE,
+    ModelsTable,
+)
 from engine.errors import LisaDesktopError
 from engine.schema.record import ModelRecord
 
@@ -40,6 +46,8 @@ class Hold:
     """`job-… (caller ARN on host, since …)`."""
     heartbeat_ms: int | None
     """The last heartbeat; None for a job of a version without leases (its last modification stands in)."""
+    operation: str | None = None
+    """The holding job's kind, as its intake wrote it; None for a job of a version that did not."""
 
     @property
     def job_id(self) -> str:
@@ -72,7 +80,10 @@ def hold_of(record: ModelRecord) -> Hold | None:
     if not isinstance(holder, str) or not holder:
         return None
     beat = item.get(HEARTBEAT_ATTRIBUTE, item.get(MODIFIED_ATTRIBUTE))
-    return Hold(holder, int(beat) if isinstance(beat, int | float) else None)
+    operation = item.get(OPERATION_ATTRIBUTE)
+    return Hold(
+        holder, int(beat) if isinstance(beat, int | float) else None, operation if isinstance(operation, str) else None
+    )
 
 
 class Heartbeat:

@@ -288,7 +288,10 @@ def take_over(
     while the lease runs or when no job holds the model."""
     record = aws.models.get(model_id)
     hold = hold_of(record)
-    if hold is None or not record.model_status.is_transitional or record.model_status not in KIND_OF_STATUS:
+    # The job's kind as its intake wrote it; from the status only for a job of a version that did not write it
+    # (LISA's status monitor may have overwritten the status since: Starting → InService).
+    kind = (hold.operation or KIND_OF_STATUS.get(record.model_status)) if hold is not None else None
+    if hold is None or kind is None or kind not in KIND_OF_STATUS.values():
         raise StatusNotAllowed(
             f"'{model_id}' is {record.model_status} and held by no job: there is nothing to take over"
         )
@@ -298,7 +301,6 @@ def take_over(
             f"'{model_id}' is {record.model_status}, {hold.describe(now, lease_s)}: it can be taken over once the "
             "lease has expired, or finished with 'jobs recover' on the workstation that holds it"
         )
-    kind = KIND_OF_STATUS[record.model_status]
     job_id = new_job_id()
     recorder = journal.begin(job_id, kind, model_id, deployment, {"operation": kind, "takeoverOf": hold.holder})
     try:

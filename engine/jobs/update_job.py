@@ -18,7 +18,14 @@ from typing import Any
 from engine.aws.autoscaling import ScalingGroup
 from engine.aws.discovery import caller_identity
 from engine.aws.ecs import ServiceRef
-from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE, AttributePath, Attributes
+from engine.aws.models_table import (
+    HEARTBEAT_ATTRIBUTE,
+    HOLD_ATTRIBUTES,
+    HOLDER_ATTRIBUTE,
+    OPERATION_ATTRIBUTE,
+    AttributePath,
+    Attributes,
+)
 from engine.config_writes import changed_paths
 from engine.context_window import context_window_change
 from engine.errors import LisaDesktopError
@@ -225,7 +232,11 @@ class UpdateJob:
             self.record.model_id,
             self.plan.from_status,
             target,
-            set_attributes={HOLDER_ATTRIBUTE: holder, HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms()},
+            set_attributes={
+                HOLDER_ATTRIBUTE: holder,
+                HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms(),
+                OPERATION_ATTRIBUTE: str(self.plan.operation),
+            },
             unheld=True,
         )
         self._intake_done = True

@@ -15,12 +15,13 @@ from typing import TextIO
 from engine.errors import InvalidInput, Problem
 from engine.files import load_document
 from engine.jobs.context import Gateways
-from engine.jobs.create_job import CreatePlan, masked, plan_create, validate_create
+from engine.jobs.create_job import CreatePlan, plan_create, validate_create
 from engine.jobs.delete_job import deletion_summary, guardrails_of, validate_delete
 from engine.jobs.events import JobEvent
 from engine.jobs.runner import JobHandle, JobRunner
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
+from engine.secrets import masked
 from lisa_desktop.cli.changes import _detach, _job_options, follow_job, job_settings, warn_unknown_fields
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target

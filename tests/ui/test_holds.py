@@ -57,14 +57,21 @@ def test_a_lease_of_zero_has_expired_at_once() -> None:
     assert hold is not None and hold.expired
 
 
-@pytest.mark.parametrize(("row_status", "held_by"), [("InService", HOLDER), ("Failed", HOLDER), ("Stopping", None)])
-def test_settled_or_unheld_rows_have_no_hold(row_status: str, held_by: str | None) -> None:
-    row = make_row("m", status=row_status, held_by=held_by, heartbeat=BEAT if held_by else None)
+@pytest.mark.parametrize("row_status", ["InService", "Failed", "Stopping"])
+def test_unheld_rows_have_no_hold(row_status: str) -> None:
+    row = make_row("m", status=row_status, held_by=None, heartbeat=None)
     assert hold_state(row, now_ms=BEAT, lease_s=LEASE) is None
     assert (
         takeover_refusal(row, None, ours=False)
         == f"m is {row_status} and held by no job: there is nothing to take over"
     )
+
+
+def test_a_held_row_whose_status_lisas_monitor_overwrote_still_has_its_hold() -> None:
+    row = make_row("m", status="InService", held_by=HOLDER, heartbeat=BEAT)
+    hold = hold_state(row, now_ms=BEAT + 12 * MINUTE, lease_s=LEASE)
+    assert hold is not None and hold.expired
+    assert takeover_refusal(row, hold, ours=False) is None
 
 
 def test_without_a_deployment_the_lease_is_not_said_and_nothing_is_taken_over() -> None:

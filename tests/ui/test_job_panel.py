@@ -242,7 +242,7 @@ def test_events_view_follows_the_newest_event_unless_scrolled_up(
     before = bar.maximum()
     report(5)
     qtbot.waitUntil(lambda: before < bar.maximum() == bar.value())
-    assert panel.events_view.selectionMode() is QAbstractItemView.SelectionMode.NoSelection
+    assert panel.events_view.selectionMode() is QAbstractItemView.SelectionMode.ExtendedSelection
 
 
 def test_a_recovery_cannot_be_cancelled_and_ends_saying_what_recovery_did(qtbot: QtBot, panel: JobPanel) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from engine.model_row import ModelRow
@@ -224,6 +224,11 @@ def test_stop_from_the_toolbar_runs_a_job_shown_in_the_panel_and_the_row_ends_st
     notified: list[tuple[str, str]] = []
     window.notifier.notified.connect(lambda title, message: notified.append((title, message)))
     dialog.confirm.click()
+    elsewhere = QWidget()  # the administrator moved on to another window: the end of the job is announced
+    qtbot.addWidget(elsewhere)
+    elsewhere.show()
+    elsewhere.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow())
     qtbot.waitUntil(lambda: window.jobs.running_count() == 1 or bool(window.jobs.history("bge-large-en")))
     assert "bge-large-en" in window.refresher.watched or window.jobs.running_count() == 0
     history = window.jobs.history("bge-large-en")
@@ -239,7 +244,6 @@ def test_stop_from_the_toolbar_runs_a_job_shown_in_the_panel_and_the_row_ends_st
     assert summary.ended is not None
     steps = {event.step for event in summary.events}
     assert {"intake", "finalize"} <= steps
-    # Offscreen windows are never the active window: the end of the job is announced.
     assert notified == [("Stop bge-large-en: succeeded", "stopped")]
 
 
@@ -284,10 +288,12 @@ def test_a_failed_refresh_keeps_the_rows_marks_them_stale_and_offers_retry(
 def test_keyboard_shortcuts(make_window: WindowFactory, shared_backend: DeploymentBackend, qtbot: QtBot) -> None:
     window = make_window(shared_backend)
     window.view.setFocus()
-    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    qtbot.keyClick(window.view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     assert window.refresher.paused
     assert "paused" in window.refresh_label.text()
-    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    qtbot.keyClick(window.view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert not window.refresher.paused
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)  # Space selects in the table, it does not pause
     assert not window.refresher.paused
     with qtbot.waitSignal(window.refresher.succeeded, timeout=30_000):
         qtbot.keyClick(window.view, Qt.Key.Key_F5)

@@ -62,3 +62,30 @@ def test_taken_over_once_the_lease_has_expired_refused_before(
         result = check_model(sandbox, MODEL)
         assert result.problems == [], (taken, result.problems)
         assert result.status == settled
+
+
+def test_a_start_whose_status_lisas_monitor_overwrote_is_still_taken_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed while its instances launch: LISA's status monitor then writes the model InService (or Stopped) over
+    `Starting`. The hold and the operation the intake wrote still say what to settle."""
+    scenario = SCENARIOS["start"]
+    with start_sandbox(scenario, 2) as sandbox:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.access_key)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.secret_key)
+        monkeypatch.setenv("LISA_DESKTOP_DATA_DIR", str(tmp_path / "other-home"))
+        killed = run_cli(sandbox, [*scenario.command(MODEL, tmp_path), "--wait"], crash_at=4)
+        assert killed.returncode == CRASH_EXIT_CODE, killed.stdout + killed.stderr
+        monkeypatch.setenv("LISA_DESKTOP_DATA_DIR", str(tmp_path / "this-home"))
+        monitor = sandbox.status_monitor
+        assert monitor is not None
+        monitor.observe(sandbox.resources(MODEL).auto_scaling_group)
+        assert check_model(sandbox, MODEL).status != ModelStatus.STARTING
+
+        code, out = cli(sandbox, "jobs", "recover", MODEL, "--takeover", "--lease-minutes", "0", "--json")
+        assert code == 0, out
+        (taken,) = json.loads(out)
+        assert "the lease of job-" in taken["message"]
+        result = check_model(sandbox, MODEL)
+        assert result.problems == [], (taken, result.problems)
+        assert result.status == ModelStatus.STOPPED
