@@ -6,8 +6,6 @@ QT_QPA_PLATFORM=offscreen python -m tests.dialog_screenshots [--out docs/screens
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import copy
 import os
 import tempfile
@@ -17,7 +15,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring
-import qasync
 from PySide6.QtCore import QSettings
 
 from engine.config_edit import config_of
@@ -25,11 +22,10 @@ from engine.drafts.conflict import compare
 from engine.sandbox.catalog import catalog_by_id
 from engine.sandbox.constants import SANDBOX_PREFIX
 from engine.sandbox.server import Sandbox
-from lisa_desktop.app import create_application
 from lisa_desktop.connection_service import StoredConnections
 from lisa_desktop.connections import ConnectionStore
 from tests.keyrings import MemoryKeyring
-from tests.screenshots import save, until
+from tests.screenshots import run_offscreen, save, until
 from ui.backend import CurrentModel
 from ui.connection_service import NewConnection
 from ui.main_window import MainWindow
@@ -106,21 +102,9 @@ async def render(out: Path, executor: ThreadPoolExecutor) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
-    out: Path = parser.parse_args().out
-    out.mkdir(parents=True, exist_ok=True)
     os.environ["LISA_DESKTOP_CONFIG_DIR"] = tempfile.mkdtemp()  # the connections: not the user's
-    os.environ.setdefault("LISA_DESKTOP_DATA_DIR", tempfile.mkdtemp())
     keyring.set_keyring(MemoryKeyring())  # the secrets: not the user's keychain
-    app = create_application()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="lisa-engine")
-    try:
-        loop.run_until_complete(render(out, executor))
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+    run_offscreen(render, __doc__)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ import argparse
 import asyncio
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -249,8 +250,12 @@ async def render_wizards(window: MainWindow, out: Path) -> None:
     window.jobs.raise_()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+Render = Callable[[Path, ThreadPoolExecutor], Coroutine[Any, Any, None]]
+
+
+def run_offscreen(render: Render, description: str | None) -> None:
+    """Parse --out, keep the drafts away from the user's, and run `render` on qasync's loop over the Qt app."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     out: Path = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
@@ -263,6 +268,10 @@ def main() -> None:
         loop.run_until_complete(render(out, executor))
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+def main() -> None:
+    run_offscreen(render, __doc__)
 
 
 if __name__ == "__main__":

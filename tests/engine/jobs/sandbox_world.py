@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,10 @@ from engine.aws.clients import AwsClients
 from engine.aws.discovery import discover_deployment
 from engine.jobs.context import Gateways, JobSettings
 from engine.jobs.events import JobEvent
+from engine.jobs.runner import JobRunner
+from engine.jobs.update_job import JobResult
 from engine.sandbox.server import Sandbox
+from engine.schema.validate import parse_update
 
 FAST = JobSettings(ecs_deadline_s=60, capacity_deadline_s=60, poll_initial_s=0.2, poll_max_s=1.0)
 
@@ -37,3 +41,25 @@ def world_on(sandbox: Sandbox) -> World:
     for service in ("ecs", "autoscaling", "dynamodb", "cloudformation"):
         getattr(clients, service)().meta.events.register("before-call.*.*", count)
     return world
+
+
+def run_update(
+    world: World,
+    runner: JobRunner,
+    model_id: str,
+    change: Mapping[str, Any],
+    *,
+    ack: bool = False,
+    settings: JobSettings = FAST,
+) -> JobResult:
+    """An update (start, stop) of `model_id` through the runner, its events kept in `world`, run to its end."""
+    handle = runner.submit_update(
+        world.aws,
+        model_id,
+        parse_update(change),
+        ack_restart=ack,
+        settings=settings,
+        listeners=(world.listen,),
+        model_warmup_cap_s=0.5,
+    )
+    return handle.result(timeout=120)

@@ -3,8 +3,9 @@ ECS, CloudWatch Logs, Auto Scaling and ELB (issue #19, part 3)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -15,12 +16,11 @@ from engine.jobs.context import JobSettings
 from engine.jobs.events import JobEvent, StepState
 from engine.jobs.root_cause import DATA_KEY, ConsoleLink, LogExcerpt, RootCause, last_root_cause, task_lines
 from engine.jobs.runner import JobRunner
-from engine.jobs.update_job import Outcome
+from engine.jobs.update_job import JobResult, Outcome
 from engine.sandbox.failures import EXIT_CODE, STOP_CODE, STOPPED_REASON
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
-from engine.schema.validate import parse_update
-from tests.engine.jobs.sandbox_world import FAST, World, world_on
+from tests.engine.jobs.sandbox_world import FAST, World, run_update, world_on
 
 MISTRAL = "mistral-7b-instruct"
 LLAMA = "llama3-8b-tgi"
@@ -34,17 +34,10 @@ def world() -> Iterator[World]:
         yield world_on(sandbox)
 
 
-def run(world: World, runner: JobRunner, model_id: str, change: dict[str, object], settings: JobSettings = FAST):  # type: ignore[no-untyped-def]
-    handle = runner.submit_update(
-        world.aws,
-        model_id,
-        parse_update(change),
-        ack_restart=True,
-        settings=settings,
-        listeners=(world.listen,),
-        model_warmup_cap_s=0.5,
-    )
-    return handle.result(timeout=120)
+def run(
+    world: World, runner: JobRunner, model_id: str, change: Mapping[str, Any], settings: JobSettings = FAST
+) -> JobResult:
+    return run_update(world, runner, model_id, change, ack=True, settings=settings)
 
 
 def cause_of(events: list[JobEvent], step: str) -> RootCause:

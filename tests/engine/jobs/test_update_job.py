@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
 from engine.errors import InvalidInput, StatusNotAllowed
 from engine.jobs.context import JobSettings
 from engine.jobs.runner import JobRunner
-from engine.jobs.update_job import Outcome
+from engine.jobs.update_job import JobResult, Outcome
 from engine.jobs.validation import RestartNotAcknowledged
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.schema.validate import parse_update
-from tests.engine.jobs.sandbox_world import FAST, World, world_on
+from tests.engine.jobs.sandbox_world import FAST, World, run_update, world_on
 
 ENV = {"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "8192"}}}
 
@@ -26,17 +27,8 @@ def world() -> Iterator[World]:
         yield world_on(sandbox)
 
 
-def run(world: World, runner: JobRunner, model_id: str, change: dict[str, object], ack: bool = False):  # type: ignore[no-untyped-def]
-    handle = runner.submit_update(
-        world.aws,
-        model_id,
-        parse_update(change),
-        ack_restart=ack,
-        settings=FAST,
-        listeners=(world.listen,),
-        model_warmup_cap_s=0.5,
-    )
-    return handle.result(timeout=120)
+def run(world: World, runner: JobRunner, model_id: str, change: Mapping[str, Any], ack: bool = False) -> JobResult:
+    return run_update(world, runner, model_id, change, ack=ack)
 
 
 def service_of(world: World, model_id: str):  # type: ignore[no-untyped-def]
