@@ -427,6 +427,8 @@ class MainWindow(QMainWindow):
         self.switcher.setToolTip("Switch to another deployment")
         self.set_connections(connections, current)
         self.switcher.activated.connect(self._on_switcher_activated)
+        for label in (self.count_label, self.refresh_label, self.connection_label):
+            label.setMinimumWidth(40)  # the window may be narrower than their text (clipped, then whole again)
         status.addPermanentWidget(self.count_label)
         status.addPermanentWidget(self.refresh_label)
         status.addPermanentWidget(self.connection_label)
