@@ -27,7 +27,7 @@ MODEL_STACK_CAPABILITIES: Final = ("CAPABILITY_NAMED_IAM",)
 TEMPLATE_BODY_LIMIT: Final = 51_200
 """CreateStack's TemplateBody limit in bytes; a larger template must be uploaded to S3 first."""
 MODEL_ID_TAG: Final = "lisa:model-id"
-CACHE_FORMAT: Final = 1
+CACHE_FORMAT: Final = 2
 """Bumped when the shape of `StackGateway.export_cache()` changes: an older export is ignored on import."""
 _CACHED_FIELDS: Final = ("stack_id", "cluster", "service", "auto_scaling_group", "task_definition", "load_balancer")
 
@@ -77,6 +77,15 @@ class ModelStackResources:
     task_definition: str | None
     load_balancer: str | None
     resources: tuple[StackResource, ...] = ()
+    by_tag: bool = False
+    """Found by the stack's tags on its ECS cluster (`engine.aws.stack_locator`), not read from the stack: the
+    cluster, the group, and the service once listed; no other resource."""
+
+    @classmethod
+    def located(
+        cls, stack_name: str, stack_id: str, cluster: str, service: str | None, auto_scaling_group: str | None
+    ) -> ModelStackResources:
+        return cls(stack_name, stack_id, cluster, service, auto_scaling_group, None, None, by_tag=True)
 
     @classmethod
     def from_resources(cls, stack_name: str, raw: Sequence[Mapping[str, Any]]) -> ModelStackResources:
@@ -109,11 +118,14 @@ class ModelStackResources:
         """JSON-safe: the physical ids, and every resource as [logical id, physical id, type, status]."""
         data: dict[str, Any] = {name: getattr(self, name) for name in _CACHED_FIELDS}
         data["resources"] = [[r.logical_id, r.physical_id, r.resource_type, r.status] for r in self.resources]
+        if self.by_tag:
+            data["byTag"] = True
         return data
 
     @classmethod
     def from_cache(cls, stack_name: str, data: Mapping[str, Any]) -> ModelStackResources | None:
-        """The entry `to_cache` wrote; None when it is malformed or not of a complete stack."""
+        """The entry `to_cache` wrote; None when it is malformed, or not of a complete stack nor of a cluster found
+        by tag."""
         values: dict[str, Any] = {name: data.get(name) for name in _CACHED_FIELDS}
         raw = data.get("resources")
         if not all(value is None or isinstance(value, str) for value in values.values()) or not values["stack_id"]:
@@ -122,8 +134,9 @@ class ModelStackResources:
             isinstance(r, list) and len(r) == 4 and all(isinstance(v, str) for v in r) for r in raw
         ):
             return None
-        entry = cls(stack_name=stack_name, **values, resources=tuple(StackResource(*r) for r in raw))
-        return entry if entry.is_complete else None
+        by_tag = data.get("byTag") is True
+        entry = cls(stack_name=stack_name, **values, resources=tuple(StackResource(*r) for r in raw), by_tag=by_tag)
+        return entry if entry.is_complete or (by_tag and entry.cluster) else None
 
     @property
     def service_ref(self) -> ServiceRef | None:
@@ -156,14 +169,15 @@ class StackGateway:
         self._resources: dict[str, ModelStackResources] = {}
 
     def model_resources(self, stack_name: str, stack_id: str | None = None) -> ModelStackResources:
-        """The stack's ECS cluster, ECS service and Auto Scaling group (DescribeStackResources, cached).
+        """The stack's ECS cluster, ECS service and Auto Scaling group (DescribeStackResources, cached; an entry
+        found by tag is replaced by the whole stack's).
 
         `stack_id` (the model record's `cloudformation_stack_arn`) makes sure a cached lookup belongs to that
         very stack. Raises `StackNotFound`.
         """
         with self._lock:
             cached = self._resources.get(stack_name)
-        if cached is not None and (stack_id is None or cached.stack_id == stack_id):
+        if cached is not None and not cached.by_tag and (stack_id is None or cached.stack_id == stack_id):
             return cached
         with self._clients.errors("cloudformation:DescribeStackResources", f"stack {stack_name}"):
             try:
@@ -179,13 +193,18 @@ class StackGateway:
                 self._resources[stack_name] = resources
         return resources
 
+    def remember(self, resources: ModelStackResources) -> None:
+        """Cache resources found another way (by tag); `model_resources` still reads the stack for the rest."""
+        with self._lock:
+            self._resources[resources.stack_name] = resources
+
     def forget(self, stack_name: str) -> None:
         """Drop the cached resources of one stack (after it was deleted, or to look again)."""
         with self._lock:
             self._resources.pop(stack_name, None)
 
     def cached(self, stack_name: str) -> ModelStackResources | None:
-        """The cached resources of the stack, without calling AWS."""
+        """The cached resources of the stack (whole, or found by tag), without calling AWS."""
         with self._lock:
             return self._resources.get(stack_name)
 

@@ -1,17 +1,21 @@
 """The model table as the console shows it: each stored record with the live state of its AWS resources.
 
-A detailed listing costs: one paginated Scan; one DescribeStackResources per hosted model the first time only
-(cached per stack); one DescribeServices per ECS cluster (LISA makes one cluster per model);
-DescribeAutoScalingGroups for all groups (100 per call); one LiteLLM GET /model/info. A summary listing (the
-window's periodic refresh) reads task counts with DescribeClusters, 100 clusters per call, and describes the
-services only of models in a transitional status, whose rollout matters. Calls of one kind run concurrently;
-the services, clusters and groups, read together, share `max_workers`.
-A model whose stack or service is missing gets `live_error` instead of failing the listing; a cached stack
-entry whose cluster or service is gone is dropped and read again.
+A listing costs: one paginated Scan; the first time, ListClusters and DescribeClusters with tags (100 clusters
+per call) to find each hosted model's ECS cluster by its stack's name (`engine.aws.stack_locator`), ListServices
+only in the clusters whose service is described, and one DescribeStackResources only for a stack not found that
+way (both remembered); DescribeAutoScalingGroups for the groups the records name (100 per call); one LiteLLM
+GET /model/info. A detailed listing describes every service: one DescribeServices per ECS cluster (LISA makes
+one cluster per model). A summary listing (the window's periodic refresh) reads task counts with DescribeClusters,
+100 clusters per call, and describes the services only of models in a transitional status, whose rollout
+matters. Calls of one kind run concurrently; the services, clusters and groups, read together, share
+`max_workers`.
+A model whose stack or service is missing gets `live_error` instead of failing the listing; a remembered cluster
+or service that is gone is forgotten and looked for again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +28,7 @@ from engine.aws.discovery import DeploymentInfo
 from engine.aws.ecs import ClusterSummary, EcsGateway, EcsService, ServiceRef
 from engine.aws.litellm import LiteLLMClient
 from engine.aws.models_table import ModelsTable, UnreadableRecord
+from engine.aws.stack_locator import StackLocator
 from engine.errors import LisaDesktopError
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
@@ -144,6 +149,10 @@ class _Live:
     """What one pass read about hosted models, by model id."""
 
     stacks: dict[str, ModelStackResources] = field(default_factory=dict)
+    by_tag: set[str] = field(default_factory=set)
+    """Models whose cluster was found by its stack's tag: their service is known only where it is described."""
+    located: dict[str, ClusterSummary] = field(default_factory=dict)
+    """Cluster counts read while locating the clusters just now, by model id."""
     services: dict[str, EcsService] = field(default_factory=dict)
     clusters: dict[str, ClusterSummary] = field(default_factory=dict)
     groups: dict[str, ScalingGroup] = field(default_factory=dict)
@@ -183,6 +192,7 @@ class Inventory:
         ecs: EcsGateway | None = None,
         autoscaling: AutoScalingGateway | None = None,
         litellm: LiteLLMClient | None = None,
+        locator: StackLocator | None = None,
         max_workers: int = 8,
     ) -> None:
         """Gateways may be passed in to share them (the stack cache above all); missing ones are created."""
@@ -192,6 +202,7 @@ class Inventory:
         self.ecs = ecs or EcsGateway(clients)
         self.autoscaling = autoscaling or AutoScalingGateway(clients)
         self.litellm = litellm or LiteLLMClient(deployment.litellm_base_url, deployment.management_key)
+        self.locator = locator or StackLocator(clients)
         self.max_workers = max_workers
 
     def listing(self, *, detail: bool = True) -> Listing:
@@ -234,7 +245,7 @@ class Inventory:
         records = sorted(records, key=lambda r: r.model_id)
         registered, litellm_error = self._registered_ids()
         hosted = [r for r in records if is_hosted(r)]
-        from_cache = {r.model_id for r in hosted if self._cached(r)}
+        from_cache = {r.model_id for r in hosted if self._cached(r) is not None}
         live = self._read(hosted, detail)
         stale = [r for r in hosted if r.model_id in live.gone and r.model_id in from_cache]
         if stale:
@@ -262,18 +273,23 @@ class Inventory:
             views.append(ModelView(record, state, litellm_registered, litellm_error))
         return views
 
-    def _cached(self, record: ModelRecord) -> bool:
-        """The record's stack resources would come from the cache (not read now)."""
+    def _cached(self, record: ModelRecord) -> ModelStackResources | None:
+        """The record's stack resources from the cache, if they are of its very stack."""
         cached = self.stacks.cached(record.cloudformation_stack_name or "")
         arn = record.cloudformation_stack_arn
-        return cached is not None and (arn is None or cached.stack_id == arn)
+        return cached if cached is not None and (arn is None or cached.stack_id == arn) else None
 
     def _read(self, hosted: Sequence[ModelRecord], detail: bool) -> _Live:
         live = _Live()
-        live.stacks = self._stack_resources(hosted, live.errors)
         described = [r for r in hosted if detail or r.model_status.is_transitional]
+        live.stacks = self._stack_resources(hosted, {r.model_id for r in described}, live)
         counted = [r for r in hosted if not (detail or r.model_status.is_transitional)]
-        parts = [_Live(stacks=live.stacks) for _ in range(3)]
+        for record in counted:
+            summary = live.located.get(record.model_id)
+            if summary is not None:
+                live.clusters[record.model_id] = summary
+        counted = [r for r in counted if r.model_id not in live.clusters]
+        parts = [_Live(stacks=live.stacks, by_tag=live.by_tag) for _ in range(3)]
         # The three readers share max_workers: 24 threads parsing at once made the GUI thread wait for the GIL
         # up to ~45 ms at the start of this phase (tests/bench/bench_main_window.py).
         workers = -(-self.max_workers // len(parts))
@@ -294,32 +310,79 @@ class Inventory:
             return None, f"LiteLLM: {exc}"
 
     def _stack_resources(
-        self, hosted: Sequence[ModelRecord], errors: dict[str, list[str]]
+        self, hosted: Sequence[ModelRecord], described: set[str], live: _Live
     ) -> dict[str, ModelStackResources]:
-        with_stack: list[tuple[str, str, str | None]] = []
+        """The stack resources of each hosted model: from the cache, else found by tag, else read from its stack.
+        A model whose service is described needs its service, which a cluster found by tag lists."""
+        errors = live.errors
+        with_stack: list[ModelRecord] = []
         for record in hosted:
             if record.cloudformation_stack_name:
-                with_stack.append((record.model_id, record.cloudformation_stack_name, record.cloudformation_stack_arn))
+                with_stack.append(record)
             else:
                 errors[record.model_id].append("no CloudFormation stack is recorded for this model")
+        found = {r.model_id: c for r in with_stack if (c := self._cached(r)) is not None}
+        found.update(self._located([r for r in with_stack if r.model_id not in found], live))
+        self._list_services([r for r in with_stack if r.model_id in described], found)
+        for model_id, resources in found.items():
+            if resources.by_tag:
+                live.by_tag.add(model_id)
+        lacking = {model_id for model_id in described if model_id in found and not found[model_id].service}
+        read = [r for r in with_stack if r.model_id not in found or r.model_id in lacking]
 
-        def lookup(stack: tuple[str, str, str | None]) -> ModelStackResources | str:
+        def lookup(record: ModelRecord) -> ModelStackResources | str:
             try:
-                return self.stacks.model_resources(stack[1], stack[2])
+                name, arn = record.cloudformation_stack_name or "", record.cloudformation_stack_arn
+                return self.stacks.model_resources(name, arn)
             except LisaDesktopError as exc:
                 return str(exc)
 
-        found: dict[str, ModelStackResources] = {}
-        for (model_id, _, _), result in zip(
-            with_stack, map_concurrently(lookup, with_stack, self.max_workers), strict=True
-        ):
+        for record, result in zip(read, map_concurrently(lookup, read, self.max_workers), strict=True):
+            live.by_tag.discard(record.model_id)
             if isinstance(result, str):
-                errors[model_id].append(result)
+                found.pop(record.model_id, None)
+                errors[record.model_id].append(result)
             else:
-                found[model_id] = result
+                found[record.model_id] = result
                 if not result.is_complete:
-                    errors[model_id].append(f"stack {result.stack_name} has no ECS cluster and service (yet)")
+                    errors[record.model_id].append(f"stack {result.stack_name} has no ECS cluster and service (yet)")
         return found
+
+    def _located(self, records: Sequence[ModelRecord], live: _Live) -> dict[str, ModelStackResources]:
+        """The records' stacks whose clusters are found by tag now (and cached), by model id; none when the
+        clusters cannot be listed (each stack is then read on its own)."""
+        try:
+            by_name = self.locator.locate(
+                (r.cloudformation_stack_name or "" for r in records), max_workers=self.max_workers
+            )
+        except LisaDesktopError:
+            return {}
+        found: dict[str, ModelStackResources] = {}
+        for record in records:
+            stack = by_name.get(record.cloudformation_stack_name or "")
+            if stack is None or record.cloudformation_stack_arn not in (None, stack.stack_id):
+                continue
+            resources = ModelStackResources.located(
+                stack.stack_name, stack.stack_id, stack.cluster, None, record.auto_scaling_group
+            )
+            self.stacks.remember(resources)
+            found[record.model_id] = resources
+            live.located[record.model_id] = stack.summary
+        return found
+
+    def _list_services(self, described: Sequence[ModelRecord], found: dict[str, ModelStackResources]) -> None:
+        """Add the service to the entries found by tag of `described` models whose cluster has exactly one."""
+        lacking = {r.model_id: found[r.model_id] for r in described if r.model_id in found}
+        lacking = {model_id: entry for model_id, entry in lacking.items() if entry.by_tag and not entry.service}
+        if not lacking:
+            return
+        clusters = [entry.cluster or "" for entry in lacking.values()]
+        listed = self.locator.services(clusters, max_workers=self.max_workers)
+        for model_id, entry in lacking.items():
+            services = listed.get(entry.cluster or "", [])
+            if len(services) == 1:
+                found[model_id] = dataclasses.replace(entry, service=services[0])
+                self.stacks.remember(found[model_id])
 
     def _refs(self, records: Sequence[ModelRecord], live: _Live) -> dict[str, ServiceRef]:
         refs: dict[str, ServiceRef] = {}
@@ -363,20 +426,24 @@ class Inventory:
         return found
 
     def _clusters(self, records: Sequence[ModelRecord], live: _Live, workers: int) -> dict[str, ClusterSummary]:
-        refs = self._refs(records, live)
-        if not refs:
+        clusters: dict[str, str] = {}
+        for record in records:
+            stack = live.stacks.get(record.model_id)
+            if stack is not None and stack.cluster and (stack.is_complete or record.model_id in live.by_tag):
+                clusters[record.model_id] = stack.cluster
+        if not clusters:
             return {}
         try:
-            summaries = self.ecs.describe_clusters((ref.cluster for ref in refs.values()), max_workers=workers)
+            summaries = self.ecs.describe_clusters(clusters.values(), max_workers=workers)
         except LisaDesktopError as exc:
-            for model_id in refs:
+            for model_id in clusters:
                 live.errors[model_id].append(str(exc))
             return {}
         found: dict[str, ClusterSummary] = {}
-        for model_id, ref in refs.items():
-            summary = summaries.get(ref.cluster)
+        for model_id, cluster in clusters.items():
+            summary = summaries.get(cluster)
             if summary is None:
-                live.errors[model_id].append(f"ECS cluster {ref.cluster} was not found")
+                live.errors[model_id].append(f"ECS cluster {cluster} was not found")
                 live.gone.add(model_id)
                 continue
             if not summary.is_active:

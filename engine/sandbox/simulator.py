@@ -169,6 +169,8 @@ _REQUIRED_INSTANCE_ATTRIBUTES: Final[tuple[tuple[type, str], ...]] = (
     (InstanceState, "health_status"),
     (ResourceMap, "_parsed_resources"),
     (AmiBackend, "amis"),
+    (Cluster, "tags"),
+    (Service, "tags"),
 )
 """Attributes moto's constructors set on instances, which the simulator reads and writes."""
 
@@ -697,6 +699,8 @@ class Simulator:
         template_resources: dict[str, Any] = (stack.template_dict or {}).get("Resources", {})
         for logical_id, resource in list(parsed.items()):
             properties = template_resources.get(logical_id, {}).get("Properties", {})
+            if isinstance(resource, Cluster | Service):
+                _tag_as_cloudformation(resource, stack, logical_id)
             if isinstance(resource, Service):
                 key = f"{resource.cluster_name}:{resource.name}"
                 record.services.append((resource.cluster_name, resource.name))
@@ -1182,3 +1186,14 @@ def _ensure_service_fields(service: Service) -> None:
         setattr(service, "deployment_configuration", configuration)  # noqa: B010
     if getattr(service, "created_at", None) is None:
         setattr(service, "created_at", utcnow())  # noqa: B010
+
+
+def _tag_as_cloudformation(resource: Cluster | Service, stack: Stack, logical_id: str) -> None:
+    """The tags CloudFormation puts on each resource it creates, which moto's CloudFormation puts only on EC2's."""
+    tags = {
+        "aws:cloudformation:stack-name": stack.name,
+        "aws:cloudformation:stack-id": stack.stack_id,
+        "aws:cloudformation:logical-id": logical_id,
+    }
+    kept = [tag for tag in resource.tags or () if tag.get("key") not in tags]
+    resource.tags = [*kept, *({"key": key, "value": value} for key, value in tags.items())]

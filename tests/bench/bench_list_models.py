@@ -73,7 +73,10 @@ def run(count: int) -> None:
         )
         minimum = {
             "Scan": f">= 1 (1 MB pages; {cold['Scan']} pages here)",
-            "DescribeStackResources": f"{len(hosted)} cold (one per stack), 0 warm (cached)",
+            "ListClusters": "1 per 100 clusters of the region, cold only",
+            "ListServices": f"{len(clusters)} cold (one per described cluster), 0 warm (cached)",
+            "DescribeClusters": "1 per 100 clusters of the region (their tags), cold only",
+            "DescribeStackResources": "0 (clusters found by their stacks' tags)",
             "DescribeServices": f"{len(clusters)} (one per cluster: LISA makes one cluster per model)",
             "DescribeAutoScalingGroups": f"{math.ceil(len(groups) / 100)} (100 groups per call)",
         }

@@ -125,7 +125,9 @@ def run(count: int) -> None:
         "DescribeClusters": f"⌈{settled} settled clusters / 100⌉ = {math.ceil(settled / 100)}",
         "DescribeAutoScalingGroups": f"⌈{groups} groups / 100⌉ = {math.ceil(groups / 100)}",
         "DescribeServices": f"{len(transitional)} transitional models (one per cluster; Creating has none)",
-        "DescribeStackResources": f"{len(hosted)} stacks cold; warm only stacks with nothing to cache",
+        "DescribeStackResources": "only stacks whose cluster carries no stack tag (and those with nothing to cache)",
+        "ListClusters": "⌈clusters of the region / 100⌉, cold only",
+        "ListServices": "one per transitional model's cluster found by tag, cold only",
         "Scan": "1 MB pages",
     }
     print(f"{'operation':<28}{'cold':>7}{'warm':>7}{'restart':>9}   budget")
