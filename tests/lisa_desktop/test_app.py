@@ -7,14 +7,19 @@ import asyncio
 import gc
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 import qasync
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from engine.model_row import ModelRow
+from lisa_desktop import app as app_module
 from lisa_desktop.app import (
     FIRST_PAINT_WAIT_MS,
     LAST_CHOICE,
@@ -222,19 +227,23 @@ def test_the_runtime_policy_keeps_full_collections_and_gil_waits_short(
 
 
 def test_start_up_work_waits_for_the_first_paint_and_runs_once(
-    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = unshown_window(qtbot, engine_executor, tmp_path)
+    fallbacks: list[tuple[int, Callable[[], None]]] = []
+    # The fallback timer is kept to be fired below, rather than waited for on the wall clock.
+    monkeypatch.setattr(app_module, "QTimer", SimpleNamespace(singleShot=lambda ms, call: fallbacks.append((ms, call))))
     painted: list[bool] = []
     window.first_painted.connect(lambda: painted.append(True))
     started: list[bool] = []
     start_after_first_paint(window, lambda: started.append(bool(painted)))
-    qtbot.wait(50)
+    assert [ms for ms, _ in fallbacks] == [FIRST_PAINT_WAIT_MS]
+    QApplication.processEvents()
     assert started == []  # not shown, not painted: nothing yet
     window.show()
     qtbot.waitUntil(lambda: bool(started), timeout=5_000)
     assert started == [True]
-    qtbot.wait(FIRST_PAINT_WAIT_MS + 100)
+    fallbacks[0][1]()
     assert started == [True]  # the fallback timer does not start it twice
 
 

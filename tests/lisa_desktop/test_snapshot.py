@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,16 +162,14 @@ def test_no_rows() -> None:
     assert store.load_faces("sandbox") == Snapshot([], 5.0, {})
 
 
-def test_five_thousand_rows_load_fast() -> None:
+def test_five_thousand_rows_load_back_as_saved() -> None:
+    """How fast they load is a timing: tests/bench/bench_main_window.py measures it (`cached_start_s`)."""
     store = SnapshotStore()
     rows = [row(i) for i in range(5000)]
     store.save("sandbox", rows)
-    started = time.perf_counter()
     loaded = store.load("sandbox")
-    seconds = time.perf_counter() - started
     assert loaded is not None
     assert loaded.rows == rows
-    assert seconds < 1.0, f"loading 5000 rows took {seconds:.2f} s"
 
 
 def test_a_refresh_that_kept_every_row_is_not_written_again_until_the_resave_time() -> None:

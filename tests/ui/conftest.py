@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from lisa_desktop.deployment_backend import DeploymentBackend
 from ui.backend import Backend
 from ui.main_window import MainWindow
+from ui.refresher import Refresher
 
 
 @pytest.fixture(scope="session")
@@ -61,9 +62,23 @@ def make_window(
 ) -> WindowFactory:
     """A shown main window with its own settings file; with a backend, returned once the first refresh landed."""
 
-    def make(backend: Backend | None = None, *, settings_file: Path | None = None) -> MainWindow:
+    def make(
+        backend: Backend | None = None, *, settings_file: Path | None = None, refresh_ms: tuple[int, int] | None = None
+    ) -> MainWindow:
+        """`refresh_ms`: the refresher's (slow, fast) periods instead of the window's, for tests that wait for a
+        periodic refresh."""
         settings = QSettings(str(settings_file or tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings, engine_executor)
+        refresher = None
+        if refresh_ms is not None:
+            slow_ms, fast_ms = refresh_ms
+            made: list[MainWindow] = []
+            refresher = Refresher(
+                engine_executor, ordering=lambda: made[0].table_model.ordering, slow_ms=slow_ms, fast_ms=fast_ms
+            )
+        window = MainWindow(settings, engine_executor, refresher=refresher)
+        if refresher is not None:
+            made.append(window)
+            refresher.setParent(window)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

@@ -14,7 +14,6 @@ from ui.backend import JobEnd, JobKind, JobTicket
 from ui.job_model import (
     ECS_COLOUR,
     GREEN,
-    MAX_FINISHED,
     MAX_UNTRACKED,
     EventColumn,
     JobColumn,
@@ -259,8 +258,16 @@ def test_history_lists_a_models_jobs_newest_first_with_their_events(model: JobLi
     assert model.history("nobody") == []
 
 
-def test_the_default_cap_is_200_finished_jobs(qapp: QApplication) -> None:
-    assert JobListModel().max_finished == MAX_FINISHED == 200
+def test_the_default_cap_is_200_finished_jobs(qapp: QApplication, clock: FakeClock) -> None:
+    model = JobListModel(clock=clock)
+    for number in range(201):
+        model.track(ticket(f"job-{number}"), f"Stop {number}")
+        clock.advance(1)
+        model.finish(end(f"job-{number}"))
+
+    assert model.rowCount() == 200
+    assert model.job("job-0") is None, "the first to finish went first"
+    assert model.job("job-1") is not None and model.job("job-200") is not None
 
 
 def test_only_the_most_recently_finished_jobs_are_kept(qapp: QApplication, clock: FakeClock) -> None:

@@ -216,7 +216,8 @@ def test_selection_and_scroll_survive_a_refresh_in_which_another_model_changed(
 def test_stop_from_the_toolbar_runs_a_job_shown_in_the_panel_and_the_row_ends_stopped(
     make_window: WindowFactory, own_backend: DeploymentBackend, qtbot: QtBot
 ) -> None:
-    window = make_window(own_backend)
+    # The count reaches 0 at a periodic refresh: every 3 s here rather than the window's 30 s.
+    window = make_window(own_backend, refresh_ms=(3_000, 1_000))
     select(window, "bge-large-en")
     window.stop_action.trigger()
     dialog = window.findChild(ConfirmDialog)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
-import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from engine.drafts import store as store_module
 from engine.drafts.store import SCHEMA_VERSION, Draft, DraftKind, DraftStore, DraftStoreError
 from engine.errors import DraftNotFound, InvalidInput
 from tests.engine.factories import hosted_config, record, third_party_config
 
 BASE = record(hosted_config()).to_api()
+
+
+@pytest.fixture
+def ticking_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's clock moves on one second at every reading: a save is always later than the one before, with
+    no sleep to make the wall clock move."""
+    ticks = itertools.count()
+    monkeypatch.setattr(store_module, "time", SimpleNamespace(time=lambda: 1_800_000_000.0 + next(ticks)))
 
 
 def test_default_path_is_in_the_data_dir(store: DraftStore, data_dir: Path) -> None:
@@ -25,6 +35,7 @@ def test_default_path_is_in_the_data_dir(store: DraftStore, data_dir: Path) -> N
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+@pytest.mark.usefixtures("ticking_clock")
 def test_create_get_and_save_keep_what_was_typed(store: DraftStore) -> None:
     typed = {"modelId": "my-model", "modelType": None, "autoScalingConfig": {"minCapacity": "two"}}
     draft = store.create(DraftKind.CREATE, typed, deployment="sandbox")
@@ -32,7 +43,6 @@ def test_create_get_and_save_keep_what_was_typed(store: DraftStore) -> None:
     assert draft.created_at == draft.updated_at
     assert store.get(draft.draft_id) == draft
     changed = Draft(**{**draft.__dict__, "config": {**typed, "modelName": "m"}})
-    time.sleep(0.002)
     saved = store.save(changed)
     assert saved.updated_at > draft.updated_at
     assert saved.created_at == draft.created_at
@@ -61,10 +71,10 @@ def test_get_takes_a_unique_prefix_of_four_or_more(store: DraftStore) -> None:
     assert store.get(draft.draft_id[:7]) == draft
 
 
+@pytest.mark.usefixtures("ticking_clock")
 def test_list_newest_first_delete_and_duplicate(store: DraftStore) -> None:
     first = store.create(DraftKind.CREATE, {"modelId": "a"})
     second = store.create(DraftKind.UPDATE, BASE, base=BASE, deployment="prod")
-    time.sleep(0.002)
     store.save(first)
     assert [d.draft_id for d in store.list()] == [first.draft_id, second.draft_id]
     copy = store.duplicate(second.draft_id[:8])

@@ -3,7 +3,6 @@ entries agree, nothing is held, nothing was made twice. And the look-alike model
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.stack_template import stack_name
 from tests.engine.jobs.sandbox_world import world_on
+from tests.waiting import poll
 
 SETTLED = (ModelStatus.IN_SERVICE, ModelStatus.STOPPED)
 SETTLE_S = 15.0
@@ -134,10 +134,12 @@ def _hosted_problems(aws: Gateways, record: Any) -> list[str]:
         problems.append(f"ACTIVE revisions {active}, service on {service.task_definition_arn}")
     # A service created a moment ago (a create ends once its capacity is healthy, as LISA's does) may still be
     # settling its first deployment: it must reach one deployment on its own, with nothing more done to it.
-    give_up = time.monotonic() + SETTLE_S
-    while len(service.deployments) != 1 and time.monotonic() < give_up:
-        time.sleep(0.1)
-        service = aws.ecs.describe_service(ref)
-    if len(service.deployments) != 1:
-        problems.append(f"{len(service.deployments)} ECS deployments after {SETTLE_S:.0f} s: not stable")
+    deployments = [len(service.deployments)]
+
+    def settled() -> bool:
+        deployments.append(len(aws.ecs.describe_service(ref).deployments))
+        return deployments[-1] == 1
+
+    if deployments[-1] != 1 and not poll(settled, timeout=SETTLE_S, interval=0.1):
+        problems.append(f"{deployments[-1]} ECS deployments after {SETTLE_S:.0f} s: not stable")
     return problems

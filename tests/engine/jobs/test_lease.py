@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLDER_ATTRIBUTE
@@ -16,6 +15,7 @@ from engine.schema.enums import ModelStatus
 from engine.schema.validate import parse_update
 from tests.engine.jobs.consistency import pool
 from tests.engine.jobs.sandbox_world import world_on
+from tests.waiting import wait_for
 
 MODEL = "m-00"
 CHANGE = parse_update({"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "8192"}}})
@@ -36,10 +36,7 @@ def test_a_hold_says_who_and_when_and_whether_its_lease_has_expired() -> None:
 
 
 def _wait(condition, timeout_s: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    give_up = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < give_up, "condition not met in time"
-        time.sleep(0.05)
+    wait_for(condition, timeout=timeout_s)
 
 
 def test_a_running_job_renews_its_heartbeat_and_stops_when_taken_over(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ it should be, its hold cleared, and what LISA wrote besides the status (`lastSta
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 from engine.aws.models_table import HOLD_ATTRIBUTES
@@ -18,6 +17,7 @@ from engine.schema.enums import ModelStatus
 from engine.schema.validate import parse_update
 from tests.engine.jobs.consistency import check_model, pool
 from tests.engine.jobs.sandbox_world import world_on
+from tests.waiting import wait_for
 
 MODEL = "m-00"
 FAST = JobSettings(ecs_deadline_s=60, capacity_deadline_s=60, poll_initial_s=0.2, poll_max_s=0.5)
@@ -35,10 +35,9 @@ class WaitForTheMonitor:
         if event.step == "capacity" and event.state is StepState.SUCCEEDED and not self.saw_it.is_set():
             monitor = self.sandbox.status_monitor
             assert monitor is not None
-            give_up = time.monotonic() + 30
-            while not any(model == MODEL for model, _ in monitor.writes):
-                assert time.monotonic() < give_up, "LISA's monitor never wrote"
-                time.sleep(0.05)
+            wait_for(
+                lambda: any(model == MODEL for model, _ in monitor.writes), timeout=30, what="LISA's monitor to write"
+            )
             self.saw_it.set()
 
 

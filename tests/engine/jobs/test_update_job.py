@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.schema.validate import parse_update
 from tests.engine.jobs.sandbox_world import FAST, World, run_update, world_on
+from tests.waiting import wait_for
 
 ENV = {"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "8192"}}}
 
@@ -216,10 +216,12 @@ def test_cancel_mid_rollout_rolls_back(world: World, runner: JobRunner) -> None:
         world.aws, "mistral-7b-instruct", parse_update(ENV), ack_restart=True, settings=FAST, listeners=(world.listen,)
     )
     assert handle.under_way.wait(30)
-    deadline = time.monotonic() + 30
-    while not any(event.step == "ecs" and event.state.value == "progress" for event in handle.events):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for(
+        lambda: any(event.step == "ecs" and event.state.value == "progress" for event in handle.events),
+        timeout=30,
+        interval=0.02,
+        what="the rollout's first progress event",
+    )
     handle.cancel()
     result = handle.result(timeout=120)
     assert result.outcome is Outcome.CANCELLED

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 import pytest
 
 from engine.sandbox.server import Sandbox
-
-T = TypeVar("T")
-
-
-def wait_for(probe: Callable[[], T], *, timeout: float = 10.0, interval: float = 0.05, what: str = "") -> T:
-    """Call `probe` until it returns something truthy; return that, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T = probe()
-    while not last:
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what or probe}: last value {last!r}")
-        time.sleep(interval)
-        last = probe()
-    return last
 
 
 @pytest.fixture(scope="module")

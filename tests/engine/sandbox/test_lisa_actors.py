@@ -16,7 +16,7 @@ from engine.sandbox.seed import MODELS_BUCKET
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from tests.engine.jobs.consistency import pool
-from tests.engine.sandbox.conftest import wait_for
+from tests.waiting import wait_for
 
 THIRD_PARTY = "tp-00"
 HOSTED = "m-00"

@@ -15,7 +15,7 @@ from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_PREFIX, SANDBOX
 from engine.sandbox.server import Sandbox
 from engine.sandbox.simulator import SandboxError, check_moto_internals, check_moto_version
 from engine.schema.enums import ModelStatus
-from tests.engine.sandbox.conftest import wait_for
+from tests.waiting import wait_for
 
 
 @pytest.mark.parametrize("version", ["5.2.0", "5.2.5", "5.2.99.dev3"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from engine.sandbox.server import Sandbox
-from tests.engine.sandbox.conftest import wait_for
+from tests.waiting import wait_for
 
 MODEL = "mistral-7b-instruct"
 
@@ -177,14 +176,20 @@ def test_capacity_fault_never_becomes_healthy(fresh_sandbox: Sandbox) -> None:
     name = fresh_sandbox.resources(MODEL).auto_scaling_group
     fresh_sandbox.client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=name, DesiredCapacity=3)
     seen: set[str] = set()
-    for _ in range(30):  # 1.5 s: three warm-up periods
+    first_new: set[str] = set()
+
+    def replaced_once() -> bool:
+        """Checks the group on every look; true once a new instance has turned InService/Unhealthy and gone."""
         group = group_of(fresh_sandbox, MODEL)
         assert healthy(group) == 1
         assert len(group["Instances"]) in (3, 4)  # 4 while an unhealthy one is being replaced
         seen.update(f"{i['LifecycleState']}/{i['HealthStatus']}" for i in group["Instances"])
-        time.sleep(0.05)
-    assert "Pending/Healthy" in seen
-    assert "InService/Unhealthy" in seen
+        ids = {i["InstanceId"] for i in group["Instances"]}
+        if not first_new:
+            first_new.update(ids)
+        return "Pending/Healthy" in seen and "InService/Unhealthy" in seen and not first_new <= ids
+
+    wait_for(replaced_once, timeout=10, interval=0.02, what="an unhealthy instance to be replaced")
     assert service_of(fresh_sandbox, MODEL)["runningCount"] == 1
 
     fresh_sandbox.faults.fail_capacity.discard(MODEL)

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from engine.jobs.journal import CRASH_BEFORE_ENV, CRASH_ENV, Journal, JournalJob
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from tests.engine.jobs.consistency import check_model, fast_hosted_config, pool, third_party_request
+from tests.waiting import wait_for
 
 __all__ = ["check_model", "pool"]
 
@@ -137,14 +137,14 @@ def jobs_of(model_id: str) -> list[JournalJob]:
 def wait_until_dead(model_id: str, *, timeout_s: float = 120.0) -> JournalJob:
     """The model's job once no process runs it (a background job process is killed after its parent returned)."""
     journal = Journal()
-    give_up = time.monotonic() + timeout_s
-    while True:
+
+    def dead_job() -> JournalJob | None:
         jobs = journal.jobs(model_id=model_id)
-        if jobs and not journal.is_alive(jobs[-1]):
-            return jobs[-1]
-        if time.monotonic() > give_up:
-            raise AssertionError(f"the job of {model_id} is still running after {timeout_s} s")
-        time.sleep(0.1)
+        return jobs[-1] if jobs and not journal.is_alive(jobs[-1]) else None
+
+    dead = wait_for(dead_job, timeout=timeout_s, interval=0.1, what=f"the job of {model_id} to stop running")
+    assert dead is not None
+    return dead
 
 
 def kill_at_every_point(

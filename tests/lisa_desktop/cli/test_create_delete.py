@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from engine.sandbox.catalog import hosted
 from engine.sandbox.server import Sandbox
 from tests.lisa_desktop.cli.endpoint_cli import cli
+from tests.waiting import wait_for
 
 SONNET_V2 = "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0"
 THIRD_PARTY = {"modelId": "claude-sonnet-v2", "modelName": SONNET_V2, "modelType": "textgen", "streaming": True}
@@ -153,10 +153,11 @@ def test_delete_without_wait_goes_on_in_the_background(tmp_path: Path) -> None:
         assert started.returncode == 0, started.stderr
         assert re.match(r"job job-[0-9a-f]{12} started for claude-3-5-sonnet", started.stdout)
         show = [*base, "models", "show", "claude-3-5-sonnet", "--json"]
-        deadline = time.monotonic() + 30
-        while subprocess.run(show, capture_output=True, text=True, check=False).returncode != 4:
-            assert time.monotonic() < deadline, "the background delete did not finish"
-            time.sleep(0.5)
+        wait_for(
+            lambda: subprocess.run(show, capture_output=True, text=True, check=False).returncode == 4,
+            timeout=30,
+            what="the background delete to finish",
+        )
         log = next((tmp_path / "logs" / "jobs").glob("job-*.log")).read_text()
         assert "claude-3-5-sonnet is deleted" in log
     finally:

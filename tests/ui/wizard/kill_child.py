@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -13,6 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from engine.drafts.store import DraftStore
+from tests.waiting import wait_for
 from ui.wizard.editors import BoolEditor, ChoiceEditor, GroupsEditor, MultilineEditor, TextEditor
 from ui.wizard.form import Mode, WizardForm
 from ui.wizard.wizard import AUTOSAVE_MS, ModelWizard
@@ -45,10 +45,15 @@ def main() -> None:
     tool_calls = wizard.findChild(BoolEditor, "field:features[toolCalls]")
     assert tool_calls is not None
     tool_calls.box.click()
-    deadline = time.monotonic() + (AUTOSAVE_MS / 1000) * 3
-    while time.monotonic() < deadline:
+    store = DraftStore()
+
+    def saved_after_the_last_edit() -> bool:
         app.processEvents()
-        time.sleep(0.02)
+        drafts = store.list()
+        return bool(drafts) and "toolCalls" in {feature["name"] for feature in drafts[0].config.get("features") or ()}
+
+    # The autosave comes AUTOSAVE_MS after the last edit (the click above): wait for it, not for a fixed time.
+    wait_for(saved_after_the_last_edit, timeout=(AUTOSAVE_MS / 1000) * 10, interval=0.02, what="the autosave")
     print("typed", flush=True)
     os.kill(os.getpid(), signal.SIGKILL)  # no close, no atexit: only what was already saved survives
 

@@ -24,8 +24,13 @@ JOB_TIMEOUT_MS = 120_000
 
 @pytest.fixture(scope="module")
 def backend() -> Iterator[DeploymentBackend]:
-    """One sandbox for the module: each test changes a different model."""
+    """One sandbox for the module: each test changes a different model. Its rollouts and warm-ups are short (no
+    test here looks at a job half-way), so that the jobs end in a second or two rather than ten."""
     with DeploymentBackend.open(sandbox_args()) as opened:
+        sandbox = opened.target.sandbox
+        assert sandbox is not None
+        sandbox.simulator.rollout_seconds = 1.0
+        sandbox.simulator.warmup_seconds = 0.5
         yield opened
 
 
