@@ -35,6 +35,7 @@ from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.messages import describe
 from lisa_desktop.target import Target, open_target
 from ui.backend import (
+    SANDBOX_LABEL,
     CurrentModel,
     EndCallback,
     EventCallback,
@@ -51,7 +52,6 @@ __all__ = ["DeploymentBackend", "cache_key_for"]
 
 log = logging.getLogger(__name__)
 
-SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
 SANDBOX_SETTINGS = JobSettings(**SANDBOX_POLLING)
 """The sandbox's rollouts and warm-ups take seconds: poll often so a job ends soon after."""
 REFUSALS = (StatusNotAllowed, InvalidInput, ModelNotFound)

@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # sqlite3 and platformdirs: not on the first paint's path
     from engine.jobs.journal import JournalJob
 
 
+SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
+"""What the window and the backend call the built-in sandbox (its deployment label)."""
+
+
 class JobKind(StrEnum):
     CREATE = "create"
     UPDATE = "update"

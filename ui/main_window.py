@@ -40,7 +40,7 @@ from engine.model_row import ModelRow
 from engine.rules.status import Operation
 from engine.schema.enums import TRANSITIONAL_STATUSES
 from ui.action_gates import selection_refusal, unreadable_text
-from ui.backend import Backend, JobEnd, JobKind, JournalEntry
+from ui.backend import SANDBOX_LABEL, Backend, JobEnd, JobKind, JournalEntry
 from ui.background import on_worker, spawn
 from ui.banner import Banner, BannerKind
 from ui.cell_delegate import TURN_BUDGET_S, CellDelegate
@@ -73,7 +73,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SANDBOX_LABEL = "SANDBOX — changes are discarded on exit"
 MANAGE_CONNECTIONS = "manage-connections"
 """The switcher's last entry: opens the Connections dialog."""
 TRANSITIONAL_VALUES = frozenset(status.value for status in TRANSITIONAL_STATUSES)

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QStandardItemModel
 
 from engine.model_row import ModelRow
+from ui.formatting import UNKNOWN
 
 SORT_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 """A (missing, value) key: values of one column compare with each other; missing ones belong last."""
@@ -35,7 +36,6 @@ FILTER_ROLE: Final = Qt.ItemDataRole.UserRole + 3
 """The row's `RowFace.tagged` text, which the filter's regular expression searches."""
 _ROW_ROLES: Final = frozenset({int(SORT_ROLE), int(ROW_ROLE), int(FILTER_ROLE), int(Qt.ItemDataRole.ToolTipRole)})
 
-UNKNOWN: Final = "–"
 EVERYONE: Final = "everyone"
 
 HOSTING_LABELS: Final = {
