@@ -155,6 +155,8 @@ async def render_root_cause(window: MainWindow, backend: DeploymentBackend, out:
     save(window, out, f"model-table-{LARGE[0]}x{LARGE[1]}")
     window.resize(*SIZE)
     await asyncio.sleep(0.5)
+    window.fit_columns()  # back to what a first start at this size shows
+    await asyncio.sleep(0.2)
 
 
 def _field(wizard: ModelWizard, kind: type, path: str):  # type: ignore[no-untyped-def]
