@@ -90,8 +90,13 @@ class DeploymentBackend:
         )
         self.settings = settings or (SANDBOX_SETTINGS if target.is_sandbox else JobSettings())
         self._warmup_cap_s = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
-        self._scratch = tempfile.TemporaryDirectory(prefix="lisa-desktop-sandbox-") if target.sandbox else None
+        self._scratch = (
+            tempfile.TemporaryDirectory(prefix="lisa-desktop-sandbox-", ignore_cleanup_errors=True)
+            if target.sandbox
+            else None
+        )
         self.journal, self.journal_problem = _journal_for(self._scratch)
+        self._history_lock = threading.Lock()
         self._runner = JobRunner(max_workers=max_workers, journal=self.journal, deployment=self.cache_key)
 
     @classmethod
@@ -293,22 +298,27 @@ class DeploymentBackend:
         return _recovered_job(taken)
 
     def job_history(self, model_id: str | None = None, *, with_steps: bool = True) -> list[JournalEntry]:
-        journal = self._journal()
-        if journal is None:
-            return []
-        entries = []
-        for job in journal.jobs(deployment=self.cache_key, model_id=model_id, with_points=with_steps):
-            state = str(job.state)
-            if job.state is JobState.RUNNING and not journal.is_alive(job):
-                state = "interrupted"
-            entries.append(JournalEntry(job, state))
-        return entries
+        with self._history_lock:  # close() removes a sandbox's journal under it
+            journal = self._journal()
+            if journal is None:
+                return []
+            entries = []
+            for job in journal.jobs(deployment=self.cache_key, model_id=model_id, with_points=with_steps):
+                state = str(job.state)
+                if job.state is JobState.RUNNING and not journal.is_alive(job):
+                    state = "interrupted"
+                entries.append(JournalEntry(job, state))
+            return entries
 
     def close(self) -> None:
         """Cancel the running jobs and wait for them to end (each rolls back what it did)."""
         self._runner.shutdown(cancel=True)
         if self._scratch is not None:
-            self._scratch.cleanup()
+            with self._history_lock:  # the details pane may be reading the history on a worker thread
+                self.journal = None
+                self._scratch.cleanup()
+            if Path(self._scratch.name).exists():
+                log.warning("the sandbox's scratch folder %s could not be removed entirely", self._scratch.name)
 
 
 _KIND_OF_STATUS = {str(status): kind for status, kind in KIND_OF_STATUS.items()}

@@ -27,6 +27,7 @@ from lisa_desktop.connections import ConnectionStore, new_connection
 from lisa_desktop.deployment_backend import SANDBOX_LABEL, DeploymentBackend, JournalUnavailable, cache_key_for
 from lisa_desktop.target import Target
 from tests.engine.aws.conftest import CallCounter
+from tests.waiting import wait_for
 from ui.backend import JobEnd, JobKind, JobTicket
 
 FAST = JobSettings(ecs_deadline_s=60, capacity_deadline_s=60, poll_initial_s=0.2, poll_max_s=1.0)
@@ -319,6 +320,27 @@ def test_an_in_process_sandbox_journals_its_jobs_in_a_folder_that_goes_with_it()
         assert scratch.exists()
     assert not scratch.exists()
     assert Journal().jobs() == []  # the workstation's journal never saw the sandbox
+
+
+def test_a_history_read_while_the_sandbox_closes_neither_fails_the_close_nor_leaves_its_folder() -> None:
+    """The details pane reads the job history on a worker thread; the window may close the sandbox meanwhile."""
+    stop_reading = threading.Event()
+    reads: list[int] = []
+    with DeploymentBackend.open(argparse.Namespace(sandbox=True)) as opened:
+        assert opened.journal is not None
+        scratch = opened.journal.path.parent
+
+        def keep_reading() -> None:
+            while not stop_reading.is_set():
+                reads.append(len(opened.job_history()))
+
+        reader = threading.Thread(target=keep_reading)
+        reader.start()
+        wait_for(lambda: len(reads) >= 3)
+    stop_reading.set()
+    reader.join()
+    assert not scratch.exists()
+    assert opened.job_history() == []
 
 
 def test_an_interrupted_job_is_found_and_recovered_through_the_backend(fresh_sandbox: Sandbox) -> None:
