@@ -28,7 +28,8 @@ from lisa_desktop.app import create_application
 from lisa_desktop.deployment_backend import DeploymentBackend
 from ui.backend import JobKind
 from ui.dialogs import ConfirmDialog
-from ui.main_window import OPTIONAL_COLUMNS, MainWindow
+from ui.main_window import MainWindow
+from ui.window_table import OPTIONAL_COLUMNS
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.editors import ChoiceEditor, EnvironmentEditor, IntEditor, TextEditor
 from ui.wizard.specs import PageId
@@ -93,13 +94,13 @@ async def render(out: Path, executor: ThreadPoolExecutor) -> None:
         await render_root_cause(window, backend, out)
 
         select(window, "bge-large-en")
-        window.stop_action.trigger()
+        window.commands.stop.trigger()
         dialog = window.findChild(ConfirmDialog)
         assert dialog is not None
         dialog.confirm.click()
         await until(lambda: window.jobs.running_count() == 0, timeout=120)
         select(window, "llama3-8b-tgi")
-        window.start_action.trigger()  # a start waits for instances to warm up: seconds in the sandbox
+        window.commands.start.trigger()  # a start waits for instances to warm up: seconds in the sandbox
         await until(lambda: any(len(s.events) >= 6 for s in window.jobs.history("llama3-8b-tgi")))
         save(window, out, "running-job")
         await until(lambda: window.jobs.running_count() == 0, timeout=120)
@@ -194,7 +195,7 @@ def _show_page(wizard: ModelWizard, page: PageId) -> None:
 
 async def render_wizards(window: MainWindow, out: Path) -> None:
     """Each wizard page, the review with the restart warning, a field error, read-only fields, the conflict."""
-    window.create_action.trigger()
+    window.commands.create.trigger()
     wizard = _open_wizard(window)
     _choose(wizard, "hostingType", "lisa_hosted")
     _type(wizard, "modelId", "llama-3-2-3b")
@@ -214,7 +215,7 @@ async def render_wizards(window: MainWindow, out: Path) -> None:
     wizard.reject()
 
     select(window, "mistral-7b-instruct")
-    window.update_action.trigger()
+    window.commands.update.trigger()
     wizard = _open_wizard(window)
     await asyncio.sleep(0.2)
     _show_page(wizard, PageId.CONTAINER)
@@ -239,7 +240,7 @@ async def render_wizards(window: MainWindow, out: Path) -> None:
     wizard.reject()
 
     select(window, "claude-3-5-sonnet")
-    window.update_action.trigger()
+    window.commands.update.trigger()
     wizard = _open_wizard(window)
     _show_page(wizard, PageId.CONTAINER)
     await asyncio.sleep(0.2)

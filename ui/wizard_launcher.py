@@ -3,32 +3,51 @@ through the window's backend. The window stays usable while a wizard is open."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import QMainWindow
 
 from engine.drafts.files import import_draft
 from engine.drafts.store import Draft, DraftStore
 from engine.errors import LisaDesktopError, Problem
 from engine.files import load_document
 from engine.model_row import ModelRow
+from engine.schema.stored import stored_config
 from engine.schema.validate import RequestKind, detect_kind
-from ui.backend import CurrentModel, JobKind
+from ui.backend import Backend, CurrentModel, JobKind
 from ui.background import on_worker
 from ui.dialogs import warn
 from ui.drafts_panel import DraftsPanel
-from ui.wizard.form import Mode, WizardForm, stored_config
+from ui.wizard.form import Mode, WizardForm
 from ui.wizard.submitter import OFFLINE
 from ui.wizard.wizard import ModelWizard
 
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+SubmitEdit = Callable[[JobKind, str, Mapping[str, Any], bool], str | None]
+"""Start a create or update job (kind, model id, request, restart acknowledged) and follow it in the window;
+returns the job's id, None when no deployment is open."""
+
+
+@dataclass(frozen=True)
+class WizardContext:
+    """What the launcher reads of the window, at the moment it needs it."""
+
+    backend: Callable[[], Backend | None]
+    read_only: Callable[[], str | None]
+    """Why the credentials cannot change models; None when they can."""
+    selected_rows: Callable[[], list[ModelRow]]
+    executor: Executor
+    submit: SubmitEdit
 
 
 class WizardLauncher:
     """Also the wizard's `Submitter`: submits through whichever backend the window has at that moment."""
 
-    def __init__(self, window: MainWindow, store: DraftStore) -> None:
+    def __init__(self, window: QMainWindow, store: DraftStore, context: WizardContext) -> None:
         self.window = window
+        self.context = context
         self.store = store
         self.panel = DraftsPanel(store, window)
         self.panel.open_requested.connect(self.open_draft)
@@ -66,13 +85,13 @@ class WizardLauncher:
             kind = detect_kind(load_document(path))
             base: Mapping[str, Any] | None = None
             if kind is RequestKind.UPDATE:
-                rows = window.selected_rows()
+                rows = self.context.selected_rows()
                 if len(rows) != 1 or not rows[0].config:
                     raise _Refused(
                         "An update file changes an existing model: select that model in the table, then import."
                     )
                 base = rows[0].config
-            label = window.backend.label if window.backend is not None else None
+            label = self._deployment_label()
             ignored: list[Problem] = []
             draft = import_draft(path, self.store, base=base, deployment=label, warnings=ignored)
         except (_Refused, LisaDesktopError) as error:
@@ -86,9 +105,8 @@ class WizardLauncher:
         return draft
 
     def _open(self, form: WizardForm, draft: Draft | None = None) -> ModelWizard:
-        window = self.window
-        label = window.backend.label if window.backend is not None else None
-        wizard = ModelWizard(form, drafts=self.store, draft=draft, submitter=self, deployment=label, parent=window)
+        label = self._deployment_label()
+        wizard = ModelWizard(form, drafts=self.store, draft=draft, submitter=self, deployment=label, parent=self.window)
         self._opened += 1
         key = draft.draft_id if draft is not None else f"new:{self._opened}"
         self.wizards[key] = wizard
@@ -113,44 +131,34 @@ class WizardLauncher:
         wizard.activateWindow()  # the keyboard goes to the wizard just opened
         return wizard
 
+    def _deployment_label(self) -> str | None:
+        backend = self.context.backend()
+        return backend.label if backend is not None else None
+
     # -- Submitter -------------------------------------------------------------------------------------------
 
     def refusal(self) -> str | None:
-        window = self.window
-        if window.backend is None:
+        if self.context.backend() is None:
             return OFFLINE
-        if window.read_only:
-            return f"read-only: {window.read_only}"
+        read_only = self.context.read_only()
+        if read_only:
+            return f"read-only: {read_only}"
         return None
 
     async def current(self, model_id: str) -> CurrentModel:
-        backend = self.window.backend
+        backend = self.context.backend()
         if backend is None:
             raise _Refused(OFFLINE)
-        return await on_worker(self.window.executor, backend.current_model, model_id)
+        return await on_worker(self.context.executor, backend.current_model, model_id)
 
     def submit(self, kind: JobKind, model_id: str, payload: Mapping[str, Any], ack_restart: bool) -> str:
-        window = self.window
-        backend = window.backend
-        if backend is None:
+        job_id = self.context.submit(kind, model_id, payload, ack_restart)
+        if job_id is None:
             raise _Refused(OFFLINE)
-        ticket = backend.submit(
-            kind,
-            model_id,
-            on_event=window.jobs.signals.event.emit,
-            on_end=window.jobs.signals.ended.emit,
-            payload=dict(payload),
-            ack_restart=ack_restart,
-        )
-        window.jobs.track(ticket, f"{kind.value.capitalize()} {model_id}")
-        window.jobs.show()
-        window.jobs.focus_job(ticket.job_id)
-        window._update_pace()
-        window.refresher.read_now([model_id])
-        window.statusBar().showMessage(
+        self.window.statusBar().showMessage(
             f"{kind.value.capitalize()} of {model_id} submitted: the Jobs panel follows it", 8000
         )
-        return ticket.job_id
+        return job_id
 
 
 class _Refused(Exception):

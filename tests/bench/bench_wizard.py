@@ -17,7 +17,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 from engine.sandbox.catalog import catalog_by_id
-from ui.wizard.form import Mode, WizardForm, stored_config
+from engine.schema.stored import stored_config
+from ui.wizard.form import Mode, WizardForm
 from ui.wizard.wizard import ModelWizard
 
 ROUNDS = 300

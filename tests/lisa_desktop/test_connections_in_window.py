@@ -59,7 +59,7 @@ def window(qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPool
 
 
 def open_dialog(window: MainWindow, qtbot: QtBot) -> ConnectionsDialog:
-    window.connections_action.trigger()
+    window.commands.connections.trigger()
     dialog = window.connections_dialog
     assert dialog is not None and dialog.isVisible() and not dialog.isModal()
     qtbot.waitUntil(lambda: not dialog.busy)

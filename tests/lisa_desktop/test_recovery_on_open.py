@@ -86,7 +86,7 @@ def test_opening_the_window_recovers_a_job_whose_process_died(
         assert lines.count() == 1  # the journal's entry, not the panel's again
         assert "stop — succeeded (Stopped) · by" in lines.item(0).text()
 
-        window.history_action.trigger()
+        window.commands.history.trigger()
         dialog = window.history_dialog
         assert dialog is not None and dialog.isVisible()
         qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 1, timeout=10_000)

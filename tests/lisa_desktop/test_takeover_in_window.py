@@ -50,7 +50,7 @@ def status_tooltip(window: MainWindow) -> str:
 
 
 def confirm(window: MainWindow, qtbot: QtBot) -> ConfirmDialog:
-    window.takeover_action.trigger()
+    window.commands.takeover.trigger()
     dialog = window.takeover_dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
@@ -64,9 +64,9 @@ def test_taken_over_from_the_window_once_the_lease_has_expired(
     try:
         assert row.held_by is not None
         holder_job = row.held_by.split(" ")[0]
-        action = window.takeover_action
-        assert action in window.actions_menu.actions() and action in window.row_menu().actions()
-        assert action not in window.toolbar.actions()
+        action = window.commands.takeover
+        assert action in window.menus.actions_menu.actions() and action in window.row_menu().actions()
+        assert action not in window.menus.toolbar.actions()
         assert window.jobs.model.rowCount() == 0  # this workstation's journal knows nothing of that job
 
         # The heartbeat is fresh: the lease runs, and the window says whose it is.
@@ -126,7 +126,7 @@ def test_a_takeover_refused_because_the_lease_runs_again_changes_nothing_and_say
     shell, backend, row = stuck_in_window(window, sandbox, qtbot, engine_executor, tmp_path / "another-workstation")
     try:
         backend.lease_s = 0
-        qtbot.waitUntil(window.takeover_action.isEnabled, timeout=5_000)
+        qtbot.waitUntil(window.commands.takeover.isEnabled, timeout=5_000)
         dialog = confirm(window, qtbot)
         backend.lease_s = 600  # while the question is open, the holder's lease counts as running again
         dialog.confirm.click()
@@ -143,7 +143,7 @@ def test_a_takeover_refused_because_the_lease_runs_again_changes_nothing_and_say
         assert window.statusBar().currentMessage() == f"Take over {MODEL}: {end.message}"
         after = backend.model_row(MODEL)
         assert (after.status, after.held_by) == ("Stopping", row.held_by)
-        qtbot.waitUntil(lambda: not window.takeover_action.isEnabled(), timeout=5_000)  # the lease runs again
+        qtbot.waitUntil(lambda: not window.commands.takeover.isEnabled(), timeout=5_000)  # the lease runs again
     finally:
         window.close()
         shell.close()

@@ -34,10 +34,10 @@ def titles(window: MainWindow) -> list[str]:
 
 def test_offline_the_wizard_drafts_and_says_why_it_cannot_submit(make_window: WindowFactory, qtbot: QtBot) -> None:
     window = make_window()  # no deployment could be opened
-    assert window.create_action.isEnabled()
-    assert "draft" in window.create_action.toolTip()
-    assert not window.update_action.isEnabled()
-    window.create_action.trigger()
+    assert window.commands.create.isEnabled()
+    assert "draft" in window.commands.create.toolTip()
+    assert not window.commands.update.isEnabled()
+    window.commands.create.trigger()
     wizard = shown_wizard(window)
     type_text(qtbot, wizard, "modelId", "offline-haiku")
     type_text(qtbot, wizard, "modelName", "bedrock/anthropic.claude-3-haiku-20240307-v1:0")
@@ -106,7 +106,7 @@ def test_the_drafts_dock_appears_on_its_own_after_the_first_paint(make_window: W
     qtbot.waitUntil(lambda: window.findChild(QDockWidget, "draftsDock") is not None, timeout=20_000)
     dock = window.findChild(QDockWidget, "draftsDock")
     assert dock is window.drafts_panel
-    assert dock.toggleViewAction() in window.view_menu.actions()
+    assert dock.toggleViewAction() in window.menus.view_menu.actions()
 
 
 def test_an_update_file_with_fields_lisa_does_not_know_imports_without_them_and_says_so(

@@ -21,7 +21,7 @@ def test_the_details_pane_lists_the_models_journaled_jobs_and_the_windows_others
     select(window, "bge-large-en")
     lines = window.details.jobs
     assert lines.item(0).text() == "No jobs of this workstation for this model yet."
-    window._submit(JobKind.STOP, window.selected_rows())
+    window.submission.submit(JobKind.STOP, window.selected_rows())
     qtbot.waitUntil(lambda: len(ends) == 1, timeout=60_000)
     ticket = window.jobs.model.job_at(0).ticket
     refused = own_backend.submit(
@@ -47,11 +47,11 @@ def test_job_history_lists_every_job_of_the_deployment_with_its_steps(
     ends: list[JobEnd] = []
     window.jobs.job_finished.connect(ends.append)
     select(window, "bge-large-en", "llama3-1-70b-instruct")
-    window._submit(JobKind.STOP, window.selected_rows())
+    window.submission.submit(JobKind.STOP, window.selected_rows())
     qtbot.waitUntil(lambda: len(ends) == 2, timeout=60_000)
-    assert window.history_action.shortcut().toString() == "Ctrl+H"
-    assert window.history_action in window.view_menu.actions()
-    window.history_action.trigger()
+    assert window.commands.history.shortcut().toString() == "Ctrl+H"
+    assert window.commands.history in window.menus.view_menu.actions()
+    window.commands.history.trigger()
     dialog = window.history_dialog
     assert dialog is not None
     tree = dialog.tree
@@ -67,5 +67,5 @@ def test_job_history_lists_every_job_of_the_deployment_with_its_steps(
     assert {"intake intent", "litellm.unregister done", "capacity.resize done", "end"} <= set(steps)
     dialog.filter_box.setText("llama")
     assert [item.isHidden() for item in items if item] == ["llama" not in item.text(1) for item in items if item]
-    window.history_action.trigger()  # a second time: the same dialog, read again
+    window.commands.history.trigger()  # a second time: the same dialog, read again
     assert window.history_dialog is dialog

@@ -18,8 +18,10 @@ from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.conftest import WindowFactory
 from ui.cell_delegate import TURN_BUDGET_S
 from ui.dialogs import ConfirmDialog, ShortcutsDialog
-from ui.main_window import MainWindow, Page, export_shape
+from ui.main_window import MainWindow
 from ui.model_table import FIRST_FILL, ROW_ROLE, Column
+from ui.window_export import export_shape
+from ui.window_pages import Page
 
 SEEDED = {model.model_id: model for model in CATALOG}
 
@@ -107,8 +109,8 @@ def test_hidden_columns_sort_and_geometry_survive_a_restart(
 ) -> None:
     settings_file = tmp_path / "restart.ini"
     first = make_window(shared_backend, settings_file=settings_file)
-    first.set_column_hidden(Column.FEATURES, True)
-    first.set_column_hidden(Column.ALLOWED_GROUPS, True)
+    first.view.horizontalHeader().setSectionHidden(Column.FEATURES, True)
+    first.view.horizontalHeader().setSectionHidden(Column.ALLOWED_GROUPS, True)
     first.view.sortByColumn(Column.STATUS, Qt.SortOrder.DescendingOrder)
     first.resize(711, 500)  # the offscreen screen is 800x600: geometry is clamped to it
     first.close()
@@ -139,38 +141,38 @@ def test_actions_are_enabled_exactly_per_the_status_rules(
     assert [r.model_id for r in window.selected_rows()] == [model_id]
     status = SEEDED[model_id].status
     for operation, action in [
-        (Operation.START, window.start_action),
-        (Operation.STOP, window.stop_action),
-        (Operation.DELETE, window.delete_action),
-        (Operation.UPDATE, window.update_action),
+        (Operation.START, window.commands.start),
+        (Operation.STOP, window.commands.stop),
+        (Operation.DELETE, window.commands.delete),
+        (Operation.UPDATE, window.commands.update),
     ]:
         refused = expected_refusal(operation, model_id)
         assert action.isEnabled() is not refused, (operation, model_id, status)
         if refused:
             assert f"cannot {operation} '{model_id}'" in action.toolTip()
     if expected_refusal(Operation.UPDATE, model_id):
-        assert f"while it is {status}" in window.update_action.toolTip()
+        assert f"while it is {status}" in window.commands.update.toolTip()
 
 
 def test_known_cases_of_the_gates(make_window: WindowFactory, shared_backend: DeploymentBackend) -> None:
     window = make_window(shared_backend)
     select(window, "bge-large-en")
-    assert window.stop_action.isEnabled() and not window.start_action.isEnabled()
+    assert window.commands.stop.isEnabled() and not window.commands.start.isEnabled()
     select(window, "llama3-8b-tgi")
-    assert window.start_action.isEnabled() and not window.stop_action.isEnabled()
+    assert window.commands.start.isEnabled() and not window.commands.stop.isEnabled()
     select(window, "claude-3-5-sonnet")
-    assert not window.stop_action.isEnabled()
-    assert "only LISA-hosted models" in window.stop_action.toolTip()
+    assert not window.commands.stop.isEnabled()
+    assert "only LISA-hosted models" in window.commands.stop.toolTip()
     select(window, "gemma-2-9b-it")
-    assert not window.delete_action.isEnabled()
-    assert "while it is Updating" in window.delete_action.toolTip()
+    assert not window.commands.delete.isEnabled()
+    assert "while it is Updating" in window.commands.delete.toolTip()
     # Bulk: every selected model must allow it, and the tooltip names those that do not.
     select(window, "bge-large-en", "mistral-7b-instruct")
-    assert window.stop_action.isEnabled()
+    assert window.commands.stop.isEnabled()
     select(window, "bge-large-en", "llama3-8b-tgi", "phi-3-mini")
-    assert not window.stop_action.isEnabled()
-    assert "2 of the 3 selected models cannot stop" in window.stop_action.toolTip()
-    assert not window.update_action.isEnabled()
+    assert not window.commands.stop.isEnabled()
+    assert "2 of the 3 selected models cannot stop" in window.commands.stop.toolTip()
+    assert not window.commands.update.isEnabled()
 
 
 def test_read_only_credentials_disable_every_change(
@@ -178,14 +180,14 @@ def test_read_only_credentials_disable_every_change(
 ) -> None:
     window = make_window(shared_backend)
     select(window, "bge-large-en")
-    assert window.stop_action.isEnabled()
+    assert window.commands.stop.isEnabled()
     window.set_read_only("AccessDenied: not authorized to perform dynamodb:UpdateItem")
     assert window.read_only_banner.isVisible()
     assert "Read-only" in window.read_only_banner.message.text()
-    for action in (window.start_action, window.stop_action, window.delete_action, window.update_action):
+    for action in (window.commands.start, window.commands.stop, window.commands.delete, window.commands.update):
         assert not action.isEnabled()
         assert "dynamodb:UpdateItem" in action.toolTip()
-    assert window.copy_action.isEnabled()
+    assert window.commands.copy.isEnabled()
 
 
 def test_selection_and_scroll_survive_a_refresh_in_which_another_model_changed(
@@ -219,7 +221,7 @@ def test_stop_from_the_toolbar_runs_a_job_shown_in_the_panel_and_the_row_ends_st
     # The count reaches 0 at a periodic refresh: every 3 s here rather than the window's 30 s.
     window = make_window(own_backend, refresh_ms=(3_000, 1_000))
     select(window, "bge-large-en")
-    window.stop_action.trigger()
+    window.commands.stop.trigger()
     dialog = window.findChild(ConfirmDialog)
     assert dialog is not None and dialog.isVisible()
     notified: list[tuple[str, str]] = []
@@ -253,7 +255,7 @@ def test_delete_asks_for_the_model_id_typed_back(
 ) -> None:
     window = make_window(own_backend)
     select(window, "titan-embed-v2")
-    window.delete_action.trigger()
+    window.commands.delete.trigger()
     dialog = window.findChild(ConfirmDialog)
     assert dialog is not None
     assert not dialog.confirm.isEnabled()
@@ -331,7 +333,7 @@ def test_copy_as_json_and_export_give_a_file_models_validate_accepts(
 
     window = make_window(shared_backend)
     select(window, "mistral-7b-instruct")
-    window.copy_action.trigger()
+    window.commands.copy.trigger()
     assert '"modelId": "mistral-7b-instruct"' in QApplication.clipboard().text()
     target = tmp_path / "mistral.yaml"
     window.export_to(row(window, "mistral-7b-instruct"), str(target))
@@ -342,7 +344,7 @@ def test_copy_as_json_and_export_give_a_file_models_validate_accepts(
 def test_states_loading_and_cannot_open(make_window: WindowFactory) -> None:
     window = make_window()
     assert window.pages.currentIndex() == Page.LOADING
-    assert not window.refresh_action.isEnabled()
+    assert not window.commands.refresh.isEnabled()
     window.show_open_failed("[EndpointUnreachable] cannot reach http://127.0.0.1:9")
     assert window.pages.currentIndex() == Page.ERROR
     assert "EndpointUnreachable" in window.error_label.text()
@@ -370,8 +372,8 @@ def test_cached_rows_wait_for_their_configuration_before_copy_or_export(make_win
     window = make_window()
     window.show_snapshot([ModelRow("cached", "org/cached", "third_party", "textgen", "InService")], saved_at=0.0)
     select(window, "cached")
-    assert not window.copy_action.isEnabled() and not window.export_action.isEnabled()
-    assert "first refresh" in window.export_action.toolTip()
+    assert not window.commands.copy.isEnabled() and not window.commands.export.isEnabled()
+    assert "first refresh" in window.commands.export.toolTip()
     assert "cached data" in window.refresh_label.text()
 
 
@@ -379,7 +381,7 @@ def test_rows_replacing_the_loading_page_paint_a_turn_after_they_fill_the_table(
     make_window: WindowFactory, qtbot: QtBot
 ) -> None:
     window = make_window()
-    qtbot.waitUntil(lambda: window._painted)
+    qtbot.waitUntil(lambda: window.startup.painted)
     assert window.pages.currentIndex() == Page.LOADING
     window.refresher.succeeded.emit([ModelRow("fresh", "org/fresh", "third_party", "textgen", "InService")])
     assert window.pages.currentIndex() == Page.TABLE
@@ -404,7 +406,7 @@ def test_thousands_of_rows_replacing_the_loading_page_paint_once_they_all_are_in
     make_window: WindowFactory, qtbot: QtBot
 ) -> None:
     window = make_window()
-    qtbot.waitUntil(lambda: window._painted)
+    qtbot.waitUntil(lambda: window.startup.painted)
     rows = [ModelRow(f"m{n:05}", f"org/m{n}", "third_party", "textgen", "InService") for n in range(FIRST_FILL * 10)]
     window.refresher.succeeded.emit(rows)
     assert window.table_model.filling  # a screenful in, the rest a chunk per turn
@@ -430,12 +432,12 @@ def test_a_record_this_version_cannot_read_is_a_row_offering_only_copy(
     select(window, "from-newer-lisa")
     assert "cannot read the stored record" in window.details.failure.message.text()
     assert window.details.facts["status"].text() == "Archiving"
-    for action in (window.update_action, window.start_action, window.stop_action, window.delete_action):
+    for action in (window.commands.update, window.commands.start, window.commands.stop, window.commands.delete):
         assert not action.isEnabled()
         assert "cannot read the stored record of from-newer-lisa" in action.toolTip()
-    assert not window.export_action.isEnabled()
-    assert window.copy_action.isEnabled()
-    window.copy_action.trigger()
+    assert not window.commands.export.isEnabled()
+    assert window.commands.copy.isEnabled()
+    window.commands.copy.trigger()
     assert '"model_status": "Archiving"' in QApplication.clipboard().text()
     select(window, "mistral-7b-instruct")
-    assert window.update_action.isEnabled()
+    assert window.commands.update.isEnabled()

@@ -23,6 +23,7 @@ from pytestqt.qtbot import QtBot
 from engine.drafts.keeper import installed_keeper, use_keeper
 from engine.drafts.store import DraftKind
 from engine.sandbox.server import Sandbox
+from engine.schema.stored import stored_config
 from engine.secrets import MASK
 from lisa_desktop import draft_secrets
 from lisa_desktop.cli import run
@@ -35,7 +36,7 @@ from tests.ui.conftest import WindowFactory
 from tests.ui.test_main_window import row, select
 from ui.backend import JobKind
 from ui.export_choice import ExportSecretsBox
-from ui.wizard.form import Mode, WizardForm, stored_config
+from ui.wizard.form import Mode, WizardForm
 
 CANARY = f"sk-canary-{uuid.uuid4().hex}"
 MODEL = "canary-gpt"

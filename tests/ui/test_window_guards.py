@@ -29,7 +29,7 @@ def start_a_job(window: MainWindow, model_id: str, kind: JobKind = JobKind.STOP)
     ends: list[JobEnd] = []
     window.jobs.job_finished.connect(ends.append)
     select(window, model_id)
-    window._submit(kind, window.selected_rows())
+    window.submission.submit(kind, window.selected_rows())
     assert window.jobs.running_count() == 1
     return ends
 
@@ -110,8 +110,8 @@ def test_cancel_and_roll_back_shows_the_rollback_then_closes(
         assert window.jobs.isVisible()
         job = window.jobs.model.job(job_id)
         assert job is not None and job.cancelling
-        assert not window.start_action.isEnabled()
-        assert "closes once the running jobs have ended" in window.start_action.toolTip()
+        assert not window.commands.start.isEnabled()
+        assert "closes once the running jobs have ended" in window.commands.start.toolTip()
         assert "Cancelling 1 job(s)" in window.statusBar().currentMessage()
     assert not window.isVisible()
     [end] = ends

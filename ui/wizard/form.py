@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from engine.config_edit import config_of, update_request_from
+from engine.config_edit import update_request_from
 from engine.errors import InvalidInput, Problem
 from engine.plan import Plan, plan
 from engine.schema.enums import FeatureName, ModelHostingType, ModelStatus
 from engine.schema.record import ModelRecord, hosting_type_of
 from engine.schema.requests import HOSTED_FIELDS
+from engine.schema.stored import stored_config
 from engine.schema.validate import parse_create, parse_update
 from ui.wizard.config_paths import get_path, set_path
 from ui.wizard.field_names import label_of
@@ -42,15 +43,6 @@ _FLATTENED_HEALTH_CHECK = {
 class Mode(StrEnum):
     CREATE = "create"
     UPDATE = "update"
-
-
-def stored_config(api_shape: Mapping[str, Any]) -> dict[str, Any]:
-    """A model as LISA's API returns it, back in the shape it was created with: without the keys the API adds,
-    and without a LISA-hosted model's URL (its load balancer's, given by the deployment)."""
-    config = copy.deepcopy(config_of(api_shape))
-    if hosting_type_of(config) is ModelHostingType.LISA_HOSTED:
-        config.pop("modelUrl", None)
-    return config
 
 
 @dataclass

@@ -6,7 +6,8 @@ import copy
 
 from engine.rules.capabilities import Impact
 from engine.sandbox.catalog import catalog_by_id
-from ui.wizard.form import CREATE_ONLY, Mode, WizardForm, stored_config
+from engine.schema.stored import stored_config
+from ui.wizard.form import CREATE_ONLY, Mode, WizardForm
 from ui.wizard.specs import BY_PATH, hosted_defaults
 
 

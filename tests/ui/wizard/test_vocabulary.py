@@ -12,12 +12,13 @@ from pytestqt.qtbot import QtBot
 
 from engine.config_edit import config_of
 from engine.drafts.conflict import Side, compare, rebase
+from engine.schema.stored import stored_config
 from tests.ui.wizard.test_wizard import api_shape, open_wizard
 from tests.ui.wizard.typing import choose, set_variable, type_number, type_text
 from ui.backend import CurrentModel
 from ui.wizard.conflict_dialog import KEEP_COLUMN, UNKNOWN_AUTHOR, ConflictDialog, who_changed
 from ui.wizard.field_names import label_of
-from ui.wizard.form import Mode, WizardForm, stored_config
+from ui.wizard.form import Mode, WizardForm
 from ui.wizard.review_page import IMPACT_COLUMN, NOW_COLUMN
 from ui.wizard.specs import PageId
 from ui.wizard.wizard import PAGE_IDS, ModelWizard

@@ -16,11 +16,12 @@ from pytestqt.qtbot import QtBot
 from engine.drafts.files import export_draft
 from engine.drafts.store import DraftKind, DraftStore
 from engine.sandbox.catalog import catalog_by_id
+from engine.schema.stored import stored_config
 from lisa_desktop.cli import run as run_cli
 from tests.ui.wizard import kill_child
 from tests.ui.wizard.typing import choose, editor, set_variable, type_number, type_text
 from ui.wizard.editors import BoolEditor, CommandEditor, EnvironmentEditor, GroupsEditor, MultilineEditor
-from ui.wizard.form import Mode, WizardForm, stored_config
+from ui.wizard.form import Mode, WizardForm
 from ui.wizard.specs import PageId
 from ui.wizard.wizard import PAGE_IDS, ModelWizard
 

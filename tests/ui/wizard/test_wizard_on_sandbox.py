@@ -70,8 +70,8 @@ def test_a_third_party_models_container_and_scaling_fields_are_read_only_with_th
 ) -> None:
     window = make_window(backend)
     select(window, "claude-3-5-sonnet")
-    assert window.update_action.isEnabled()
-    window.update_action.trigger()
+    assert window.commands.update.isEnabled()
+    window.commands.update.trigger()
     wizard = open_wizard(window, qtbot)
     assert wizard.windowTitle().startswith("Update claude-3-5-sonnet")
     assert editor(wizard, "modelDescription").isEnabled()
@@ -96,7 +96,7 @@ def test_update_env_var_and_min_capacity_needs_the_restart_ack_then_runs_and_a_n
     assert before is not None
     window = make_window(backend)
     select(window, "mistral-7b-instruct")
-    window.update_action.trigger()
+    window.commands.update.trigger()
     wizard = open_wizard(window, qtbot)
     go_to(wizard, PageId.CONTAINER)
     set_variable(wizard, "MAX_TOTAL_TOKENS", "8192")
@@ -134,7 +134,7 @@ def test_create_a_third_party_model_through_the_wizard_and_it_appears_in_service
     make_window: WindowFactory, backend: DeploymentBackend, qtbot: QtBot
 ) -> None:
     window = make_window(backend)
-    window.create_action.trigger()
+    window.commands.create.trigger()
     wizard = open_wizard(window, qtbot)
     type_text(qtbot, wizard, "modelId", "haiku-from-wizard")
     type_text(qtbot, wizard, "modelName", "bedrock/anthropic.claude-3-haiku-20240307-v1:0")
@@ -154,7 +154,7 @@ def test_an_update_draft_whose_model_changed_underneath_shows_the_conflict_and_d
 ) -> None:
     window = make_window(backend)
     select(window, "nova-pro")
-    window.update_action.trigger()
+    window.commands.update.trigger()
     wizard = open_wizard(window, qtbot)
     type_text(qtbot, wizard, "allowedGroups", "research")
     wizard.reject()  # closed: kept as a draft
