@@ -119,6 +119,10 @@ class ModelRow:
             object.__setattr__(self, "_live", parsed)
         return parsed  # type: ignore[no-any-return]
 
+    def __reduce__(self) -> tuple[type[ModelRow], tuple[Any, ...]]:
+        """Pickled without what it parsed or the window derived (the inventory reader's pipe carries rows)."""
+        return ModelRow, tuple(map(self.__getattribute__, _PICKLED))
+
     def keep_shown(self, value: Any) -> None:
         object.__setattr__(self, "shown", value)
 
@@ -162,6 +166,7 @@ class ModelRow:
 
 _INIT: Final = tuple(f.name for f in fields(ModelRow) if f.init and f.name != "secrets")
 _STORED: Final = frozenset(_INIT)
+_PICKLED: Final = tuple(f.name for f in fields(ModelRow) if f.init)
 _DETAILS_AT: Final = _INIT.index("config_json")
 assert _INIT[_DETAILS_AT : _DETAILS_AT + 2] == ("config_json", "live_json")
 _FACE: Final = _INIT[:_DETAILS_AT] + _INIT[_DETAILS_AT + 2 :]

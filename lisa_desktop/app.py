@@ -4,7 +4,6 @@ and the deployment behind it (opened, switched and closed off the GUI thread).""
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import sys
 import threading
@@ -57,52 +56,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(QIcon(str(resource("icons/lisa-desktop.svg"))))
     return app
-
-
-class GarbageCollection(QObject):
-    """Keeps Python's full garbage collections, and the GIL's hand-overs, from freezing the window.
-
-    A full collection stops every thread, the GUI's included, and scans every tracked object: with 5,000
-    models ~190,000 objects and ~250 ms, triggered several times per refresh by the objects a refresh parses
-    (measured: tests/bench/bench_main_window.py). Those objects are acyclic and freed by reference counting,
-    so automatic full collections are switched off; young ones still run. Objects alive at start-up
-    (modules, Qt wrappers) are frozen out of the collector's sight, and one full collection runs every
-    ten minutes between refreshes, so cycles that lived long are still reclaimed.
-
-    While a refresh parses on worker threads, each call into Python on the GUI thread (a timer, a paint's
-    data(), the refresh's own callbacks) may wait for the GIL up to the switch interval before a worker is
-    asked to let go, and a few intervals when several workers wait too. At 1 ms instead of Python's 5 ms, a
-    5-ms heartbeat beside a busy worker was late by at most 23–52 ms instead of 117–232 ms (2 busy cores;
-    tests/bench/bench_main_window.py measures the window). At 0.25 ms, during the first refresh of 5,000
-    models (8 AWS threads) the heartbeat was late by at most 16–19 ms while the GUI thread had no work of
-    its own, against 20–23 ms at 1 ms, and half as often by more than 10 ms (3 runs each), with no slower
-    refresh.
-    """
-
-    FULL_EVERY_MS = 10 * 60 * 1000
-    YOUNG_THRESHOLDS = (700, 10)
-    SWITCH_INTERVAL_S = 0.00025
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
-        sys.setswitchinterval(self.SWITCH_INTERVAL_S)
-        gc.set_threshold(*self.YOUNG_THRESHOLDS, 1_000_000_000)
-        gc.collect()
-        gc.freeze()
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.FULL_EVERY_MS)
-        self._timer.timeout.connect(self.collect_full)
-        self._timer.start()
-        self.last_full_s: float | None = None
-
-    def collect_full(self) -> None:
-        if self._window.refresher.in_flight:
-            QTimer.singleShot(5_000, self.collect_full)
-            return
-        started = time.perf_counter()
-        gc.collect()
-        self.last_full_s = time.perf_counter() - started
 
 
 LAST_CHOICE = "startup/lastChoice"
@@ -360,7 +313,7 @@ class Shell(QObject):
         self.window.set_backend(backend)
 
     def _enter(self, stack: ExitStack, args: argparse.Namespace) -> tuple[DeploymentBackend, Snapshot | None] | None:
-        """On a worker: open the deployment, and read its whole snapshot (configurations, stack cache). None
+        """On a worker: open the deployment, and read its whole snapshot (with the configurations). None
         when the app closed meanwhile: the deployment is closed again here, as no one else will (the event loop
         that would resume `open` has stopped), else a sandbox's server would keep the process alive."""
         from lisa_desktop.deployment_backend import DeploymentBackend
@@ -375,8 +328,6 @@ class Shell(QObject):
         if snapshot is not None:
             for row in snapshot.rows:
                 face_of(row)  # here on the worker, not on the GUI thread when it paints or filters
-            if snapshot.stack_cache:
-                backend.import_stack_cache(snapshot.stack_cache)
         return backend, snapshot
 
     async def switch(self, choice: str) -> None:
@@ -390,15 +341,13 @@ class Shell(QObject):
         await self.open(args)
 
     def _save_snapshot(self, rows: list[ModelRow]) -> None:
-        """On a worker, stack cache included (exporting it walks every hosted model's stack); when due."""
+        """On a worker, when due."""
         backend = self.backend
         if backend is not None:
             order = self.window.table_model.ordering.name
             if not self._save_schedule.due(backend.cache_key, order, rows, time.monotonic()):
                 return
-            self.executor.submit(
-                lambda: self.snapshots.save(backend.cache_key, rows, backend.export_stack_cache(), order=order)
-            )
+            self.executor.submit(lambda: self.snapshots.save(backend.cache_key, rows, order=order))
 
     def close(self) -> None:
         """Close the open deployment; one still being opened is closed by its worker when it is ready."""
@@ -468,7 +417,6 @@ def run_app(args: argparse.Namespace) -> int:
         asyncio.set_event_loop(loop)
         errors.watch_loop(loop)
         loops.append(loop)
-        GarbageCollection(window)  # its one full collection (~20-30 ms with a large snapshot) waits for the paint
         shell.begin(args)
 
     start_after_first_paint(window, after_first_paint)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.aws.inventory import Inventory
+from engine.aws.inventory_process import InventoryReader, ReaderConfig
 from engine.aws.models_table import HOLDER_ATTRIBUTE, UnreadableRecord
 from engine.aws.rows import row_of, unreadable_row
-from engine.drain import drain
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobSettings
 from engine.jobs.events import JobEvent
@@ -97,6 +97,8 @@ class DeploymentBackend:
         )
         self.journal, self.journal_problem = _journal_for(self._scratch)
         self._history_lock = threading.Lock()
+        self.reader = InventoryReader()
+        self.reader.start()
         self._runner = JobRunner(max_workers=max_workers, journal=self.journal, deployment=self.cache_key)
 
     @classmethod
@@ -135,16 +137,16 @@ class DeploymentBackend:
         return target.cache_key or f"endpoint:{target.clients.endpoint_url}|{target.prefix}|{target.region}"
 
     def list_rows(self) -> list[ModelRow]:
-        # Drained: the views (records, live facts) of thousands of models, freed at once, would hold the GIL
-        # for ~40 ms, and the window with it.
-        listing = self.inventory.listing(detail=False)
-        return [*map(row_of, drain(listing.views)), *map(unreadable_row, listing.unreadable)]
+        """Every model's row, read by the inventory reader's helper process."""
+        return self.reader.listing(self._reader_config())
 
     def rows_of(self, model_ids: Iterable[str]) -> list[ModelRow]:
         """Just these models (those that still exist), summarised: a refresh of the transitional rows that
         costs one BatchGetItem per 100 and their own ECS and Auto Scaling reads, not a Scan of every model."""
-        listing = self.inventory.some_listing(model_ids)
-        return [*map(row_of, drain(listing.views)), *map(unreadable_row, listing.unreadable)]
+        return self.reader.some(self._reader_config(), model_ids)
+
+    def _reader_config(self) -> ReaderConfig:
+        return ReaderConfig.of(self.aws.clients, self.aws.deployment)
 
     def model_row(self, model_id: str) -> ModelRow:
         read = self.inventory.get_readable(model_id)
@@ -168,14 +170,6 @@ class DeploymentBackend:
         if isinstance(error, LisaDesktopError):
             return describe(error)
         return f"{type(error).__name__}: {error}"
-
-    def export_stack_cache(self) -> dict[str, Any]:
-        """The stack → resources cache, JSON-safe, to persist with the snapshot."""
-        return self.aws.stacks.export_cache()
-
-    def import_stack_cache(self, data: Mapping[str, Any]) -> int:
-        """Take a persisted stack cache: the first refresh then reads no stack it lists."""
-        return self.aws.stacks.import_cache(data)
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
@@ -313,6 +307,7 @@ class DeploymentBackend:
     def close(self) -> None:
         """Cancel the running jobs and wait for them to end (each rolls back what it did)."""
         self._runner.shutdown(cancel=True)
+        self.reader.close()
         if self._scratch is not None:
             with self._history_lock:  # the details pane may be reading the history on a worker thread
                 self.journal = None

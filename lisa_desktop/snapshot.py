@@ -12,7 +12,6 @@ convenience, never a reason to fail. The rows' API keys are masked (`engine.aws.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import logging
@@ -20,25 +19,21 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import platformdirs
 
-from engine.json_pieces import dump_in_pieces, loads_in_pieces
 from engine.model_row import ROW_FORMAT, ModelRow
 from engine.private_files import private_dir
 from lisa_desktop import APP_DIR_NAME
 
 CACHE_DIR_ENV: Final = "LISA_DESKTOP_CACHE_DIR"
-SNAPSHOT_FORMAT: Final = 3
+SNAPSHOT_FORMAT: Final = 4
 """The file's own layout; the rows' layout is `ROW_FORMAT`."""
 ROWS_PER_PARSE: Final = 250
 """Rows parsed per json.loads call when loading: each call holds the GIL (~2 ms for 250 rows)."""
-HEADER_DEPTH: Final = 3
-"""The header holds the stack cache (header → stackCache → stacks → one stack's resources): megabytes for
-thousands of hosted models, written and read a stack at a time (engine.json_pieces)."""
 
 _COMPACT: Final = (",", ":")
 
@@ -55,8 +50,6 @@ class Snapshot:
     rows: list[ModelRow]
     saved_at: float
     """Epoch seconds."""
-    stack_cache: dict[str, Any] = field(default_factory=dict)
-    """`StackGateway.export_cache()` as it was when the rows were saved."""
     more: int = 0
     """Rows the file holds after `rows`, when only its first rows were read (`load_faces(first=...)`)."""
     order: str | None = None
@@ -108,7 +101,6 @@ class SnapshotStore:
         self,
         cache_key: str,
         rows: Sequence[ModelRow],
-        stack_cache: Mapping[str, Any] | None = None,
         *,
         saved_at: float | None = None,
         order: str | None = None,
@@ -121,12 +113,11 @@ class SnapshotStore:
             "key": cache_key,
             "savedAt": time.time() if saved_at is None else saved_at,
             "order": order,
-            "stackCache": dict(stack_cache or {}),
         }
         target = self.path(cache_key)
         _write_atomically(target, header, (row.to_json() for row in rows))
         faces = (row.to_face() for row in rows)
-        _write_atomically(self.faces_path(cache_key), header | {"stackCache": {}}, faces)
+        _write_atomically(self.faces_path(cache_key), header, faces)
         return target
 
     def faces_path(self, cache_key: str) -> Path:
@@ -153,11 +144,9 @@ class SnapshotStore:
         first: int | None = None,
         order: str | None = None,
     ) -> Snapshot | None:
-        collecting = gc.isenabled()
-        gc.disable()  # tens of thousands of new containers would set off full collections of the whole heap
         try:
             top, _, rest = path.read_text(encoding="utf-8").partition("\n")
-            header = loads_in_pieces(top, depth=HEADER_DEPTH)
+            header = json.loads(top)
             if (
                 header.get("format") != SNAPSHOT_FORMAT
                 or header.get("rowFormat") != ROW_FORMAT
@@ -172,11 +161,9 @@ class SnapshotStore:
             for start in range(0, len(lines), ROWS_PER_PARSE):
                 chunk = json.loads(f"[{','.join(lines[start : start + ROWS_PER_PARSE])}]")
                 rows.extend(map(row_of, chunk))
-            stack_cache = header.get("stackCache")
             return Snapshot(
                 rows=rows,
                 saved_at=float(header["savedAt"]),
-                stack_cache=stack_cache if isinstance(stack_cache, dict) else {},
                 more=in_file - len(rows),
                 order=order_saved if isinstance(order_saved := header.get("order"), str) else None,
             )
@@ -185,9 +172,6 @@ class SnapshotStore:
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
             log.info("ignoring the unreadable snapshot %s: %s", path, error)
             return None
-        finally:
-            if collecting:
-                gc.enable()
 
     def clear(self, cache_key: str) -> None:
         for path in (self.path(cache_key), self.faces_path(cache_key)):
@@ -202,7 +186,7 @@ def _write_atomically(target: Path, header: Mapping[str, Any], rows: Iterable[ob
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            dump_in_pieces(header, out.write, depth=HEADER_DEPTH)
+            out.write(json.dumps(header, separators=_COMPACT, ensure_ascii=False))
             for row in rows:
                 out.write("\n")
                 out.write(json.dumps(row, separators=_COMPACT, ensure_ascii=False))

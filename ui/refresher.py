@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.drain import drain
 from engine.model_row import ModelRow
 from ui.backend import Backend
 from ui.background import on_worker, spawn
@@ -42,8 +41,9 @@ def reusing(
     search text) made, and the rows are in `ordering` (by model id without one): sorting 5,000 rows took the
     GUI thread ~10-25 ms when the first refresh filled the table."""
     rows = sorted(read(), key=attrgetter("model_id"))
-    # Drained, so each new row that an old one replaces is freed on its own, not all together at the end.
-    reused = [old if (old := known.get(row.model_id)) is not None and old == row else row for row in drain(rows)]
+    reused = [
+        old if (old := known.get(row.model_id)) is not None and (old is row or old == row) else row for row in rows
+    ]
     for row in reused:
         face_of(row)  # formatted here, not on the GUI thread (kept rows have theirs already)
     return reused if ordering is None else ordering.sort(reused)

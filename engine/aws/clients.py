@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import boto3
 from botocore.config import Config
-from botocore.loaders import JSONFileLoader
-from botocore.utils import parse_timestamp
+from botocore.credentials import ReadOnlyCredentials
 
 from engine.aws.errors import DeploymentUnreachable, translate_errors
-from engine.json_pieces import loads_in_pieces
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
@@ -38,52 +34,8 @@ MAX_ATTEMPTS_AWS: Final = 5
 # against the sandbox, give up after one retry.
 MAX_ATTEMPTS_SANDBOX: Final = 2
 
-MODEL_FILE_DEPTH: Final = 8
-"""Endpoint rule sets nest their bulk several levels down: decoded member by member that deep."""
-
 _T = TypeVar("_T")
 _R = TypeVar("_R")
-
-
-class _PiecewiseJSONFileLoader(JSONFileLoader):
-    """botocore's data files (service models, endpoint rules) decoded with `loads_in_pieces`: a service model
-    is up to ~1 MB, and botocore's one json.loads of it kept the GUI thread from the GIL for 23-46 ms each time
-    a client was made (measured: tests/bench/bench_json_pieces.py --clients)."""
-
-    def _load_file(self, full_path: str, open_method: Callable[..., Any]) -> Any:
-        if not os.path.isfile(full_path):
-            return None
-        with open_method(full_path, "rb") as file:
-            return loads_in_pieces(file.read(), depth=MODEL_FILE_DEPTH)
-
-
-def parse_timestamp_fast(value: str | float) -> datetime:
-    """A response's timestamp, as botocore's own parser gives it. ISO 8601 text (what the XML and query protocols
-    send: CloudFormation, Auto Scaling) goes through `datetime.fromisoformat`, ~0.2 µs against ~110 for botocore's
-    dateutil-based parser: a stack's resources carry a timestamp each, and the worker threads parsing thousands
-    of them kept the GUI thread waiting for the GIL. Anything else (epoch numbers, other formats, times without a
-    zone) goes to botocore's parser."""
-    if isinstance(value, str) and "-" in value:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is not None:
-                return parsed
-    return parse_timestamp(cast(str, value))  # it takes numbers too (the JSON protocols' epoch seconds)
-
-
-def parse_timestamps_fast(session: boto3.Session) -> None:
-    """Make `session`'s clients parse response timestamps with `parse_timestamp_fast`."""
-    session._session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp_fast)
-
-
-def yield_while_loading_models(session: boto3.Session) -> None:
-    """Make `session`'s clients load botocore's model files without holding the GIL for long."""
-    loader = session._session.get_component("data_loader")
-    if type(loader.file_loader) is JSONFileLoader:
-        loader.file_loader = _PiecewiseJSONFileLoader()
 
 
 class AwsClients:
@@ -102,7 +54,10 @@ class AwsClients:
         endpoint_url: str | None = None,
         region_name: str | None = None,
         max_attempts: int | None = None,
+        on_call: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_call` is told the operation name of every call the clients make (the inventory reader counts
+        them)."""
         region = region_name or session.region_name
         if not region:
             profile = session.profile_name
@@ -114,8 +69,8 @@ class AwsClients:
                 else "set AWS_REGION or choose a region for the connection",
             )
         self._session = session
-        yield_while_loading_models(session)
-        parse_timestamps_fast(session)
+        self._version = version
+        self._on_call = on_call
         self._region: str = region
         self._endpoint_url = endpoint_url
         attempts = max_attempts or (MAX_ATTEMPTS_SANDBOX if endpoint_url else MAX_ATTEMPTS_AWS)
@@ -144,6 +99,23 @@ class AwsClients:
         return self._session.profile_name
 
     @property
+    def version(self) -> str:
+        return self._version
+
+    def frozen_credentials(self) -> ReadOnlyCredentials:
+        """The session's credentials as they are now (renewed first when they are about to expire: this may call
+        AWS); DeploymentUnreachable when there are none."""
+        with self.errors():
+            credentials = self._session.get_credentials()
+            if credentials is None:
+                raise DeploymentUnreachable(
+                    "NoCredentials",
+                    "no AWS credentials were found",
+                    "configure a profile (aws configure) or add the connection again with a key",
+                )
+            return credentials.get_frozen_credentials()
+
+    @property
     def config(self) -> Config:
         return self._config
 
@@ -168,6 +140,11 @@ class AwsClients:
                         service,  # type: ignore[call-overload]
                         endpoint_url=self._endpoint_url,
                         config=self._config,
+                    )
+                if self._on_call is not None:
+                    on_call = self._on_call
+                    client.meta.events.register(
+                        "before-call.*.*", lambda model, **_: on_call(model.name), unique_id="lisa-desktop-count"
                     )
                 self._clients[service] = client
             return client

@@ -16,8 +16,6 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from engine.aws.errors import DeploymentUnreachable, LiteLLMError
-from engine.drain import drain
-from engine.json_pieces import loads_in_pieces
 
 EXCERPT_CHARS: Final = 300
 DEFAULT_TIMEOUT_S: Final = 30.0
@@ -96,7 +94,7 @@ class LiteLLMClient:
         if not raw.strip():
             return {}
         try:
-            return loads_in_pieces(raw)
+            return json.loads(raw)
         except ValueError as exc:
             raise LiteLLMError(status, f"the response is not JSON: {_excerpt(raw)}", action) from exc
 
@@ -138,7 +136,7 @@ class LiteLLMClient:
     def registered_ids(self) -> set[str]:
         """The LiteLLM ids of every registered model (one GET /model/info)."""
         ids: set[str] = set()
-        for entry in drain(self.list_models()):  # each entry freed alone, not thousands at once
+        for entry in self.list_models():
             info = entry.get("model_info")
             if isinstance(info, Mapping) and info.get("id"):
                 ids.add(str(info["id"]))

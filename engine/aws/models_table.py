@@ -64,10 +64,6 @@ KEY_ATTRIBUTE: Final = "model_id"
 MODIFIED_ATTRIBUTE: Final = "last_modified_date"
 CONDITION_FAILED: Final = "ConditionalCheckFailedException"
 BATCH_GET_MAX: Final = 100
-SCAN_PAGE_ITEMS: Final = 100
-"""Items per Scan page, where DynamoDB would return up to 1 MB: botocore decodes each page with one json.loads,
-which holds the GIL (and so the window's GUI thread) for ~20 ms per MB; 100 LISA records are ~0.2 MB. The cost
-is one request per 100 models in a listing."""
 """BatchGetItem takes up to 100 keys per call."""
 BATCH_GET_ATTEMPTS: Final = 5
 """BatchGetItem answers throttled keys as UnprocessedKeys, which botocore does not retry: we do, with backoff."""
@@ -241,16 +237,17 @@ class ModelsTable:
     def scan(
         self,
         *,
-        page_size: int = SCAN_PAGE_ITEMS,
+        page_size: int | None = None,
         consistent: bool = True,
         unreadable: list[UnreadableRecord] | None = None,
     ) -> list[ModelRecord]:
         """Every model record (all pages of a Scan; LISA's table has no index to query instead).
 
-        Items that cannot be read go to `unreadable` when it is given; without it they raise InvalidRecord."""
+        Pages are DynamoDB's (up to 1 MB) unless `page_size` items. Items that cannot be read go to `unreadable`
+        when it is given; without it they raise InvalidRecord."""
         client = self._clients.dynamodb()
         records: list[ModelRecord] = []
-        pagination: PaginatorConfigTypeDef = {"PageSize": page_size}
+        pagination: PaginatorConfigTypeDef = {} if page_size is None else {"PageSize": page_size}
         with self._errors("Scan"):
             pages = client.get_paginator("scan").paginate(
                 TableName=self.table_name, ConsistentRead=consistent, PaginationConfig=pagination

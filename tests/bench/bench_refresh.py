@@ -3,10 +3,10 @@
 Run: .venv/bin/python -m tests.bench.bench_refresh [--models N ...]   (default: 1000 5000)
 
 For each N it starts `lisa-desktop sandbox serve --still --extra-models N` in another process (so moto's own
-CPU time is not counted as the console's, as AWS's would not be), then times (wall, and this process's CPU)
-and counts the AWS calls (botocore `before-call` hook) of a cold refresh (empty stack cache), a warm one, and
-a first refresh after a "restart" that imported the stack cache from the snapshot; then the snapshot's save,
-load and size.
+CPU time is not counted as the console's, as AWS's would not be), then times (wall, and this process's CPU: the
+reading itself runs in the inventory reader's helper process) and counts the AWS calls (as the reader reports
+them) of a cold refresh, a warm one, and a first refresh after a restart; then the snapshot's save, load and
+size.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from engine.model_row import ModelRow
 from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
@@ -32,7 +32,6 @@ from lisa_desktop.deployment_backend import DeploymentBackend
 from lisa_desktop.snapshot import SnapshotStore
 from lisa_desktop.target import open_target
 
-SERVICES = ("dynamodb", "ecs", "autoscaling", "cloudformation")
 T = TypeVar("T")
 
 
@@ -55,19 +54,12 @@ def sandbox_process(count: int) -> Iterator[tuple[str, float]]:
 
 
 @contextmanager
-def backend_on(endpoint: str) -> Iterator[tuple[DeploymentBackend, Counter[str]]]:
+def backend_on(endpoint: str) -> Iterator[DeploymentBackend]:
     os.environ.update(AWS_ACCESS_KEY_ID=SANDBOX_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SANDBOX_SECRET_KEY)
     with open_target(argparse.Namespace(endpoint_url=endpoint)) as target:
-        calls: Counter[str] = Counter()
-
-        def hook(model: Any, **_: Any) -> None:
-            calls[model.name] += 1
-
-        for name in SERVICES:
-            getattr(target.clients, name)().meta.events.register("before-call.*.*", hook)
         backend = DeploymentBackend(target)
         try:
-            yield backend, calls
+            yield backend
         finally:
             backend.close()
 
@@ -87,30 +79,31 @@ def timed(fn: Callable[[], T]) -> tuple[T, Timing]:
     return result, Timing(time.perf_counter() - wall, time.process_time() - cpu)
 
 
-def refresh(backend: DeploymentBackend, calls: Counter[str]) -> tuple[list[ModelRow], Timing, Counter[str]]:
-    calls.clear()
+def calls_of(backend: DeploymentBackend) -> Counter[str]:
+    stats = backend.reader.last_stats
+    return Counter(stats.calls if stats is not None else {})
+
+
+def refresh(backend: DeploymentBackend) -> tuple[list[ModelRow], Timing, Counter[str]]:
     rows, timing = timed(backend.list_rows)
-    return rows, timing, Counter(calls)
+    return rows, timing, calls_of(backend)
 
 
 def run(count: int) -> None:
-    with sandbox_process(count) as (endpoint, started), backend_on(endpoint) as (backend, calls):
-        cold_rows, cold_t, cold = refresh(backend, calls)
-        rows, warm_t, warm = refresh(backend, calls)
+    with sandbox_process(count) as (endpoint, started), backend_on(endpoint) as backend:
+        cold_rows, cold_t, cold = refresh(backend)
+        rows, warm_t, warm = refresh(backend)
         moving = [r.model_id for r in rows if ModelStatus(r.status).is_transitional]
-        calls.clear()
         _, some_t = timed(lambda: backend.rows_of(moving))
-        some = Counter(calls)
-        exported = backend.export_stack_cache()
+        some = calls_of(backend)
         with tempfile.TemporaryDirectory() as folder:
             store = SnapshotStore(Path(folder))
-            path, save_t = timed(lambda: store.save(backend.cache_key, rows, exported))
+            path, save_t = timed(lambda: store.save(backend.cache_key, rows))
             snapshot, load_t = timed(lambda: store.load(backend.cache_key))
             assert snapshot is not None and len(snapshot.rows) == len(rows)
             size = path.stat().st_size
-        with backend_on(endpoint) as (restarted, restart_calls):
-            restarted.import_stack_cache(snapshot.stack_cache)
-            _, restart_t, after_restart = refresh(restarted, restart_calls)
+        with backend_on(endpoint) as restarted:
+            _, restart_t, after_restart = refresh(restarted)
 
     hosted = [r for r in rows if r.live is not None]
     transitional = [r for r in hosted if ModelStatus(r.status).is_transitional]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,7 +23,6 @@ from lisa_desktop.app import (
     FIRST_PAINT_WAIT_MS,
     LAST_CHOICE,
     LAST_KEY,
-    GarbageCollection,
     Shell,
     args_for,
     choice_of,
@@ -113,7 +111,7 @@ def test_shows_the_snapshot_before_the_deployment_answers(
     window, shell, snapshots = make_shell(qtbot, engine_executor, tmp_path)
     args = namespace(endpoint_url="http://127.0.0.1:9")
     cached = ModelRow("cached-model", "org/cached", "third_party", "textgen", "InService")
-    snapshots.save(cache_key_for(args), [cached], {})
+    snapshots.save(cache_key_for(args), [cached])
     shell.show_snapshot(args)
     assert window.table_model.row_for("cached-model") == cached
     assert window.pages.currentIndex() == Page.TABLE
@@ -156,7 +154,7 @@ def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_a
 ) -> None:
     window, settings, snapshots = shown_window(qtbot, engine_executor, tmp_path)
     last = "connection:old|/old/lisa|eu-west-1"
-    snapshots.save(last, [ModelRow("old-model", "org/old", "third_party", "textgen", "InService")], {})
+    snapshots.save(last, [ModelRow("old-model", "org/old", "third_party", "textgen", "InService")])
     settings.setValue(LAST_CHOICE, "")
     settings.setValue(LAST_KEY, last)
     shell = Shell(window, engine_executor, snapshots, settings=settings)
@@ -182,7 +180,7 @@ def test_paints_the_first_screenful_of_a_large_snapshot_then_reads_the_rest(
     args = namespace(endpoint_url="http://127.0.0.1:9")
     key = cache_key_for(args)
     rows = [ModelRow(f"m-{number:04d}", "org/m", "third_party", "textgen", "InService") for number in range(1000)]
-    snapshots.save(key, rows, {}, order=window.table_model.ordering.name)
+    snapshots.save(key, rows, order=window.table_model.ordering.name)
     settings.setValue(LAST_CHOICE, choice_of(args))
     settings.setValue(LAST_KEY, key)
     shell = Shell(window, engine_executor, snapshots, ConnectionStore(), settings=settings)
@@ -204,26 +202,6 @@ def unshown_window(qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path) -
     window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), executor)
     qtbot.addWidget(window)
     return window
-
-
-def test_the_runtime_policy_keeps_full_collections_and_gil_waits_short(
-    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
-) -> None:
-    window = unshown_window(qtbot, engine_executor, tmp_path)
-    thresholds, interval = gc.get_threshold(), sys.getswitchinterval()
-    try:
-        policy = GarbageCollection(window)
-        assert sys.getswitchinterval() == GarbageCollection.SWITCH_INTERVAL_S < interval
-        assert gc.get_threshold()[:2] == GarbageCollection.YOUNG_THRESHOLDS
-        assert gc.get_threshold()[2] >= 1_000_000_000
-        assert gc.get_freeze_count() > 0
-        policy.collect_full()
-        assert policy.last_full_s is not None
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
-        sys.setswitchinterval(interval)
-        window.close()
 
 
 def test_start_up_work_waits_for_the_first_paint_and_runs_once(

@@ -26,7 +26,6 @@ from lisa_desktop.cli import run
 from lisa_desktop.connections import ConnectionStore, new_connection
 from lisa_desktop.deployment_backend import SANDBOX_LABEL, DeploymentBackend, JournalUnavailable, cache_key_for
 from lisa_desktop.target import Target
-from tests.engine.aws.conftest import CallCounter
 from tests.waiting import wait_for
 from ui.backend import JobEnd, JobKind, JobTicket
 
@@ -190,23 +189,6 @@ def test_open_and_close_a_sandbox_from_options() -> None:
         assert opened.label == SANDBOX_LABEL
         assert opened.settings.poll_initial_s < JobSettings().poll_initial_s
     assert not sandbox.running
-
-
-def test_the_stack_cache_spares_a_restart_its_stack_reads(backend: DeploymentBackend, sandbox: Sandbox) -> None:
-    backend.list_rows()
-    exported = backend.export_stack_cache()
-    restarted = DeploymentBackend(target_on(sandbox))
-    try:
-        counter = CallCounter().watch(restarted.aws.clients.cloudformation(), restarted.aws.clients.ecs())
-        assert restarted.import_stack_cache(exported) == len(exported["stacks"]) > 5
-        restarted.list_rows()
-        # only the rolled-back stack of the Failed model: it has no resources, so nothing of it is cached
-        assert [p["StackName"] for name, p in counter.params if name == "DescribeStackResources"] == [
-            "lisa-broken-model"
-        ]
-        assert counter.count("DescribeClusters") == 1
-    finally:
-        restarted.close()
 
 
 def test_cache_keys_are_known_before_opening(isolated_config_dir: Any) -> None:

@@ -42,16 +42,13 @@ def row(index: int) -> ModelRow:
     )
 
 
-STACKS = {"format": 1, "stacks": {"lisa-m": {"stack_id": "arn:x", "cluster": "c", "service": "s", "resources": []}}}
-
-
-def test_rows_and_the_stack_cache_come_back(isolated_cache_dir: Path) -> None:
+def test_rows_come_back(isolated_cache_dir: Path) -> None:
     store = SnapshotStore()
     rows = [row(i) for i in range(3)]
-    path = store.save("connection:prod|/prod/lisa|eu-west-1", rows, STACKS, saved_at=1_800_000_000.5)
+    path = store.save("connection:prod|/prod/lisa|eu-west-1", rows, saved_at=1_800_000_000.5)
     assert path.is_relative_to(isolated_cache_dir)
     loaded = store.load("connection:prod|/prod/lisa|eu-west-1")
-    assert loaded == Snapshot(rows, 1_800_000_000.5, STACKS)
+    assert loaded == Snapshot(rows, 1_800_000_000.5)
     assert loaded.age_seconds(now=1_800_007_200.5) == 7200
     assert store.load("connection:dev|/dev/lisa|eu-west-1") is None
     assert store.load("") is None
@@ -64,7 +61,6 @@ def test_saving_again_replaces_the_file_atomically() -> None:
     loaded = store.load("sandbox")
     assert loaded is not None
     assert [r.model_id for r in loaded.rows] == ["bench-00002", "bench-00003"]
-    assert loaded.stack_cache == {}
     left = sorted(p.name for p in store.directory.iterdir())
     assert left == sorted([store.path("sandbox").name, store.faces_path("sandbox").name])  # no temporary left
 
@@ -73,7 +69,7 @@ def test_faces_are_the_rows_without_their_details_for_the_first_paint() -> None:
     store = SnapshotStore()
     full = row(1)
     assert full.config
-    store.save("sandbox", [full], {"format": 1, "stacks": {}})
+    store.save("sandbox", [full])
     faces = store.load_faces("sandbox")
     assert faces is not None
     [face] = faces.rows
@@ -87,7 +83,7 @@ def test_faces_are_the_rows_without_their_details_for_the_first_paint() -> None:
 def test_only_the_first_rows_are_read_when_they_were_saved_in_the_order_asked_for() -> None:
     store = SnapshotStore()
     rows = [row(i) for i in range(10)]
-    store.save("sandbox", rows, {}, order="model_id ascending")
+    store.save("sandbox", rows, order="model_id ascending")
     head = store.load_faces("sandbox", first=3, order="model_id ascending")
     assert head is not None
     assert [r.model_id for r in head.rows] == [r.model_id for r in rows[:3]]
@@ -95,7 +91,7 @@ def test_only_the_first_rows_are_read_when_they_were_saved_in_the_order_asked_fo
     for other in (store.load_faces("sandbox", first=3, order="status descending"), store.load_faces("sandbox")):
         assert other is not None
         assert [r.model_id for r in other.rows] == [r.model_id for r in rows] and other.more == 0
-    store.save("sandbox", rows, {})  # saved in no order the table named: every row is read
+    store.save("sandbox", rows)  # saved in no order the table named: every row is read
     unordered = store.load_faces("sandbox", first=3, order="model_id ascending")
     assert unordered is not None and len(unordered.rows) == 10 and unordered.more == 0
 
@@ -144,10 +140,10 @@ def test_a_row_a_line_with_its_configuration_as_json_text() -> None:
     tricky = dataclasses.replace(
         row(1), config_json=json_text({"modelDescription": 'two\nlines, a \u2028 separator, «quotes» "and" tabs\t'})
     )
-    store.save("sandbox", [tricky, row(2), row(3)], STACKS)
+    store.save("sandbox", [tricky, row(2), row(3)])
     lines = store.path("sandbox").read_text(encoding="utf-8").split("\n")
     assert len(lines) == 4
-    assert json.loads(lines[0])["stackCache"] == STACKS
+    assert json.loads(lines[0])["key"] == "sandbox"
     assert json.loads(lines[1])["config_json"] == tricky.config_json
     loaded = store.load("sandbox")
     assert loaded is not None
@@ -157,9 +153,9 @@ def test_a_row_a_line_with_its_configuration_as_json_text() -> None:
 
 def test_no_rows() -> None:
     store = SnapshotStore()
-    store.save("sandbox", [], STACKS, saved_at=5.0)
-    assert store.load("sandbox") == Snapshot([], 5.0, STACKS)
-    assert store.load_faces("sandbox") == Snapshot([], 5.0, {})
+    store.save("sandbox", [], saved_at=5.0)
+    assert store.load("sandbox") == Snapshot([], 5.0)
+    assert store.load_faces("sandbox") == Snapshot([], 5.0)
 
 
 def test_five_thousand_rows_load_back_as_saved() -> None:

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
-from botocore.utils import parse_timestamp
 
-import engine.aws.clients as clients_module
-from engine.aws.clients import AwsClients, map_concurrently, parse_timestamp_fast
+from engine.aws.clients import AwsClients, map_concurrently
 from engine.aws.errors import DeploymentUnreachable
 from tests.engine.aws.conftest import REGION
 
@@ -96,61 +92,18 @@ def test_map_concurrently_keeps_order_and_propagates_errors() -> None:
         map_concurrently(boom, list(range(6)), max_workers=3)
 
 
-def test_clients_load_the_same_service_models_with_the_piecewise_loader(aws_env: None) -> None:
-    plain = boto3.Session(region_name=REGION)
-    clients = AwsClients(boto3.Session(region_name=REGION), version="1")
-    for ours, theirs in ((clients.ecs(), plain.client("ecs")), (clients.dynamodb(), plain.client("dynamodb"))):
-        assert type(ours.meta.service_model) is type(theirs.meta.service_model)
-        assert ours.meta.service_model.operation_names == theirs.meta.service_model.operation_names
-        for name in ("DescribeServices", "Scan"):
-            if name in theirs.meta.service_model.operation_names:
-                mine = ours.meta.service_model.operation_model(name).input_shape
-                assert list(mine.members) == list(theirs.meta.service_model.operation_model(name).input_shape.members)
-        assert ours.meta.endpoint_url == theirs.meta.endpoint_url
+def test_every_call_of_the_clients_is_told_by_its_operation_name(moto: None) -> None:
+    told: list[str] = []
+    clients = AwsClients(boto3.Session(region_name=REGION), version="1", on_call=told.append)
+    clients.ecs().list_clusters()
+    clients.dynamodb().list_tables()
+    clients.ecs().list_clusters()
+    assert told == ["ListClusters", "ListTables", "ListClusters"]
 
 
-def test_the_piecewise_loader_is_installed_once_per_session(aws_env: None) -> None:
-    session = boto3.Session(region_name=REGION)
-    AwsClients(session, version="1")
-    loader = session._session.get_component("data_loader")
-    installed = loader.file_loader
-    assert type(installed).__name__ == "_PiecewiseJSONFileLoader"
-    AwsClients(session, version="1")
-    assert loader.file_loader is installed
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "2026-11-27T18:44:04Z",
-        "2026-11-27T18:44:04.123Z",
-        "2026-11-27T18:44:04.123456+02:00",
-        "2026-11-27T18:44:04",  # no zone: botocore's own parser decides
-        "2026-11-27",
-        "Thu, 27 Nov 2026 18:44:04 GMT",
-        "1764268844",
-        1764268844,
-        1764268844.5,
-    ],
-)
-def test_timestamps_parse_as_botocore_parses_them(value: str | float) -> None:
-    assert parse_timestamp_fast(value) == parse_timestamp(value)
-
-
-def test_clients_parse_response_timestamps_with_the_fast_parser(
-    moto: None, botocore_session: botocore.session.Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[object] = []
-
-    def spy(value: str | float) -> datetime:
-        seen.append(value)
-        return parse_timestamp_fast(value)
-
-    monkeypatch.setattr(clients_module, "parse_timestamp_fast", spy)
-    clients = AwsClients(boto3.Session(region_name=REGION, botocore_session=botocore_session), version="1")
-    cloudformation = clients.cloudformation()
-    cloudformation.create_stack(StackName="timed", TemplateBody='{"Resources": {}}')
-    created = cloudformation.describe_stacks(StackName="timed")["Stacks"][0]["CreationTime"]
-    assert seen  # the XML protocol's ISO 8601 text went through it
-    assert created.tzinfo is not None
-    assert created == parse_timestamp(str(seen[-1]))
+def test_frozen_credentials_are_the_sessions(aws_env: None) -> None:
+    session = boto3.Session(
+        aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", aws_session_token="token", region_name=REGION
+    )
+    frozen = AwsClients(session, version="1").frozen_credentials()
+    assert (frozen.access_key, frozen.secret_key, frozen.token) == ("AKIDEXAMPLE", "secret", "token")

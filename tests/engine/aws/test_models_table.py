@@ -10,7 +10,6 @@ from engine.aws.clients import AwsClients
 from engine.aws.errors import AwsError, DeploymentUnreachable, ModelAlreadyExists, StatusChanged
 from engine.aws.models_table import (
     HOLDER_ATTRIBUTE,
-    SCAN_PAGE_ITEMS,
     WRITE_PROBE_KEY,
     InvalidRecord,
     ModelsTable,
@@ -49,11 +48,10 @@ def test_scan_of_an_empty_table(table: ModelsTable) -> None:
     assert table.scan() == []
 
 
-def test_scan_pages_are_small_by_default(table: ModelsTable, counter: CallCounter) -> None:
-    """Each page is one json.loads holding the GIL: a 1-MB page would freeze the window for ~20 ms."""
+def test_scan_pages_are_dynamodbs_by_default(table: ModelsTable, counter: CallCounter) -> None:
     counter.reset()
     table.scan()
-    assert [params.get("Limit") for name, params in counter.params if name == "Scan"] == [SCAN_PAGE_ITEMS]
+    assert [params.get("Limit") for name, params in counter.params if name == "Scan"] == [None]
 
 
 def test_get_is_a_consistent_read(clients: AwsClients, table: ModelsTable, counter: CallCounter) -> None:
