@@ -35,6 +35,7 @@ from ui.model_table import FIRST_FILL, face_of
 if TYPE_CHECKING:
     import asyncio
 
+    from engine.aws.inventory_process import InventoryReader
     from lisa_desktop.connections import ConnectionStore
     from lisa_desktop.deployment_backend import DeploymentBackend
 
@@ -129,6 +130,8 @@ class Shell(QObject):
         self.problem_page: QWidget | None = None
         """The page naming a file that cannot be read, while it is shown."""
         self._fresh_settings: QSettings | None = None
+        self.reader: InventoryReader | None = None
+        """The inventory reader every deployment opened here reads through (started after the first paint)."""
         window.rows_refreshed.connect(self._save_snapshot)
         window.connection_requested.connect(lambda choice: self._keep(spawn(self.switch(choice))))
         window.open_retry_requested.connect(lambda: self._keep(spawn(self.open(self._args))))
@@ -149,8 +152,20 @@ class Shell(QObject):
             log.error("opening the deployment failed unexpectedly", exc_info=error)
 
     def begin(self, args: argparse.Namespace) -> None:
-        """Start `start(args)` on the running loop."""
+        """Start the inventory reader's helper process (it imports boto3 while the deployment opens) and
+        `start(args)` on the running loop."""
+        self._keep(spawn(on_worker(self.executor, self._start_reader)))
         self._keep(spawn(self.start(args)))
+
+    def _start_reader(self) -> None:
+        from engine.aws.inventory_process import InventoryReader
+
+        reader = InventoryReader()
+        with self._lock:
+            if self._closed:
+                return
+            self.reader = reader
+        reader.start()
 
     @property
     def store(self) -> ConnectionStore:
@@ -318,7 +333,7 @@ class Shell(QObject):
         that would resume `open` has stopped), else a sandbox's server would keep the process alive."""
         from lisa_desktop.deployment_backend import DeploymentBackend
 
-        backend = stack.enter_context(DeploymentBackend.open(args, store=self.store))
+        backend = stack.enter_context(DeploymentBackend.open(args, store=self.store, reader=self.reader))
         with self._lock:
             closed = self._closed
         if closed:
@@ -354,8 +369,11 @@ class Shell(QObject):
         with self._lock:
             self._closed = True
             stack, self._stack = self._stack, None
+            reader, self.reader = self.reader, None
         if stack is not None:
             stack.close()
+        if reader is not None:
+            reader.close()
 
 
 FIRST_PAINT_WAIT_MS = 500

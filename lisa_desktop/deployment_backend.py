@@ -73,7 +73,9 @@ class DeploymentBackend:
         settings: JobSettings | None = None,
         max_workers: int = 4,
         lease_s: float = DEFAULT_LEASE_S,
+        reader: InventoryReader | None = None,
     ) -> None:
+        """`reader`: the inventory reader to list models through (its owner closes it); else one of its own."""
         self.target = target
         self.lease_s = lease_s
         """How long a holder may go without a heartbeat before its model can be taken over (`--lease-minutes`)."""
@@ -97,20 +99,23 @@ class DeploymentBackend:
         )
         self.journal, self.journal_problem = _journal_for(self._scratch)
         self._history_lock = threading.Lock()
-        self.reader = InventoryReader()
+        self._owns_reader = reader is None
+        self.reader = reader or InventoryReader()
         self.reader.start()
         self._runner = JobRunner(max_workers=max_workers, journal=self.journal, deployment=self.cache_key)
 
     @classmethod
     @contextmanager
-    def open(cls, args: argparse.Namespace, *, store: ConnectionStore | None = None) -> Iterator[DeploymentBackend]:
+    def open(
+        cls, args: argparse.Namespace, *, store: ConnectionStore | None = None, reader: InventoryReader | None = None
+    ) -> Iterator[DeploymentBackend]:
         """The backend of the deployment the options name (blocking: discovery reads SSM and Secrets Manager;
         a sandbox starts), with their `lease_minutes` when they have one. Closed, and an in-process sandbox
         stopped, when the context ends."""
         minutes = getattr(args, "lease_minutes", None)
         lease_s = DEFAULT_LEASE_S if minutes is None else float(minutes) * 60
         with open_target(args, store=store) as target:
-            backend = cls(target, lease_s=lease_s)
+            backend = cls(target, lease_s=lease_s, reader=reader)
             try:
                 yield backend
             finally:
@@ -307,7 +312,8 @@ class DeploymentBackend:
     def close(self) -> None:
         """Cancel the running jobs and wait for them to end (each rolls back what it did)."""
         self._runner.shutdown(cancel=True)
-        self.reader.close()
+        if self._owns_reader:
+            self.reader.close()
         if self._scratch is not None:
             with self._history_lock:  # the details pane may be reading the history on a worker thread
                 self.journal = None

@@ -101,6 +101,8 @@ class InventoryReader:
         self._known: dict[str, ModelRow] = {}
         self._in_step = False
         """Whether the helper's memory of what it sent equals `_known` (false after any failure)."""
+        self._deployment: DeploymentInfo | None = None
+        """The deployment `_known` holds rows of."""
         self.last_stats: ReadStats | None = None
 
     def start(self) -> None:
@@ -144,6 +146,9 @@ class InventoryReader:
         raise AssertionError("unreachable")
 
     def _exchange_rows(self, request: tuple[Any, ...], replace: bool) -> list[ModelRow]:
+        deployment = request[1].deployment
+        if deployment != self._deployment:  # another deployment: nothing known is of use
+            self._known, self._in_step, self._deployment = {}, False, deployment
         conn = self._ensure_started()
         conn.send((*request, self._in_step))
         changed: list[ModelRow] = []

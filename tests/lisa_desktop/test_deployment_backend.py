@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from engine.aws.clients import AwsClients
+from engine.aws.inventory_process import InventoryReader
 from engine.errors import StatusNotAllowed
 from engine.jobs.context import JobSettings
 from engine.jobs.events import JobEvent
@@ -179,6 +180,26 @@ def test_a_cancelled_start_rolls_back(backend: DeploymentBackend) -> None:
     end = job.end()
     assert end.outcome == "cancelled"
     assert backend.model_row("llama3-8b-tgi").status == "Stopped"
+
+
+def test_a_reader_handed_to_backends_outlives_them(sandbox: Sandbox) -> None:
+    """The window starts one inventory reader at start-up and every deployment it opens reads through it."""
+    reader = InventoryReader()
+    try:
+        first = DeploymentBackend(target_on(sandbox), reader=reader)
+        assert len(first.list_rows()) >= 14
+        pid = reader.pid
+        first.close()
+        assert reader.pid == pid is not None  # closing the backend left the shared helper running
+        second = DeploymentBackend(target_on(sandbox), reader=reader)
+        try:
+            assert [row.model_id for row in second.list_rows()] == [row.model_id for row in first.list_rows()]
+            assert reader.pid == pid
+        finally:
+            second.close()
+    finally:
+        reader.close()
+    assert reader.pid is None
 
 
 def test_open_and_close_a_sandbox_from_options() -> None:

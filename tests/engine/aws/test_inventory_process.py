@@ -89,6 +89,18 @@ def test_an_unchanged_model_comes_back_as_the_row_already_held_and_only_changes_
     assert again[0] is second["mistral-7b-instruct"]
 
 
+def test_a_reader_shared_by_deployments_forgets_one_when_it_reads_another(
+    reader: InventoryReader, config: ReaderConfig
+) -> None:
+    first = reader.listing(config)
+    other = dataclasses.replace(config, deployment=dataclasses.replace(config.deployment, prefix="/other/lisa"))
+    rows = reader.listing(other)
+    stats = reader.last_stats
+    assert stats is not None
+    assert stats.rows_sent == len(rows) == len(first)  # nothing counted as known from the first deployment
+    assert all(new is not old for new, old in zip(rows, first, strict=True))
+
+
 def test_a_failure_in_the_helper_arrives_as_the_error_the_engine_raises(
     reader: InventoryReader, config: ReaderConfig, clients: AwsClients
 ) -> None:
