@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.jobs.root_cause import RootCause
+from engine.jobs.cause import RootCause
 from engine.model_row import ModelRow
 from ui.banner import Banner, BannerKind
 from ui.formatting import capacity_text, local_time, yes_no

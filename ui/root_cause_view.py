@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.jobs.root_cause import RootCause, last_root_cause
+from engine.jobs.cause import RootCause, last_root_cause
 from ui.job_model import JobSummary
 
 TITLE = "Root cause of the last failure"

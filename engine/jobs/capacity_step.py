@@ -16,10 +16,10 @@ from typing import Any, Final
 from engine.aws.autoscaling import ScalingGroup
 from engine.errors import InvalidInput, LisaDesktopError, Problem
 from engine.jobs import root_cause
+from engine.jobs.cause import RootCause
 from engine.jobs.context import JobContext, StepTimeout
 from engine.jobs.events import StepState
 from engine.jobs.polling import poll_until
-from engine.jobs.root_cause import RootCause
 
 ACTIVITY_LOOKBACK_S: Final = 120
 

@@ -33,11 +33,11 @@ from typing import Any, Final
 from engine.aws.ecs import Deployment, EcsService, ServiceEvent, ServiceRef, TaskDefinition, revision_of
 from engine.errors import InvalidInput, LisaDesktopError, Problem
 from engine.jobs import root_cause
+from engine.jobs.cause import RootCause
 from engine.jobs.context import JobCancelled, JobContext, StepTimeout
 from engine.jobs.events import Source, StepState
 from engine.jobs.lease import LeaseLost
 from engine.jobs.polling import poll_until
-from engine.jobs.root_cause import RootCause
 from engine.schema.requests import MARKED_FOR_DELETION, UpdateContainerConfig
 
 HEALTH_CHECK_FIELDS: Final = {

@@ -8,118 +8,25 @@ read; collecting never raises, so the failure it explains is reported and rolled
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 from engine.aws import console
 from engine.aws.autoscaling import ScalingActivity, ScalingGroup
 from engine.aws.ecs import ServiceRef, StoppedTask
 from engine.aws.elb import ElbGateway, TargetHealth
 from engine.aws.logs import LAST_LINES, LogsGateway, container_stream
+from engine.jobs.cause import ITEM_LIMIT, ConsoleLink, LogExcerpt, RootCause, cut_to
 from engine.jobs.context import JobContext
-from engine.jobs.events import JobEvent, StepState
+from engine.jobs.events import StepState
 
-DATA_KEY: Final = "rootCause"
-"""The key of a failure event's data that holds `RootCause.to_data()`."""
 MAX_TASKS: Final = 5
 MAX_ACTIVITIES: Final = 5
 MAX_TARGETS: Final = 3
-SUMMARY_ITEMS: Final = 3
-SUMMARY_LIMIT: Final = 480
-ITEM_LIMIT: Final = 240
-_ERROR_WORDS: Final = ("error", "exception", "fatal", "traceback", "killed", "failed")
 
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class LogExcerpt:
-    group: str
-    stream: str
-    lines: tuple[str, ...]
-
-    @property
-    def telling_line(self) -> str | None:
-        """The last line that reads like an error, else the last non-blank one."""
-        lines = [line.strip() for line in self.lines if line.strip()]
-        errors = [line for line in lines if any(word in line.lower() for word in _ERROR_WORDS)]
-        chosen = errors or lines
-        return chosen[-1] if chosen else None
-
-
-@dataclass(frozen=True)
-class ConsoleLink:
-    label: str
-    url: str
-
-
-@dataclass(frozen=True)
-class RootCause:
-    """What AWS says about a failure, in lines: `items` (stopped tasks, failed activities, unhealthy targets, one
-    line each), the container's last log lines, the sources that could not be read, and where to look further."""
-
-    items: tuple[str, ...] = ()
-    log: LogExcerpt | None = None
-    unread: tuple[str, ...] = ()
-    links: tuple[ConsoleLink, ...] = ()
-    arns: tuple[tuple[str, str], ...] = ()
-    """(what, ARN) pairs to copy."""
-
-    @property
-    def found(self) -> bool:
-        return bool(self.items or (self.log and self.log.lines))
-
-    def lines(self) -> list[str]:
-        """One line per finding, then one per unread source."""
-        found = list(self.items)
-        if self.log is not None:
-            telling = self.log.telling_line
-            found.append(f"container log: {_cut(telling, ITEM_LIMIT)}" if telling else "container log: no lines")
-        return found + [f"not read: {note}" for note in self.unread]
-
-    def summary(self) -> str:
-        """One line: the first findings (or, when nothing was found, what could not be read)."""
-        lines = self.lines()
-        findings = [line for line in lines if not line.startswith("not read: ")] or lines
-        return _cut("; ".join(findings[:SUMMARY_ITEMS]), SUMMARY_LIMIT) if findings else "nothing found"
-
-    def to_data(self) -> dict[str, Any]:
-        """JSON-safe, for an event's data (`DATA_KEY`)."""
-        return {
-            "items": list(self.items),
-            "log": None
-            if self.log is None
-            else {"group": self.log.group, "stream": self.log.stream, "lines": list(self.log.lines)},
-            "unread": list(self.unread),
-            "links": [{"label": link.label, "url": link.url} for link in self.links],
-            "arns": [{"label": label, "arn": arn} for label, arn in self.arns],
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> RootCause:
-        log = data.get("log")
-        return cls(
-            items=tuple(str(item) for item in data.get("items") or ()),
-            log=LogExcerpt(str(log["group"]), str(log["stream"]), tuple(str(line) for line in log.get("lines") or ()))
-            if isinstance(log, Mapping)
-            else None,
-            unread=tuple(str(note) for note in data.get("unread") or ()),
-            links=tuple(ConsoleLink(str(link["label"]), str(link["url"])) for link in data.get("links") or ()),
-            arns=tuple((str(arn["label"]), str(arn["arn"])) for arn in data.get("arns") or ()),
-        )
-
-
-def last_root_cause(events: Iterable[JobEvent]) -> RootCause | None:
-    """The root cause carried by the latest event that has one (None if none has)."""
-    found: RootCause | None = None
-    for event in events:
-        data = event.data.get(DATA_KEY)
-        if isinstance(data, Mapping):
-            found = RootCause.from_data(data)
-    return found
 
 
 def report(ctx: JobContext, step: str, cause: RootCause) -> None:
@@ -129,11 +36,6 @@ def report(ctx: JobContext, step: str, cause: RootCause) -> None:
 
 
 # -- describing what was found -------------------------------------------------------------------------------------
-
-
-def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _task_text(task: StoppedTask) -> str:
@@ -154,7 +56,7 @@ def task_lines(tasks: Sequence[StoppedTask]) -> list[str]:
     lines = []
     for text, group in alike.items():
         who = f"task {group[0].id[:8]}" if len(group) == 1 else f"{len(group)} tasks, the latest {group[0].id[:8]},"
-        lines.append(_cut(f"{who} {text}", ITEM_LIMIT))
+        lines.append(cut_to(f"{who} {text}", ITEM_LIMIT))
     return lines
 
 
@@ -162,7 +64,7 @@ def activity_line(activity: ScalingActivity) -> str:
     """`Auto Scaling Failed: Launching a new EC2 instance – We currently do not have sufficient …`."""
     what = activity.description.split("Status Reason:", 1)[0].strip().rstrip(".")
     detail = activity.status_message or activity.cause
-    return _cut(f"Auto Scaling {activity.status_code}: {what}" + (f" – {detail}" if detail else ""), ITEM_LIMIT)
+    return cut_to(f"Auto Scaling {activity.status_code}: {what}" + (f" – {detail}" if detail else ""), ITEM_LIMIT)
 
 
 def activity_lines(activities: Sequence[ScalingActivity]) -> list[str]:
@@ -181,7 +83,7 @@ def target_line(target: TargetHealth) -> str:
         text += f": {target.reason}"
     if target.description:
         text += f" ({target.description})"
-    return _cut(text, ITEM_LIMIT)
+    return cut_to(text, ITEM_LIMIT)
 
 
 # -- collecting ----------------------------------------------------------------------------------------------------
@@ -202,7 +104,7 @@ class _Collector:
         try:
             return read()
         except Exception as error:
-            self.unread.append(_cut(f"{source}: {error}", ITEM_LIMIT))
+            self.unread.append(cut_to(f"{source}: {error}", ITEM_LIMIT))
             return None
 
     def link(self, label: str, url: str, arn: str | None = None) -> None:
@@ -258,7 +160,7 @@ def _safely(collect: Callable[[], RootCause]) -> RootCause:
     try:
         return collect()
     except Exception as error:
-        return RootCause(unread=(_cut(f"the root cause: {type(error).__name__}: {error}", ITEM_LIMIT),))
+        return RootCause(unread=(cut_to(f"the root cause: {type(error).__name__}: {error}", ITEM_LIMIT),))
 
 
 def rollout_cause(

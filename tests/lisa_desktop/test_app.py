@@ -235,11 +235,11 @@ def test_start_up_work_runs_without_a_paint_after_a_while(
     assert started == [1]
 
 
-def test_the_first_paint_needs_no_asyncio() -> None:
-    """Importing asyncio takes 50–100 ms, which start-up spends after the first paint (run_app)."""
+def test_the_first_paint_needs_no_asyncio_boto3_or_pydantic() -> None:
+    """Importing them takes hundreds of milliseconds, which start-up spends after the first paint (run_app)."""
     code = (
         "import sys, lisa_desktop.app, lisa_desktop.startup_probe\n"
-        "print(sorted({'asyncio', 'qasync'} & set(sys.modules)))"
+        "print(sorted({'asyncio', 'qasync', 'boto3', 'botocore', 'pydantic'} & set(sys.modules)))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "[]"

@@ -8,8 +8,8 @@ from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from engine.jobs.cause import ConsoleLink, LogExcerpt, RootCause
 from engine.jobs.events import JobEvent, StepState
-from engine.jobs.root_cause import ConsoleLink, LogExcerpt, RootCause
 from tests.ui.rows import make_row
 from ui.backend import JobKind
 from ui.details_pane import DetailsPane

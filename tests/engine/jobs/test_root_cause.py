@@ -12,9 +12,10 @@ import pytest
 from engine.aws.console import console_base, ecs_service_url, log_group_url, region_of_arn, stack_url
 from engine.aws.ecs import ContainerExit, StoppedTask
 from engine.aws.logs import container_stream
+from engine.jobs.cause import DATA_KEY, ConsoleLink, LogExcerpt, RootCause, last_root_cause
 from engine.jobs.context import JobSettings
 from engine.jobs.events import JobEvent, StepState
-from engine.jobs.root_cause import DATA_KEY, ConsoleLink, LogExcerpt, RootCause, last_root_cause, task_lines
+from engine.jobs.root_cause import task_lines
 from engine.jobs.runner import JobRunner
 from engine.jobs.update_job import JobResult, Outcome
 from engine.sandbox.failures import EXIT_CODE, STOP_CODE, STOPPED_REASON
