@@ -5,8 +5,8 @@ and the details pane need, and nothing that would pull boto3 or pydantic into th
 
 A row's model configuration and live facts are kept as compact JSON text (`config_json`, `live_json`) and parsed
 only when `config` or `live` is read (the details pane, Copy as JSON, Export, the wizard): a refresh of 5,000
-models then compares strings instead of nested dicts on the GUI thread, the rows hold ~20 times fewer objects for
-the garbage collector to scan, and the snapshot writes the text as it is.
+models then compares strings instead of nested dicts, the rows hold far fewer objects for the garbage collector to
+scan, they cross the inventory reader's pipe cheaply, and the snapshot writes the text as it is.
 """
 
 from __future__ import annotations

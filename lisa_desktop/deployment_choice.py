@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from engine.errors import InvalidInput, LisaDesktopError, Problem
 from engine.sandbox.constants import SANDBOX_PREFIX, SANDBOX_REGION
 
-if TYPE_CHECKING:  # pydantic is ~0.2 s to import: not before the window's first paint
+if TYPE_CHECKING:  # pydantic is slow to import: not before the window's first paint
     from lisa_desktop.connections import Connection, ConnectionStore
 
 

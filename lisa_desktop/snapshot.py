@@ -1,9 +1,9 @@
 """The last rows seen of each deployment, on disk: the window paints them at start-up, before the first refresh.
 
 One file per deployment (named by a hash of its cache key) under the user's cache directory, or
-`LISA_DESKTOP_CACHE_DIR`: JSON lines, a header object (formats, key, time, stack cache) then one row per line. It
-is written and read a row (or a few hundred) per JSON call, so saving or loading 5,000 rows on a worker thread
-never holds the GIL for long: a single `json.dumps` of the whole document held it ~100 ms, which froze the window.
+`LISA_DESKTOP_CACHE_DIR`: JSON lines, a header object (formats, key, time, order) then one row per line. It is
+written and read a row (or a few hundred) per JSON call, so saving or loading thousands of rows on a worker thread
+never holds the GIL for long, as one `json.dumps` of the whole document would.
 A file that cannot be read, or was written for another row format or key, is ignored: the snapshot is a
 convenience, never a reason to fail. The rows' API keys are masked (`engine.aws.rows`); the files are 0600 in
 0700 folders.
@@ -33,7 +33,7 @@ CACHE_DIR_ENV: Final = "LISA_DESKTOP_CACHE_DIR"
 SNAPSHOT_FORMAT: Final = 4
 """The file's own layout; the rows' layout is `ROW_FORMAT`."""
 ROWS_PER_PARSE: Final = 250
-"""Rows parsed per json.loads call when loading: each call holds the GIL (~2 ms for 250 rows)."""
+"""Rows parsed per json.loads call when loading: each call holds the GIL while it runs."""
 
 _COMPACT: Final = (",", ":")
 
@@ -65,9 +65,8 @@ RESAVE_EVERY_S: Final = 600.0
 
 class SaveSchedule:
     """Which refreshes' rows need writing: those that differ from the rows last written, and any once the last
-    write is `every_s` old. Writing 5,000 rows is ~130-180 ms of Python on a worker (the stack cache adds more),
-    each of whose GIL hand-overs can delay a call into Python on the GUI thread; a full refresh every 30 s that
-    changed nothing wrote them anyway.
+    write is `every_s` old. Writing thousands of rows is Python work on a worker, each of whose GIL hand-overs
+    can delay a call into Python on the GUI thread: a full refresh every 30 s that changed nothing need not.
     A refresh keeps each unchanged row's object, so unchanged means the same objects in the same order."""
 
     def __init__(self, every_s: float = RESAVE_EVERY_S) -> None:
@@ -127,7 +126,7 @@ class SnapshotStore:
     def load_faces(self, cache_key: str, *, first: int | None = None, order: str | None = None) -> Snapshot | None:
         """The saved rows as the table draws them (empty `config`, no `live`), fast enough to paint at start-up;
         `load()` gives the whole snapshot. With `first`, only the first rows when the rows were saved in `order`
-        (a screenful of 5,000 reads in ~3 ms instead of ~50): `Snapshot.more` counts the rest."""
+        (a screenful rather than thousands): `Snapshot.more` counts the rest."""
         if not cache_key:
             return None
         return self._load(cache_key, self.faces_path(cache_key), ModelRow.from_face, first, order)

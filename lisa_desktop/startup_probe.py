@@ -40,7 +40,7 @@ class StartupProbe(QObject):
     paint (start-up's, after the first frame) must not count. A frame is painted while the window's native window
     handles an Expose or UpdateRequest event, so a zero timer started then fires as soon as the frame is done.
 
-    It watches the window alone: wrapping the table's viewport for Python would cost ~10 ms the app does not spend.
+    It watches the window alone: wrapping the table's viewport for Python would cost time the app does not spend.
     """
 
     def __init__(self, window: MainWindow, path: Path) -> None:

@@ -14,10 +14,10 @@ Two costs made Qt's own delegate slow on this table:
 The main window's table also bounds the drawing of cells not kept as pixmaps to `TURN_BUDGET_S` an event-loop
 turn: past it, new cells are left to the row background and painted in the next turns (see CellDelegate).
 
-Measured on a 1400×800 table of 5,000 rows (a full repaint, the bench_model_table table, best of 8 rounds): ~9 ms
-from kept pixmaps, against ~22 ms drawing every cell through the style and ~16 ms for Qt's delegate. A cell drawn
-into a pixmap costs ~1.5 times a direct draw, once. The pixels are the same as Qt's delegate's
-(tests/ui/test_cell_delegate.py), at whole device pixel ratios through pixmaps and at fractional ones as drawn.
+A full repaint from kept pixmaps takes about half the time of Qt's delegate (tests/bench/bench_model_table.py
+measures both); a cell drawn into a pixmap costs more than a direct draw, once. The pixels are the same as Qt's
+delegate's (tests/ui/test_cell_delegate.py), at whole device pixel ratios through pixmaps and at fractional ones
+as drawn.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ SCREENFULS_KEPT: Final = 2
 CellKey = tuple[str, int, int, int, float, int, int, int]
 """What a cell's pixels depend on: text, column (its alignment), size, device pixel ratio, state (selected,
 enabled, active, hovered), features (alternate row) and palette. The font, the same for every cell, is checked
-once per cell against the one the pixmaps were drawn with: a copy per cell for the key would cost ~2 ms a paint."""
+once per cell against the one the pixmaps were drawn with: a copy of it per cell for the key would cost more."""
 
 
 class CellPixmaps:
@@ -109,7 +109,7 @@ class CellPixmaps:
 def _background(view: QAbstractScrollArea) -> QColor:
     """What the viewport fills itself with: its palette's Base (it inherits the view's palette), in the colour
     group of its state. Not read from `view.viewport()`: the first wrapper PySide makes for the viewport sets it
-    looking through every widget class, and creating their enums took ~20 ms of the table's first paint."""
+    looking through every widget class, and creating their enums slowed the table's first paint."""
     if not view.isEnabled():
         group = QPalette.ColorGroup.Disabled
     elif view.isActiveWindow():
@@ -127,7 +127,7 @@ class CellDelegate(QStyledItemDelegate):
     """With `turn_budget_s`, the drawing of cells not kept as pixmaps stops for the event-loop turn once it took
     that long: cells seen for the first time are left to the row background the view drew, and painted in the
     next turn. The first paint of a table, or of a page of new rows, is then spread over a few turns instead of
-    holding the GUI thread for all of its cells (~100-150 µs each through the style, more on a larger window).
+    holding the GUI thread for all of its cells (each drawn through the style, more on a larger window).
     Cells seen before are on screen already, so they are drawn directly rather than left blank."""
 
     def __init__(self, parent: QWidget | None = None, *, turn_budget_s: float | None = None) -> None:

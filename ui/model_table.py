@@ -351,7 +351,7 @@ class ModelTableModel(QStandardItemModel):
 
     The base class is QStandardItemModel, holding no items, only the row count: its rowCount(), columnCount()
     and index() are then Qt's own, where a QAbstractTableModel's would be Python that the filter proxy calls
-    twice for every data() it forwards (a full repaint: ~6,000 calls, a fifth of its time). data() serves the
+    twice for every data() it forwards (thousands of calls a full repaint). data() serves the
     rows from `_rows`, which `_insert_at()` and `_remove_at()` keep in step with Qt's count.
     """
 

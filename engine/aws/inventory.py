@@ -290,8 +290,7 @@ class Inventory:
                 live.clusters[record.model_id] = summary
         counted = [r for r in counted if r.model_id not in live.clusters]
         parts = [_Live(stacks=live.stacks, by_tag=live.by_tag) for _ in range(3)]
-        # The three readers share max_workers: 24 threads parsing at once made the GUI thread wait for the GIL
-        # up to ~45 ms at the start of this phase (tests/bench/bench_main_window.py).
+        # The three readers share max_workers, so a listing makes at most that many calls at once.
         workers = -(-self.max_workers // len(parts))
         readers: list[Callable[[], object]] = [
             lambda: parts[0].services.update(self._services(described, parts[0], workers)),

@@ -10,8 +10,8 @@ another process at the same moment); the file is in WAL mode, so readers never w
 wait (up to `BUSY_TIMEOUT_S`) for each other instead of failing.
 
 The store also keeps one idle connection open (no transaction: it blocks nobody). Without it each call's close
-would be the file's last, which in WAL mode checkpoints the log into the file and deletes it, with fsyncs:
-2-20 ms a save instead of well under 1 ms (tests/bench/bench_drafts.py).
+would be the file's last, which in WAL mode checkpoints the log into the file and deletes it, with fsyncs, on
+every save (tests/bench/bench_drafts.py measures it).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ the console's create job deploys, so a seeded model looks like one the console c
 needs a little help with it (`install_moto_extensions`).
 
 Synthetic benchmark models (`stack="direct"`) get their ECS and Auto Scaling resources created straight in
-moto's backends, without a stack: a model stack costs moto ~25 ms, which makes 1000 models a matter of tens of
-seconds.
+moto's backends, without a stack: running moto's CloudFormation for each would make 1,000 models a matter of
+tens of seconds.
 """
 
 from __future__ import annotations
@@ -172,8 +172,8 @@ def with_capacity(template: dict[str, Any], capacity: Capacity) -> dict[str, Any
 # This applies to every stack created in the sandbox, the console's own creates included; the engine's template
 # is not changed for moto.
 #
-# And speed: moto parses every template as YAML first (pure Python, ~60 ms for the model stack), so a JSON
-# template is read with json.loads (the same result for JSON, in well under a millisecond).
+# And speed: moto parses every template as YAML first (pure Python, slow), so a JSON template is read with
+# json.loads (the same result for JSON).
 
 SCALING_POLICY_TYPE: Final = "AWS::AutoScaling::ScalingPolicy"
 _TASK_DEFINITION_PROPERTIES: Final = {
@@ -584,10 +584,10 @@ class SandboxDeployment:
         )
 
     def prepare_network(self) -> None:
-        """The default VPC's subnets, and one ECS GPU AMI instead of moto's ~1300 default images (every instance
-        launch filters all images: 15 ms each with the defaults, nothing with one)."""
+        """The default VPC's subnets, and one ECS GPU AMI instead of moto's default images (every instance
+        launch filters all images: over a thousand with the defaults)."""
         with _without_default_amis():
-            backend = self.ec2_backend  # created here: moto's ~1300 default images are not loaded (0.4 s)
+            backend = self.ec2_backend  # created here: moto's default images are not loaded
         if not hasattr(backend, "amis"):
             raise SandboxError("moto's EC2 backend has no `amis` collection any more; update engine/sandbox/seed.py")
         with self.simulator.lock:
@@ -621,7 +621,7 @@ class SandboxDeployment:
 
     def _models_security_group(self, vpc_id: str) -> str:
         """The deployment's security group for model load balancers and instances: port 80 from the VPC (LISA's
-        ECS-model ALB group). Straight in moto's backend: an EC2 client costs ~0.3 s to create."""
+        ECS-model ALB group). Straight in moto's backend: an EC2 client is slow to create."""
         backend = self.ec2_backend
         with self.simulator.lock:
             cidr = str(getattr(backend.get_vpc(vpc_id), "cidr_block", "") or "172.31.0.0/16")
@@ -838,7 +838,7 @@ class SandboxDeployment:
             self._write_batch(batch)
 
     def put_items_directly(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Straight into moto's table (synthetic models: moto parses a BatchWriteItem at ~3 ms per item)."""
+        """Straight into moto's table (synthetic models: moto is slow to parse BatchWriteItem)."""
         backend = dynamodb_backends[self.account_id][self.region]
         with self.simulator.lock:
             for item in items:

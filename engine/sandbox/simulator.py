@@ -217,7 +217,7 @@ def _install_response_patches() -> None:
     * A new Auto Scaling instance (InstanceState) starts Pending, not InService, so no request ever sees it
       healthy before the simulator's warm-up has passed.
     * DynamoDB Scan/Query answer with the JSON text moto ≤ 5.1 produced: moto 5.2's shape-driven serializer
-      needs ~15 ms per LISA item (nested `model_config` maps), i.e. seconds for a table of a few hundred.
+      is slow on LISA's nested `model_config` maps: seconds for a table of a few hundred items.
     * DynamoDB writes are serialized: moto checks a ConditionExpression and then writes without a lock, so two
       concurrent conditional writes could both pass, which DynamoDB never allows (the engine's intake relies
       on it).

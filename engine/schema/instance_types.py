@@ -32,7 +32,7 @@ GPU_COUNTS: Final[Mapping[str, Mapping[str, int]]] = {
 
 @cache
 def ec2_instance_types() -> frozenset[str]:
-    import botocore.session  # ~0.15 s to import: only when an instance type is checked
+    import botocore.session  # slow to import: only when an instance type is checked
     from botocore.model import StringShape
 
     shape = botocore.session.get_session().get_service_model("ec2").shape_for("InstanceType")
