@@ -1,5 +1,6 @@
-"""The GUI composition root: one QApplication, a qasync event loop, the engine's worker threads, the window,
-and the deployment behind it (opened, switched and closed off the GUI thread)."""
+"""The GUI composition root: one QApplication, a qasync event loop, the engine's worker threads (wrapped in the
+one `Background` every part of the window runs its work through), the window, and the deployment behind it
+(opened, switched and closed off the GUI thread)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from lisa_desktop.startup_probe import install_if_asked
 from lisa_desktop.unexpected import UnexpectedErrors
 from lisa_desktop.user_files import UnreadableFile, check_drafts, move_aside
 from resources import resource
-from ui.background import on_worker, spawn
+from ui.background import Background
 from ui.main_window import MainWindow, Page
 from ui.model_table import FIRST_FILL, face_of
 
@@ -101,14 +102,14 @@ class Shell(QObject):
     def __init__(
         self,
         window: MainWindow,
-        executor: Executor,
+        background: Background,
         snapshots: SnapshotStore,
         store: ConnectionStore | None = None,
         settings: QSettings | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
-        self.executor = executor
+        self.background = background
         self.snapshots = snapshots
         self._save_schedule = SaveSchedule()
         self._store = store
@@ -123,39 +124,24 @@ class Shell(QObject):
         self._closed = False
         self._lock = threading.Lock()
         """Orders close() against a deployment being opened on a worker (whichever comes last closes it)."""
-        self._tasks: set[asyncio.Task[None]] = set()
-        """Started here and still running (the loop itself keeps only weak references to tasks)."""
-        self.errors: UnexpectedErrors | None = None
-        """Where a task of ours that failed unexpectedly is shown (else it is only logged)."""
         self.problem_page: QWidget | None = None
         """The page naming a file that cannot be read, while it is shown."""
         self._fresh_settings: QSettings | None = None
         self.reader: InventoryReader | None = None
         """The inventory reader every deployment opened here reads through (started after the first paint)."""
         window.rows_refreshed.connect(self._save_snapshot)
-        window.connection_requested.connect(lambda choice: self._keep(spawn(self.switch(choice))))
-        window.open_retry_requested.connect(lambda: self._keep(spawn(self.open(self._args))))
-
-    def _keep(self, task: asyncio.Task[None]) -> None:
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(self._report_failure)
-
-    def _report_failure(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled() or task.exception() is None:
-            return
-        error = task.exception()
-        assert error is not None
-        if self.errors is not None:
-            self.errors.report(error, "opening the deployment")
-        else:
-            log.error("opening the deployment failed unexpectedly", exc_info=error)
+        window.connection_requested.connect(
+            lambda choice: background.start(self.switch(choice), what="opening the deployment")
+        )
+        window.open_retry_requested.connect(
+            lambda: background.start(self.open(self._args), what="opening the deployment")
+        )
 
     def begin(self, args: argparse.Namespace) -> None:
         """Start the inventory reader's helper process (it imports boto3 while the deployment opens) and
         `start(args)` on the running loop."""
-        self._keep(spawn(on_worker(self.executor, self._start_reader)))
-        self._keep(spawn(self.start(args)))
+        self.background.submit(self._start_reader, what="starting the inventory reader")
+        self.background.start(self.start(args), what="opening the deployment")
 
     def _start_reader(self) -> None:
         from engine.aws.inventory_process import InventoryReader
@@ -194,7 +180,7 @@ class Shell(QObject):
         key, self._unread = self.shown_key, 0
         if key is None:
             return
-        snapshot = await on_worker(self.executor, self.snapshots.load_faces, key)
+        snapshot = await self.background.run(self.snapshots.load_faces, key)
         window = self.window
         if key != self.shown_key or window.cached_at is None:
             return  # another deployment, or fresh rows, are shown meanwhile
@@ -231,8 +217,8 @@ class Shell(QObject):
             raise UnreadableFile(Path(settings.fileName()), "the settings file", reason, "the default settings")
         from engine.drafts.store import default_path
 
-        await on_worker(self.executor, check_drafts, default_path())
-        await on_worker(self.executor, self.store.all)
+        await self.background.run(check_drafts, default_path())
+        await self.background.run(self.store.all)
 
     def show_unreadable(self, problem: UnreadableFile, args: argparse.Namespace) -> None:
         from ui.file_problem import FileProblemPage
@@ -301,7 +287,7 @@ class Shell(QObject):
         self.window.show_loading(what)
         stack = ExitStack()
         try:
-            opened = await on_worker(self.executor, self._enter, stack, args)
+            opened = await self.background.run(self._enter, stack, args)
         except Exception as error:
             from engine.errors import LisaDesktopError
             from lisa_desktop.messages import describe
@@ -350,7 +336,7 @@ class Shell(QObject):
         self._stack, self.backend = None, None
         self.window.table_model.apply([])
         if old is not None:
-            await on_worker(self.executor, old.close)
+            await self.background.run(old.close)
         args = args_for(choice, self._args)
         self.show_snapshot(args)
         await self.open(args)
@@ -362,7 +348,9 @@ class Shell(QObject):
             order = self.window.table_model.ordering.name
             if not self._save_schedule.due(backend.cache_key, order, rows, time.monotonic()):
                 return
-            self.executor.submit(lambda: self.snapshots.save(backend.cache_key, rows, order=order))
+            self.background.submit(
+                lambda: self.snapshots.save(backend.cache_key, rows, order=order), what="saving the snapshot"
+            )
 
     def close(self) -> None:
         """Close the open deployment; one still being opened is closed by its worker when it is ready."""
@@ -417,10 +405,12 @@ def run_app(args: argparse.Namespace) -> int:
     executor = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="lisa-engine")
     settings = QSettings()
     keep_private(settings)
-    window = MainWindow(settings, executor)
+    background = Background(executor)
+    window = MainWindow(settings, background)
     window.left.connect(app.quit)  # also when it was hidden while jobs ended in the background
-    shell = Shell(window, executor, SnapshotStore(), settings=settings)
-    errors = shell.errors = UnexpectedErrors(window.error_banner, str(ui.about.log_file or "")).install()
+    shell = Shell(window, background, SnapshotStore(), settings=settings)
+    errors = UnexpectedErrors(window.error_banner, str(ui.about.log_file or "")).install()
+    background.reporter = errors.report
     install_if_asked(window)
     shell.paint_early(args)
     window.show()
@@ -442,6 +432,7 @@ def run_app(args: argparse.Namespace) -> int:
         app.exec()
     finally:
         errors.uninstall()
+        background.close()
         shell.close()
         executor.shutdown(wait=False, cancel_futures=True)
         for loop in loops:

@@ -194,7 +194,7 @@ class DeploymentBackend:
         except REFUSALS as error:  # the request itself is malformed: no job ran
             job_id = new_job_id()
             end = JobEnd(job_id, model_id, kind, "refused", self.describe_error(error))
-            threading.Thread(target=_call_once(on_end), args=(end,), name=f"lisa-refused-{job_id}").start()
+            self._runner.call_soon(_call_once(on_end), end)  # after this returns, as a job's end would be
             return JobTicket(job_id, model_id, kind, lambda: None)
         finish = _call_once(on_end)
         handle.future.add_done_callback(lambda future: finish(self._end(handle, kind, future)))

@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -27,6 +26,7 @@ from lisa_desktop import __version__
 if TYPE_CHECKING:
     from lisa_desktop.app import Shell
     from ui.backend import JobEnd
+    from ui.background import Background
     from ui.main_window import MainWindow
 
 SELF_TEST_FLAG = "--self-test"
@@ -60,7 +60,7 @@ class SelfTest:
         while not condition():
             await asyncio.sleep(poll_s)
 
-    async def run(self, window: MainWindow, shell: Shell, executor: ThreadPoolExecutor) -> None:
+    async def run(self, window: MainWindow, shell: Shell, background: Background) -> None:
         from PySide6.QtCore import QEvent, QObject
         from PySide6.QtGui import QGuiApplication
 
@@ -145,8 +145,7 @@ class SelfTest:
         end = ended[0]
         if not end.ok:
             raise CheckFailed(f"the update job on {model_id} ended {end.outcome}: {end.message}")
-        loop = asyncio.get_running_loop()
-        row = await loop.run_in_executor(executor, backend.model_row, model_id)
+        row = await background.run(backend.model_row, model_id)
         if row.config.get("modelDescription") != description:
             raise CheckFailed(f"the update job succeeded but {model_id}'s description is not the new one")
         self.passed("update job", began, f"{model_id}: {end.outcome}, now {row.status} with the new description")
@@ -189,12 +188,15 @@ def run_self_test(timeout_s: float = TIMEOUT_S, out: TextIO | None = None) -> in
 
 
 def run_in_app(test: SelfTest, scratch: Path, timeout_s: float) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     import qasync
     from PySide6.QtCore import QMessageLogContext, QSettings, QtMsgType, qInstallMessageHandler
 
     from lisa_desktop.app import ENGINE_THREADS, Shell, create_application
     from lisa_desktop.connections import ConnectionStore
     from lisa_desktop.snapshot import SnapshotStore
+    from ui.background import Background
     from ui.main_window import MainWindow
 
     def qt_message(_kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
@@ -207,15 +209,16 @@ def run_in_app(test: SelfTest, scratch: Path, timeout_s: float) -> None:
     asyncio.set_event_loop(loop)
     executor = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="lisa-engine")
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, executor)
+    background = Background(executor)
+    window = MainWindow(settings, background)
     shell = Shell(
         window,
-        executor,
+        background,
         SnapshotStore(scratch / "snapshots"),
         store=ConnectionStore(scratch / "connections.json"),
         settings=settings,
     )
-    work: Coroutine[Any, Any, None] = asyncio.wait_for(test.run(window, shell, executor), timeout_s)
+    work: Coroutine[Any, Any, None] = asyncio.wait_for(test.run(window, shell, background), timeout_s)
     with loop:
         try:
             loop.run_until_complete(work)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,6 +26,7 @@ from lisa_desktop.connections import ConnectionStore
 from tests.keyrings import MemoryKeyring
 from tests.screenshots import run_offscreen, save, until
 from ui.backend import CurrentModel
+from ui.background import Background
 from ui.connection_service import NewConnection
 from ui.main_window import MainWindow
 from ui.wizard.conflict_dialog import ConflictDialog
@@ -36,9 +36,9 @@ from ui.wizard.wizard import ModelWizard
 SCREEN = (1280, 800)
 
 
-async def render(out: Path, executor: ThreadPoolExecutor) -> None:
+async def render(out: Path, background: Background) -> None:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "screenshots.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, executor)
+    window = MainWindow(settings, background)
     window.resize(*SCREEN)
     window.show()
     with Sandbox(ambient=False) as sandbox:

@@ -27,6 +27,7 @@ from engine.drafts.conflict import compare
 from lisa_desktop.app import create_application
 from lisa_desktop.deployment_backend import DeploymentBackend
 from ui.backend import JobKind
+from ui.background import Background
 from ui.dialogs import ConfirmDialog
 from ui.main_window import MainWindow
 from ui.window_table import OPTIONAL_COLUMNS
@@ -69,10 +70,10 @@ def status_of(window: MainWindow, model_id: str) -> str | None:
     return row.status if row is not None else None
 
 
-async def render(out: Path, executor: ThreadPoolExecutor) -> None:
+async def render(out: Path, background: Background) -> None:
     args = argparse.Namespace(sandbox=True, connection=None, endpoint_url=None, region=None, deployment_prefix=None)
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "screenshots.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, executor)
+    window = MainWindow(settings, background)
     window.resize(*SIZE)
     window.show()
     window.show_loading("the built-in sandbox")
@@ -253,7 +254,7 @@ async def render_wizards(window: MainWindow, out: Path) -> None:
     window.jobs.raise_()
 
 
-Render = Callable[[Path, ThreadPoolExecutor], Coroutine[Any, Any, None]]
+Render = Callable[[Path, Background], Coroutine[Any, Any, None]]
 
 
 def run_offscreen(render: Render, description: str | None) -> None:
@@ -268,7 +269,7 @@ def run_offscreen(render: Render, description: str | None) -> None:
     asyncio.set_event_loop(loop)
     executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="lisa-engine")
     try:
-        loop.run_until_complete(render(out, executor))
+        loop.run_until_complete(render(out, Background(executor)))
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
 

@@ -7,8 +7,7 @@ the dialog shows the outcome, or the error, under the list.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont
@@ -26,12 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from ui.add_connection_dialog import AddConnectionDialog
-from ui.background import on_worker, spawn
+from ui.background import Background
 from ui.connection_service import ConnectionInfo, ConnectionService, NewConnection
 from ui.dialogs import ConfirmDialog
-
-if TYPE_CHECKING:
-    import asyncio
 
 T = TypeVar("T")
 COLUMNS = ("Name", "Credentials", "Region", "Deployment prefix", "Endpoint")
@@ -87,16 +83,15 @@ class ConnectionsDialog(QDialog):
     """list[str]: the connections' names, after each add, remove or new default."""
 
     def __init__(
-        self, service: ConnectionService, executor: Executor, parent: QWidget | None = None, *, settings: QSettings
+        self, service: ConnectionService, background: Background, parent: QWidget | None = None, *, settings: QSettings
     ) -> None:
         super().__init__(parent)
         self.setObjectName("connectionsDialog")
         self.setWindowTitle("Connections")
         self.setModal(False)
         self.service = service
-        self.executor = executor
+        self.background = background
         self.settings = settings
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._running = 0
         self.model = ConnectionsModel(self)
         self.view = QTableView(self)
@@ -290,7 +285,7 @@ class ConnectionsDialog(QDialog):
 
         async def work() -> None:
             try:
-                result = await on_worker(self.executor, call)
+                result = await self.background.run(call)
             except Exception as error:
                 message = self.service.describe_error(error)
                 if on_error is not None:
@@ -305,9 +300,7 @@ class ConnectionsDialog(QDialog):
 
         self._running += 1
         self._update_buttons()
-        task = spawn(work())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.start(work(), what="the Connections dialog")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.backend import Backend, JournalEntry
-from ui.background import on_worker, spawn
+from ui.background import Background
 from ui.job_model import GREEN, GREY, ORANGE, RED, JobSummary
 
 if TYPE_CHECKING:
@@ -127,12 +126,12 @@ class JobHistoryDialog(QDialog):
     """Every journaled job of the deployment, newest first; a job's row opens on its plan and steps. Read on a
     worker thread when shown and on Refresh."""
 
-    def __init__(self, parent: QWidget | None, backend: Backend, executor: Executor) -> None:
+    def __init__(self, parent: QWidget | None, backend: Backend, background: Background) -> None:
         super().__init__(parent)
         self.setObjectName("jobHistoryDialog")
         self.setWindowTitle("Job history")
         self.backend = backend
-        self.executor = executor
+        self.background = background
         self._task: asyncio.Task[None] | None = None
         self.note = QLabel()
         self.note.setObjectName("jobHistoryNote")
@@ -168,11 +167,11 @@ class JobHistoryDialog(QDialog):
             return
         self.note.setText("Reading the job journal…")
         self.refresh_button.setEnabled(False)
-        self._task = spawn(self._load())
+        self._task = self.background.start(self._load(), what="reading the job history")
 
     async def _load(self) -> None:
         try:
-            entries = await on_worker(self.executor, self.backend.job_history)
+            entries = await self.background.run(self.backend.job_history)
         except Exception as error:
             log.exception("reading the job journal failed")
             self.show_entries([], f"Cannot read the job journal: {self.backend.describe_error(error)}")

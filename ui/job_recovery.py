@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from ui.backend import Backend, InterruptedJob, JobEnd, JobKind, JobTicket, RecoveredJob
-from ui.background import on_worker
+from ui.background import Background
 from ui.job_model import RECOVERED_PREFIX, RECOVERY_FAILED
 from ui.job_panel import JobPanel
 
@@ -41,11 +40,11 @@ def _ticket(job_id: str, model_id: str, kind: JobKind) -> JobTicket:
     return JobTicket(job_id, model_id, kind, lambda: None, cancellable=False)
 
 
-async def recover_interrupted(backend: Backend, panel: JobPanel, executor: Executor) -> RecoveryReport:
+async def recover_interrupted(backend: Backend, panel: JobPanel, background: Background) -> RecoveryReport:
     """Find the interrupted jobs (a journal read), show each in the panel, recover them on a worker (AWS calls,
     minutes perhaps) and show how each ended. Failures are logged and returned for the window to show."""
     try:
-        found = await on_worker(executor, backend.interrupted_jobs)
+        found = await background.run(backend.interrupted_jobs)
     except Exception as error:
         log.exception("reading the job journal for interrupted jobs failed")
         return RecoveryReport([], f"Interrupted jobs cannot be looked for: {backend.describe_error(error)}")
@@ -55,7 +54,7 @@ async def recover_interrupted(backend: Backend, panel: JobPanel, executor: Execu
         panel.track(_ticket(job.job_id, job.model_id, job.kind), recovery_title(job.kind, job.model_id))
     panel.show()
     try:
-        recovered = await on_worker(executor, backend.recover_interrupted, panel.signals.event.emit)
+        recovered = await background.run(backend.recover_interrupted, panel.signals.event.emit)
     except Exception as error:
         log.exception("recovering the interrupted jobs failed")
         reason = backend.describe_error(error)

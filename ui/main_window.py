@@ -1,15 +1,15 @@
 """The main window: the live model table, its filter, the details pane, the job panel and every action.
 
 The window owns no AWS logic: it draws rows a Backend returns, asks the Backend to start jobs, and runs the
-Backend's blocking calls on the engine's worker threads (awaited on the qasync loop). It composes the parts in
-ui/window_*.py: pages, table view, actions and menus, status bar, job submission, details, export, start-up.
+Backend's blocking calls through the `Background` the composition root gives it (worker threads, awaited on
+the qasync loop). It composes the parts in ui/window_*.py: pages, table view, actions and menus, status bar, job
+submission, details, export, start-up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Sequence
-from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QPaintEvent
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QLineEdit, QMai
 from engine.model_row import ModelRow
 from engine.schema.enums import TRANSITIONAL_STATUSES
 from ui.backend import SANDBOX_LABEL, Backend, JobEnd, JobKind
-from ui.background import on_worker, spawn
+from ui.background import Background
 from ui.banner import Banner, BannerKind
 from ui.close_question import CloseChoice, CloseWhileRunningBox
 from ui.details_pane import DetailsPane
@@ -45,8 +45,6 @@ from ui.window_status import MANAGE_CONNECTIONS, ConnectionSwitcher, StatusWidge
 from ui.window_table import OPTIONAL_COLUMNS, fit_columns, make_current_if_none, make_view, select_row_under
 
 if TYPE_CHECKING:
-    import asyncio
-
     from engine.drafts.store import DraftStore
     from ui.connection_service import ConnectionService
     from ui.connections_dialog import ConnectionsDialog
@@ -104,7 +102,7 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         settings: QSettings,
-        executor: Executor,
+        background: Background,
         *,
         connections: Sequence[str] = (),
         current_connection: str | None = None,
@@ -115,7 +113,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("LISA Desktop")
         self.settings = settings
-        self.executor = executor
+        self.background = background
         self.backend: Backend | None = None
         self.read_only: str | None = None
         self.stale = False
@@ -123,7 +121,6 @@ class MainWindow(QMainWindow):
         """Epoch seconds of the snapshot on screen until the first refresh lands."""
         self._rows_to_come = 0
         """Rows of a snapshot still being read (its first screenful is shown)."""
-        self._tasks: set[asyncio.Future[None]] = set()
         self.leaving: CloseChoice | None = None
         """How the window is being closed while jobs run (it closes once they end); None while it is not."""
         self.history_dialog: JobHistoryDialog | None = None
@@ -141,7 +138,7 @@ class MainWindow(QMainWindow):
         self.view, self.cell_delegate, self.status_delegate = make_view(self.proxy)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
         self.view.installEventFilter(self)
-        self.refresher = refresher or Refresher(executor, self, ordering=lambda: self.table_model.ordering)
+        self.refresher = refresher or Refresher(background, self, ordering=lambda: self.table_model.ordering)
         self.refresher.succeeded.connect(self._on_refreshed)
         self.refresher.partial.connect(self._on_partial)
         self.refresher.failed.connect(self._on_refresh_failed)
@@ -203,7 +200,7 @@ class MainWindow(QMainWindow):
             self.jobs, self.refresher, backend=lambda: self.backend, pace_changed=self.update_pace
         )
         self.details_feed = DetailsFeed(
-            self.details, self.jobs, executor, backend=lambda: self.backend, spawn=self._spawn, hold_of=self.hold_of
+            self.details, self.jobs, background, backend=lambda: self.backend, hold_of=self.hold_of
         )
         self.config_export = ConfigExport(self)
         self._drafts = drafts
@@ -212,7 +209,7 @@ class MainWindow(QMainWindow):
         after the first paint and then made (StartupSequence), or made when first asked for."""
         self.startup = StartupSequence(
             self,
-            executor,
+            background,
             view=self.view,
             cell_delegate=self.cell_delegate,
             make_wizards=self._make_wizards,
@@ -277,7 +274,7 @@ class MainWindow(QMainWindow):
         if self.connections_dialog is None:
             from ui.connections_dialog import ConnectionsDialog
 
-            dialog = ConnectionsDialog(self.connection_service, self.executor, self, settings=self.settings)
+            dialog = ConnectionsDialog(self.connection_service, self.background, self, settings=self.settings)
             dialog.changed.connect(lambda names: self.set_connections(names, self.switcher.current_choice))
             self.connections_dialog = dialog
         self.connections_dialog.show()
@@ -334,13 +331,13 @@ class MainWindow(QMainWindow):
         self.row_jobs.set_deployment(backend.cache_key)
         self.details_feed.forget()
         self.recovery_banner.hide()
-        self._spawn(self._check_write_access(backend))
-        self._spawn(self._recover(backend))
+        self.background.start(self._check_write_access(backend), what="checking write access")
+        self.background.start(self._recover(backend), what="recovering interrupted jobs")
         self._update_actions()
 
     async def _recover(self, backend: Backend) -> None:
         """Finish the jobs of this workstation on this deployment whose process died; then read their rows."""
-        report = await recover_interrupted(backend, self.jobs, self.executor)
+        report = await recover_interrupted(backend, self.jobs, self.background)
         if backend is not self.backend:
             return
         if report.problem:
@@ -354,17 +351,11 @@ class MainWindow(QMainWindow):
     def _retry_recovery(self) -> None:
         self.recovery_banner.hide()
         if self.backend is not None:
-            self._spawn(self._recover(self.backend))
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` on the qasync loop; cancelled when the window closes, so none outlives its widgets."""
-        task = spawn(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self.background.start(self._recover(self.backend), what="recovering interrupted jobs")
 
     async def _check_write_access(self, backend: Backend) -> None:
         try:
-            reason = await on_worker(self.executor, backend.write_refusal)
+            reason = await self.background.run(backend.write_refusal)
         except Exception:  # the probe is advisory: a real job still reports its own AccessDenied
             return
         if backend is self.backend:
@@ -564,11 +555,13 @@ class MainWindow(QMainWindow):
         if hold is None or takeover is None:
             return
         dialog = self.takeover_dialog = confirm_takeover(self, row.model_id, hold, takeover)
-        dialog.accepted.connect(lambda: self._spawn(self._take_over(backend, row.model_id, takeover.kind)))
+        dialog.accepted.connect(
+            lambda: self.background.start(self._take_over(backend, row.model_id, takeover.kind), what="taking over")
+        )
         dialog.open()
 
     async def _take_over(self, backend: Backend, model_id: str, kind: JobKind) -> None:
-        problem = await take_over(backend, self.jobs, self.executor, model_id, kind)
+        problem = await take_over(backend, self.jobs, self.background, model_id, kind)
         if problem is not None and backend is self.backend:
             self.statusBar().showMessage(problem, 20_000)
 
@@ -596,7 +589,7 @@ class MainWindow(QMainWindow):
         if dialog is None or dialog.backend is not backend:
             if dialog is not None:
                 dialog.close()
-            dialog = self.history_dialog = JobHistoryDialog(self, backend, self.executor)
+            dialog = self.history_dialog = JobHistoryDialog(self, backend, self.background)
         dialog.show()
         dialog.raise_()
         dialog.reload()
@@ -684,7 +677,7 @@ class MainWindow(QMainWindow):
             backend=lambda: self.backend,
             read_only=lambda: self.read_only,
             selected_rows=self.selected_rows,
-            executor=self.executor,
+            background=self.background,
             submit=self.submission.submit_edit,
         )
         self._wizards = launcher = WizardLauncher(self, self._drafts or DraftStore(), context)
@@ -718,8 +711,7 @@ class MainWindow(QMainWindow):
         self._ticker.stop()
         self._animation.stop()
         self.refresher.stop()
-        for task in list(self._tasks):
-            task.cancel()
+        self.background.close()  # none of the window's work outlives its widgets
         super().closeEvent(event)
         self.left.emit()
 

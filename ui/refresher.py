@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.model_row import ModelRow
 from ui.backend import Backend
-from ui.background import on_worker, spawn
+from ui.background import Background
 from ui.model_table import Ordering, face_of
 
 if TYPE_CHECKING:
@@ -62,7 +61,7 @@ class Refresher(QObject):
 
     def __init__(
         self,
-        executor: Executor,
+        background: Background,
         parent: QObject | None = None,
         *,
         slow_ms: int = SLOW_INTERVAL_MS,
@@ -72,7 +71,7 @@ class Refresher(QObject):
         """`ordering` gives the order a full refresh's rows should come in (the table's, as it is when the refresh
         starts)."""
         super().__init__(parent)
-        self._executor = executor
+        self._background = background
         self._ordering = ordering
         self.sorted_by: str | None = None
         """The `Ordering.name` of the rows `succeeded` emitted last."""
@@ -190,7 +189,8 @@ class Refresher(QObject):
         full = self._full_wanted or not ids
         self._full_wanted = False
         self._also = set()
-        self._task = spawn(self._read(self._backend, self._generation, full, frozenset(ids)))
+        read = self._read(self._backend, self._generation, full, frozenset(ids))
+        self._task = self._background.start(read, what="refreshing the models")
 
     async def _read(self, backend: Backend, generation: int, full: bool, watched: frozenset[str]) -> None:
         self.started.emit()
@@ -198,10 +198,10 @@ class Refresher(QObject):
         ordering = self._ordering() if self._ordering is not None and full else None
         try:
             if full:
-                rows: list[ModelRow] = await on_worker(self._executor, reusing, backend.list_rows, emitted, ordering)
+                rows: list[ModelRow] = await self._background.run(reusing, backend.list_rows, emitted, ordering)
             else:
                 read = functools.partial(backend.rows_of, sorted(watched))
-                rows = await on_worker(self._executor, reusing, read, emitted)
+                rows = await self._background.run(reusing, read, emitted)
         except Exception as error:  # any failure becomes the banner's text; the app keeps running
             if generation == self._generation:
                 self.last_error = backend.describe_error(error)

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import itertools
 import logging
-from concurrent.futures import Executor
 from typing import Final
 
 from engine.errors import StatusNotAllowed
 from engine.jobs.events import JobEvent
 from ui.backend import Backend, JobEnd, JobKind, JobTicket, Takeover
-from ui.background import on_worker
+from ui.background import Background
 from ui.holds import HoldState
 from ui.job_model import TAKEN_OVER_PREFIX, TAKEOVER_FAILED
 from ui.job_panel import JobPanel, JobSignals
@@ -52,7 +51,9 @@ class _Relay:
         self._signals.event.emit(event)
 
 
-async def take_over(backend: Backend, panel: JobPanel, executor: Executor, model_id: str, kind: JobKind) -> str | None:
+async def take_over(
+    backend: Backend, panel: JobPanel, background: Background, model_id: str, kind: JobKind
+) -> str | None:
     """Take the model over and show it in the panel. None when the model ended settled; else what went wrong and
     what to do (logged, and said in the panel entry)."""
     tracked_id = f"takeover-{next(_tracked_ids)}"
@@ -60,7 +61,7 @@ async def take_over(backend: Backend, panel: JobPanel, executor: Executor, model
     panel.focus_job(tracked_id)
     relay = _Relay(panel.signals, tracked_id)
     try:
-        taken = await on_worker(executor, backend.take_over, model_id, relay)
+        taken = await background.run(backend.take_over, model_id, relay)
     except StatusNotAllowed as refusal:
         log.warning("taking over %s was refused: %s", model_id, refusal)
         message = f"{backend.describe_error(refusal)}. Nothing was changed."

@@ -4,13 +4,11 @@ thread."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Iterable
-from concurrent.futures import Executor
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from engine.model_row import ModelRow
 from ui.backend import Backend, JournalEntry
-from ui.background import on_worker
+from ui.background import Background
 from ui.details_pane import DetailsPane
 from ui.job_history import model_history
 from ui.job_panel import JobPanel
@@ -25,17 +23,15 @@ class DetailsFeed:
         self,
         details: DetailsPane,
         jobs: JobPanel,
-        executor: Executor,
+        background: Background,
         *,
         backend: Callable[[], Backend | None],
-        spawn: Callable[[Coroutine[Any, Any, None]], None],
         hold_of: HoldOf,
     ) -> None:
         self._details = details
         self._jobs = jobs
-        self._executor = executor
+        self._background = background
         self._backend = backend
-        self._spawn = spawn
         self._hold_of = hold_of
         self._journal: dict[str, list[JournalEntry]] = {}
         """The journaled jobs of models shown in the details pane, as last read."""
@@ -88,13 +84,13 @@ class DetailsFeed:
     def fetch(self, model_id: str) -> None:
         backend = self._backend()
         if backend is not None:
-            self._spawn(self._load(backend, model_id))
+            self._background.start(self._load(backend, model_id), what=f"reading the details of {model_id}")
 
     async def _load(self, backend: Backend, model_id: str) -> None:
         self._journal_reads += 1
         read = self._latest_read[model_id] = self._journal_reads
         try:
-            journaled = await on_worker(self._executor, lambda: backend.job_history(model_id, with_steps=False))
+            journaled = await self._background.run(lambda: backend.job_history(model_id, with_steps=False))
         except Exception as error:
             log.exception("reading the job journal of %s failed", model_id)
             self._details.set_history_problem(f"Cannot read the job journal: {backend.describe_error(error)}")
@@ -104,7 +100,7 @@ class DetailsFeed:
                 if self.shows(model_id):
                     self.show_history(model_id)
         try:
-            row = await on_worker(self._executor, backend.model_row, model_id)
+            row = await self._background.run(backend.model_row, model_id)
         except Exception:  # the table row stays shown; the next refresh tries again
             return
         if backend is self._backend() and self.shows(model_id):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from concurrent.futures import Executor
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QMainWindow, QTableView
 
+from ui.background import Background
 from ui.cell_delegate import TURN_BUDGET_S, CellDelegate
 
 
@@ -22,7 +22,7 @@ class StartupSequence(QObject):
     def __init__(
         self,
         window: QMainWindow,
-        executor: Executor,
+        background: Background,
         *,
         view: QTableView,
         cell_delegate: CellDelegate,
@@ -30,7 +30,7 @@ class StartupSequence(QObject):
         first_painted: SignalInstance,
     ) -> None:
         super().__init__(window)
-        self._executor = executor
+        self._background = background
         self._view = view
         self._cell_delegate = cell_delegate
         self._make_wizards = make_wizards
@@ -62,10 +62,7 @@ class StartupSequence(QObject):
             importlib.import_module("engine.drafts.store")
             self._wizards_importable.emit()
 
-        try:
-            self._executor.submit(work)
-        except RuntimeError:  # the executor is shut down (the app is closing)
-            return
+        self._background.submit(work, what="importing the wizard")
 
     def _on_wizards_importable(self) -> None:
         self._make_wizards()

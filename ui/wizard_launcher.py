@@ -4,7 +4,6 @@ through the window's backend. The window stays usable while a wizard is open."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from engine.model_row import ModelRow
 from engine.schema.stored import stored_config
 from engine.schema.validate import RequestKind, detect_kind
 from ui.backend import Backend, CurrentModel, JobKind
-from ui.background import on_worker
+from ui.background import Background
 from ui.dialogs import warn
 from ui.drafts_panel import DraftsPanel
 from ui.wizard.form import Mode, WizardForm
@@ -38,7 +37,7 @@ class WizardContext:
     read_only: Callable[[], str | None]
     """Why the credentials cannot change models; None when they can."""
     selected_rows: Callable[[], list[ModelRow]]
-    executor: Executor
+    background: Background
     submit: SubmitEdit
 
 
@@ -137,6 +136,10 @@ class WizardLauncher:
 
     # -- Submitter -------------------------------------------------------------------------------------------
 
+    @property
+    def background(self) -> Background:
+        return self.context.background
+
     def refusal(self) -> str | None:
         if self.context.backend() is None:
             return OFFLINE
@@ -149,7 +152,7 @@ class WizardLauncher:
         backend = self.context.backend()
         if backend is None:
             raise _Refused(OFFLINE)
-        return await on_worker(self.context.executor, backend.current_model, model_id)
+        return await self.context.background.run(backend.current_model, model_id)
 
     def submit(self, kind: JobKind, model_id: str, payload: Mapping[str, Any], ack_restart: bool) -> str:
         job_id = self.context.submit(kind, model_id, payload, ack_restart)

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.jobs.context import Gateways, JobContext, JobSettings
 from engine.jobs.create_job import CreateJob, validate_create
@@ -64,6 +65,8 @@ class JobRunner:
 
     def __init__(self, max_workers: int = 4, *, journal: Journal | None = None, deployment: str = "") -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="lisa-job")
+        self._calls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lisa-job-call")
+        """`call_soon`'s thread (started when first used): such calls do not wait behind queued jobs."""
         self._lock = threading.Lock()
         self.jobs: dict[str, JobHandle] = {}
         self.journal = journal
@@ -207,6 +210,18 @@ class JobRunner:
         self._pool.submit(run)
         return handle
 
+    def call_soon(self, fn: Callable[..., object], *args: Any) -> None:
+        """`fn(*args)` on the runner's own thread, after this returns (a refused job's end callback, say); its
+        exception is logged."""
+
+        def call() -> None:
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("a call made by the job runner failed")
+
+        self._calls.submit(call)
+
     def _last_resort(self, aws: Gateways, recorder: JobRecorder, ctx: JobContext, error: Exception) -> JobResult:
         """A job that took hold of its model ended on an exception nothing else handled: recovery finishes it here
         and now, as it would after a crash (resume or roll back, by its table), so the model is never left held."""
@@ -226,3 +241,4 @@ class JobRunner:
             for handle in list(self.jobs.values()):
                 handle.cancel()
         self._pool.shutdown(wait=True)
+        self._calls.shutdown(wait=True)

@@ -41,6 +41,7 @@ from engine.sandbox.catalog import CATALOG
 from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_REGION, SANDBOX_SECRET_KEY
 from lisa_desktop.app import create_application
 from lisa_desktop.deployment_backend import DeploymentBackend
+from ui.background import Background
 from ui.main_window import MainWindow
 from ui.model_table import Column
 
@@ -386,7 +387,7 @@ def main() -> None:
     asyncio.set_event_loop(loop)
     executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="lisa-engine")
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, executor)
+    window = MainWindow(settings, Background(executor))
     window.resize(1400, 800)
     window.show()
     print(f"load average {os.getloadavg()[0]:.2f}")

@@ -7,7 +7,6 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,6 +32,7 @@ from lisa_desktop.connections import ConnectionStore, new_connection
 from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.options import window_arguments
 from lisa_desktop.snapshot import SnapshotStore
+from ui.background import Background
 from ui.main_window import MainWindow, Page
 from ui.model_table import FIRST_FILL
 
@@ -72,18 +72,18 @@ def test_the_switcher_choice_becomes_the_options_that_open_it() -> None:
     assert (back.sandbox, back.connection) == (True, None)
 
 
-def make_shell(qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path) -> tuple[MainWindow, Shell, SnapshotStore]:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), executor)
+def make_shell(qtbot: QtBot, background: Background, tmp_path: Path) -> tuple[MainWindow, Shell, SnapshotStore]:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(window)
     window.show()
     snapshots = SnapshotStore(tmp_path / "snapshots")
-    return window, Shell(window, executor, snapshots, ConnectionStore()), snapshots
+    return window, Shell(window, background, snapshots, ConnectionStore()), snapshots
 
 
 def test_opens_the_sandbox_off_the_gui_thread_and_keeps_a_snapshot(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path
 ) -> None:
-    window, shell, snapshots = make_shell(qtbot, engine_executor, tmp_path)
+    window, shell, snapshots = make_shell(qtbot, background, tmp_path)
     args = namespace(sandbox=True)
     task = asyncio.ensure_future(shell.open(args))
     assert window.pages.currentIndex() == Page.LOADING
@@ -106,9 +106,9 @@ def test_opens_the_sandbox_off_the_gui_thread_and_keeps_a_snapshot(
 
 
 def test_shows_the_snapshot_before_the_deployment_answers(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path
 ) -> None:
-    window, shell, snapshots = make_shell(qtbot, engine_executor, tmp_path)
+    window, shell, snapshots = make_shell(qtbot, background, tmp_path)
     args = namespace(endpoint_url="http://127.0.0.1:9")
     cached = ModelRow("cached-model", "org/cached", "third_party", "textgen", "InService")
     snapshots.save(cache_key_for(args), [cached])
@@ -126,9 +126,9 @@ def test_shows_the_snapshot_before_the_deployment_answers(
 
 
 def test_an_unreachable_deployment_with_nothing_cached_shows_the_error_page(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path
 ) -> None:
-    window, shell, _ = make_shell(qtbot, engine_executor, tmp_path)
+    window, shell, _ = make_shell(qtbot, background, tmp_path)
     task = asyncio.ensure_future(shell.open(namespace(endpoint_url="http://127.0.0.1:9")))
     qtbot.waitUntil(task.done, timeout=60_000)
     assert window.pages.currentIndex() == Page.ERROR
@@ -139,25 +139,23 @@ def test_an_unreachable_deployment_with_nothing_cached_shows_the_error_page(
     qtbot.waitUntil(lambda: window.pages.currentIndex() == Page.ERROR, timeout=60_000)
 
 
-def shown_window(
-    qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path
-) -> tuple[MainWindow, QSettings, SnapshotStore]:
+def shown_window(qtbot: QtBot, background: Background, tmp_path: Path) -> tuple[MainWindow, QSettings, SnapshotStore]:
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, executor)
+    window = MainWindow(settings, background)
     qtbot.addWidget(window)
     window.show()
     return window, settings, SnapshotStore(tmp_path / "snapshots")
 
 
 def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_are_read(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path
 ) -> None:
-    window, settings, snapshots = shown_window(qtbot, engine_executor, tmp_path)
+    window, settings, snapshots = shown_window(qtbot, background, tmp_path)
     last = "connection:old|/old/lisa|eu-west-1"
     snapshots.save(last, [ModelRow("old-model", "org/old", "third_party", "textgen", "InService")])
     settings.setValue(LAST_CHOICE, "")
     settings.setValue(LAST_KEY, last)
-    shell = Shell(window, engine_executor, snapshots, settings=settings)
+    shell = Shell(window, background, snapshots, settings=settings)
     shell.paint_early(namespace())
     assert window.table_model.row_for("old-model") is not None  # before any connection was read
     task = asyncio.ensure_future(shell.start(namespace()))
@@ -174,16 +172,16 @@ def test_paints_the_last_deployment_early_and_corrects_it_once_the_connections_a
 
 
 def test_paints_the_first_screenful_of_a_large_snapshot_then_reads_the_rest(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path
 ) -> None:
-    window, settings, snapshots = shown_window(qtbot, engine_executor, tmp_path)
+    window, settings, snapshots = shown_window(qtbot, background, tmp_path)
     args = namespace(endpoint_url="http://127.0.0.1:9")
     key = cache_key_for(args)
     rows = [ModelRow(f"m-{number:04d}", "org/m", "third_party", "textgen", "InService") for number in range(1000)]
     snapshots.save(key, rows, order=window.table_model.ordering.name)
     settings.setValue(LAST_CHOICE, choice_of(args))
     settings.setValue(LAST_KEY, key)
-    shell = Shell(window, engine_executor, snapshots, ConnectionStore(), settings=settings)
+    shell = Shell(window, background, snapshots, ConnectionStore(), settings=settings)
     shell.paint_early(args)
     assert window.table_model.rowCount() == FIRST_FILL
     assert window.count_label.text() == "1000 models"  # the rows still to read are counted
@@ -198,16 +196,16 @@ def test_paints_the_first_screenful_of_a_large_snapshot_then_reads_the_rest(
         shell.close()
 
 
-def unshown_window(qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path) -> MainWindow:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), executor)
+def unshown_window(qtbot: QtBot, background: Background, tmp_path: Path) -> MainWindow:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(window)
     return window
 
 
 def test_start_up_work_waits_for_the_first_paint_and_runs_once(
-    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, background: Background, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = unshown_window(qtbot, engine_executor, tmp_path)
+    window = unshown_window(qtbot, background, tmp_path)
     fallbacks: list[tuple[int, Callable[[], None]]] = []
     # The fallback timer is kept to be fired below, rather than waited for on the wall clock.
     monkeypatch.setattr(app_module, "QTimer", SimpleNamespace(singleShot=lambda ms, call: fallbacks.append((ms, call))))
@@ -225,10 +223,8 @@ def test_start_up_work_waits_for_the_first_paint_and_runs_once(
     assert started == [True]  # the fallback timer does not start it twice
 
 
-def test_start_up_work_runs_without_a_paint_after_a_while(
-    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
-) -> None:
-    window = unshown_window(qtbot, engine_executor, tmp_path)
+def test_start_up_work_runs_without_a_paint_after_a_while(qtbot: QtBot, background: Background, tmp_path: Path) -> None:
+    window = unshown_window(qtbot, background, tmp_path)
     started: list[int] = []
     start_after_first_paint(window, lambda: started.append(1))
     qtbot.waitUntil(lambda: bool(started), timeout=FIRST_PAINT_WAIT_MS + 2_000)

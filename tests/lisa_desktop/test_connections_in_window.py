@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from lisa_desktop.connection_service import StoredConnections
 from lisa_desktop.connections import ConnectionStore
 from lisa_desktop.snapshot import SnapshotStore
 from tests.keyrings import MemoryKeyring
+from ui.background import Background
 from ui.connections_dialog import ConnectionsDialog
 from ui.dialogs import ConfirmDialog
 from ui.main_window import MANAGE_CONNECTIONS, MainWindow
@@ -49,8 +49,8 @@ def aws_profile(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.fixture
-def window(qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path) -> MainWindow:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+def window(qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path) -> MainWindow:
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(window)
     window.connection_service = StoredConnections(ConnectionStore())
     window.set_connections([], "sandbox")
@@ -223,12 +223,12 @@ def test_without_a_keychain_an_access_key_is_refused_and_a_profile_advised(windo
 
 
 def test_the_switcher_opens_the_dialog_and_names_an_endpoint_target(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path
 ) -> None:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(window)
     window.show()
-    shell = Shell(window, engine_executor, SnapshotStore(tmp_path / "snapshots"), ConnectionStore())
+    shell = Shell(window, background, SnapshotStore(tmp_path / "snapshots"), ConnectionStore())
     endpoint = "http://127.0.0.1:9"
     args = argparse.Namespace(
         sandbox=False, connection=None, endpoint_url=endpoint, region="eu-west-1", deployment_prefix="/dev/lisa"
@@ -254,17 +254,17 @@ def test_the_switcher_opens_the_dialog_and_names_an_endpoint_target(
 def test_the_status_bar_names_the_endpoint_a_window_is_opened_on(
     qtbot: QtBot,
     qt_loop: qasync.QEventLoop,
-    engine_executor: ThreadPoolExecutor,
+    background: Background,
     tmp_path: Path,
     sandbox: Sandbox,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.secret_key)
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(window)
     window.show()
-    shell = Shell(window, engine_executor, SnapshotStore(tmp_path / "snapshots"), ConnectionStore())
+    shell = Shell(window, background, SnapshotStore(tmp_path / "snapshots"), ConnectionStore())
     args = argparse.Namespace(
         sandbox=False, connection=None, endpoint_url=sandbox.endpoint_url, region=None, deployment_prefix=None
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from lisa_desktop.connections import ConnectionStore
 from lisa_desktop.snapshot import SnapshotStore
 from tests.lisa_desktop.test_deployment_backend import crashed_cli_job, endpoint_args
 from tests.ui.test_main_window import select
+from ui.background import Background
 from ui.banner import BannerKind
 from ui.job_model import JobColumn
 from ui.main_window import MainWindow
@@ -38,15 +38,15 @@ def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path) -> MainWindow:
-    opened = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+def window(qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path) -> MainWindow:
+    opened = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(opened)
     opened.show()
     return opened
 
 
-def open_on(window: MainWindow, args: argparse.Namespace, qtbot: QtBot, executor: ThreadPoolExecutor) -> Shell:
-    shell = Shell(window, executor, SnapshotStore(Path(str(window.settings.fileName())).parent / "snap"))
+def open_on(window: MainWindow, args: argparse.Namespace, qtbot: QtBot, background: Background) -> Shell:
+    shell = Shell(window, background, SnapshotStore(Path(str(window.settings.fileName())).parent / "snap"))
     shell._store = ConnectionStore()
     task = asyncio.ensure_future(shell.open(args))
     qtbot.waitUntil(task.done, timeout=60_000)
@@ -61,10 +61,10 @@ def panel_row(window: MainWindow, title: str) -> int | None:
 
 
 def test_opening_the_window_recovers_a_job_whose_process_died(
-    window: MainWindow, sandbox: Sandbox, qtbot: QtBot, engine_executor: ThreadPoolExecutor
+    window: MainWindow, sandbox: Sandbox, qtbot: QtBot, background: Background
 ) -> None:
     crashed_cli_job(sandbox, "models", "stop", MODEL, "--yes", after_point=3)
-    shell = open_on(window, endpoint_args(sandbox), qtbot, engine_executor)
+    shell = open_on(window, endpoint_args(sandbox), qtbot, background)
     try:
         title = f"Recover stop of {MODEL}"
         qtbot.waitUntil(lambda: panel_row(window, title) is not None, timeout=30_000)
@@ -111,14 +111,14 @@ def test_a_journal_that_cannot_be_read_is_said_above_the_table(
     window: MainWindow,
     sandbox: Sandbox,
     qtbot: QtBot,
-    engine_executor: ThreadPoolExecutor,
+    background: Background,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv(DATA_DIR_ENV, str(blocker))
-    shell = open_on(window, endpoint_args(sandbox), qtbot, engine_executor)
+    shell = open_on(window, endpoint_args(sandbox), qtbot, background)
     try:
         banner = window.recovery_banner
         qtbot.waitUntil(banner.isVisible, timeout=30_000)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -10,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from engine.model_row import ModelRow
 from lisa_desktop.startup_probe import StartupProbe
+from ui.background import Background
 from ui.main_window import MainWindow
 from ui.model_table import FIRST_FILL
 
@@ -27,9 +27,9 @@ class FrameLog(StartupProbe):
 
 
 def test_a_table_frame_counts_once_the_fill_is_painted_and_every_cell_drawn(
-    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, background: Background, tmp_path: Path
 ) -> None:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(window)
     probe = FrameLog(window, tmp_path / "probe.json")
     probe.frames = []

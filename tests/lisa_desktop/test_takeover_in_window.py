@@ -4,7 +4,6 @@ shows the takeover in the Jobs panel until the model is settled."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -17,6 +16,7 @@ from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.lisa_desktop.test_deployment_backend import crashed_cli_job, endpoint_args
 from tests.lisa_desktop.test_recovery_on_open import open_on, panel_row, sandbox, window
 from tests.ui.test_main_window import select
+from ui.background import Background
 from ui.dialogs import ConfirmDialog
 from ui.job_model import JobColumn
 from ui.main_window import MainWindow
@@ -29,12 +29,12 @@ TITLE = f"Take over stop of {MODEL}"
 
 
 def stuck_in_window(
-    window: MainWindow, sandbox: Sandbox, qtbot: QtBot, executor: ThreadPoolExecutor, elsewhere: Path
+    window: MainWindow, sandbox: Sandbox, qtbot: QtBot, background: Background, elsewhere: Path
 ) -> tuple[Shell, DeploymentBackend, ModelRow]:
     """A stop killed right after its journal point 4 (unregistered from LiteLLM, instances still up) by a process
     of another workstation (its own data directory), then the window opened on the sandbox with that row selected."""
     crashed_cli_job(sandbox, "models", "stop", MODEL, "--yes", after_point=4, data_dir=elsewhere)
-    shell = open_on(window, endpoint_args(sandbox), qtbot, executor)
+    shell = open_on(window, endpoint_args(sandbox), qtbot, background)
     assert shell.backend is not None
     qtbot.waitUntil(lambda: (row := window.table_model.row_for(MODEL)) is not None and row.held_by is not None)
     row = window.table_model.row_for(MODEL)
@@ -58,9 +58,9 @@ def confirm(window: MainWindow, qtbot: QtBot) -> ConfirmDialog:
 
 
 def test_taken_over_from_the_window_once_the_lease_has_expired(
-    window: MainWindow, sandbox: Sandbox, qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    window: MainWindow, sandbox: Sandbox, qtbot: QtBot, background: Background, tmp_path: Path
 ) -> None:
-    shell, backend, row = stuck_in_window(window, sandbox, qtbot, engine_executor, tmp_path / "another-workstation")
+    shell, backend, row = stuck_in_window(window, sandbox, qtbot, background, tmp_path / "another-workstation")
     try:
         assert row.held_by is not None
         holder_job = row.held_by.split(" ")[0]
@@ -121,9 +121,9 @@ def test_taken_over_from_the_window_once_the_lease_has_expired(
 
 
 def test_a_takeover_refused_because_the_lease_runs_again_changes_nothing_and_says_so(
-    window: MainWindow, sandbox: Sandbox, qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    window: MainWindow, sandbox: Sandbox, qtbot: QtBot, background: Background, tmp_path: Path
 ) -> None:
-    shell, backend, row = stuck_in_window(window, sandbox, qtbot, engine_executor, tmp_path / "another-workstation")
+    shell, backend, row = stuck_in_window(window, sandbox, qtbot, background, tmp_path / "another-workstation")
     try:
         backend.lease_s = 0
         qtbot.waitUntil(window.commands.takeover.isEnabled, timeout=5_000)

@@ -10,7 +10,6 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from lisa_desktop.connections import ConnectionStore, new_connection
 from lisa_desktop.logs import SecretFilter, add_secret, log_file
 from lisa_desktop.snapshot import SnapshotStore
 from lisa_desktop.unexpected import UnexpectedErrors
+from ui.background import Background
 from ui.file_problem import FileProblemPage
 from ui.main_window import MainWindow, Page
 
@@ -36,13 +36,11 @@ def namespace(**values: object) -> argparse.Namespace:
 
 
 @pytest.fixture
-def shell(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
-) -> Iterator[Shell]:
-    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat), engine_executor)
+def shell(qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path) -> Iterator[Shell]:
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(window)
     window.show()
-    opened = Shell(window, engine_executor, SnapshotStore(tmp_path / "snapshots"))
+    opened = Shell(window, background, SnapshotStore(tmp_path / "snapshots"))
     yield opened
     window.close()
     opened.close()
@@ -174,8 +172,9 @@ def test_a_failed_task_of_the_shell_is_reported_not_left_on_loading(
     qtbot: QtBot, shell: Shell, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reported: list[str] = []
-    shell.errors = UnexpectedErrors(shell.window.error_banner)
-    shell.errors.caught.connect(lambda summary, _details: reported.append(summary))
+    errors = UnexpectedErrors(shell.window.error_banner)
+    shell.background.reporter = errors.report
+    errors.caught.connect(lambda summary, _details: reported.append(summary))
 
     def broken_open(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug in opening")

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from lisa_desktop.deployment_backend import DeploymentBackend
 from ui.backend import Backend
+from ui.background import Background
 from ui.main_window import MainWindow
 from ui.refresher import Refresher
 
@@ -33,6 +34,15 @@ def engine_executor() -> Iterator[ThreadPoolExecutor]:
     executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="test-engine")
     yield executor
     executor.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def background(engine_executor: ThreadPoolExecutor) -> Iterator[Background]:
+    """The test's own `Background` on the session's worker threads; its tasks still running are cancelled after
+    the test. Failures are logged (no reporter)."""
+    made = Background(engine_executor)
+    yield made
+    made.close()
 
 
 def sandbox_args() -> argparse.Namespace:
@@ -57,9 +67,7 @@ WindowFactory = Callable[..., MainWindow]
 
 
 @pytest.fixture
-def make_window(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, tmp_path: Path
-) -> WindowFactory:
+def make_window(qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, tmp_path: Path) -> WindowFactory:
     """A shown main window with its own settings file; with a backend, returned once the first refresh landed."""
 
     def make(
@@ -73,9 +81,9 @@ def make_window(
             slow_ms, fast_ms = refresh_ms
             made: list[MainWindow] = []
             refresher = Refresher(
-                engine_executor, ordering=lambda: made[0].table_model.ordering, slow_ms=slow_ms, fast_ms=fast_ms
+                background, ordering=lambda: made[0].table_model.ordering, slow_ms=slow_ms, fast_ms=fast_ms
             )
-        window = MainWindow(settings, engine_executor, refresher=refresher)
+        window = MainWindow(settings, background, refresher=refresher)
         if refresher is not None:
             made.append(window)
             refresher.setParent(window)

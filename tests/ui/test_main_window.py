@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from engine.sandbox.catalog import CATALOG
 from engine.schema.enums import ModelStatus
 from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.conftest import WindowFactory
+from ui.background import Background
 from ui.cell_delegate import TURN_BUDGET_S
 from ui.dialogs import ConfirmDialog, ShortcutsDialog
 from ui.main_window import MainWindow
@@ -392,9 +392,9 @@ def test_rows_replacing_the_loading_page_paint_a_turn_after_they_fill_the_table(
 
 
 def test_the_first_frame_draws_every_cell_and_later_frames_keep_to_the_turn_budget(
-    qtbot: QtBot, engine_executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot, background: Background, tmp_path: Path
 ) -> None:
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), engine_executor)
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), background)
     qtbot.addWidget(window)
     assert window.cell_delegate.turn_budget_s is None
     with qtbot.waitSignal(window.first_painted):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
 import qasync
@@ -15,14 +14,15 @@ from engine.model_row import ModelRow
 from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.rows import make_row
 from ui.backend import Backend
+from ui.background import Background
 from ui.model_table import ApplyStats, Column, ModelTableModel, face_of
 from ui.refresher import Refresher
 
 
 def test_full_refreshes_then_fast_polls_of_the_watched_models_only(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, shared_backend: DeploymentBackend
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, shared_backend: DeploymentBackend
 ) -> None:
-    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=200)
+    refresher = Refresher(background, slow_ms=60_000, fast_ms=200)
     full: list[int] = []
     polls: list[tuple[list[str], list[str]]] = []
     refresher.succeeded.connect(lambda rows: full.append(len(rows)))
@@ -54,9 +54,9 @@ def test_full_refreshes_then_fast_polls_of_the_watched_models_only(
 
 
 def test_a_failed_read_reports_the_reason_and_keeps_the_schedule(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor, own_backend: DeploymentBackend
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background, own_backend: DeploymentBackend
 ) -> None:
-    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=200)
+    refresher = Refresher(background, slow_ms=60_000, fast_ms=200)
     with qtbot.waitSignal(refresher.succeeded, timeout=30_000):
         refresher.set_backend(own_backend)
     sandbox = own_backend.target.sandbox
@@ -88,10 +88,10 @@ class RowsBackend:
 
 
 def test_rows_that_did_not_change_come_back_as_the_objects_emitted_before(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background
 ) -> None:
     backend = RowsBackend([make_row("a"), make_row("b"), make_row("c", status="Creating")])
-    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=60_000)
+    refresher = Refresher(background, slow_ms=60_000, fast_ms=60_000)
     refresher.set_paused(True)
     with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as first:
         refresher.set_backend(cast(Backend, backend))
@@ -123,10 +123,10 @@ def test_rows_that_did_not_change_come_back_as_the_objects_emitted_before(
 
 
 def test_the_table_finds_reused_rows_unchanged_without_comparing_them(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background
 ) -> None:
     backend = RowsBackend([make_row(f"m{number:03d}") for number in range(200)])
-    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=60_000)
+    refresher = Refresher(background, slow_ms=60_000, fast_ms=60_000)
     refresher.set_paused(True)
     table = ModelTableModel()
     stats: list[ApplyStats] = []
@@ -142,10 +142,10 @@ def test_the_table_finds_reused_rows_unchanged_without_comparing_them(
 
 
 def test_rows_arrive_with_their_faces_made_on_the_worker(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background
 ) -> None:
     backend = RowsBackend([make_row(f"m{number:03d}", status="Stopped") for number in range(50)])
-    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=60_000)
+    refresher = Refresher(background, slow_ms=60_000, fast_ms=60_000)
     refresher.set_paused(True)
     with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as first:
         refresher.set_backend(cast(Backend, backend))
@@ -157,13 +157,13 @@ def test_rows_arrive_with_their_faces_made_on_the_worker(
 
 
 def test_a_full_refresh_sorts_its_rows_on_the_worker_in_the_tables_order(
-    qtbot: QtBot, qt_loop: qasync.QEventLoop, engine_executor: ThreadPoolExecutor
+    qtbot: QtBot, qt_loop: qasync.QEventLoop, background: Background
 ) -> None:
     statuses = ["Stopped", "InService", "Failed", "Updating"]
     backend = RowsBackend([make_row(f"m{n:03d}", status=statuses[n % 4], running_tasks=n % 7) for n in range(60)])
     table = ModelTableModel()
     table.sort(Column.RUNNING_TASKS, Qt.SortOrder.DescendingOrder)
-    refresher = Refresher(engine_executor, slow_ms=60_000, fast_ms=60_000, ordering=lambda: table.ordering)
+    refresher = Refresher(background, slow_ms=60_000, fast_ms=60_000, ordering=lambda: table.ordering)
     refresher.set_paused(True)
     with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as first:
         refresher.set_backend(cast(Backend, backend))

@@ -3,7 +3,6 @@ needs the window (it reads what it needs through a WizardContext)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from engine.drafts.store import DraftStore
 from lisa_desktop.deployment_backend import DeploymentBackend
 from ui.backend import Backend, JobKind
+from ui.background import Background
 from ui.window_pages import Page, WindowPages
 from ui.wizard.submitter import OFFLINE
 from ui.wizard_launcher import WizardContext, WizardLauncher
@@ -49,9 +49,7 @@ def test_the_table_page_says_when_it_is_shown_for_the_first_time(qtbot: QtBot) -
     assert not pages.show_table(painted=False, filled=None)  # shown before: no first-time work again
 
 
-def launcher(
-    qtbot: QtBot, tmp_path: Path, executor: ThreadPoolExecutor, backend: Backend | None, read_only=lambda: None
-):
+def launcher(qtbot: QtBot, tmp_path: Path, background: Background, backend: Backend | None, read_only=lambda: None):
     window = QMainWindow()
     qtbot.addWidget(window)
     submitted: list[tuple[JobKind, str]] = []
@@ -66,16 +64,14 @@ def launcher(
         backend=lambda: backend,
         read_only=read_only,
         selected_rows=list,
-        executor=executor,
+        background=background,
         submit=submit,
     )
     return WizardLauncher(window, DraftStore(tmp_path / "drafts"), made), window, submitted
 
 
-def test_offline_the_launcher_refuses_to_submit(
-    qtbot: QtBot, tmp_path: Path, engine_executor: ThreadPoolExecutor
-) -> None:
-    wizards, _window, submitted = launcher(qtbot, tmp_path, engine_executor, None)
+def test_offline_the_launcher_refuses_to_submit(qtbot: QtBot, tmp_path: Path, background: Background) -> None:
+    wizards, _window, submitted = launcher(qtbot, tmp_path, background, None)
     assert wizards.refusal() == OFFLINE
     with pytest.raises(Exception, match=OFFLINE):
         wizards.submit(JobKind.UPDATE, "m", {}, False)
@@ -83,10 +79,10 @@ def test_offline_the_launcher_refuses_to_submit(
 
 
 def test_the_launcher_says_why_read_only_credentials_cannot_submit_and_reports_a_submitted_job(
-    qtbot: QtBot, tmp_path: Path, engine_executor: ThreadPoolExecutor, shared_backend: DeploymentBackend
+    qtbot: QtBot, tmp_path: Path, background: Background, shared_backend: DeploymentBackend
 ) -> None:
     reason: list[str | None] = ["no ssm:PutParameter"]
-    wizards, window, submitted = launcher(qtbot, tmp_path, engine_executor, shared_backend, read_only=lambda: reason[0])
+    wizards, window, submitted = launcher(qtbot, tmp_path, background, shared_backend, read_only=lambda: reason[0])
     assert wizards.refusal() == "read-only: no ssm:PutParameter"
     reason[0] = None
     assert wizards.refusal() is None

@@ -6,11 +6,17 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ui.backend import CurrentModel, JobKind
+from ui.background import Background
 
 OFFLINE = "offline: no deployment is open"
 
 
 class Submitter(Protocol):
+    @property
+    def background(self) -> Background:
+        """Where the submission runs off the GUI thread (the window's)."""
+        ...
+
     def refusal(self) -> str | None:
         """None when a job can be submitted now; else why not (offline, read-only credentials)."""
         ...

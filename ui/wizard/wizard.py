@@ -20,7 +20,6 @@ from engine.drafts.conflict import Comparison, Side, compare, rebase
 from engine.drafts.store import Draft, DraftKind, DraftStore
 from engine.schema.enums import ModelHostingType
 from ui.backend import CurrentModel, JobKind
-from ui.background import spawn
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.form import Mode, Validation, WizardForm
 from ui.wizard.form_page import FormPage
@@ -191,9 +190,10 @@ class ModelWizard(QWizard):
         if self._done:
             super().accept()
             return
-        if not self.review.isComplete() or self._submitting is not None:
+        submitter = self.submitter
+        if not self.review.isComplete() or self._submitting is not None or submitter is None:
             return
-        self._submitting = spawn(self._submit())
+        self._submitting = submitter.background.start(self._submit(), what="submitting the wizard")
 
     async def _submit(self) -> None:
         submitter = self.submitter
