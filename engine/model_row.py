@@ -82,10 +82,6 @@ class ModelRow:
     them: kept in memory only (never stored, never in a repr, hence never in a log)."""
     _config: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
     _live: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
-    shown: Any = field(default=None, init=False, repr=False, compare=False)
-    """What the window derived from this row to draw it (the table's cell texts and search text), or None before
-    it did. Kept with the row, which the refresher reuses while the model is unchanged, so each row is formatted
-    once rather than at every paint; set with `keep_shown`, never compared, copied by `replace()` or stored."""
 
     @classmethod
     def of(
@@ -120,11 +116,8 @@ class ModelRow:
         return parsed  # type: ignore[no-any-return]
 
     def __reduce__(self) -> tuple[type[ModelRow], tuple[Any, ...]]:
-        """Pickled without what it parsed or the window derived (the inventory reader's pipe carries rows)."""
+        """Pickled without what it parsed (the inventory reader's pipe carries rows)."""
         return ModelRow, tuple(map(self.__getattribute__, _PICKLED))
-
-    def keep_shown(self, value: Any) -> None:
-        object.__setattr__(self, "shown", value)
 
     @property
     def lisa_hosted(self) -> bool:

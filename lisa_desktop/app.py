@@ -31,7 +31,7 @@ from lisa_desktop.user_files import UnreadableFile, check_drafts, move_aside
 from resources import resource
 from ui.background import Background
 from ui.main_window import MainWindow, Page
-from ui.model_table import FIRST_FILL, face_of
+from ui.model_table import FIRST_FILL
 
 if TYPE_CHECKING:
     import asyncio
@@ -167,7 +167,7 @@ class Shell(QObject):
 
     def show_snapshot_of(self, key: str, *, screenful: bool = False) -> None:
         """With `screenful`, only the rows of the first screen if they can be told (`read_the_rest` reads the
-        others): 5,000 rows take ~50 ms to read, and this is on the way to the first paint."""
+        others): thousands of rows take long to read, and this is on the way to the first paint."""
         first = FIRST_FILL if screenful else None
         snapshot = self.snapshots.load_faces(key, first=first, order=self.window.table_model.ordering.name)
         if snapshot is not None:
@@ -327,8 +327,7 @@ class Shell(QObject):
             return None
         snapshot = self.snapshots.load(backend.cache_key)
         if snapshot is not None:
-            for row in snapshot.rows:
-                face_of(row)  # here on the worker, not on the GUI thread when it paints or filters
+            self.window.table_model.faces.prepare(snapshot.rows)  # on the worker, not when the table paints
         return backend, snapshot
 
     async def switch(self, choice: str) -> None:
@@ -371,8 +370,8 @@ minimised, say, paints only when shown)."""
 
 def start_after_first_paint(window: MainWindow, start: Callable[[], object]) -> None:
     """Call `start` once, after the window's first paint: opening a deployment on a worker thread makes boto3
-    clients (Python busy for ~0.3 s), which slowed a cached first paint from ~0.66 to ~0.85 s when it ran
-    alongside it."""
+    clients (Python busy for a good part of a second), which slowed a cached first paint when it ran alongside
+    it."""
     started = False
 
     def once() -> None:
@@ -397,7 +396,7 @@ def keep_private(settings: QSettings) -> None:
 
 def run_app(args: argparse.Namespace) -> int:
     """Paint the window, from the snapshot when there is one, before anything else: only then import asyncio and
-    qasync (50–100 ms), install qasync's loop over the Qt event loop already running, and open the deployment."""
+    qasync (slow to import), install qasync's loop over the Qt event loop already running, and open the deployment."""
     import ui.about
 
     ui.about.log_file = configure_logging()

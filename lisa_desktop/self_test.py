@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 SELF_TEST_FLAG = "--self-test"
 TIMEOUT_S = 120.0
-"""The whole self-test; a sandbox opens in ~5 s and the update job ends in a few more on a slow machine."""
+"""The whole self-test; a sandbox opens in seconds and the update job ends in a few more on a slow machine."""
 PREFERRED_MODEL = "mistral-7b-instruct"
 """A seeded LISA-hosted model that is InService from the start (any InService model serves otherwise)."""
 EXIT_FAILED = 1

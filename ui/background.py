@@ -1,8 +1,8 @@
 """The window's one way to work off the GUI thread: blocking calls run on the composition root's executor and are
 awaited on the qasync loop, coroutines run as tasks kept until they end, and no failure goes unseen.
 
-asyncio is imported on first use, not with this module: importing it takes 50–90 ms (its SSL, socket and
-subprocess support come with it), and start-up paints the window before it imports asyncio and qasync
+asyncio is imported on first use, not with this module: importing it is slow (its SSL, socket and subprocess
+support come with it), and start-up paints the window before it imports asyncio and qasync
 (`lisa_desktop.app.run_app`).
 """
 

@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
     rows_refreshed = Signal(object)
     """list[ModelRow]: every successful refresh's rows, in display order (the composition root keeps them as the
     start-up snapshot, with `table_model.ordering.name`). Signals carry row lists as `object`: a `list` signal
-    converts each item to a QVariant, ~3 ms for 5,000 rows on the GUI thread."""
+    converts each item to a QVariant on the GUI thread."""
     left = Signal()
     """The window closed for good, also when it was hidden while jobs ended in the background: the app quits
     (closing a hidden window does not end the app by itself)."""
@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(self._show_context_menu)
         self.view.installEventFilter(self)
         self.refresher = refresher or Refresher(background, self, ordering=lambda: self.table_model.ordering)
+        self.refresher.faces = self.table_model.faces
         self.refresher.succeeded.connect(self._on_refreshed)
         self.refresher.partial.connect(self._on_partial)
         self.refresher.failed.connect(self._on_refresh_failed)

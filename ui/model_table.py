@@ -220,17 +220,45 @@ class RowFace:
     tag, and no match spans two cells."""
 
 
-def face_of(row: ModelRow) -> RowFace:
-    """`row`'s face, made on first use and then kept with the row: the refresher makes it on the worker thread
-    for every new row, so the GUI thread neither formats nor folds text while painting or filtering."""
-    face: RowFace | None = row.shown
-    if face is None:
-        texts = tuple(text(row) for text in _TEXT_BY_COLUMN)
-        folded = [text.casefold() for text in texts]
-        folded[Column.HOSTING] += f" {row.hosting.casefold()}"
-        face = RowFace(texts, tuple(folded), "".join(cell_tag(column) + cell for column, cell in enumerate(folded)))
-        row.keep_shown(face)
-    return face
+def make_face(row: ModelRow) -> RowFace:
+    texts = tuple(text(row) for text in _TEXT_BY_COLUMN)
+    folded = [text.casefold() for text in texts]
+    folded[Column.HOSTING] += f" {row.hosting.casefold()}"
+    return RowFace(texts, tuple(folded), "".join(cell_tag(column) + cell for column, cell in enumerate(folded)))
+
+
+class RowFaces:
+    """The faces a table made of its rows, kept by row object: the refresher makes them on a worker for every new
+    row (`prepare`), so the GUI thread neither formats nor folds text while painting or filtering, and an
+    unchanged row, which the refresher hands back as the same object, keeps its face. Kept here, by the UI, not
+    on the engine's rows. Safe to call from several threads: a face lost to a race is made again."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, ModelRow] = {}
+        self._faces: dict[int, RowFace] = {}
+
+    def of(self, row: ModelRow) -> RowFace:
+        key = id(row)
+        face = self._faces.get(key)
+        if face is None or self._rows.get(key) is not row:
+            face = make_face(row)
+            self._rows[key] = row
+            self._faces[key] = face
+        return face
+
+    def prepare(self, rows: Iterable[ModelRow]) -> None:
+        for row in rows:
+            self.of(row)
+
+    def keep_only(self, rows: Iterable[ModelRow]) -> None:
+        """Forget the faces of every row but these (the rows the table now holds)."""
+        kept = {id(row): row for row in rows}
+        faces = self._faces
+        self._faces = {key: face for key in kept if (face := faces.get(key)) is not None}
+        self._rows = kept
+
+    def __len__(self) -> int:
+        return len(self._faces)
 
 
 def alignment_of(column: int) -> Qt.AlignmentFlag | None:
@@ -239,7 +267,7 @@ def alignment_of(column: int) -> Qt.AlignmentFlag | None:
 
 
 def cell_text(row: ModelRow, column: int) -> str:
-    return face_of(row).texts[column]
+    return make_face(row).texts[column]
 
 
 def sort_key(row: ModelRow, column: int) -> SortKey:
@@ -361,6 +389,7 @@ class ModelTableModel(QStandardItemModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
         self._rows: list[ModelRow] = []
+        self.faces = RowFaces()
         self._index: dict[str, int] | None = {}
         """model_id → position; None once positions moved, rebuilt when next asked."""
         self._ordering = Ordering()
@@ -459,7 +488,7 @@ class ModelTableModel(QStandardItemModel):
             row = self._rows[position]
             if self._notes and index.column() == _STATUS and (note := self._notes.get(row.model_id)) is not None:
                 return note.text(row)
-            return face_of(row).texts[index.column()]
+            return self.faces.of(row).texts[index.column()]
         if role == _ALIGNMENT:
             return alignment_of(index.column())
         if role not in _ROW_ROLES:
@@ -470,7 +499,7 @@ class ModelTableModel(QStandardItemModel):
         if role == ROW_ROLE:
             return row
         if role == FILTER_ROLE:
-            return face_of(row).tagged
+            return self.faces.of(row).tagged
         tip = _tooltip(row, COLUMNS[index.column()])
         if index.column() == Column.STATUS and (row_note := self._notes.get(row.model_id)) is not None:
             tip = f"{row_note.tip}\n{tip}"
@@ -519,6 +548,7 @@ class ModelTableModel(QStandardItemModel):
         """
         self.flush()
         incoming = {row.model_id: row for row in rows}
+        self.faces.keep_only(incoming.values())
         presorted = sorted_by == self._ordering.name and len(incoming) == len(rows)
         removed = self._remove_missing(incoming)
         changed = self._update_changed(incoming)

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from engine.model_row import ModelRow
 from ui.backend import Backend
 from ui.background import Background
-from ui.model_table import Ordering, face_of
+from ui.model_table import Ordering, RowFaces
 
 if TYPE_CHECKING:
     import asyncio
@@ -33,18 +33,21 @@ FAST_INTERVAL_MS = 5_000
 
 
 def reusing(
-    read: Callable[[], list[ModelRow]], known: Mapping[str, ModelRow], ordering: Ordering | None = None
+    read: Callable[[], list[ModelRow]],
+    known: Mapping[str, ModelRow],
+    ordering: Ordering | None = None,
+    faces: RowFaces | None = None,
 ) -> list[ModelRow]:
     """`read()`'s rows, each that equals the `known` row of its model replaced by that very object (on a worker:
-    a Python loop, so the GUI thread gets the GIL between rows). Every row comes with its face (cell texts,
-    search text) made, and the rows are in `ordering` (by model id without one): sorting 5,000 rows took the
-    GUI thread ~10-25 ms when the first refresh filled the table."""
+    a Python loop, so the GUI thread gets the GIL between rows). Every row's face (cell texts, search text) is
+    made into `faces`, and the rows are in `ordering` (by model id without one), so that the GUI thread neither
+    formats nor sorts thousands of rows when a refresh fills the table."""
     rows = sorted(read(), key=attrgetter("model_id"))
     reused = [
         old if (old := known.get(row.model_id)) is not None and (old is row or old == row) else row for row in rows
     ]
-    for row in reused:
-        face_of(row)  # formatted here, not on the GUI thread (kept rows have theirs already)
+    if faces is not None:
+        faces.prepare(reused)  # formatted here, not on the GUI thread (kept rows have theirs already)
     return reused if ordering is None else ordering.sort(reused)
 
 
@@ -73,6 +76,8 @@ class Refresher(QObject):
         super().__init__(parent)
         self._background = background
         self._ordering = ordering
+        self.faces: RowFaces | None = None
+        """Where the rows' faces go, made on the worker (the table's: MainWindow sets it)."""
         self.sorted_by: str | None = None
         """The `Ordering.name` of the rows `succeeded` emitted last."""
         self._slow_ms = slow_ms
@@ -198,10 +203,12 @@ class Refresher(QObject):
         ordering = self._ordering() if self._ordering is not None and full else None
         try:
             if full:
-                rows: list[ModelRow] = await self._background.run(reusing, backend.list_rows, emitted, ordering)
+                rows: list[ModelRow] = await self._background.run(
+                    reusing, backend.list_rows, emitted, ordering, self.faces
+                )
             else:
                 read = functools.partial(backend.rows_of, sorted(watched))
-                rows = await self._background.run(reusing, read, emitted)
+                rows = await self._background.run(reusing, read, emitted, None, self.faces)
         except Exception as error:  # any failure becomes the banner's text; the app keeps running
             if generation == self._generation:
                 self.last_error = backend.describe_error(error)

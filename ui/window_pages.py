@@ -80,8 +80,8 @@ class WindowPages(QStackedWidget):
     def show_table(self, *, painted: bool, filled: SignalInstance | None) -> bool:
         """The table page; when another page was on screen, painted one event-loop turn after the table has all
         its rows (`filled` fires then; None when it has them already). The view repaints whole after each fill
-        chunk (~10-25 ms each), so thousands of rows arriving on the loading page are painted once; the table's
-        first layout and paint (~25 ms) and the work that filled it then each hold the GUI thread alone, with the
+        chunk, so thousands of rows arriving on the loading page are painted once; the table's
+        first layout and paint and the work that filled it then each hold the GUI thread alone, with the
         input and timers that came meanwhile handled between them.
 
         Returns True the first time the table page is shown."""

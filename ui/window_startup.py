@@ -15,7 +15,7 @@ from ui.cell_delegate import TURN_BUDGET_S, CellDelegate
 class StartupSequence(QObject):
     """Start-up work that would compete with the first paint for the GIL waits for it: the window paints before
     its children, and a worker started from its paintEvent held the GIL while the table painted (the table's
-    paint took 80 ms instead of 10)."""
+    paint took several times longer)."""
 
     _wizards_importable = Signal()
 
@@ -46,7 +46,7 @@ class StartupSequence(QObject):
 
     def _after_first_paint(self) -> None:
         # The first Python wrapper of the table's viewport (the status delegate asks for it) makes PySide create
-        # the enums of every widget class while it finds the viewport's class: ~20 ms, taken here, not when the
+        # the enums of every widget class while it finds the viewport's class: taken here, not when the
         # first rows arrive.
         self._view.viewport()
         self._cell_delegate.turn_budget_s = TURN_BUDGET_S
@@ -54,7 +54,7 @@ class StartupSequence(QObject):
         self._first_painted.emit()
 
     def _import_wizards(self) -> None:
-        """Import the wizard's modules (pydantic, the schema: ~0.3 s of Python) on a worker, then make the wizard
+        """Import the wizard's modules (pydantic, the schema: a lot of Python) on a worker, then make the wizard
         and its dock on the GUI thread: imported there, they froze the window just after its first paint."""
 
         def work() -> None:

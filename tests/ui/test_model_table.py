@@ -24,6 +24,7 @@ from ui.model_table import (
     Column,
     ModelTableModel,
     cell_text,
+    make_face,
     sort_key,
 )
 
@@ -559,3 +560,19 @@ def test_rows_are_added_and_removed_only_by_apply(model: ModelTableModel) -> Non
     assert model.removeRows(0, 1) is False
     assert model.rowCount() == 1
     assert model.index(0, Column.MODEL_ID).data() == "a"
+
+
+def test_the_table_keeps_the_faces_of_its_rows_only() -> None:
+    table = ModelTableModel()
+    first = [make_row(f"m{number}") for number in range(3)]
+    table.apply(first)
+    table.flush()
+    kept = table.faces.of(first[0])
+    assert table.faces.of(first[0]) is kept
+    changed = dataclasses.replace(first[0], status="Stopped")
+    table.apply([changed, first[1]])
+    table.flush()
+    assert len(table.faces) <= 2
+    assert table.faces.of(first[1]).texts == make_face(first[1]).texts
+    assert table.faces.of(changed).texts[Column.STATUS].startswith("Stopped")
+    assert table.faces.of(changed) is not kept

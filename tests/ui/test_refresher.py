@@ -15,7 +15,7 @@ from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.rows import make_row
 from ui.backend import Backend
 from ui.background import Background
-from ui.model_table import ApplyStats, Column, ModelTableModel, face_of
+from ui.model_table import ApplyStats, Column, ModelTableModel, RowFaces
 from ui.refresher import Refresher
 
 
@@ -146,13 +146,16 @@ def test_rows_arrive_with_their_faces_made_on_the_worker(
 ) -> None:
     backend = RowsBackend([make_row(f"m{number:03d}", status="Stopped") for number in range(50)])
     refresher = Refresher(background, slow_ms=60_000, fast_ms=60_000)
+    refresher.faces = faces = RowFaces()
     refresher.set_paused(True)
     with qtbot.waitSignal(refresher.succeeded, timeout=10_000) as first:
         refresher.set_backend(cast(Backend, backend))
     rows = first.args[0]
-    assert all(row.shown is not None for row in rows)
-    assert face_of(rows[0]).texts[Column.STATUS] == "Stopped"
-    assert face_of(rows[0]) is rows[0].shown
+    assert len(faces) == len(rows) == 50
+    made = faces.of(rows[0])
+    assert made.texts[Column.STATUS] == "Stopped"
+    assert faces.of(rows[0]) is made  # kept, not made again
+    assert len(faces) == 50
     refresher.stop()
 
 
