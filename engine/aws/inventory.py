@@ -8,7 +8,8 @@ GET /model/info. A detailed listing describes every service: one DescribeService
 one cluster per model). A summary listing (the window's periodic refresh) reads task counts with DescribeClusters,
 100 clusters per call, and describes the services only of models in a transitional status, whose rollout
 matters. Calls of one kind run concurrently; the services, clusters and groups, read together, share
-`max_workers`.
+`max_workers`. From the second listing on, the live state of the models the last one found is read while the
+Scan runs, and only the models whose record then says something new of their resources are read after it.
 A model whose stack or service is missing gets `live_error` instead of failing the listing; a remembered cluster
 or service that is gone is forgotten and looked for again.
 """
@@ -19,7 +20,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from engine.aws.autoscaling import AutoScalingGateway, ScalingGroup
 from engine.aws.clients import AwsClients, map_concurrently
@@ -181,6 +182,20 @@ class _Live:
         self.errors.update(other.errors)
 
 
+def _live_key(record: ModelRecord) -> tuple[object, ...]:
+    """What a record says that decides how its live state is read."""
+    return (
+        record.model_status,
+        record.cloudformation_stack_name,
+        record.cloudformation_stack_arn,
+        record.auto_scaling_group,
+    )
+
+
+def _call(read: Callable[[], object]) -> object:
+    return read()
+
+
 class Inventory:
     def __init__(
         self,
@@ -204,6 +219,8 @@ class Inventory:
         self.litellm = litellm or LiteLLMClient(deployment.litellm_base_url, deployment.management_key)
         self.locator = locator or StackLocator(clients)
         self.max_workers = max_workers
+        self._hosted_before: dict[bool, list[ModelRecord]] = {}
+        """The hosted records of the last listing, summary (False) and detailed (True)."""
 
     def listing(self, *, detail: bool = True) -> Listing:
         """Every model, sorted by id, and the items that cannot be read. Raises only when the models table itself
@@ -212,7 +229,22 @@ class Inventory:
         `detail=False` is the summary listing: task counts per cluster instead of described services, except
         for models in a transitional status."""
         unreadable: list[UnreadableRecord] = []
-        views = self.views(self.models_table.scan(unreadable=unreadable), detail=detail)
+        before = self._hosted_before.get(detail, [])
+
+        def scan() -> list[ModelRecord]:
+            return self.models_table.scan(unreadable=unreadable)
+
+        early: tuple[Sequence[ModelRecord], _Live] | None = None
+        if before:
+            # The live state of the models the last listing found is read while the Scan runs; the models the
+            # Scan shows new or changed are read again after it.
+            read_early: Callable[[], _Live] = lambda: self._read(before, detail)  # noqa: E731
+            records, live = cast(tuple[list[ModelRecord], _Live], tuple(map_concurrently(_call, [scan, read_early])))
+            early = (before, live)
+        else:
+            records = scan()
+        views = self.views(records, detail=detail, early=early)
+        self._hosted_before[detail] = [view.record for view in views if is_hosted(view.record)]
         return Listing(views, sorted(unreadable, key=lambda u: u.model_id))
 
     def list_models(self, *, detail: bool = True) -> list[ModelView]:
@@ -240,13 +272,27 @@ class Inventory:
         read = self.models_table.get_readable(model_id)
         return read if isinstance(read, UnreadableRecord) else self.views([read])[0]
 
-    def views(self, records: Sequence[ModelRecord], *, detail: bool = True) -> list[ModelView]:
-        """The views of `records`, with their live state read in as few calls as possible."""
+    def views(
+        self,
+        records: Sequence[ModelRecord],
+        *,
+        detail: bool = True,
+        early: tuple[Sequence[ModelRecord], _Live] | None = None,
+    ) -> list[ModelView]:
+        """The views of `records`, with their live state read in as few calls as possible. `early`: the live
+        state read for earlier records, kept for each model whose record still says the same of its resources."""
         records = sorted(records, key=lambda r: r.model_id)
         registered, litellm_error = self._registered_ids()
         hosted = [r for r in records if is_hosted(r)]
         from_cache = {r.model_id for r in hosted if self._cached(r) is not None}
-        live = self._read(hosted, detail)
+        if early is None:
+            live = self._read(hosted, detail)
+        else:
+            said = {record.model_id: _live_key(record) for record in early[0]}
+            fresh = [r for r in hosted if said.get(r.model_id) != _live_key(r)]
+            live = early[1]
+            if fresh:
+                live.replace({r.model_id for r in fresh}, self._read(fresh, detail))
         stale = [r for r in hosted if r.model_id in live.gone and r.model_id in from_cache]
         if stale:
             for record in stale:
@@ -297,7 +343,7 @@ class Inventory:
             lambda: parts[1].clusters.update(self._clusters(counted, parts[1], workers)),
             lambda: parts[2].groups.update(self._groups(hosted, parts[2], workers)),
         ]
-        map_concurrently(lambda read: read(), readers, len(readers))
+        map_concurrently(_call, readers, len(readers))
         for part in parts:
             live.merge(part)
         return live

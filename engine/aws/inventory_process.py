@@ -287,6 +287,10 @@ class _Helper:
 def serve(conn: Connection) -> None:
     """The helper's main loop: answer requests until the window closes its end of the pipe."""
     logging.basicConfig(level=logging.WARNING, format="lisa-inventory-reader %(levelname)s %(name)s: %(message)s")
+    # Imported now, while the window opens the deployment, not when the first read is asked for.
+    import engine.aws.inventory
+    import engine.aws.rows  # noqa: F401
+
     helper = _Helper()
     while True:
         try:

@@ -12,6 +12,7 @@ from engine.aws.inventory import Inventory, ModelView
 from engine.aws.litellm import LiteLLMClient
 from engine.aws.models_table import ModelsTable, to_dynamodb
 from engine.errors import ModelNotFound
+from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
 from tests.engine.aws.conftest import (
     MANAGEMENT_KEY,
@@ -405,3 +406,48 @@ def test_some_models_reads_only_those(
     assert views[0].live.service is not None  # transitional: described
     assert counter.calls.count("Scan") == 0
     assert sorted(counter.calls) == ["BatchGetItem", "DescribeAutoScalingGroups", "DescribeServices"]
+
+
+def test_a_warm_listing_reads_live_state_while_it_scans_and_again_for_a_changed_record(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    records = {f"hosted-{index:02d}": hosted_record(clients, f"hosted-{index:02d}") for index in range(6)}
+    for model in records.values():
+        put(clients, model)
+    inventory = Inventory(clients, deployment(litellm_server.url))
+    first = {view.model_id: view for view in inventory.list_models(detail=False)}
+    assert all(view.live is not None and view.live.service is None for view in first.values())
+
+    scanning: list[bool] = []
+    during_scan: list[str] = []
+
+    def scan_starts(**_: Any) -> None:
+        scanning.append(True)
+
+    def scan_ends(**_: Any) -> None:
+        scanning.clear()
+
+    def live_call(model: Any, **_: Any) -> None:
+        if scanning:
+            during_scan.append(model.name)
+
+    clients.dynamodb().meta.events.register("before-call.dynamodb.Scan", scan_starts)
+    clients.dynamodb().meta.events.register("after-call.dynamodb.Scan", scan_ends)
+    for client in (clients.ecs(), clients.autoscaling()):
+        client.meta.events.register("before-call.*.*", live_call)
+    counter.reset()
+    counter.call_takes_s = 0.05  # each call lasts long enough for calls made together to overlap
+    again = {view.model_id: view for view in inventory.list_models(detail=False)}
+    assert again.keys() == first.keys()
+    assert {"DescribeClusters", "DescribeAutoScalingGroups"} <= set(during_scan)  # read while the Scan ran
+    assert counter.count("DescribeServices") == 0
+
+    put(clients, records["hosted-03"].model_copy(update={"model_status": ModelStatus.UPDATING}))  # asks for its service
+    counter.reset()
+    counter.call_takes_s = 0.0
+    changed = {view.model_id: view for view in inventory.list_models(detail=False)}
+    updating = changed["hosted-03"].live
+    assert updating is not None
+    assert updating.service is not None  # read again after the Scan, described this time
+    assert counter.count("DescribeServices") == 1
+    assert all(changed[model_id].live is not None for model_id in changed)

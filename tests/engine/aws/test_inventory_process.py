@@ -16,7 +16,9 @@ from engine.aws.inventory import Inventory
 from engine.aws.inventory_process import InventoryReader, ReaderConfig, ReaderFailed
 from engine.aws.rows import row_of, unreadable_row
 from engine.errors import LisaDesktopError
+from engine.model_row import ModelRow
 from engine.sandbox.server import Sandbox
+from engine.schema.enums import ModelStatus
 from tests.waiting import wait_for
 
 
@@ -54,6 +56,13 @@ def describe_model(sandbox: Sandbox, config: ReaderConfig, model_id: str, text: 
     )
 
 
+def settled(row: ModelRow) -> ModelRow:
+    """The row without the live facts that the sandbox moves on while a model is in a transitional status."""
+    if not ModelStatus(row.status).is_transitional:
+        return row
+    return dataclasses.replace(row, running_tasks=None, healthy_instances=None, live_json=None)
+
+
 def test_the_helper_reads_the_rows_the_inventory_reads_in_process(
     reader: InventoryReader, config: ReaderConfig, clients: AwsClients
 ) -> None:
@@ -62,7 +71,7 @@ def test_the_helper_reads_the_rows_the_inventory_reads_in_process(
     here = sorted([*map(row_of, listing.views), *map(unreadable_row, listing.unreadable)], key=lambda r: r.model_id)
     assert [row.model_id for row in rows] == [row.model_id for row in here]
     assert len(rows) >= 14
-    assert rows == here
+    assert list(map(settled, rows)) == list(map(settled, here))
     assert reader.pid is not None and reader.pid != os.getpid()
     stats = reader.last_stats
     assert stats is not None
