@@ -70,7 +70,7 @@ class AwsClients:
             )
         self._session = session
         self._version = version
-        self._on_call = on_call
+        self._call_listeners: list[Callable[[str], None]] = [on_call] if on_call is not None else []
         self._region: str = region
         self._endpoint_url = endpoint_url
         attempts = max_attempts or (MAX_ATTEMPTS_SANDBOX if endpoint_url else MAX_ATTEMPTS_AWS)
@@ -141,13 +141,18 @@ class AwsClients:
                         endpoint_url=self._endpoint_url,
                         config=self._config,
                     )
-                if self._on_call is not None:
-                    on_call = self._on_call
-                    client.meta.events.register(
-                        "before-call.*.*", lambda model, **_: on_call(model.name), unique_id="lisa-desktop-count"
-                    )
+                client.meta.events.register("before-call.*.*", self._tell_listeners)
                 self._clients[service] = client
             return client
+
+    def add_call_listener(self, listener: Callable[[str], None]) -> None:
+        """Tell `listener` the operation name of every call the clients make from now on (made or yet to be)."""
+        with self._lock:
+            self._call_listeners.append(listener)
+
+    def _tell_listeners(self, model: Any, **_: Any) -> None:
+        for listener in self._call_listeners:
+            listener(model.name)
 
     def dynamodb(self) -> DynamoDBClient:
         return cast("DynamoDBClient", self._client("dynamodb"))

@@ -47,20 +47,17 @@ from ui.model_table import Column
 
 HEARTBEAT_MS = 5
 REPO = Path(__file__).resolve().parents[2]
-COUNTED_SERVICES: Final = ("dynamodb", "ecs", "autoscaling", "cloudformation", "ssm", "secretsmanager", "tagging")
 FIGURES: dict[str, Any] = {}
 
 
 def count_calls(clients: Any) -> Counter[str]:
-    """Every AWS call made through `clients` from now on, by operation name."""
+    """Every AWS call made through `clients` from now on, by operation name (no client is made for it)."""
     calls: Counter[str] = Counter()
 
-    def hook(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
+    def count(operation: str) -> None:
+        calls[operation] += 1
 
-    for name in COUNTED_SERVICES:
-        if hasattr(clients, name):
-            getattr(clients, name)().meta.events.register("before-call.*.*", hook)
+    clients.add_call_listener(count)
     return calls
 
 

@@ -101,6 +101,16 @@ def test_every_call_of_the_clients_is_told_by_its_operation_name(moto: None) -> 
     assert told == ["ListClusters", "ListTables", "ListClusters"]
 
 
+def test_a_call_listener_added_later_hears_the_calls_of_clients_made_before_and_after(moto: None) -> None:
+    clients = AwsClients(boto3.Session(region_name=REGION), version="1")
+    clients.ecs().list_clusters()
+    told: list[str] = []
+    clients.add_call_listener(told.append)
+    clients.ecs().list_clusters()
+    clients.dynamodb().list_tables()
+    assert told == ["ListClusters", "ListTables"]
+
+
 def test_frozen_credentials_are_the_sessions(aws_env: None) -> None:
     session = boto3.Session(
         aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", aws_session_token="token", region_name=REGION
