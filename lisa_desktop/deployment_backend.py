@@ -13,10 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from engine.aws.inventory import Inventory
 from engine.aws.inventory_process import InventoryReader, ReaderConfig
-from engine.aws.models_table import HOLDER_ATTRIBUTE, UnreadableRecord
-from engine.aws.rows import row_of, unreadable_row
+from engine.aws.models_table import HOLDER_ATTRIBUTE
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobSettings
 from engine.jobs.events import JobEvent
@@ -80,16 +78,6 @@ class DeploymentBackend:
         self.lease_s = lease_s
         """How long a holder may go without a heartbeat before its model can be taken over (`--lease-minutes`)."""
         self.aws = Gateways.for_deployment(target.clients, target.deployment())
-        aws = self.aws
-        self.inventory = Inventory(
-            aws.clients,
-            aws.deployment,
-            models_table=aws.models,
-            stacks=aws.stacks,
-            ecs=aws.ecs,
-            autoscaling=aws.autoscaling,
-            litellm=aws.litellm,
-        )
         self.settings = settings or (SANDBOX_SETTINGS if target.is_sandbox else JobSettings())
         self._warmup_cap_s = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
         self._scratch = (
@@ -154,11 +142,10 @@ class DeploymentBackend:
         return ReaderConfig.of(self.aws.clients, self.aws.deployment)
 
     def model_row(self, model_id: str) -> ModelRow:
-        read = self.inventory.get_readable(model_id)
-        return unreadable_row(read) if isinstance(read, UnreadableRecord) else row_of(read)
+        return self.reader.row(self._reader_config(), model_id)
 
     def write_refusal(self) -> str | None:
-        return self.aws.models.write_refusal()
+        return self.reader.write_refusal(self._reader_config())
 
     def current_model(self, model_id: str) -> CurrentModel:
         record = self.aws.models.get(model_id)

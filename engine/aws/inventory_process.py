@@ -118,6 +118,14 @@ class InventoryReader:
         """The rows of those of `model_ids` that exist, sorted by model id."""
         return self._rows(("some", config, sorted(set(model_ids))), replace=False)
 
+    def row(self, config: ReaderConfig, model_id: str) -> ModelRow:
+        """One model's row with its service described (the details pane); ModelNotFound when there is none."""
+        return self._call(("one", config, model_id))  # type: ignore[no-any-return]
+
+    def write_refusal(self, config: ReaderConfig) -> str | None:
+        """`ModelsTable.write_refusal()`, asked by the helper (whose DynamoDB client is made already)."""
+        return self._call(("write_refusal", config))  # type: ignore[no-any-return]
+
     def close(self) -> None:
         with self._lock:
             self._stop()
@@ -174,6 +182,20 @@ class InventoryReader:
         self._in_step = True
         self.last_stats = stats
         return rows
+
+    def _call(self, request: tuple[Any, ...]) -> Any:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    conn = self._ensure_started()
+                    conn.send(request)
+                    return self._receive(conn)[1]
+                except (EOFError, OSError) as error:
+                    self._stop()
+                    if attempt == 2:
+                        raise ReaderFailed(f"the inventory reader failed: {error}") from error
+                    log.warning("the inventory reader stopped (%s); starting it again", error)
+        raise AssertionError("unreachable")
 
     def _receive(self, conn: Connection) -> tuple[str, Any]:
         if not conn.poll(ANSWER_TIMEOUT_S):
@@ -249,6 +271,21 @@ class _Helper:
             self.config = config
         return self.inventory
 
+    def answer(self, conn: Connection, request: tuple[Any, ...]) -> None:
+        from engine.aws.models_table import UnreadableRecord
+        from engine.aws.rows import row_of, unreadable_row
+
+        kind, config, *rest = request
+        inventory = self.inventory_for(config)
+        if kind == "one":
+            read = inventory.get_readable(rest[0])
+            value: object = unreadable_row(read) if isinstance(read, UnreadableRecord) else row_of(read)
+        elif kind == "write_refusal":
+            value = inventory.models_table.write_refusal()
+        else:
+            raise ReaderFailed(f"the inventory reader was asked for {kind!r}")
+        conn.send(("value", value))
+
     def _count(self, operation: str) -> None:
         self.calls[operation] += 1
 
@@ -298,7 +335,10 @@ def serve(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            helper.rows(conn, request)
+            if request[0] in ("list", "some"):
+                helper.rows(conn, request)
+            else:
+                helper.answer(conn, request)
         except Exception as error:  # every failure goes back to the window, which shows it
             helper.sent = {}
             try:

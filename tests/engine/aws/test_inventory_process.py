@@ -15,7 +15,7 @@ from engine.aws.discovery import discover_deployment
 from engine.aws.inventory import Inventory
 from engine.aws.inventory_process import InventoryReader, ReaderConfig, ReaderFailed
 from engine.aws.rows import row_of, unreadable_row
-from engine.errors import LisaDesktopError
+from engine.errors import LisaDesktopError, ModelNotFound
 from engine.model_row import ModelRow
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
@@ -108,6 +108,18 @@ def test_a_reader_shared_by_deployments_forgets_one_when_it_reads_another(
     assert stats is not None
     assert stats.rows_sent == len(rows) == len(first)  # nothing counted as known from the first deployment
     assert all(new is not old for new, old in zip(rows, first, strict=True))
+
+
+def test_one_models_row_and_the_write_probe_are_asked_of_the_helper(
+    reader: InventoryReader, config: ReaderConfig, clients: AwsClients
+) -> None:
+    row = reader.row(config, "mistral-7b-instruct")
+    assert row.model_id == "mistral-7b-instruct"
+    assert row.live is not None and "events" in row.live  # described, for the details pane
+    assert reader.write_refusal(config) is None  # the sandbox's identity may write
+    with pytest.raises(ModelNotFound):
+        reader.row(config, "no-such-model")
+    assert reader.row(config, "bge-large-en").model_id == "bge-large-en"  # the helper goes on serving
 
 
 def test_a_failure_in_the_helper_arrives_as_the_error_the_engine_raises(
