@@ -77,7 +77,13 @@ class DeploymentBackend:
         self.target = target
         self.lease_s = lease_s
         """How long a holder may go without a heartbeat before its model can be taken over (`--lease-minutes`)."""
-        self.aws = Gateways.for_deployment(target.clients, target.deployment())
+        self._owns_reader = reader is None
+        self.reader = reader or InventoryReader()
+        self.reader.start()
+        discover = lambda: self.reader.discover(  # noqa: E731
+            ReaderConfig.of(target.clients, None), target.prefix, target.expected_account
+        )
+        self.aws = Gateways.for_deployment(target.clients, target.deployment(discover))
         self.settings = settings or (SANDBOX_SETTINGS if target.is_sandbox else JobSettings())
         self._warmup_cap_s = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
         self._scratch = (
@@ -87,9 +93,6 @@ class DeploymentBackend:
         )
         self.journal, self.journal_problem = _journal_for(self._scratch)
         self._history_lock = threading.Lock()
-        self._owns_reader = reader is None
-        self.reader = reader or InventoryReader()
-        self.reader.start()
         self._runner = JobRunner(max_workers=max_workers, journal=self.journal, deployment=self.cache_key)
 
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -49,10 +49,16 @@ class Target:
     def region(self) -> str:
         return self.clients.region
 
-    def deployment(self) -> DeploymentInfo:
-        """The deployment's published parameters (SSM + Secrets Manager), read once."""
+    def deployment(self, discover: Callable[[], DeploymentInfo] | None = None) -> DeploymentInfo:
+        """The deployment's published parameters (SSM + Secrets Manager), read once: by `discover` when given
+        (the window asks its inventory reader), else here."""
         if self._deployment is None:
-            self._deployment = discover_deployment(self.clients, self.prefix, expected_account=self.expected_account)
+            if discover is not None:
+                self._deployment = discover()
+            else:
+                self._deployment = discover_deployment(
+                    self.clients, self.prefix, expected_account=self.expected_account
+                )
         return self._deployment
 
 

@@ -54,7 +54,8 @@ class ReaderConfig:
     """Everything the helper needs to read one deployment; compared on every request, so new credentials (boto3
     renews them as they expire) or another deployment make it build new clients."""
 
-    deployment: DeploymentInfo
+    deployment: DeploymentInfo | None
+    """None only to discover it."""
     region: str
     endpoint_url: str | None
     max_attempts: int
@@ -64,7 +65,7 @@ class ReaderConfig:
     token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, clients: AwsClients, deployment: DeploymentInfo) -> ReaderConfig:
+    def of(cls, clients: AwsClients, deployment: DeploymentInfo | None) -> ReaderConfig:
         """The configuration that reads `deployment` as `clients` would; resolving the credentials may call AWS
         (an SSO or assume-role refresh): call it off the GUI thread."""
         credentials = clients.frozen_credentials()
@@ -118,6 +119,10 @@ class InventoryReader:
         """The rows of those of `model_ids` that exist, sorted by model id."""
         return self._rows(("some", config, sorted(set(model_ids))), replace=False)
 
+    def discover(self, config: ReaderConfig, prefix: str, expected_account: str | None) -> DeploymentInfo:
+        """`discover_deployment()`, done by the helper (its SSM and Secrets Manager clients are made there)."""
+        return self._call(("discover", config, prefix, expected_account))  # type: ignore[no-any-return]
+
     def row(self, config: ReaderConfig, model_id: str) -> ModelRow:
         """One model's row with its service described (the details pane); ModelNotFound when there is none."""
         return self._call(("one", config, model_id))  # type: ignore[no-any-return]
@@ -155,6 +160,8 @@ class InventoryReader:
 
     def _exchange_rows(self, request: tuple[Any, ...], replace: bool) -> list[ModelRow]:
         deployment = request[1].deployment
+        if deployment is None:
+            raise ReaderFailed("the deployment to read is not known yet")
         if deployment != self._deployment:  # another deployment: nothing known is of use
             self._known, self._in_step, self._deployment = {}, False, deployment
         conn = self._ensure_started()
@@ -240,13 +247,15 @@ class _Helper:
         self.inventory: Inventory | None = None
         self.calls: Counter[str] = Counter()
         self.sent: dict[str, ModelRow] = {}
+        self.clients: AwsClients | None = None
+        self.credentials: tuple[object, ...] = ()
 
-    def inventory_for(self, config: ReaderConfig) -> Inventory:
-        if self.inventory is None or config != self.config:
+    def clients_for(self, config: ReaderConfig) -> AwsClients:
+        credentials = (config.access_key, config.secret_key, config.token, config.region, config.endpoint_url)
+        if self.clients is None or credentials != self.credentials:
             import boto3
 
             from engine.aws.clients import AwsClients
-            from engine.aws.inventory import Inventory
 
             session = boto3.Session(
                 aws_access_key_id=config.access_key,
@@ -254,7 +263,7 @@ class _Helper:
                 aws_session_token=config.token,
                 region_name=config.region,
             )
-            clients = AwsClients(
+            self.clients = AwsClients(
                 session,
                 version=config.version,
                 endpoint_url=config.endpoint_url,
@@ -262,8 +271,17 @@ class _Helper:
                 max_attempts=config.max_attempts,
                 on_call=self._count,
             )
+            self.credentials = credentials
+        return self.clients
+
+    def inventory_for(self, config: ReaderConfig) -> Inventory:
+        if config.deployment is None:
+            raise ReaderFailed("the deployment to read is not known yet")
+        if self.inventory is None or config != self.config:
+            from engine.aws.inventory import Inventory
+
             old = self.inventory
-            self.inventory = Inventory(clients, config.deployment)
+            self.inventory = Inventory(self.clients_for(config), config.deployment)
             if old is not None and config.deployment == getattr(self.config, "deployment", None):
                 self.inventory.stacks.import_cache(old.stacks.export_cache())  # new credentials, same stacks
             else:
@@ -276,6 +294,14 @@ class _Helper:
         from engine.aws.rows import row_of, unreadable_row
 
         kind, config, *rest = request
+        if kind == "discover":
+            from engine.aws.discovery import discover_deployment
+
+            prefix, expected_account = rest
+            conn.send(
+                ("value", discover_deployment(self.clients_for(config), prefix, expected_account=expected_account))
+            )
+            return
         inventory = self.inventory_for(config)
         if kind == "one":
             read = inventory.get_readable(rest[0])

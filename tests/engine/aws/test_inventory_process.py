@@ -12,6 +12,7 @@ import pytest
 
 from engine.aws.clients import AwsClients
 from engine.aws.discovery import discover_deployment
+from engine.aws.errors import DeploymentNotFound
 from engine.aws.inventory import Inventory
 from engine.aws.inventory_process import InventoryReader, ReaderConfig, ReaderFailed
 from engine.aws.rows import row_of, unreadable_row
@@ -120,6 +121,20 @@ def test_one_models_row_and_the_write_probe_are_asked_of_the_helper(
     with pytest.raises(ModelNotFound):
         reader.row(config, "no-such-model")
     assert reader.row(config, "bge-large-en").model_id == "bge-large-en"  # the helper goes on serving
+
+
+def test_the_helper_discovers_the_deployment_and_says_why_when_it_cannot(
+    reader: InventoryReader, config: ReaderConfig, clients: AwsClients, sandbox: Sandbox
+) -> None:
+    bare = dataclasses.replace(config, deployment=None)
+    assert reader.discover(bare, sandbox.prefix, None) == config.deployment
+    with pytest.raises(DeploymentNotFound) as in_process:
+        discover_deployment(clients, "/no/such/prefix")
+    with pytest.raises(DeploymentNotFound) as through_the_pipe:
+        reader.discover(bare, "/no/such/prefix", None)
+    assert str(through_the_pipe.value) == str(in_process.value)
+    with pytest.raises(ReaderFailed, match="not known yet"):
+        reader.listing(bare)
 
 
 def test_a_failure_in_the_helper_arrives_as_the_error_the_engine_raises(
