@@ -29,7 +29,7 @@ from lisa_desktop.startup_probe import install_if_asked
 from lisa_desktop.unexpected import UnexpectedErrors
 from lisa_desktop.user_files import UnreadableFile, check_drafts, move_aside
 from resources import resource
-from ui.background import Background
+from ui.background import Background, import_modules
 from ui.main_window import MainWindow, Page
 from ui.model_table import FIRST_FILL
 
@@ -144,6 +144,7 @@ class Shell(QObject):
         self.background.start(self.start(args), what="opening the deployment")
 
     def _start_reader(self) -> None:
+        import_modules("engine.aws.inventory_process")
         from engine.aws.inventory_process import InventoryReader
 
         reader = InventoryReader()
@@ -215,6 +216,7 @@ class Shell(QObject):
                 else "it cannot be read or written"
             )
             raise UnreadableFile(Path(settings.fileName()), "the settings file", reason, "the default settings")
+        await self.background.run(import_modules, "engine.drafts.store", "lisa_desktop.connections")
         from engine.drafts.store import default_path
 
         await self.background.run(check_drafts, default_path())
@@ -317,6 +319,7 @@ class Shell(QObject):
         """On a worker: open the deployment, and read its whole snapshot (with the configurations). None
         when the app closed meanwhile: the deployment is closed again here, as no one else will (the event loop
         that would resume `open` has stopped), else a sandbox's server would keep the process alive."""
+        import_modules("lisa_desktop.deployment_backend", *(["engine.sandbox.server"] if args.sandbox else []))
         from lisa_desktop.deployment_backend import DeploymentBackend
 
         backend = stack.enter_context(DeploymentBackend.open(args, store=self.store, reader=self.reader))

@@ -8,7 +8,9 @@ support come with it), and start-up paints the window before it imports asyncio 
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +23,18 @@ Reporter = Callable[[BaseException, str], None]
 """Shows an unexpected failure (the error, what was being done); called from any thread."""
 
 log = logging.getLogger(__name__)
+
+_IMPORTING = threading.Lock()
+
+
+def import_modules(*names: str) -> None:
+    """Import `names` on this (worker) thread, one importing thread at a time. The window imports its heavy
+    modules (pydantic, the engine's schema, boto3) after its first paint on workers; two threads importing them
+    at once got partly initialized modules (ImportError: PySide's import hook inspects each module as it loads,
+    which sets off pydantic's own lazy imports), and the deployment never opened."""
+    with _IMPORTING:
+        for name in names:
+            importlib.import_module(name)
 
 
 class Background:

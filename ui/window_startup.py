@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QMainWindow, QTableView
 
-from ui.background import Background
+from ui.background import Background, import_modules
 from ui.cell_delegate import TURN_BUDGET_S, CellDelegate
 
 
@@ -58,8 +57,7 @@ class StartupSequence(QObject):
         and its dock on the GUI thread: imported there, they froze the window just after its first paint."""
 
         def work() -> None:
-            importlib.import_module("ui.wizard_launcher")
-            importlib.import_module("engine.drafts.store")
+            import_modules("ui.wizard_launcher", "engine.drafts.store")
             self._wizards_importable.emit()
 
         self._background.submit(work, what="importing the wizard")
