@@ -37,6 +37,7 @@ import boto3
 import qasync
 from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
 
+from engine.aws.inventory_process import InventoryReader
 from engine.sandbox.catalog import CATALOG
 from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_REGION, SANDBOX_SECRET_KEY
 from lisa_desktop.app import create_application
@@ -242,7 +243,7 @@ async def until(condition: Callable[[], bool], timeout: float = 600.0) -> None:
         await asyncio.sleep(0.01)
 
 
-async def refreshes(window: MainWindow, endpoint: str, trace_ms: float | None) -> None:
+async def refreshes(window: MainWindow, reader: InventoryReader, endpoint: str, trace_ms: float | None) -> None:
     beat = Heartbeat()
     tracer = StallTracer(beat, trace_ms) if trace_ms is not None else None
     window.refresher.set_paused(True)
@@ -271,7 +272,7 @@ async def refreshes(window: MainWindow, endpoint: str, trace_ms: float | None) -
     args = argparse.Namespace(
         sandbox=False, connection=None, endpoint_url=endpoint, region=None, deployment_prefix=None
     )
-    with DeploymentBackend.open(args) as backend:
+    with DeploymentBackend.open(args, reader=reader) as backend:
         calls = count_calls(backend.aws.clients)
 
         def read_calls() -> Counter[str]:
@@ -387,15 +388,18 @@ def main() -> None:
     window = MainWindow(settings, Background(executor))
     window.resize(1400, 800)
     window.show()
+    reader = InventoryReader()  # as the app starts it after its first paint, before it opens a deployment
+    reader.start()
     print(f"load average {os.getloadavg()[0]:.2f}")
     with served_sandbox(options.models) as endpoint:
         if not options.skip_refresh:
-            loop.run_until_complete(refreshes(window, endpoint, options.trace_stalls))
+            loop.run_until_complete(refreshes(window, reader, endpoint, options.trace_stalls))
             started = time.perf_counter()
             gc.collect()
             print(f"a full garbage collection of the window's process: {(time.perf_counter() - started) * 1000:.0f} ms")
         if not options.skip_startup:
             startup(endpoint, options.runs)
+    reader.close()
     executor.shutdown(wait=False, cancel_futures=True)
     if options.json:
         figures = {key: round(value, 3) if isinstance(value, float) else value for key, value in FIGURES.items()}
