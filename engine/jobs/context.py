@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from engine.aws.ecs import EcsGateway
 from engine.aws.litellm import LiteLLMClient
 from engine.aws.litellm_settings import read_litellm_settings
 from engine.aws.models_table import ModelsTable
+from engine.clock import WALL_CLOCK, Clock
 from engine.errors import LisaDesktopError
 from engine.jobs.events import JobEvent, Source, StepState
 from engine.jobs.journal import JobRecorder
@@ -83,6 +84,26 @@ class Gateways:
         )
 
 
+_clock: Clock = WALL_CLOCK
+
+
+def job_clock() -> Clock:
+    """The clock new job contexts wait on and read (the wall clock, unless a test put another in place)."""
+    return _clock
+
+
+@contextmanager
+def jobs_on_clock(clock: Clock) -> Iterator[Clock]:
+    """For tests: every job context made meanwhile waits on `clock` and reads its time (a `SkippingClock`, given
+    to the sandbox too, makes rollouts and warm-ups take no wall-clock time)."""
+    global _clock
+    previous, _clock = _clock, clock
+    try:
+        yield clock
+    finally:
+        _clock = previous
+
+
 @dataclass
 class JobContext:
     job_id: str
@@ -91,7 +112,10 @@ class JobContext:
     settings: JobSettings
     emit: Callable[[JobEvent], None]
     cancelled: threading.Event = field(default_factory=threading.Event)
-    monotonic: Callable[[], float] = time.monotonic
+    clock: Clock = field(default_factory=job_clock)
+    """What the job waits on (`sleep`)."""
+    monotonic: Callable[[], float] = field(default_factory=lambda: job_clock().monotonic)
+    """What the job reads the time from (the same clock's, unless a test gives its own)."""
     journal: JobRecorder | None = None
     """Where the job's points go (None: a job nobody can recover, as in unit tests of one step)."""
     changed: list[str] = field(default_factory=list)
@@ -140,7 +164,7 @@ class JobContext:
     def sleep(self, seconds: float) -> None:
         """Wait, waking at once (and raising JobCancelled) if the job is cancelled meanwhile; LeaseLost after it if
         the lease was lost meanwhile."""
-        if self.cancelled.wait(max(0.0, seconds)):
+        if self.clock.wait(self.cancelled, max(0.0, seconds)):
             self.check_cancelled()
         if self.lease_lost.is_set():
             self.check_cancelled()

@@ -31,7 +31,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -46,6 +46,7 @@ from moto.iam.models import iam_backends
 from moto.server import ThreadedMotoServer
 
 from engine.aws.cloudformation import MODEL_ID_TAG
+from engine.clock import WALL_CLOCK, Clock, SkippingClock
 from engine.sandbox.catalog import CATALOG, CatalogModel, synthetic_models
 from engine.sandbox.constants import (
     LOOPBACK,
@@ -78,7 +79,9 @@ class Sandbox:
     whether the seeded transitional models move on by themselves (`ambient_seconds` overrides their delays,
     by model id); `lisa_actors`: whether LISA's own server-side writers run too (its status monitor, after
     `monitor_delay_s`); `litellm_settings`: the `litellmConfig.litellm_settings` of the deployment's configuration
-    (none, as in LISA's example configuration, by default).
+    (none, as in LISA's example configuration, by default); `clock`: the simulator's time (a `SkippingClock` in
+    tests, shared with the jobs through `engine.jobs.context.jobs_on_clock`: it ticks whenever that clock moves,
+    so a job's wait for a rollout or a warm-up takes no wall-clock time).
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class Sandbox:
         lisa_actors: bool = True,
         monitor_delay_s: float = MONITOR_DELAY_S,
         litellm_settings: Mapping[str, Any] | None = None,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be 0..65535, not {port}")
@@ -130,6 +134,8 @@ class Sandbox:
         self.lisa_actors = lisa_actors
         self.monitor_delay_s = monitor_delay_s
         self.litellm_settings = dict(litellm_settings) if litellm_settings is not None else None
+        self.clock = clock
+        self._stop_ticking_on_advance: Callable[[], None] | None = None
         self.status_monitor: StatusMonitor | None = None
         """LISA's status monitor, when `lisa_actors` (engine.sandbox.lisa_actors)."""
 
@@ -178,6 +184,7 @@ class Sandbox:
             rollout_seconds=self.rollout_seconds,
             warmup_seconds=self.warmup_seconds,
             tick_seconds=self.tick_seconds,
+            clock=self.clock.monotonic,
         )
         self._simulator = simulator
         simulator.install()
@@ -214,6 +221,8 @@ class Sandbox:
                 delay_s=self.monitor_delay_s,
             )
             self.status_monitor.attach()
+        if isinstance(self.clock, SkippingClock):
+            self._stop_ticking_on_advance = self.clock.on_advance(simulator.tick)
         simulator.start()
 
     def stop(self) -> None:
@@ -221,6 +230,9 @@ class Sandbox:
             self._teardown()
 
     def _teardown(self) -> None:
+        if self._stop_ticking_on_advance is not None:
+            self._stop_ticking_on_advance()
+            self._stop_ticking_on_advance = None
         if self._simulator is not None:
             self._simulator.stop()
             self._simulator.uninstall()
@@ -323,7 +335,7 @@ class Sandbox:
 
 def _seed_synthetic(deployment: SandboxDeployment, models: Sequence[CatalogModel]) -> None:
     """Benchmark models: ECS and Auto Scaling resources made straight in moto, each hosted one recorded in a
-    stack of its own as LISA's would be (without running moto's CloudFormation: ~25 ms a stack), so the
+    stack of its own as LISA's would be (without running moto's CloudFormation), so the
     console finds its cluster, service and group as it does for a real model."""
     hosted = [model for model in models if model.is_hosted]
     with _fast_ec2_lookups(deployment.ec2_backend):

@@ -658,9 +658,11 @@ class Simulator:
     # -- the tick ----------------------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """One step of the world. Called by the thread every `tick_seconds`; tests may call it directly."""
-        now = self.clock()
+        """One step of the world. Called by the thread every `tick_seconds`; tests may call it directly (and a
+        skipping clock does, from job threads, whenever it moves): the time is read under the lock, so ticks see
+        it in order."""
         with self.lock:
+            now = self.clock()
             self.ticks += 1
             self._scan_stacks()
             for name, group in list(self.autoscaling.autoscaling_groups.items()):

@@ -27,6 +27,7 @@ from lisa_desktop.cli import run
 from lisa_desktop.connections import ConnectionStore, new_connection
 from lisa_desktop.deployment_backend import SANDBOX_LABEL, DeploymentBackend, JournalUnavailable, cache_key_for
 from lisa_desktop.target import Target
+from tests.engine.jobs.sandbox_world import sandbox_on_skipping_clock
 from tests.waiting import wait_for
 from ui.backend import JobEnd, JobKind, JobTicket
 
@@ -40,7 +41,7 @@ def target_on(sandbox: Sandbox) -> Target:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as running:
+    with sandbox_on_skipping_clock(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as running:
         yield running
 
 
@@ -260,7 +261,7 @@ def crashed_cli_job(
 @pytest.fixture
 def fresh_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     """A sandbox of the test's own, reached as `--endpoint-url` reaches it (its keys in the environment)."""
-    with Sandbox(ambient=False, rollout_seconds=0.5, warmup_seconds=0.3) as running:
+    with sandbox_on_skipping_clock(ambient=False, rollout_seconds=0.5, warmup_seconds=0.3) as running:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", running.access_key)
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", running.secret_key)
         yield running

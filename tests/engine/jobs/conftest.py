@@ -8,14 +8,14 @@ import pytest
 
 from engine.jobs.runner import JobRunner
 from engine.sandbox.server import Sandbox
-from tests.engine.jobs.sandbox_world import World, world_on
+from tests.engine.jobs.sandbox_world import World, sandbox_on_skipping_clock, world_on
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     """One sandbox for a module whose tests each use their own models (modules that change shared models
-    define a per-test `sandbox` or `world` of their own)."""
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as running:
+    define a per-test `sandbox` or `world` of their own). Its jobs wait on the sandbox's skipping clock."""
+    with sandbox_on_skipping_clock(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as running:
         yield running
 
 

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.aws.clients import AwsClients
 from engine.aws.discovery import discover_deployment
-from engine.jobs.context import Gateways, JobSettings
+from engine.clock import SkippingClock
+from engine.jobs.context import Gateways, JobSettings, jobs_on_clock
 from engine.jobs.events import JobEvent
 from engine.jobs.runner import JobRunner
 from engine.jobs.update_job import JobResult
 from engine.sandbox.server import Sandbox
 from engine.schema.validate import parse_update
+
+
+@contextmanager
+def sandbox_on_skipping_clock(**options: Any) -> Iterator[Sandbox]:
+    """A sandbox whose simulator and every job made meanwhile share a `SkippingClock`: a job's wait for a rollout
+    or a warm-up moves the clock and ticks the simulator instead of taking wall-clock time."""
+    clock = SkippingClock()
+    with Sandbox(clock=clock, **options) as sandbox, jobs_on_clock(clock):
+        yield sandbox
+
 
 FAST = JobSettings(ecs_deadline_s=60, capacity_deadline_s=60, poll_initial_s=0.2, poll_max_s=1.0)
 

@@ -25,7 +25,7 @@ from engine.sandbox.rag_and_guardrails import (
 )
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
-from tests.engine.jobs.sandbox_world import FAST, World, world_on
+from tests.engine.jobs.sandbox_world import FAST, World, sandbox_on_skipping_clock, world_on
 
 
 def delete(world: World, runner: JobRunner, model_id: str) -> JobResult:
@@ -185,7 +185,7 @@ def test_a_pipeline_that_embeds_with_the_model_holds_it(world: World, extra_repo
 def test_a_deployment_without_guardrails_or_rag_deletes_as_before(published: str, runner: JobRunner) -> None:
     catalog = catalog_by_id()
     models = [catalog["nova-pro"], catalog[RAG_EMBEDDING_MODEL]]
-    with Sandbox(ambient=False, models=models, lisa_actors=False) as sandbox:
+    with sandbox_on_skipping_clock(ambient=False, models=models, lisa_actors=False) as sandbox:
         ssm = sandbox.client("ssm")
         for name in ("guardrailsTableName", "ragVectorStoreTableName", "ragCollectionsTableName"):
             if published == "nothing":

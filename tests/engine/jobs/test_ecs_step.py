@@ -38,6 +38,7 @@ from engine.jobs.events import JobEvent, Source, StepState
 from engine.sandbox.server import Sandbox
 from engine.sandbox.simulator import CIRCUIT_BREAKER_REASON
 from engine.schema.requests import MARKED_FOR_DELETION, UpdateContainerConfig
+from tests.engine.jobs.sandbox_world import sandbox_on_skipping_clock
 
 MODEL = "mistral-7b-instruct"
 INJECTED = {"MODEL_NAME", "S3_BUCKET_MODELS", "LOCAL_MODEL_PATH"}
@@ -260,7 +261,7 @@ def test_stable_on_and_progress_message() -> None:
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5, tick_seconds=0.05) as sb:
+    with sandbox_on_skipping_clock(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5, tick_seconds=0.05) as sb:
         yield sb
 
 

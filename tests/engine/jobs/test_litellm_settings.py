@@ -13,14 +13,14 @@ from engine.aws.litellm_settings import read_litellm_settings
 from engine.jobs.runner import JobRunner
 from engine.sandbox.server import Sandbox
 from engine.schema.validate import parse_create, parse_update
-from tests.engine.jobs.sandbox_world import FAST, world_on
+from tests.engine.jobs.sandbox_world import FAST, sandbox_on_skipping_clock, world_on
 
 SETTINGS = {"callbacks": ["otel"], "turn_off_message_logging": False}
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(ambient=False, warmup_seconds=0.2, litellm_settings=SETTINGS) as running:
+    with sandbox_on_skipping_clock(ambient=False, warmup_seconds=0.2, litellm_settings=SETTINGS) as running:
         yield running
 
 

@@ -12,7 +12,7 @@ from engine.sandbox.catalog import CATALOG
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.schema.validate import parse_update
-from tests.engine.jobs.sandbox_world import FAST, world_on
+from tests.engine.jobs.sandbox_world import FAST, sandbox_on_skipping_clock, world_on
 
 UPDATABLE = [m.model_id for m in CATALOG if m.status in (ModelStatus.IN_SERVICE, ModelStatus.STOPPED)]
 OWN = {"model_config", "model_description", "last_modified_date"}
@@ -20,7 +20,7 @@ OWN = {"model_config", "model_description", "last_modified_date"}
 
 @pytest.fixture(scope="module")
 def sandbox() -> Any:
-    with Sandbox(ambient=False, rollout_seconds=0.3, warmup_seconds=0.2) as running:
+    with sandbox_on_skipping_clock(ambient=False, rollout_seconds=0.3, warmup_seconds=0.2) as running:
         yield running
 
 

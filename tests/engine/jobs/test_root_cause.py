@@ -19,9 +19,8 @@ from engine.jobs.root_cause import task_lines
 from engine.jobs.runner import JobRunner
 from engine.jobs.update_job import JobResult, Outcome
 from engine.sandbox.failures import EXIT_CODE, STOP_CODE, STOPPED_REASON
-from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
-from tests.engine.jobs.sandbox_world import FAST, World, run_update, world_on
+from tests.engine.jobs.sandbox_world import FAST, World, run_update, sandbox_on_skipping_clock, world_on
 
 MISTRAL = "mistral-7b-instruct"
 LLAMA = "llama3-8b-tgi"
@@ -31,7 +30,7 @@ SHORT_CAPACITY = JobSettings(ecs_deadline_s=30, capacity_deadline_s=3, poll_init
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as sandbox:
+    with sandbox_on_skipping_clock(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as sandbox:
         yield world_on(sandbox)
 
 

@@ -20,11 +20,10 @@ from engine.jobs.journal import InjectedFault, JobState, Journal
 from engine.jobs.recovery import recover_dead_jobs
 from engine.jobs.runner import JobHandle, JobRunner
 from engine.jobs.update_job import JobResult
-from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.schema.validate import parse_create, parse_update
 from tests.engine.jobs.consistency import check_model, fast_hosted_config, pool, third_party_request
-from tests.engine.jobs.sandbox_world import world_on
+from tests.engine.jobs.sandbox_world import sandbox_on_skipping_clock, world_on
 
 FAST = JobSettings(ecs_deadline_s=60, capacity_deadline_s=60, poll_initial_s=0.2, poll_max_s=0.5)
 WARMUP_CAP_S = 0.2
@@ -84,7 +83,7 @@ def test_an_exception_after_each_journal_point_ends_settled_with_the_reason(name
     seeded = pool("m", POOL, kind.seeded) if kind.seeded is not None else pool("network", 1, ModelStatus.IN_SERVICE)
     models = [f"m-{index:02d}" for index in range(POOL)]
     path = tmp_path / "jobs.sqlite3"
-    with Sandbox(ambient=False, rollout_seconds=0.3, warmup_seconds=0.2, models=seeded) as sandbox:
+    with sandbox_on_skipping_clock(ambient=False, rollout_seconds=0.3, warmup_seconds=0.2, models=seeded) as sandbox:
         aws = world_on(sandbox).aws
         clean = kind.submit(JobRunner(1, journal=Journal(path), deployment="test"), aws, models[0])
         assert clean.result(timeout=120).ok, clean.result().message
@@ -127,7 +126,7 @@ def test_an_exception_after_each_journal_point_ends_settled_with_the_reason(name
 def test_a_job_that_cannot_write_its_last_record_stays_unfinished_for_recovery(tmp_path: Path) -> None:
     """AWS stops answering DynamoDB writes while a failed rollout is undone: the rollback cannot put the record
     back, so the job is left unfinished in the journal, and `recover_dead_jobs` settles the model once AWS answers."""
-    with Sandbox(
+    with sandbox_on_skipping_clock(
         ambient=False,
         rollout_seconds=0.3,
         warmup_seconds=0.2,

@@ -13,14 +13,14 @@ from engine.rules.status import Operation, refusal
 from engine.sandbox.catalog import CATALOG
 from engine.sandbox.server import Sandbox
 from engine.schema.validate import parse_update
-from tests.engine.jobs.sandbox_world import FAST, world_on
+from tests.engine.jobs.sandbox_world import FAST, sandbox_on_skipping_clock, world_on
 
 UPDATABLE = [model.model_id for model in CATALOG if refusal(Operation.UPDATE, model.model_id, model.status) is None]
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(ambient=False) as running:
+    with sandbox_on_skipping_clock(ambient=False) as running:
         yield running
 
 

@@ -12,10 +12,9 @@ from engine.jobs.context import JobSettings
 from engine.jobs.runner import JobRunner
 from engine.jobs.update_job import JobResult, Outcome
 from engine.jobs.validation import RestartNotAcknowledged
-from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from engine.schema.validate import parse_update
-from tests.engine.jobs.sandbox_world import FAST, World, run_update, world_on
+from tests.engine.jobs.sandbox_world import FAST, World, run_update, sandbox_on_skipping_clock, world_on
 from tests.waiting import wait_for
 
 ENV = {"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "8192"}}}
@@ -23,7 +22,7 @@ ENV = {"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "8192"}}}
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    with Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as sandbox:
+    with sandbox_on_skipping_clock(ambient=False, rollout_seconds=1.0, warmup_seconds=0.5) as sandbox:
         yield world_on(sandbox)
 
 
