@@ -7,17 +7,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.jobs.journal import CRASH_BEFORE_ENV, CRASH_ENV, Journal, JournalJob
+from engine.jobs.journal import CRASH_BEFORE_ENV, CRASH_ENV, CRASH_EXIT_CODE, Journal, JournalJob
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from tests.engine.jobs.consistency import check_model, fast_hosted_config, pool, third_party_request
+from tests.lisa_desktop.cli.forked_cli import run_lisa_desktop
 from tests.waiting import wait_for
 
 __all__ = ["check_model", "pool"]
@@ -104,34 +104,34 @@ def start_sandbox(scenario: Scenario, count: int) -> Sandbox:
 
 
 def run_cli(
-    sandbox: Sandbox, argv: list[str], *, crash_at: int | None = None, crash_before: int | None = None
+    sandbox: Sandbox,
+    argv: list[str],
+    *,
+    crash_at: int | None = None,
+    crash_before: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`lisa-desktop --endpoint-url <sandbox> ARGV` in a process of its own (the test's data directory, so its
-    journal is the one the test reads), exiting at once after journal point `crash_at` (or just before writing
-    point `crash_before`)."""
-    env = {
+    """`lisa-desktop --endpoint-url <sandbox> ARGV` in a process of its own (forked from one that has imported the
+    CLI; the test's data directory, so its journal is the one the test reads), exiting at once after journal point
+    `crash_at` (or just before writing point `crash_before`). `env` is laid over the test's environment."""
+    environment = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": sandbox.access_key,
         "AWS_SECRET_ACCESS_KEY": sandbox.secret_key,
+        **(env or {}),
     }
-    env.pop(CRASH_ENV, None)
-    env.pop(CRASH_BEFORE_ENV, None)
+    environment.pop(CRASH_ENV, None)
+    environment.pop(CRASH_BEFORE_ENV, None)
     if crash_at is not None:
-        env[CRASH_ENV] = str(crash_at)
+        environment[CRASH_ENV] = str(crash_at)
     if crash_before is not None:
-        env[CRASH_BEFORE_ENV] = str(crash_before)
-    return subprocess.run(
-        [sys.executable, "-m", "lisa_desktop", "--endpoint-url", sandbox.endpoint_url, *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+        environment[CRASH_BEFORE_ENV] = str(crash_before)
+    return run_lisa_desktop(["--endpoint-url", sandbox.endpoint_url, *argv], environment, timeout=180)
 
 
-def jobs_of(model_id: str) -> list[JournalJob]:
-    return Journal().jobs(model_id=model_id)
+def jobs_of(model_id: str, journal: Path | None = None) -> list[JournalJob]:
+    """The model's jobs in the test's journal (or the one at `journal`)."""
+    return Journal(journal).jobs(model_id=model_id)
 
 
 def wait_until_dead(model_id: str, *, timeout_s: float = 120.0) -> JournalJob:
@@ -169,6 +169,9 @@ def kill_at_every_point(
         crash = {"crash_before": at[index]} if before else {"crash_at": at[index]}
         done = run_cli(sandbox, argv, **crash)
         if background:
+            # The command returns once the job holds the model (0), or with the job's own exit code when it died
+            # before that; either way the job is in the journal by then (its first point is written first).
+            assert done.returncode in (0, CRASH_EXIT_CODE) and jobs_of(model), (model, at[index], done)
             wait_until_dead(model)
         return model, at[index], done
 

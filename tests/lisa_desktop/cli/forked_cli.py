@@ -1,0 +1,181 @@
+"""`python -m lisa_desktop ARGV` as a real process of its own, forked from a server process that has already
+imported the CLI: each run is still a separate process that can die at a journal point, but it does not pay the
+interpreter start and the imports (half a second of CPU) again.
+
+The forked process runs `lisa_desktop.__main__.main()` with the given argv and environment, stdin on /dev/null and
+its stdout and stderr captured, as `subprocess.run([sys.executable, "-m", "lisa_desktop", ...])` would; a process
+it starts itself (a background job) is a fresh interpreter, as in production.
+
+The server (`python -m tests.lisa_desktop.cli.forked_cli`) is single-threaded, so forking it is safe: it reads one
+JSON request a line on stdin, forks, and answers with the child's pid and, once reaped, its exit code.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+PRELOAD = ("lisa_desktop.__main__", "lisa_desktop.cli", "boto3", "botocore.session", "requests")
+"""Imported once by the server, before it forks the first run."""
+
+
+class _Client:
+    """The test side: one server per test process, started on first use, stopped at exit."""
+
+    def __init__(self) -> None:
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "tests.lisa_desktop.cli.forked_cli"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[3],
+        )
+        self.lock = threading.Lock()
+        self.next_id = 0
+        self.started: dict[int, Future[int]] = {}
+        self.ended: dict[int, Future[int]] = {}
+        threading.Thread(target=self._read, name="forked-cli-replies", daemon=True).start()
+        atexit.register(self.close)
+
+    def _read(self) -> None:
+        assert self.server.stdout is not None
+        for line in self.server.stdout:
+            reply = json.loads(line)
+            with self.lock:
+                if "pid" in reply:
+                    self.started[reply["id"]].set_result(reply["pid"])
+                else:
+                    self.ended.pop(reply["id"]).set_result(reply["exit"])
+        with self.lock:  # the server is gone: nothing more will end
+            for future in [*self.started.values(), *self.ended.values()]:
+                if not future.done():
+                    future.set_exception(RuntimeError("the forked-CLI server exited"))
+
+    def run(self, argv: list[str], env: dict[str, str], stdout: Path, stderr: Path, timeout: float) -> int:
+        with self.lock:
+            self.next_id += 1
+            ident = self.next_id
+            started, ended = self.started[ident], self.ended[ident] = Future(), Future()
+            assert self.server.stdin is not None
+            request = {"id": ident, "argv": argv, "env": env, "stdout": str(stdout), "stderr": str(stderr)}
+            self.server.stdin.write(json.dumps(request) + "\n")
+            self.server.stdin.flush()
+        pid = started.result(timeout=60)
+        with self.lock:
+            del self.started[ident]
+        try:
+            return ended.result(timeout=timeout)
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+            ended.result(timeout=60)
+            raise
+
+    def close(self) -> None:
+        if self.server.poll() is None:
+            assert self.server.stdin is not None
+            self.server.stdin.close()
+            self.server.wait(timeout=30)
+
+
+_client: _Client | None = None
+_client_lock = threading.Lock()
+
+
+def run_lisa_desktop(argv: list[str], env: dict[str, str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run `lisa-desktop ARGV` in a forked process with `env` as its whole environment; its exit code and output."""
+    global _client
+    with _client_lock:
+        if _client is None or _client.server.poll() is not None:
+            _client = _Client()
+        client = _client
+    with tempfile.TemporaryDirectory(prefix="forked-cli-") as folder:
+        stdout, stderr = Path(folder, "stdout"), Path(folder, "stderr")
+        try:
+            code = client.run(argv, env, stdout, stderr, timeout)
+        except TimeoutError:
+            raise subprocess.TimeoutExpired(["lisa-desktop", *argv], timeout, stdout.read_text()) from None
+        return subprocess.CompletedProcess(["lisa-desktop", *argv], code, stdout.read_text(), stderr.read_text())
+
+
+def _child(request: dict[str, Any]) -> None:
+    """In the forked process: the environment, argv and standard streams of `python -m lisa_desktop ARGV`, then
+    `main()`. Its SystemExit leaves through the server's frames, which do not catch it: the process ends as
+    `python -m lisa_desktop` would (atexit handlers, non-daemon threads waited for, streams flushed)."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 1)
+    os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own standard streams, kept to its end
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+    sys.argv = [sys.executable, *request["argv"]]
+    from lisa_desktop.__main__ import main
+
+    try:
+        main()
+    except SystemExit:
+        raise
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        raise SystemExit(1) from None
+    raise SystemExit(0)
+
+
+def _serve() -> None:
+    for module in PRELOAD:
+        __import__(module)
+    # A child's end wakes the loop (no polling): SIGCHLD writes to a pipe the loop selects on.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda _signal, _frame: None)
+    children: dict[int, int] = {}  # pid -> request id
+    requests, replies = sys.stdin.fileno(), sys.stdout
+    pending = b""
+    reading = True
+    while reading or children:
+        readable = select.select([requests, wake_r] if reading else [wake_r], [], [], 5.0)[0]
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+        if requests in readable:
+            chunk = os.read(requests, 65536)
+            reading = bool(chunk)
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    signal.set_wakeup_fd(-1)
+                    os.close(wake_r)
+                    os.close(wake_w)
+                    _child(request)
+                children[pid] = request["id"]
+                replies.write(json.dumps({"id": request["id"], "pid": pid}) + "\n")
+                replies.flush()
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            ident = children.pop(pid, None)
+            if ident is not None:
+                replies.write(json.dumps({"id": ident, "exit": os.waitstatus_to_exitcode(status)}) + "\n")
+                replies.flush()
+
+
+if __name__ == "__main__":
+    _serve()
