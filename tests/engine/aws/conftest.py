@@ -278,6 +278,8 @@ class LiteLLMServer:
     overrides: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     new_model_response: Callable[[str], dict[str, Any]] | None = None
     delay_s: float = 0.0
+    hold: threading.Event | None = None
+    """When given, every request waits for it before it is answered (a server that does not answer yet)."""
     url: str = ""
 
     def add(self, litellm_id: str, model_name: str) -> None:
@@ -315,6 +317,8 @@ def _handler_for(server_state: LiteLLMServer) -> type[BaseHTTPRequestHandler]:
             server_state.requests.append(Recorded(method, path, dict(self.headers.items()), body))
             if server_state.delay_s:
                 threading.Event().wait(server_state.delay_s)
+            if server_state.hold is not None:
+                server_state.hold.wait(60)
             if path in server_state.overrides:
                 self._answer(*server_state.overrides[path])
                 return

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -122,12 +122,16 @@ def test_a_closed_port_is_unreachable() -> None:
 
 
 def test_a_slow_server_times_out(litellm_server: LiteLLMServer) -> None:
-    litellm_server.delay_s = 2.0
+    """The server holds the request until the test lets it go: the call can only end, with DeploymentUnreachable,
+    through the client's own timeout, after one request (no retry)."""
+    litellm_server.hold = threading.Event()
     client = LiteLLMClient(litellm_server.url, MANAGEMENT_KEY, timeout=0.3)
-    started = time.monotonic()
-    with pytest.raises(DeploymentUnreachable):
-        client.list_models()
-    assert time.monotonic() - started < 1.5
+    try:
+        with pytest.raises(DeploymentUnreachable):
+            client.list_models()
+        assert litellm_server.count("GET", "/model/info") == 1
+    finally:
+        litellm_server.hold.set()
 
 
 def test_repr_hides_the_key() -> None:
