@@ -30,6 +30,9 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
             "install",
             "-q",
             "--disable-pip-version-check",
+            # No .pyc for every installed module (moto alone has thousands): a third of the install's time, and
+            # what this test runs is compiled as it is imported.
+            "--no-compile",
             "-c",
             str(REPO / "requirements" / "constraints.txt"),
             str(REPO),
