@@ -4,6 +4,7 @@ key presses must reach Stop on purpose), started, and a running job is cancelled
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -82,12 +83,24 @@ def test_stop_start_and_cancel_with_the_keyboard_alone(
     press(qtbot, Qt.Key.Key_S, CTRL_SHIFT)  # Start: no confirmation
     qtbot.waitUntil(lambda: window.jobs.running_count() == 0 and status(window) == "InService", timeout=60_000)
 
+    # The next stop is held at its intake (its first write) until the cancel is pressed: in the sandbox a stop
+    # can end sooner than the keys that cancel it arrive, and it checks for a cancel before it unregisters.
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_intake(operation: str) -> None:
+        if operation == "UpdateItem" and not release.is_set():
+            holding.set()
+            release.wait(60)
+
+    backend.aws.clients.add_call_listener(hold_the_intake)
     window.focus_table()
     press(qtbot, Qt.Key.Key_T, CTRL_SHIFT)
     confirm_by_keyboard(window, qtbot)
+    qtbot.waitUntil(holding.is_set, timeout=60_000)
     press(qtbot, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # to the Jobs dock
     assert focused() is window.jobs.jobs_view
     press(qtbot, Qt.Key.Key_X, CTRL_SHIFT)  # cancel the selected (newest) job
+    release.set()
     qtbot.waitUntil(lambda: window.jobs.running_count() == 0, timeout=60_000)
     newest = window.jobs.history(MODEL)[0]
     assert newest.kind.value == "stop" and newest.state == "Cancelled", newest.state
