@@ -208,6 +208,11 @@ class StackGateway:
         with self._lock:
             return self._resources.get(stack_name)
 
+    def knows_any(self) -> bool:
+        """Whether any stack's resources are cached."""
+        with self._lock:
+            return bool(self._resources)
+
     def export_cache(self) -> dict[str, Any]:
         """The cache as JSON-safe data, for `import_cache` in a later run (no DescribeStackResources per stack
         again at start-up)."""

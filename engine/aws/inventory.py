@@ -241,6 +241,10 @@ class Inventory:
             read_early: Callable[[], _Live] = lambda: self._read(before, detail)  # noqa: E731
             records, live = cast(tuple[list[ModelRecord], _Live], tuple(map_concurrently(_call, [scan, read_early])))
             early = (before, live)
+        elif not self._hosted_before and not self.stacks.knows_any():
+            # The first listing, nothing known of the stacks: their clusters are found by tag while the Scan runs.
+            read_ahead: Callable[[], None] = lambda: self.locator.read_ahead(max_workers=self.max_workers)  # noqa: E731
+            records = cast(list[ModelRecord], map_concurrently(_call, [scan, read_ahead])[0])
         else:
             records = scan()
         views = self.views(records, detail=detail, early=early)

@@ -44,6 +44,8 @@ class StackLocator:
         self._clients = clients
         self._lock = threading.Lock()
         self._missed: set[str] = set()
+        self._ahead: dict[str, LocatedStack] | None = None
+        """What `read_ahead` found, for the next `locate` that asks AWS."""
 
     def forget(self, stack_name: str) -> None:
         """Look for the stack again next time."""
@@ -58,10 +60,19 @@ class StackLocator:
             unknown = wanted - self._missed
         if len(unknown) < LOCATE_MIN:
             return {}
-        found = self._by_tag(max_workers)
+        with self._lock:
+            ahead, self._ahead = self._ahead, None
+        found = ahead if ahead is not None else self._by_tag(max_workers)
         with self._lock:
             self._missed |= unknown - found.keys()
         return {name: stack for name, stack in found.items() if name in wanted}
+
+    def read_ahead(self, *, max_workers: int = 8) -> None:
+        """Read every cluster's stack tags now (beside a first Scan, before the stacks are known), for the next
+        `locate` that would ask AWS."""
+        found = self._by_tag(max_workers)
+        with self._lock:
+            self._ahead = found
 
     def services(self, clusters: Sequence[str], *, max_workers: int = 8) -> dict[str, list[str]]:
         """The service ARNs of each cluster (ListServices, one call per cluster); a cluster whose services cannot

@@ -451,3 +451,40 @@ def test_a_warm_listing_reads_live_state_while_it_scans_and_again_for_a_changed_
     assert updating.service is not None  # read again after the Scan, described this time
     assert counter.count("DescribeServices") == 1
     assert all(changed[model_id].live is not None for model_id in changed)
+
+
+def test_a_first_listing_looks_for_the_clusters_by_tag_while_it_scans(
+    clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
+) -> None:
+    for index in range(4):
+        put(clients, hosted_record(clients, f"hosted-{index:02d}"))
+    scanning: list[bool] = []
+    ecs_calls: list[bool] = []
+    overlapped: list[str] = []
+
+    def scan_starts(**_: Any) -> None:
+        scanning.append(True)
+        if ecs_calls:
+            overlapped.append("Scan")
+
+    def scan_ends(**_: Any) -> None:
+        scanning.clear()
+
+    def ecs_starts(model: Any, **_: Any) -> None:
+        ecs_calls.append(True)
+        if scanning:
+            overlapped.append(model.name)
+
+    def ecs_ends(**_: Any) -> None:
+        ecs_calls.pop()
+
+    clients.dynamodb().meta.events.register("before-call.dynamodb.Scan", scan_starts)
+    clients.dynamodb().meta.events.register("after-call.dynamodb.Scan", scan_ends)
+    clients.ecs().meta.events.register("before-call.*.*", ecs_starts)
+    clients.ecs().meta.events.register("after-call.*.*", ecs_ends)
+    counter.reset()
+    counter.call_takes_s = 0.05  # each call lasts long enough for calls made together to overlap
+    views = Inventory(clients, deployment(litellm_server.url)).list_models(detail=False)
+    assert len(views) == 4
+    assert overlapped  # an ECS call of the cluster lookup and the Scan were under way together
+    assert counter.count("ListClusters") == 1  # read ahead once, and used by the listing
