@@ -408,6 +408,35 @@ def test_some_models_reads_only_those(
     assert sorted(counter.calls) == ["BatchGetItem", "DescribeAutoScalingGroups", "DescribeServices"]
 
 
+def watch_calls_beside_the_scan(clients: AwsClients) -> list[str]:
+    """The ECS and Auto Scaling operations that were under way together with a Scan, whichever started first."""
+    scanning: list[bool] = []
+    in_flight: list[str] = []
+    overlapped: list[str] = []
+
+    def scan_starts(**_: Any) -> None:
+        scanning.append(True)
+        overlapped.extend(in_flight)
+
+    def scan_ends(**_: Any) -> None:
+        scanning.clear()
+
+    def call_starts(model: Any, **_: Any) -> None:
+        in_flight.append(model.name)
+        if scanning:
+            overlapped.append(model.name)
+
+    def call_ends(model: Any, **_: Any) -> None:
+        in_flight.remove(model.name)
+
+    clients.dynamodb().meta.events.register("before-call.dynamodb.Scan", scan_starts)
+    clients.dynamodb().meta.events.register("after-call.dynamodb.Scan", scan_ends)
+    for client in (clients.ecs(), clients.autoscaling()):
+        client.meta.events.register("before-call.*.*", call_starts)
+        client.meta.events.register("after-call.*.*", call_ends)
+    return overlapped
+
+
 def test_a_warm_listing_reads_live_state_while_it_scans_and_again_for_a_changed_record(
     clients: AwsClients, table: ModelsTable, litellm_server: LiteLLMServer, counter: CallCounter
 ) -> None:
@@ -418,28 +447,12 @@ def test_a_warm_listing_reads_live_state_while_it_scans_and_again_for_a_changed_
     first = {view.model_id: view for view in inventory.list_models(detail=False)}
     assert all(view.live is not None and view.live.service is None for view in first.values())
 
-    scanning: list[bool] = []
-    during_scan: list[str] = []
-
-    def scan_starts(**_: Any) -> None:
-        scanning.append(True)
-
-    def scan_ends(**_: Any) -> None:
-        scanning.clear()
-
-    def live_call(model: Any, **_: Any) -> None:
-        if scanning:
-            during_scan.append(model.name)
-
-    clients.dynamodb().meta.events.register("before-call.dynamodb.Scan", scan_starts)
-    clients.dynamodb().meta.events.register("after-call.dynamodb.Scan", scan_ends)
-    for client in (clients.ecs(), clients.autoscaling()):
-        client.meta.events.register("before-call.*.*", live_call)
+    during_scan = watch_calls_beside_the_scan(clients)
     counter.reset()
     counter.call_takes_s = 0.05  # each call lasts long enough for calls made together to overlap
     again = {view.model_id: view for view in inventory.list_models(detail=False)}
     assert again.keys() == first.keys()
-    assert {"DescribeClusters", "DescribeAutoScalingGroups"} <= set(during_scan)  # read while the Scan ran
+    assert {"DescribeClusters", "DescribeAutoScalingGroups"} <= set(during_scan)  # under way with the Scan
     assert counter.count("DescribeServices") == 0
 
     put(clients, records["hosted-03"].model_copy(update={"model_status": ModelStatus.UPDATING}))  # asks for its service
@@ -458,30 +471,7 @@ def test_a_first_listing_looks_for_the_clusters_by_tag_while_it_scans(
 ) -> None:
     for index in range(4):
         put(clients, hosted_record(clients, f"hosted-{index:02d}"))
-    scanning: list[bool] = []
-    ecs_calls: list[bool] = []
-    overlapped: list[str] = []
-
-    def scan_starts(**_: Any) -> None:
-        scanning.append(True)
-        if ecs_calls:
-            overlapped.append("Scan")
-
-    def scan_ends(**_: Any) -> None:
-        scanning.clear()
-
-    def ecs_starts(model: Any, **_: Any) -> None:
-        ecs_calls.append(True)
-        if scanning:
-            overlapped.append(model.name)
-
-    def ecs_ends(**_: Any) -> None:
-        ecs_calls.pop()
-
-    clients.dynamodb().meta.events.register("before-call.dynamodb.Scan", scan_starts)
-    clients.dynamodb().meta.events.register("after-call.dynamodb.Scan", scan_ends)
-    clients.ecs().meta.events.register("before-call.*.*", ecs_starts)
-    clients.ecs().meta.events.register("after-call.*.*", ecs_ends)
+    overlapped = watch_calls_beside_the_scan(clients)
     counter.reset()
     counter.call_takes_s = 0.05  # each call lasts long enough for calls made together to overlap
     views = Inventory(clients, deployment(litellm_server.url)).list_models(detail=False)

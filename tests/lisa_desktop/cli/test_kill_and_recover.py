@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,6 +79,15 @@ def sandbox(world: ScenarioWorld, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     return world.sandbox
 
 
+def recover_all(sandbox: Sandbox, killed_models: list[str]) -> dict[str, dict[str, Any]]:
+    """`jobs recover --json`, which must recover every killed model; its items by model id."""
+    code, out = cli(sandbox, "jobs", "recover", "--json")
+    assert code == 0, out
+    recovered = {item["modelId"]: item for item in json.loads(out)}
+    assert sorted(recovered) == sorted(killed_models)
+    return recovered
+
+
 @pytest.mark.parametrize("background", [False, True], ids=["foreground", "background"])
 def test_killed_at_every_journal_point_then_recovered(
     world: ScenarioWorld, sandbox: Sandbox, background: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -95,10 +105,7 @@ def test_killed_at_every_journal_point_then_recovered(
         assert job.state is JobState.RUNNING, (model, point)
         assert len(job.points) == point, (model, point, [p.step for p in job.points])
 
-    code, out = cli(sandbox, "jobs", "recover", "--json")
-    assert code == 0, out
-    recovered = {item["modelId"]: item for item in json.loads(out)}
-    assert sorted(recovered) == sorted(killed_models)
+    recovered = recover_all(sandbox, killed_models)
 
     report = []
     for model, point, _ in runs:
@@ -132,10 +139,7 @@ def test_killed_with_each_aws_call_made_and_its_answer_lost_then_recovered(
         (job,) = jobs_of(model)
         assert len(job.points) == point - 1, (model, point)
 
-    code, out = cli(sandbox, "jobs", "recover", "--json")
-    assert code == 0, out
-    recovered = {item["modelId"]: item for item in json.loads(out)}
-    assert sorted(recovered) == sorted(killed_models)
+    recovered = recover_all(sandbox, killed_models)
     report = []
     for model, point, _ in runs:
         step = whole.points[point - 1]
