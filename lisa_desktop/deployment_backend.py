@@ -27,7 +27,7 @@ from engine.jobs.update_job import JobResult
 from engine.model_row import ModelRow
 from engine.schema.requests import UpdateModelRequest
 from engine.schema.validate import parse_create, parse_update
-from lisa_desktop.cli.changes import SANDBOX_MODEL_WARMUP_CAP_S, SANDBOX_POLLING
+from lisa_desktop.cli.changes import SANDBOX_POLLING
 from lisa_desktop.connections import ConnectionStore
 from lisa_desktop.deployment_choice import cache_key_for
 from lisa_desktop.messages import describe
@@ -85,7 +85,7 @@ class DeploymentBackend:
         )
         self.aws = Gateways.for_deployment(target.clients, target.deployment(discover))
         self.settings = settings or (SANDBOX_SETTINGS if target.is_sandbox else JobSettings())
-        self._warmup_cap_s = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
+        self._warmup_cap_s = target.model_warmup_cap_s()
         self._scratch = (
             tempfile.TemporaryDirectory(prefix="lisa-desktop-sandbox-", ignore_cleanup_errors=True)
             if target.sandbox

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import boto3
 import botocore.exceptions
@@ -27,6 +27,10 @@ from lisa_desktop.deployment_choice import (
 
 if TYPE_CHECKING:
     from engine.sandbox.server import Sandbox
+
+
+SANDBOX_MODEL_WARMUP_CAP_S: Final = 5.0
+"""The warm-up cap for an endpoint that publishes none (an older sandbox, another AWS-compatible endpoint)."""
 
 
 @dataclass
@@ -60,6 +64,14 @@ class Target:
                     self.clients, self.prefix, expected_account=self.expected_account
                 )
         return self._deployment
+
+    def model_warmup_cap_s(self) -> float | None:
+        """How long a job waits at most for a started model to warm up: no cap for a deployment (LISA's
+        `estimatedInstanceWarmup`, minutes); for a sandbox, the warm-up it publishes (seconds)."""
+        if not self.is_sandbox:
+            return None
+        published = self.deployment().sandbox_model_warmup_s
+        return SANDBOX_MODEL_WARMUP_CAP_S if published is None else published
 
 
 def _chosen(args: argparse.Namespace) -> list[str]:

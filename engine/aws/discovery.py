@@ -31,12 +31,15 @@ GUARDRAILS_TABLE_PARAMETER: Final = "guardrailsTableName"
 RAG_REPOSITORIES_TABLE_PARAMETER: Final = "ragVectorStoreTableName"
 """LISA's RAG vector-store (repository configuration) table; published only when RAG is deployed."""
 RAG_COLLECTIONS_TABLE_PARAMETER: Final = "ragCollectionsTableName"
+SANDBOX_WARMUP_PARAMETER: Final = "sandboxModelWarmupSeconds"
+"""Published by the built-in sandbox only: how long its models take to warm up."""
 OPTIONAL_PARAMETERS: Final = (
     GUARDRAILS_TABLE_PARAMETER,
     RAG_REPOSITORIES_TABLE_PARAMETER,
     RAG_COLLECTIONS_TABLE_PARAMETER,
+    SANDBOX_WARMUP_PARAMETER,
 )
-"""Tables a deployment may publish; one that does not has no guardrails, or no RAG."""
+"""Tables a deployment may publish (one that does not has no guardrails, or no RAG), and a sandbox's pace."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class DeploymentInfo:
     """LISA's guardrails table (PK `guardrailId`, SK `modelId`, GSI `ModelIdIndex`)."""
     rag_repositories_table_name: str | None = None
     rag_collections_table_name: str | None = None
+    sandbox_model_warmup_s: float | None = None
+    """A sandbox's model warm-up, which its jobs wait instead of the model's own (minutes in LISA)."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,16 @@ def _discover(clients: AwsClients, prefix: str) -> DeploymentInfo:
         guardrails_table_name=optional.get(GUARDRAILS_TABLE_PARAMETER) or None,
         rag_repositories_table_name=optional.get(RAG_REPOSITORIES_TABLE_PARAMETER) or None,
         rag_collections_table_name=optional.get(RAG_COLLECTIONS_TABLE_PARAMETER) or None,
+        sandbox_model_warmup_s=_seconds(optional.get(SANDBOX_WARMUP_PARAMETER)),
     )
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < float("inf") else None
 
 
 def _parameters(clients: AwsClients, prefix: str, wanted: list[str]) -> dict[str, str]:

@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from engine.sandbox.moto_http import SHUTDOWN_POLL_S
+
 SERVE_PATH: Final = "/v2/serve"
 """LISA Serve proxies LiteLLM's admin routes under `<lisaServeRestApiUri>/v2/serve`."""
 MAX_BODY_BYTES: Final = 1 << 20
@@ -95,7 +97,12 @@ class LiteLLMRegistry:
         server.daemon_threads = True
         self._server = server
         port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name=f"sandbox-litellm-{port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_S},
+            name=f"sandbox-litellm-{port}",
+            daemon=True,
+        )
         self._thread.start()
         return self.url
 

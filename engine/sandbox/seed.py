@@ -52,6 +52,7 @@ from moto.ecs.models import TaskDefinition
 from moto.elbv2.models import FakeLoadBalancer, FakeTargetGroup
 from pydantic import ValidationError
 
+from engine.aws.discovery import SANDBOX_WARMUP_PARAMETER
 from engine.litellm_params import litellm_params_for
 from engine.sandbox.catalog import Capacity, CatalogModel
 from engine.sandbox.litellm_registry import LiteLLMRegistry
@@ -499,11 +500,13 @@ class SandboxDeployment:
         *,
         synthetic: Sequence[CatalogModel] = (),
         ambient_seconds: Mapping[str, float] | None = None,
+        model_warmup_s: float | None = None,
     ) -> None:
         """Create everything. `synthetic` models (benchmarks) go straight into moto's backends; `ambient_seconds`
-        (model id → delay) schedules the endings of the transitional models."""
+        (model id → delay) schedules the endings of the transitional models; `model_warmup_s`: how long the
+        sandbox's models take to warm up, published for the jobs that start them."""
         started = time.perf_counter()
-        self.publish()
+        self.publish(model_warmup_s)
         self.timings.mark("publish", started)
 
         step = time.perf_counter()
@@ -536,7 +539,7 @@ class SandboxDeployment:
                 self.schedule_ambient(model, seconds)
         self.timings.mark("total", started)
 
-    def publish(self) -> None:
+    def publish(self, model_warmup_s: float | None = None) -> None:
         """The SSM parameters and secret LISA publishes, the models table, the guardrails and RAG tables."""
         self.secretsmanager.create_secret(
             Name=self.secret_name,
@@ -549,6 +552,8 @@ class SandboxDeployment:
             "appManagementKeySecretName": self.secret_name,
             "managementKeySecretName": self.secret_name,
         }
+        if model_warmup_s is not None:
+            parameters[SANDBOX_WARMUP_PARAMETER] = str(model_warmup_s)
         for name, value in parameters.items():
             self.ssm.put_parameter(Name=f"{self.prefix}/{name}", Value=value, Type="String", Overwrite=True)
         self.dynamodb.create_table(

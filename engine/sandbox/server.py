@@ -4,7 +4,7 @@
         ecs = sandbox.client("ecs")
         sandbox.faults.fail_rollout.add("mistral-7b-instruct")
 
-`Sandbox.start()` runs moto's `ThreadedMotoServer` on 127.0.0.1 in this process, seeds the deployment through
+`Sandbox.start()` runs moto's server app on 127.0.0.1 in this process, seeds the deployment through
 boto3 clients pointed at it (SSM parameters, management-key secret, models table, one CloudFormation stack per
 LISA-hosted model), starts the LiteLLM registry and the simulator thread that moves ECS rollouts and Auto
 Scaling capacity forward over time.
@@ -43,7 +43,6 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ec2.exceptions import InvalidInstanceIdError
 from moto.ec2.models import EC2Backend
 from moto.iam.models import iam_backends
-from moto.server import ThreadedMotoServer
 
 from engine.aws.cloudformation import MODEL_ID_TAG
 from engine.clock import WALL_CLOCK, Clock, SkippingClock
@@ -59,6 +58,7 @@ from engine.sandbox.constants import (
 )
 from engine.sandbox.lisa_actors import MONITOR_DELAY_S, StatusMonitor
 from engine.sandbox.litellm_registry import LiteLLMRegistry
+from engine.sandbox.moto_http import MotoHttpServer
 from engine.sandbox.seed import CLIENT_CONFIG, HostedResources, SandboxDeployment
 from engine.sandbox.simulator import Faults, SandboxError, Simulator, check_moto_internals, check_moto_version
 from engine.stack_template import resource_names
@@ -126,7 +126,7 @@ class Sandbox:
         self.secret_key = SANDBOX_SECRET_KEY
         self.endpoint_url = ""
         self.startup_seconds: float | None = None
-        self._server: ThreadedMotoServer | None = None
+        self._server: MotoHttpServer | None = None
         self._simulator: Simulator | None = None
         self._deployment: SandboxDeployment | None = None
         self._session: boto3.Session | None = None
@@ -171,11 +171,10 @@ class Sandbox:
             self.access_key, self.secret_key = _register_key(self.account_id)
         self.litellm.start()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request at INFO
-        server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
+        server = MotoHttpServer(LOOPBACK, self.port)
         self._server = server
         server.start()
-        host, port = server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
+        self.endpoint_url = server.endpoint_url
         simulator = Simulator(
             account_id=self.account_id,
             region=self.region,
@@ -207,7 +206,7 @@ class Sandbox:
                     delays[model.model_id] = model.ambient_seconds
             delays.update({k: v for k, v in self._ambient_seconds.items() if k in delays})
         _count_cluster_tasks(simulator)
-        deployment.seed(self.catalog, ambient_seconds=delays)
+        deployment.seed(self.catalog, ambient_seconds=delays, model_warmup_s=self.warmup_seconds)
         step = time.perf_counter()
         _seed_synthetic(deployment, synthetic_models(self.extra_models))
         deployment.timings.mark("synthetic", step)

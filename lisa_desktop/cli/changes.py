@@ -36,8 +36,6 @@ from lisa_desktop import APP_DIR_NAME
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import Target, open_target
 
-SANDBOX_MODEL_WARMUP_CAP_S = 5.0
-"""A sandbox model 'loads' in seconds; LISA's estimatedInstanceWarmup (minutes) is kept for real deployments."""
 SANDBOX_POLLING: Final = {"poll_initial_s": 0.5, "poll_max_s": 2.0}
 """How often a job polls the sandbox (the window's SANDBOX_SETTINGS)."""
 BACKGROUND_FLAG = "--background-child"
@@ -124,7 +122,7 @@ def _run(args: argparse.Namespace, out: TextIO, change: UpdateModelRequest) -> i
         if not args.wait and not getattr(args, "background_child", False) and not target.sandbox:
             return _detach(args, out)
         settings = job_settings(args, target)
-        warmup_cap = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
+        warmup_cap = target.model_warmup_cap_s()
         return follow_job(
             args,
             out,

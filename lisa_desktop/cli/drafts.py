@@ -27,7 +27,7 @@ from engine.jobs.runner import JobHandle, JobRunner, Listener
 from engine.jobs.validation import validate_update
 from engine.schema.validate import parse_create, parse_update
 from engine.secrets import MASK, masked
-from lisa_desktop.cli.changes import SANDBOX_MODEL_WARMUP_CAP_S, Submit, _detach, _job_options, follow_job, job_settings
+from lisa_desktop.cli.changes import Submit, _detach, _job_options, follow_job, job_settings
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import Target, open_target
 
@@ -210,7 +210,7 @@ def _update_submit(
     ack = bool(args.ack_restart)
     validate_update(aws, model_id, change, ack_restart=ack)
     settings = job_settings(args, target)
-    warmup_cap = SANDBOX_MODEL_WARMUP_CAP_S if target.is_sandbox else None
+    warmup_cap = target.model_warmup_cap_s()
 
     def submit(runner: JobRunner, listeners: tuple[Listener, ...]) -> JobHandle:
         return runner.submit_update(
