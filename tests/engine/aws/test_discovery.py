@@ -21,7 +21,8 @@ def test_discovery_with_the_newer_secret_name_parameter(clients: AwsClients, cou
     _, params = counter.params[0]
     assert params["WithDecryption"] is True
     assert len(params["Names"]) == 4
-    assert len(counter.params[2][1]["Names"]) == 4  # the optional tables and a sandbox's warm-up, in a call of their own
+    # The optional tables and a sandbox's warm-up, in a call of their own.
+    assert len(counter.params[2][1]["Names"]) == 4
     assert (info.guardrails_table_name, info.rag_repositories_table_name, info.rag_collections_table_name) == (
         None,
         None,
