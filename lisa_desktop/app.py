@@ -388,13 +388,11 @@ def start_after_first_paint(window: MainWindow, start: Callable[[], object]) -> 
 
 
 def keep_private(settings: QSettings) -> None:
-    """The settings file 0600 in a 0700 folder (it names the connections and the deployments' models)."""
+    """The settings file 0600 in a 0700 folder (it names the connections and the deployments' models). A missing
+    file is created empty, 0600: Qt's first save would make it 0644 (its later saves keep the mode they replace)."""
     path = Path(settings.fileName())
     private_dir(path.parent)
-    if not path.exists():
-        settings.sync()
-    if path.exists():
-        private_file(path)
+    private_file(path)
 
 
 def run_app(args: argparse.Namespace) -> int:

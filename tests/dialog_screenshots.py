@@ -1,5 +1,5 @@
-"""Render the Connections dialog (connections tested against a sandbox) and the conflict dialog offscreen, sized for
-a 1280×800 screen, and save the PNGs shown in the README.
+"""Render the Connections dialog (connections tested against a sandbox) and the conflict dialog offscreen, over a
+1280×800 window (the README's) and a 1920×1080 one (`…-1920x1080.png`), and save the PNGs.
 
 QT_QPA_PLATFORM=offscreen python -m tests.dialog_screenshots [--out docs/screenshots]
 """
@@ -34,12 +34,20 @@ from ui.wizard.form import Mode, WizardForm
 from ui.wizard.wizard import ModelWizard
 
 SCREEN = (1280, 800)
+LARGE = (1920, 1080)
 
 
 async def render(out: Path, background: Background) -> None:
+    for size, suffix in ((SCREEN, ""), (LARGE, f"-{LARGE[0]}x{LARGE[1]}")):
+        await render_at(out, background, size, suffix)
+
+
+async def render_at(out: Path, background: Background, size: tuple[int, int], suffix: str) -> None:
+    """The dialogs over a main window of `size`, each sized by itself as it would be there."""
+    os.environ["LISA_DESKTOP_CONFIG_DIR"] = tempfile.mkdtemp()  # the connections: not the user's, nor the last pass's
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "screenshots.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings, background)
-    window.resize(*SCREEN)
+    window.resize(*size)
     window.show()
     with Sandbox(ambient=False) as sandbox:
         service = StoredConnections(ConnectionStore())
@@ -64,8 +72,7 @@ async def render(out: Path, background: Background) -> None:
         dialog.select("sandbox-key")
         dialog.test_button.click()
         await until(lambda: "works" in dialog.outcome.text() and not dialog.busy)
-        dialog.resize(900, 360)
-        save(dialog, out, "connections-dialog")
+        save(dialog, out, f"connections-dialog{suffix}")
         dialog.add_button.click()
         assert dialog.add_dialog is not None
         await until(lambda: not dialog.busy)
@@ -75,7 +82,8 @@ async def render(out: Path, background: Background) -> None:
         dialog.add_dialog.secret.setText("wJalrXUtnFEMI/K7MDENG")
         dialog.add_dialog.region.setText("eu-west-1")
         dialog.add_dialog.prefix.setText("/staging/lisa")
-        save(dialog.add_dialog, out, "connections-add")
+        if not suffix:
+            save(dialog.add_dialog, out, "connections-add")
         dialog.add_dialog.hide()
         dialog.close()
 
@@ -94,9 +102,8 @@ async def render(out: Path, background: Background) -> None:
         holder="job-5f2c9a1e (arn:aws:iam::123456789012:user/ana on ops-ws-7, since 2026-12-06 14:02:11Z)",
     )
     conflict = ConflictDialog("mistral-7b-instruct", compare(base, now, draft), wizard, current=current)
-    conflict.resize(1180, 460)
     conflict.show()
-    save(conflict, out, "conflict-dialog")
+    save(conflict, out, f"conflict-dialog{suffix}")
     conflict.close()
     window.close()
 

@@ -20,7 +20,7 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync
-from PySide6.QtCore import QItemSelectionModel, QSettings
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from engine.drafts.conflict import compare
@@ -29,8 +29,7 @@ from lisa_desktop.deployment_backend import DeploymentBackend
 from ui.backend import JobKind
 from ui.background import Background
 from ui.dialogs import ConfirmDialog
-from ui.main_window import MainWindow
-from ui.window_table import OPTIONAL_COLUMNS
+from ui.main_window import JOBS_EMPTY_HEIGHT, MainWindow
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.editors import ChoiceEditor, EnvironmentEditor, IntEditor, TextEditor
 from ui.wizard.specs import PageId
@@ -77,6 +76,7 @@ async def render(out: Path, background: Background) -> None:
     window.resize(*SIZE)
     window.show()
     window.show_loading("the built-in sandbox")
+    await asyncio.sleep(0.2)  # the docks take their first sizes once the window is shown
     save(window, out, "loading")
     with DeploymentBackend.open(args) as backend:
         window.set_backend(backend)
@@ -146,19 +146,24 @@ async def render_root_cause(window: MainWindow, backend: DeploymentBackend, out:
     save(window, out, "details-root-cause")
     window.resize(*LARGE)
     await asyncio.sleep(0.5)
-    header = window.view.horizontalHeader()
-    for column in OPTIONAL_COLUMNS:  # as a first start at this size shows them
-        header.setSectionHidden(column, False)
-    window.fit_columns()
-    await asyncio.sleep(0.3)
+    await refit(window)  # as a first start at this size
     save(window, out, f"details-root-cause-{LARGE[0]}x{LARGE[1]}")
     select(window, "bge-large-en")
     await asyncio.sleep(0.5)
     save(window, out, f"model-table-{LARGE[0]}x{LARGE[1]}")
     window.resize(*SIZE)
     await asyncio.sleep(0.5)
-    window.fit_columns()  # back to what a first start at this size shows
+    await refit(window)  # back to what a first start at this size shows
+
+
+async def refit(window: MainWindow) -> None:
+    """The columns and the Jobs dock (which lists jobs) as a first start at the window's size fits them."""
+    window.resizeDocks([window.jobs], [JOBS_EMPTY_HEIGHT], Qt.Orientation.Vertical)
     await asyncio.sleep(0.2)
+    window.fit_jobs_dock()
+    await asyncio.sleep(0.2)
+    window.fit_columns()
+    await asyncio.sleep(0.3)
 
 
 def _field(wizard: ModelWizard, kind: type, path: str):  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QTimer
@@ -44,6 +45,9 @@ _HAS_DISPLAY: Final = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 _ITEM: Final = QStyle.ControlElement.CE_ItemViewItem
 _ROW_PANEL: Final = QStyle.PrimitiveElement.PE_PanelItemViewRow
 _HAS_FOCUS: Final = QStyle.StateFlag.State_HasFocus.value
+
+_TEXT_PADDING: Final = 7
+"""A cell's width beyond its text: the style's margins on both sides (3 px each, Fusion) and the grid line."""
 
 TURN_BUDGET_S: Final = 0.006
 """The drawing of cells not kept as pixmaps the main window's table does in one event-loop turn."""
@@ -142,12 +146,19 @@ class CellDelegate(QStyledItemDelegate):
         self._scratch = QPixmap()
         """Every pixmap is drawn here first, then copied out: a painter on a new pixmap makes its own paint
         engine, which cost more than the drawing."""
+        self.short_forms: Mapping[int, Callable[[str], str]] = {}
+        """column → the short form of a text of it, shown where the whole text does not fit the cell (the model's
+        tooltip keeps it whole)."""
+        self._widths: dict[str, int] = {}
+        """The width of the texts that have a short form, in the font of the pixmaps (a few distinct values)."""
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         text = index.data() or ""
         rect = option.rect
+        if self.short_forms and (shorten := self.short_forms.get(index.column())) is not None:
+            text = self._fitted(text, shorten, option)
         ratio = painter.device().devicePixelRatio()
         state = option.state.value
         view = option.widget
@@ -160,6 +171,7 @@ class CellDelegate(QStyledItemDelegate):
         if font != self._font:
             self._font = QFont(font)  # a copy: the option's own font goes with the option
             self.cells = CellPixmaps()
+            self._widths.clear()
         key = (
             text,
             index.column(),
@@ -184,6 +196,19 @@ class CellDelegate(QStyledItemDelegate):
             if pixmap is None:
                 return
         painter.drawPixmap(rect.topLeft(), pixmap)
+
+    def _fitted(self, text: str, shorten: Callable[[str], str], option: QStyleOptionViewItem) -> str:
+        """`text`, or its short form when it is wider than the cell's room for text."""
+        if option.font != self._font:
+            self._font = QFont(option.font)
+            self.cells = CellPixmaps()
+            self._widths.clear()
+        width = self._widths.get(text)
+        if width is None:
+            if len(self._widths) > 4096:
+                self._widths.clear()
+            width = self._widths[text] = option.fontMetrics.horizontalAdvance(text)
+        return text if width <= option.rect.width() - _TEXT_PADDING else shorten(text)
 
     def _first_or_kept(
         self,

@@ -140,6 +140,7 @@ class ConnectionsDialog(QDialog):
         self.add_dialog: AddConnectionDialog | None = None
         self.resize(820, 380)
         geometry = settings.value(GEOMETRY_KEY)
+        self._user_geometry = geometry is not None
         if geometry is not None:
             self.restoreGeometry(geometry)
         self._update_buttons()
@@ -188,7 +189,27 @@ class ConnectionsDialog(QDialog):
         elif connections:
             self.view.selectRow(0)
         self.view.resizeColumnsToContents()
+        self._fit_to_content()
         self._update_buttons()
+
+    def _fit_to_content(self) -> None:
+        """The list as tall as its connections (3 rows at least, 12 at most), the dialog as wide as the list's
+        columns and no taller than its content; not once the user's own size was restored."""
+        view = self.view
+        rows = min(max(self.model.rowCount(), 3), 12)
+        row_height = max(view.verticalHeader().defaultSectionSize(), view.sizeHintForRow(0))
+        view.setFixedHeight(view.horizontalHeader().sizeHint().height() + rows * row_height + 2 * view.frameWidth() + 2)
+        if self._user_geometry:
+            return
+        layout = self.layout()
+        if layout is None:
+            return
+        margins = layout.contentsMargins()
+        columns = view.horizontalHeader().length() + 2 * view.frameWidth() + 4
+        buttons = max(b.sizeHint().width() for b in (self.add_button, self.test_button, self.default_button))
+        width = columns + buttons + layout.spacing() + margins.left() + margins.right()
+        layout.activate()
+        self.resize(max(width, 640), self.sizeHint().height())
 
     def _changed(self, select: str | None = None) -> None:
         def listed(connections: list[ConnectionInfo]) -> None:

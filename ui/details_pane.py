@@ -98,11 +98,11 @@ class DetailsPane(QWidget):
         self.events.setWordWrap(True)
         overview = QWidget()
         overview_layout = QVBoxLayout(overview)
-        overview_layout.addLayout(facts_form)
-        overview_layout.addWidget(self.live_note)
-        self.root_cause = RootCauseView()
+        self.root_cause = RootCauseView()  # first: when there is one, it is what the administrator comes to read
         self._root_cause_of: str | None = None
         overview_layout.addWidget(self.root_cause)
+        overview_layout.addLayout(facts_form)
+        overview_layout.addWidget(self.live_note)
         overview_layout.addWidget(QLabel("Recent ECS service events:"))
         self.events.setMinimumHeight(120)
         overview_layout.addWidget(self.events, 1)

@@ -12,8 +12,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QPaintEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QLineEdit, QMainWindow, QMenu, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QPaintEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.model_row import ModelRow
 from engine.schema.enums import TRANSITIONAL_STATUSES
@@ -42,7 +52,13 @@ from ui.window_menus import WindowMenus
 from ui.window_pages import Page, WindowPages
 from ui.window_startup import StartupSequence, restore_layout, save_layout
 from ui.window_status import MANAGE_CONNECTIONS, ConnectionSwitcher, StatusWidgets, count_text, refresh_text
-from ui.window_table import OPTIONAL_COLUMNS, fit_columns, make_current_if_none, make_view, select_row_under
+from ui.window_table import (
+    fit_columns,
+    make_current_if_none,
+    make_view,
+    select_before_row_key,
+    select_row_under,
+)
 
 if TYPE_CHECKING:
     from engine.drafts.store import DraftStore
@@ -51,7 +67,7 @@ if TYPE_CHECKING:
     from ui.drafts_panel import DraftsPanel
     from ui.wizard_launcher import WizardLauncher
 
-__all__ = ["MANAGE_CONNECTIONS", "OPTIONAL_COLUMNS", "MainWindow", "Page", "export_shape"]
+__all__ = ["MANAGE_CONNECTIONS", "MainWindow", "Page", "export_shape"]
 
 TRANSITIONAL_VALUES = frozenset(status.value for status in TRANSITIONAL_STATUSES)
 SHORTCUTS: tuple[tuple[str, str], ...] = (
@@ -76,7 +92,13 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("?", "Show these shortcuts"),
 )
 DETAILS_WIDTH = 380
-"""The Details dock's first width; 320 on a screen narrower than 1500 px."""
+"""The Details dock's first width; `DETAILS_NARROW` on a screen narrower than 1500 px."""
+DETAILS_NARROW = 280
+"""Leaves the table the room of every column at 1280 px (window_table.fit_columns)."""
+JOBS_EMPTY_HEIGHT = 110
+"""The Jobs dock's first height, while it lists no job: its headers and a row or two."""
+JOBS_HEIGHT = 260
+"""The least height the Jobs dock grows to once it lists a job (more where the table leaves room)."""
 
 
 class MainWindow(QMainWindow):
@@ -255,8 +277,15 @@ class MainWindow(QMainWindow):
         self.resize(1280, 780)
         screen = QGuiApplication.primaryScreen()
         narrow = screen is not None and screen.availableGeometry().width() < 1500
-        self.resizeDocks([self.details_dock], [320 if narrow else DETAILS_WIDTH], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.jobs], [240], Qt.Orientation.Vertical)
+        self.resizeDocks([self.details_dock], [DETAILS_NARROW if narrow else DETAILS_WIDTH], Qt.Orientation.Horizontal)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)  # Details: full height
+        for listing in (self.jobs.jobs_view, self.jobs.events_view):  # an empty Jobs dock: little more than headers
+            listing.setMinimumHeight(listing.header().sizeHint().height() + 2 * listing.frameWidth() + 4)
+        self.resizeDocks([self.jobs], [JOBS_EMPTY_HEIGHT], Qt.Orientation.Vertical)  # grows with the first job
+        self.jobs.model.rowsInserted.connect(lambda *_: QTimer.singleShot(0, self, self._on_job_listed))
+        self._size_jobs_dock = settings.value("window/state") is None
+        """Size the Jobs dock once shown (sizes given before the first layout do not hold); not when the user's
+        sizes were restored."""
         self._fit_columns_once = not restore_layout(self, self.view, settings)
         self.show_loading("the deployment")
         self._update_actions()
@@ -631,8 +660,10 @@ class MainWindow(QMainWindow):
         panel.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FocusIn and watched is getattr(self, "view", None):
-            make_current_if_none(self.view)
+        if watched is getattr(self, "view", None):
+            if event.type() == QEvent.Type.FocusIn:
+                make_current_if_none(self.view)
+            select_before_row_key(self.view, event)
         return super().eventFilter(watched, event)
 
     # -- menus -----------------------------------------------------------------------------------------------
@@ -683,6 +714,8 @@ class MainWindow(QMainWindow):
         )
         self._wizards = launcher = WizardLauncher(self, self._drafts or DraftStore(), context)
         panel = launcher.panel
+        table = panel.table  # tabbed with the Jobs dock: as small as it when empty
+        table.setMinimumHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 4)
         if not self.restoreDockWidget(panel):
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, panel)
             self.tabifyDockWidget(self.jobs, panel)
@@ -691,6 +724,53 @@ class MainWindow(QMainWindow):
         return launcher
 
     # -- closing ---------------------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._size_jobs_dock:
+            self._size_jobs_dock = False
+            QTimer.singleShot(0, self, self._size_jobs_dock_once)
+
+    def _size_jobs_dock_once(self) -> None:
+        if self.jobs.model.rowCount() == 0:
+            self.resizeDocks([self.jobs], [JOBS_EMPTY_HEIGHT], Qt.Orientation.Vertical)
+        else:
+            self.fit_jobs_dock()
+
+    def fit_jobs_dock(self) -> None:
+        """Grow the Jobs dock, while it is no taller than when empty (its first height, or the user's as small),
+        to show its jobs and the events of one: the table keeps the height of its rows, up to 15 of them, and the
+        dock takes at least `JOBS_HEIGHT` and at most 60% of the height they share. A taller dock, the user's, is
+        left as it is."""
+        jobs = self.jobs
+        if jobs.isFloating() or not jobs.isVisible() or jobs.height() > JOBS_EMPTY_HEIGHT + 24:
+            return
+        central = self.centralWidget()
+        shared = (central.height() if central is not None else 0) + jobs.height()
+        header = self.view.horizontalHeader().height()
+        rows = min(max(self.proxy.rowCount(), 5), 15) * self.view.verticalHeader().defaultSectionSize()
+        table = header + rows + 2 * self.view.frameWidth() + 8
+        height = min(max(JOBS_HEIGHT, shared - table), int(shared * 0.6))
+        self.resizeDocks([jobs], [height], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, self, self._fit_job_list)
+
+    def _on_job_listed(self) -> None:
+        self.fit_jobs_dock()
+        self._fit_job_list()
+
+    def _fit_job_list(self) -> None:
+        """The job list as tall as its jobs (2 to 5 rows), the rest of the dock to the events of the one shown."""
+        listing = self.jobs.jobs_view
+        splitter = listing.parentWidget()
+        if not isinstance(splitter, QSplitter) or splitter.count() != 2:
+            return
+        rows = min(max(self.jobs.model.rowCount(), 2), 5)
+        row_height = max(listing.sizeHintForRow(0), listing.fontMetrics().height() + 4)
+        wanted = listing.header().sizeHint().height() + rows * row_height + 2 * listing.frameWidth() + 2
+        sizes = splitter.sizes()
+        total = sum(sizes)
+        if sizes[0] < wanted < total:  # grows only: a list the user made taller stays so
+            splitter.setSizes([wanted, total - wanted])
 
     def save_settings(self) -> None:
         save_layout(self, self.view, self.settings)

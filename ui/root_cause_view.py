@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication
+from PySide6.QtCore import QRect, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -22,7 +22,8 @@ from engine.jobs.cause import RootCause, last_root_cause
 from ui.job_model import JobSummary
 
 TITLE = "Root cause of the last failure"
-LOG_LINES_SHOWN = 8
+LOG_LINES_SHOWN = 12
+"""The log excerpt's lines on show, wrapped (it scrolls beyond)."""
 SUCCEEDED = "Succeeded"
 
 
@@ -54,10 +55,10 @@ class RootCauseView(QFrame):
         self.log = QPlainTextEdit()
         self.log.setObjectName("rootCauseLog")
         self.log.setReadOnly(True)
-        self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # read without scrolling sideways
+        self.log.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        line = self.log.fontMetrics().lineSpacing()
-        self.log.setFixedHeight(line * LOG_LINES_SHOWN + 12)
+        self.log.setFixedHeight(self._log_height(LOG_LINES_SHOWN))
         self.open_button = _menu_button("Open in AWS console", "openInConsole")
         self.copy_button = _menu_button("Copy ARN", "copyArn")
         buttons = QHBoxLayout()
@@ -81,6 +82,7 @@ class RootCauseView(QFrame):
         if cause.log is not None:
             self.log.setToolTip(f"Last lines of {cause.log.stream} in log group {cause.log.group}")
             self.log.setPlainText("\n".join(cause.log.lines) or "(the log stream is empty)")
+        self._fit_log()
         self.open_button.setVisible(bool(cause.links))
         self.copy_button.setVisible(bool(cause.arns))
         open_menu, copy_menu = self.open_button.menu(), self.copy_button.menu()
@@ -94,6 +96,28 @@ class RootCauseView(QFrame):
             action = copy_menu.addAction(f"{label}: {arn}")
             action.triggered.connect(lambda _=False, arn=arn: QGuiApplication.clipboard().setText(arn))
         self.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_log()
+
+    def _fit_log(self) -> None:
+        """The log as tall as its wrapped lines, up to `LOG_LINES_SHOWN` (it scrolls beyond)."""
+        if self.log.isHidden():
+            return
+        room = self.log.viewport().width() - 2 * int(self.log.document().documentMargin())
+        if room <= 0:
+            return
+        flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+        wrapped = self.log.fontMetrics().boundingRect(QRect(0, 0, room, 100_000), flags, self.log.toPlainText())
+        lines = max(1, -(-wrapped.height() // self.log.fontMetrics().lineSpacing()))
+        height = self._log_height(min(lines, LOG_LINES_SHOWN))
+        if height != self.log.height():
+            self.log.setFixedHeight(height)
+
+    def _log_height(self, lines: int) -> int:
+        margins = 2 * (self.log.frameWidth() + int(self.log.document().documentMargin())) + 2
+        return self.log.fontMetrics().lineSpacing() * lines + margins
 
 
 def _menu_button(text: str, name: str) -> QToolButton:

@@ -31,7 +31,9 @@ STEP_WORDS: Final = {
     "finalize": "finishing",
     "rollback": "rollback",
 }
-ROLLED_BACK_NOTE: Final = "rolled back"
+ROLLED_BACK_NOTE: Final = "reverted"
+"""The rolled-back mark after the status ("InService · reverted"): short, for the Status column of a small screen;
+the tooltip says "Last change rolled back" and why."""
 MARKS_GROUP: Final = "rolledBack"
 
 

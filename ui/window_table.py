@@ -2,43 +2,93 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, QRect, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QStyleOptionHeader, QTableView
 
 from ui.cell_delegate import CellDelegate
 from ui.model_filter import ModelFilterProxy
-from ui.model_table import Column
+from ui.model_table import NOTE_SEPARATOR, Column
+from ui.row_jobs import ROLLED_BACK_NOTE
 from ui.status_delegate import StatusDelegate
 
 COLUMN_WIDTHS: dict[Column, int] = {
-    Column.MODEL_ID: 160,
+    Column.MODEL_ID: 150,
     Column.NAME: 170,
     Column.HOSTING: 88,
-    Column.TYPE: 85,
-    Column.STATUS: 155,
-    Column.INSTANCE_TYPE: 95,
-    Column.CAPACITY: 115,
-    Column.RUNNING_TASKS: 60,
-    Column.HEALTHY_INSTANCES: 70,
-    Column.STREAMING: 80,
-    Column.FEATURES: 150,
-    Column.ALLOWED_GROUPS: 150,
-    Column.LAST_MODIFIED: 130,
+    Column.TYPE: 80,
+    Column.STATUS: 150,
+    Column.INSTANCE_TYPE: 85,
+    Column.CAPACITY: 75,
+    Column.RUNNING_TASKS: 50,
+    Column.HEALTHY_INSTANCES: 60,
+    Column.STREAMING: 75,
+    Column.FEATURES: 120,
+    Column.ALLOWED_GROUPS: 120,
+    Column.LAST_MODIFIED: 120,
 }
-OPTIONAL_COLUMNS: tuple[Column, ...] = (
+"""First widths, until `fit_columns` fits them to the table once it shows (a first start)."""
+HEADER_LABELS: dict[Column, str] = {
+    Column.INSTANCE_TYPE: "Instance",
+    Column.CAPACITY: "Capacity",
+    Column.STREAMING: "Stream",
+    Column.ALLOWED_GROUPS: "Groups",
+    Column.LAST_MODIFIED: "Modified",
+}
+"""Headers shorter than the column's name, as the filter names them (`capacity:`, `groups:`): the full name is in
+the header's tooltip and the column menu."""
+HOSTING_SHORT: dict[str, str] = {"LISA-hosted": "LISA", "Third-party": "3rd party"}
+TYPE_SHORT: dict[str, str] = {"textgen": "text", "embedding": "embed", "imagegen": "image", "videogen": "video"}
+SHORT_FORMS: dict[int, Callable[[str], str]] = {
+    Column.HOSTING: lambda text: HOSTING_SHORT.get(text, text),
+    Column.TYPE: lambda text: TYPE_SHORT.get(text, text),
+    Column.LAST_MODIFIED: lambda text: text.split(" ", 1)[0],  # the date; its time in the tooltip
+}
+"""What a cell shows when its whole text does not fit its column (the whole text is in its tooltip)."""
+STATUS_SAMPLES: tuple[str, ...] = ("Starting · capacity", f"InService{NOTE_SEPARATOR}{ROLLED_BACK_NOTE}")
+"""Status cells the Status column makes room for, besides the statuses shown: a job's step, the rolled-back mark."""
+ELASTIC: dict[Column, str] = {
+    Column.MODEL_ID: "llama3-1-70b…",
+    Column.NAME: "mistralai/Mistr…",
+    Column.FEATURES: "summar…",
+    Column.ALLOWED_GROUPS: "everyone",
+}
+"""Columns whose long values are cut (their tooltip has them whole) while the table is narrow, down to the width of
+these samples; the table's room beyond what every column needs goes to them, up to their longest value."""
+GROWING_FIRST: tuple[Column, ...] = (
+    Column.LAST_MODIFIED,
+    Column.HOSTING,
+    Column.TYPE,
+    Column.MODEL_ID,
     Column.ALLOWED_GROUPS,
     Column.FEATURES,
-    Column.STREAMING,
-    Column.LAST_MODIFIED,
-    Column.TYPE,
+    Column.NAME,
 )
-"""Hidden first, in this order, while the columns do not fit the table's first width (View → Columns shows them)."""
+"""Who gets the table's spare room first, each up to its whole values: short forms made whole, then the ids."""
+
+
+class ColumnHeader(QHeaderView):
+    """The table's header, showing `HEADER_LABELS` (only the header's own painting is in Python, a few sections a
+    paint)."""
+
+    def initStyleOptionForIndex(self, option: QStyleOptionHeader, logicalIndex: int) -> None:
+        super().initStyleOptionForIndex(option, logicalIndex)
+        option.text = header_text(logicalIndex)
+
+
+def header_text(column: int) -> str:
+    """The text the header shows for `column`."""
+    return HEADER_LABELS.get(Column(column), Column(column).label)
 
 
 def make_view(proxy: ModelFilterProxy) -> tuple[QTableView, CellDelegate, StatusDelegate]:
     """A plain QTableView, not a subclass: every virtual call of a Python subclass would ask Python first."""
     view = QTableView()
     view.setObjectName("modelTable")
+    view.setHorizontalHeader(ColumnHeader(Qt.Orientation.Horizontal, view))
     view.setModel(proxy)
     view.setSortingEnabled(True)
     view.sortByColumn(Column.MODEL_ID, Qt.SortOrder.AscendingOrder)
@@ -58,14 +108,17 @@ def make_view(proxy: ModelFilterProxy) -> tuple[QTableView, CellDelegate, Status
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     header.customContextMenuRequested.connect(lambda position: _show_column_menu(view, position))
+    header.sortIndicatorChanged.connect(lambda column, _order: _on_sorted(view, column))
     for column, width in COLUMN_WIDTHS.items():
         header.resizeSection(column, width)
     # The window's first frame draws every cell (start-up has nothing to interleave, and a complete first
     # frame of cached rows is what start-up is timed to); later frames keep to the turn budget.
     cell_delegate = CellDelegate(view)
+    cell_delegate.short_forms = SHORT_FORMS
     view.setItemDelegate(cell_delegate)
     status_delegate = StatusDelegate(view)
     view.setItemDelegateForColumn(Column.STATUS, status_delegate)
+    ColumnFitter(view)
     return view, cell_delegate, status_delegate
 
 
@@ -79,11 +132,40 @@ def select_row_under(view: QTableView, position: QPoint) -> None:
 
 
 def make_current_if_none(view: QTableView) -> None:
-    """The table's current row, made the first one when there is none (the arrows then move from it)."""
+    """The table's current row, made the first one when there is none (the arrows then move from it), and selected
+    when no row is: a filter can leave the current row unselected, the only row it shows say."""
     model = view.model()
-    if view.currentIndex().isValid() or model.rowCount() == 0:
+    if model.rowCount() == 0:
         return
-    view.setCurrentIndex(model.index(0, Column.MODEL_ID))
+    if not view.currentIndex().isValid():
+        view.setCurrentIndex(model.index(0, Column.MODEL_ID))
+    select_current_if_none(view)
+
+
+def select_current_if_none(view: QTableView) -> None:
+    """With no row selected, the current one is (before an arrow moves on from it: on a table's only row, or its
+    first or last, the arrow would otherwise select nothing)."""
+    current = view.currentIndex()
+    if current.isValid() and not view.selectionModel().hasSelection():
+        view.selectionModel().select(
+            current, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+
+
+ROW_KEYS = frozenset(
+    {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End}
+)
+
+
+def select_before_row_key(view: QTableView, event: QEvent) -> None:
+    """An arrow (or Page Up/Down, Home, End) with no row selected selects the current one first."""
+    if (
+        isinstance(event, QKeyEvent)
+        and event.type() == QEvent.Type.KeyPress
+        and event.key() in ROW_KEYS
+        and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+    ):
+        select_current_if_none(view)
 
 
 def _show_column_menu(view: QTableView, position: QPoint) -> None:
@@ -103,13 +185,157 @@ def fill_column_menu(view: QTableView, menu: QMenu) -> None:
         action.toggled.connect(lambda shown, c=column: header.setSectionHidden(c, not shown))
 
 
+class ColumnFitter(QObject):
+    """Fits the columns again as the table's width changes, from `fit_columns` on until the user resizes a column
+    (the user's widths are kept from then on, and saved with the header). Watches the view, not its viewport: the
+    first Python wrapper of the viewport is costly before the first paint (ui/window_startup.py)."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self.setObjectName("columnFitter")
+        self._view = view
+        self.active = False
+        self._fitting = False
+        self._width = -1
+        view.installEventFilter(self)
+        view.horizontalHeader().sectionResized.connect(self._on_section_resized)
+
+    def fit(self) -> None:
+        self.active = True
+        self._fitting = True
+        try:
+            _fit(self._view)
+        finally:
+            self._fitting = False
+        self._width = self._view.width()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.active and event.type() == QEvent.Type.Resize and self._view.width() != self._width:
+            self._width = self._view.width()
+            QTimer.singleShot(0, self, self._refit)
+        return False
+
+    def _refit(self) -> None:
+        if self.active:
+            self.fit()
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        header = self._view.horizontalHeader()
+        last = header.logicalIndex(header.count() - 1 - _hidden_at_end(header))
+        if not self._fitting and column != last:  # the last section stretches with the table by itself
+            self.active = False
+
+
+def _hidden_at_end(header: QHeaderView) -> int:
+    hidden = 0
+    for visual in range(header.count() - 1, -1, -1):
+        if not header.isSectionHidden(header.logicalIndex(visual)):
+            break
+        hidden += 1
+    return hidden
+
+
 def fit_columns(view: QTableView) -> None:
-    """Hide the optional columns, least needed first, until the shown ones fit the table without scrolling
-    (a first start on a small screen; the header's state is saved from then on)."""
+    """Fit the columns to the table's width now, and again as it changes until the user resizes one."""
+    fitter = view.findChild(ColumnFitter, "columnFitter")
+    if fitter is None:
+        _fit(view)
+    else:
+        fitter.fit()
+
+
+def _fit(view: QTableView) -> None:
+    """Fit the shown columns to the table's width, none hidden (a first start; the header's state is saved from
+    then on): each at least as wide as its header and its usual values (short forms where a value has one, the
+    elastic columns' samples), then the spare room to the columns whose values are cut, in `GROWING_FIRST` order.
+    Where even that does not fit, the table scrolls: only the user hides columns."""
     header = view.horizontalHeader()
+    shown = [column for column in Column if not header.isSectionHidden(column)]
+    if not shown:
+        return
+    floors = {column: _floor(view, column) for column in shown}
+    wants = {column: max(floors[column], _whole(view, column)) for column in shown}
     room = view.viewport().width()
-    for column in OPTIONAL_COLUMNS:
-        shown = [c for c in Column if not header.isSectionHidden(c)]
-        if sum(header.sectionSize(c) for c in shown[:-1]) + COLUMN_WIDTHS.get(shown[-1], 100) <= room:
-            return
-        header.setSectionHidden(column, True)
+    if view.verticalScrollBar().isHidden() and view.model().rowCount() * view.verticalHeader().defaultSectionSize() > (
+        view.viewport().height()
+    ):
+        room -= view.verticalScrollBar().sizeHint().width()  # it will show once the rows are in
+    spare = room - sum(floors.values())
+    widths = dict(floors)
+    for column in GROWING_FIRST:
+        if column in widths and spare > 0:
+            grown = min(wants[column] - widths[column], spare)
+            widths[column] += grown
+            spare -= grown
+    for column, width in widths.items():  # the last one too: it stretches from there, never below it
+        header.resizeSection(column, width)
+
+
+def column_need(view: QTableView, column: int) -> int:
+    """The width `column`'s header needs to show its text whole (with the sort arrow when sorted by it)."""
+    header = view.horizontalHeader()
+    style = header.style()
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    need = header.fontMetrics().horizontalAdvance(header_text(column)) + 2 * margin + 2
+    if header.isSortIndicatorShown() and header.sortIndicatorSection() == column:
+        need += style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header) + margin
+    return need
+
+
+def _cell_padding(view: QTableView) -> int:
+    return 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) + 2
+
+
+def _texts(view: QTableView, column: int) -> list[str]:
+    model = view.model()
+    return [str(model.index(row, column).data() or "") for row in range(model.rowCount())]
+
+
+def _status_width(view: QTableView, texts: list[str]) -> int:
+    """The width of a Status cell whose pill holds the widest of `texts` whole (the pill's margin on both sides)."""
+    metrics = view.fontMetrics()
+    widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+    cell = QRect(0, 0, 10_000, view.verticalHeader().defaultSectionSize())
+    pill = StatusDelegate.pill_rect(cell, widest, metrics.height() + 4)
+    return math.ceil(pill.right() + pill.left()) + 2
+
+
+def _floor(view: QTableView, column: Column) -> int:
+    """The least width that shows `column`'s header and its usual values."""
+    metrics = view.fontMetrics()
+    texts = _texts(view, column)
+    if column is Column.STATUS:
+        content = _status_width(view, [*texts, *STATUS_SAMPLES])
+    elif column in ELASTIC:
+        widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+        content = min(widest, metrics.horizontalAdvance(ELASTIC[column])) + _cell_padding(view)
+    else:
+        shorten = SHORT_FORMS.get(column)
+        if shorten is not None:
+            texts = [shorten(text) for text in texts]
+        content = max((metrics.horizontalAdvance(text) for text in texts), default=0) + _cell_padding(view)
+    return max(column_need(view, column), content)
+
+
+def _whole(view: QTableView, column: Column) -> int:
+    """The width that shows every value of `column` whole."""
+    if column is Column.STATUS:
+        return 0
+    metrics = view.fontMetrics()
+    widest = max((metrics.horizontalAdvance(text) for text in _texts(view, column)), default=0)
+    return widest + _cell_padding(view)
+
+
+def _on_sorted(view: QTableView, column: int) -> None:
+    fitter = view.findChild(ColumnFitter, "columnFitter")
+    if fitter is not None and fitter.active:
+        fitter.fit()  # with the arrow's room in the sorted column
+    else:
+        _make_room_for_arrow(view, column)
+
+
+def _make_room_for_arrow(view: QTableView, column: int) -> None:
+    """A column sorted by gets room for the sort arrow beside its header text."""
+    header = view.horizontalHeader()
+    if 0 <= column < header.count() and header.sectionSize(column) < (need := column_need(view, column)):
+        header.resizeSection(column, need)

@@ -53,13 +53,13 @@ def test_the_row_follows_the_job_and_keeps_a_mark_of_its_rollback(
     seen: set[str] = set()
     qtbot.waitUntil(lambda: seen.add(status_cell(window)) or "Updating · rollout" in seen, timeout=30_000)
     assert window.table_model.row_for(MODEL).status == "InService"  # the stored row has not caught up yet
-    qtbot.waitUntil(lambda: status_cell(window) == "InService · rolled back", timeout=60_000)
+    qtbot.waitUntil(lambda: status_cell(window) == "InService · reverted", timeout=60_000)
     assert "Last change rolled back: update of mistral-7b-instruct failed" in status_cell(
         window, Qt.ItemDataRole.ToolTipRole
     )
 
     second = make_window(backend, settings_file=settings_file)  # a restart keeps the mark
-    assert status_cell(second) == "InService · rolled back"
+    assert status_cell(second) == "InService · reverted"
     select(second, MODEL)
     [dismiss] = [action for action in second.row_menu().actions() if action.objectName() == "dismissMarkAction"]
     dismiss.trigger()

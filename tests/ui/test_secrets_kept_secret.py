@@ -2,7 +2,8 @@
 
 One full session on the sandbox, with the user's directories (HOME and the XDG ones) pointed at a temporary home:
 a create through the CLI with a canary key, `models show | list` (text and --json), the window's details, Reveal,
-Copy as JSON, Export without and with the key, a draft holding the key, the logs and the snapshot. Then the
+Copy as JSON, Export without and with the key, a draft holding the key, the logs (the rotating log file at DEBUG,
+and the captured records) and the snapshot. Then the
 canary is in no file under the home, in no output without --show-secrets, and in every one with it; and every
 file the console wrote there is 0600 in a 0700 folder."""
 
@@ -25,7 +26,7 @@ from engine.drafts.store import DraftKind
 from engine.sandbox.server import Sandbox
 from engine.schema.stored import stored_config
 from engine.secrets import MASK
-from lisa_desktop import draft_secrets
+from lisa_desktop import draft_secrets, logs
 from lisa_desktop.cli import run
 from lisa_desktop.deployment_backend import DeploymentBackend
 from lisa_desktop.snapshot import SnapshotStore
@@ -59,6 +60,29 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("LISA_DESKTOP_DATA_DIR", "LISA_DESKTOP_CACHE_DIR", "LISA_DESKTOP_CONFIG_DIR", "LISA_DESKTOP_LOG_DIR"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture
+def file_log(home: Path) -> Iterator[Path]:
+    """The console's rotating log file, configured as the entry point configures it but at DEBUG, under the
+    temporary home; the process's logging put back as it was afterwards (`configure_logging` runs once a process)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    quiet = {name: logging.getLogger(name).level for name in logs.QUIET}
+    configured = logs._configured
+    logs._configured = False
+    path = logs.configure_logging(logging.DEBUG)
+    try:
+        assert path is not None and path.is_relative_to(home), path
+        yield path
+    finally:
+        for handler in [handler for handler in root.handlers if handler not in handlers]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)
+        for name, quiet_level in quiet.items():
+            logging.getLogger(name).setLevel(quiet_level)
+        logs._configured = configured
 
 
 @pytest.fixture
@@ -107,6 +131,7 @@ def files_under(folder: Path) -> list[Path]:
 
 def test_a_full_session_never_shows_or_writes_the_api_key_unless_asked(
     home: Path,
+    file_log: Path,
     keychain: MemoryKeyring,
     sandbox: Sandbox,
     backend: DeploymentBackend,
@@ -204,6 +229,13 @@ def test_a_full_session_never_shows_or_writes_the_api_key_unless_asked(
     assert not [text for text in outputs.masked if CANARY in text]
     assert all(CANARY in text for text in outputs.revealed)
     assert CANARY not in caplog.text
+    logged = file_log.read_text()
+    assert f"sandbox deployment ready at {sandbox.endpoint_url}" in logged, "the log file saw the session"
+    assert " DEBUG " in logged
+    assert CANARY not in logged
+    assert file_log in written
+    assert stat.S_IMODE(file_log.stat().st_mode) == 0o600
+    assert stat.S_IMODE(file_log.parent.stat().st_mode) == 0o700
 
     for path in written:
         if path.is_relative_to(home / "exports"):

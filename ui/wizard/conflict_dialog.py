@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,6 +36,10 @@ UNKNOWN_AUTHOR = "another administrator or LISA"
 SIDE_TEXT = {Side.MINE: "Mine (your draft)", Side.THEIRS: "Theirs (now)"}
 COLUMNS = ("Field", "When the draft was started", "Now (theirs)", "Your draft (mine)", "Keep")
 KEEP_COLUMN = 4
+VALUE_WIDTH = 380
+"""The widest a value column is made: longer values wrap (their tooltip has them whole)."""
+MAX_TABLE_HEIGHT = 520
+"""Past this height the fields scroll."""
 SECRET_FIELDS = frozenset({"apiKey"})
 HIDDEN = "••••••"
 
@@ -155,6 +159,34 @@ class ConflictDialog(QDialog):
         self.table.setCellWidget(row, KEEP_COLUMN, keep)
         self.keep[state.field] = keep
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit_to_content()
+
+    def fit_to_content(self) -> None:
+        """As wide as its values need (each value column up to `VALUE_WIDTH`, longer values wrapped), within the
+        main window; as tall as its rows, with no empty space under them."""
+        table = self.table
+        header = table.horizontalHeader()
+        metrics = table.fontMetrics()
+        texts = [item.text() for r in range(table.rowCount()) for c in (1, 2, 3) if (item := table.item(r, c))]
+        widest = max((metrics.horizontalAdvance(text) + 12 for text in texts), default=0)
+        value_width = max(min(widest, VALUE_WIDTH), *(header.sectionSizeHint(column) for column in (1, 2, 3)))
+        fixed = sum(max(header.sectionSizeHint(c), table.sizeHintForColumn(c)) for c in (0, KEEP_COLUMN))
+        layout = self.layout()
+        if layout is None:
+            return
+        margins = layout.contentsMargins()
+        wanted = fixed + 3 * value_width + 2 * table.frameWidth() + margins.left() + margins.right() + 4
+        width = min(max(wanted, self.minimumSizeHint().width()), _room(self))
+        self.resize(width, self.height())
+        layout.activate()
+        table.resizeRowsToContents()
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        table.setFixedHeight(min(header.sizeHint().height() + rows + 2 * table.frameWidth() + 2, MAX_TABLE_HEIGHT))
+        layout.activate()
+        self.resize(width, self.sizeHint().height())
+
     def choices(self) -> dict[str, Side]:
         """Per field where the draft and the model differ, the side the rebase keeps."""
         return {field: Side(str(keep.currentData())) for field, keep in self.keep.items()}
@@ -166,6 +198,17 @@ class ConflictDialog(QDialog):
     def choose_all(self, side: Side) -> None:
         for field in self.keep:
             self.choose(field, side)
+
+
+def _room(dialog: QWidget) -> int:
+    """The widest the dialog may be: most of the main window it belongs to (or of its screen)."""
+    top = dialog.parentWidget()
+    while top is not None and top.parentWidget() is not None:
+        top = top.parentWidget()
+    if top is not None:
+        return max(720, int(top.width() * 0.92))
+    screen = dialog.screen()
+    return int(screen.availableGeometry().width() * 0.92) if screen is not None else 1180
 
 
 def _intro(model_id: str, comparison: Comparison, who: str) -> str:
