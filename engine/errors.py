@@ -24,9 +24,11 @@ class LisaDesktopError(Exception):
 class InvalidInput(LisaDesktopError, ValueError):
     """The input breaks one or more rules; nothing was changed."""
 
-    def __init__(self, problems: Iterable[Problem], subject: str = "input") -> None:
+    def __init__(self, problems: Iterable[Problem], subject: str = "input", warnings: Iterable[Problem] = ()) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.subject = subject
+        self.warnings: tuple[Problem, ...] = tuple(warnings)
+        """What is not a problem but worth naming (fields LISA ignores): not counted, not in the message."""
         count = len(self.problems)
         lines = "; ".join(str(p) for p in self.problems[:5])
         more = f" (+{count - 5} more)" if count > 5 else ""

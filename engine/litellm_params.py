@@ -34,11 +34,23 @@ def litellm_params_for(
             params["model"] = f"openai/{model_name.removeprefix('openai/')}"
         params["api_base"] = model_url or ""
     elif hosting is ModelHostingType.INTERNAL_HOSTED:
-        name = model_name.removeprefix("openai/").removeprefix("hosted_vllm/")
-        params["model"] = f"openai/{name}"
+        params["model"] = f"openai/{_without_provider_prefixes(model_name)}"
         params["api_base"] = str(config.get("modelUrl") or model_url or "").rstrip("/")
     else:
         params["model"] = model_name
         if config.get("modelUrl"):
             params["api_base"] = str(config["modelUrl"]).rstrip("/")
     return params
+
+
+def _without_provider_prefixes(model_name: str) -> str:
+    """LISA's AddModelToLitellm for an internal-hosted model: `openai/` and `hosted_vllm/` stripped for as long as
+    the name starts with one (`hosted_vllm/openai/x` → `x`)."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in ("openai/", "hosted_vllm/"):
+            if model_name.startswith(prefix):
+                model_name = model_name[len(prefix) :]
+                stripped = True
+    return model_name

@@ -123,6 +123,12 @@ class ModelRow:
     def lisa_hosted(self) -> bool:
         return self.hosting == "lisa_hosted"
 
+    @property
+    def shown_failure_reason(self) -> str | None:
+        """`failure_reason` when the model is Failed: LISA writes it only with Failed and never removes it, so on
+        a record in any other status it is a stale reason, not why the model is as it is."""
+        return self.failure_reason if self.status == "Failed" else None
+
     def to_json(self) -> dict[str, Any]:
         """JSON-ready, as the snapshot stores it: `config` and `live` stay JSON text."""
         data = {name: getattr(self, name) for name in _STORED}

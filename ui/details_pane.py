@@ -174,8 +174,8 @@ class DetailsPane(QWidget):
                 f"This version cannot read the stored record ({row.unreadable}). Configuration shows the item as "
                 "stored; Copy as JSON copies it.",
             )
-        elif row.failure_reason:
-            reason = row.failure_reason
+        elif row.shown_failure_reason:
+            reason = row.shown_failure_reason
             shown = reason if len(reason) <= FAILURE_SHOWN else reason[: FAILURE_SHOWN - 1].rstrip() + "…"
             self.failure.show_message(BannerKind.ERROR, f"Failure reason: {shown}")
             self.failure.setToolTip(reason)

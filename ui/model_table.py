@@ -278,7 +278,7 @@ def sort_key(row: ModelRow, column: int) -> SortKey:
 def _tooltip(row: ModelRow, column: Column) -> str:
     text = _TEXT[column](row)
     if column is Column.STATUS:
-        reasons = [reason for reason in (row.failure_reason, row.live_error) if reason]
+        reasons = [reason for reason in (row.shown_failure_reason, row.live_error) if reason]
         return "\n".join([text, *reasons])
     if column in LIVE_COLUMNS and row.live_error:
         if UNKNOWN in text:

@@ -192,6 +192,10 @@ class AwsClients:
         """The CloudWatch Logs client (untyped: no mypy_boto3 stubs for it; only GetLogEvents is used)."""
         return self._client("logs")
 
+    def s3(self) -> Any:
+        """The S3 client (untyped: no mypy_boto3 stubs; only GetObject of a model's config.json is used)."""
+        return self._client("s3")
+
     def elbv2(self) -> Any:
         """The Elastic Load Balancing v2 client (untyped: no mypy_boto3 stubs; only DescribeTargetHealth is used)."""
         return self._client("elbv2")

@@ -454,28 +454,6 @@ class ModelsTable:
                 raise
         return _record(item)
 
-    def replace(
-        self, record: ModelRecord, expected_status: ModelStatus, *, touch: bool = True, holder: str | None = None
-    ) -> ModelRecord:
-        """Write the whole record over the stored one if that is still in `expected_status` (and held by `holder`,
-        when given).
-
-        Attributes not in the record are dropped: read, change and replace a record as a whole. Raises
-        `StatusChanged` or `ModelNotFound`; returns the record as written.
-        """
-        item = self._item_to_write(record, touch)
-        condition, names, values = _conditions(expected_status, holder)
-        with self._errors("PutItem"), self._status_condition(record.model_id, expected_status):
-            self._clients.dynamodb().put_item(
-                TableName=self.table_name,
-                Item=to_dynamodb(item),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        return _record(item)
-
     def delete(self, model_id: str, expected_status: ModelStatus, *, holder: str | None = None) -> ModelRecord:
         """Delete the record if it is still in `expected_status` (and held by `holder`, when given); returns what
         was deleted."""

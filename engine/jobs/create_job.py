@@ -36,7 +36,7 @@ from engine.aws.cloudformation import MODEL_ID_TAG, MODEL_STACK_CAPABILITIES, St
 from engine.aws.discovery import deployment_name
 from engine.aws.errors import ModelAlreadyExists, error_code, error_message
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE, OPERATION_ATTRIBUTE
-from engine.context_window import context_window_of
+from engine.context_window import config_json_keys, context_window_told, max_input_tokens, max_position_embeddings
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem
 from engine.jobs.capacity_step import progress_message, sizes, wait_for_capacity
 from engine.jobs.context import Gateways, JobCancelled, JobContext
@@ -352,6 +352,8 @@ class CreateJob:
         """What exists because of this job: stack, stackId, group, endpoint, litellmId."""
         self._finished: JobResult | None = None
         """The result once the record is InService: nothing after it undoes the create."""
+        self._models_bucket: str | None = None
+        """The deployment's models bucket, once the network was discovered for the stack."""
 
     @property
     def model_id(self) -> str:
@@ -390,7 +392,7 @@ class CreateJob:
             adopted = adopt_registration(ctx, record.model_id) if resume else None
             litellm_id = adopted or register(ctx, record)
             self.made["litellmId"] = litellm_id
-            return self._finalize(litellm_id)
+            return self._finalize(litellm_id, self._context_window(litellm_id))
         except Exception as error:
             if self._finished is not None:
                 return after_the_end(self._finished, error)
@@ -493,6 +495,7 @@ class CreateJob:
             f"creating CloudFormation stack {name} ({len(template.get('Resources') or {})} resources)",
             stack=name,
         )
+        self._models_bucket = network.models_bucket
         self.made["stack"] = name  # a call that timed out may still have made it
         ctx.intent("stack.create", stack=name)
         try:
@@ -511,7 +514,7 @@ class CreateJob:
         return stack_id
 
     def _after_stack(self, name: str, stack_id: str) -> None:
-        ctx, validated, aws = self.ctx, self.validated, self.ctx.aws
+        ctx, aws = self.ctx, self.ctx.aws
         info = self._wait_for_stack(name, stack_id)
         endpoint = str(info.outputs.get(ENDPOINT_OUTPUT) or "").rstrip("/")
         group = str(info.outputs.get(GROUP_OUTPUT) or "")
@@ -521,9 +524,6 @@ class CreateJob:
         self.made["group"] = group
         self.made["endpoint"] = endpoint
         attributes: dict[str, Any] = {"model_url": f"{endpoint}/v1", "auto_scaling_group": group}
-        context_window = context_window_of(validated.model_config)
-        if context_window is not None:
-            attributes["context_window"] = context_window
         ctx.intent("record.outputs", **attributes)
         aws.models.transition_status(
             self.model_id, ModelStatus.CREATING, ModelStatus.CREATING, attributes, holder=self.ctx.holder
@@ -573,14 +573,68 @@ class CreateJob:
             ctx, check, deadline_s=ctx.settings.ecs_deadline_s, what=f"creation of stack {name}", progressed=progressed
         )
 
-    def _finalize(self, litellm_id: str) -> JobResult:
+    def _context_window(self, litellm_id: str) -> int | None:
+        """LISA's EnrichContextWindow, after the registration: a hosted model's VLLM_MAX_MODEL_LEN (else
+        MAX_TOTAL_TOKENS), else `max_position_embeddings` of its config.json in the models bucket; any other
+        model's `max_input_tokens` in LiteLLM's model info. Non-fatal as LISA's: what cannot be read leaves the
+        record without `context_window` (LISA retries LiteLLM for 30 s; the console reads it once, right after its
+        own registration)."""
+        config = self.validated.model_config
+        if self.validated.is_hosted:
+            told, value = context_window_told(config)
+            if told:
+                if value is None:
+                    self._context_window_note("VLLM_MAX_MODEL_LEN (or MAX_TOTAL_TOKENS) is not an integer")
+                return value
+            return self._from_models_bucket(str(config.get("modelName") or ""), str(config.get("modelType") or ""))
+        try:
+            found = max_input_tokens(self.ctx.aws.litellm.list_models(), litellm_id)
+        except LisaDesktopError as error:
+            self._context_window_note(f"LiteLLM's model info could not be read: {error}")
+            return None
+        if found is None:
+            self._context_window_note(f"LiteLLM's model info of {litellm_id} has no max_input_tokens")
+        return found
+
+    def _from_models_bucket(self, model_name: str, model_type: str) -> int | None:
+        bucket = self._models_bucket
+        if bucket is None:  # a resumed create: the network was not discovered
+            from engine.stack_template import discover_network
+
+            try:
+                bucket = discover_network(self.ctx.aws).models_bucket
+            except LisaDesktopError as error:
+                self._context_window_note(f"the models bucket is not known: {error}")
+                return None
+        if not bucket:
+            self._context_window_note("the deployment's models bucket is not known")
+            return None
+        s3 = self.ctx.aws.clients.s3()
+        for key in config_json_keys(model_name, model_type):
+            try:
+                found = max_position_embeddings(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            except Exception as error:  # as LISA's: a missing key, bucket or unreadable JSON → the next path
+                log.info("context window of %s: s3://%s/%s not read: %s", self.model_id, bucket, key, error)
+                continue
+            if found is not None:
+                return found
+        self._context_window_note(f"no max_position_embeddings in s3://{bucket}/{model_name}/config.json")
+        return None
+
+    def _context_window_note(self, why: str) -> None:
+        self.ctx.report("finalize", StepState.PROGRESS, f"no context window recorded: {why}")
+
+    def _finalize(self, litellm_id: str, context_window: int | None = None) -> JobResult:
         self.ctx.report("finalize", StepState.STARTED, "writing the record, status InService")
         self.ctx.intent("finalize", status=str(ModelStatus.IN_SERVICE), litellm_id=litellm_id)
+        attributes: dict[str, Any] = {"litellm_id": litellm_id}
+        if context_window is not None:
+            attributes["context_window"] = context_window
         self.ctx.aws.models.transition_status(
             self.model_id,
             ModelStatus.CREATING,
             ModelStatus.IN_SERVICE,
-            {"litellm_id": litellm_id},
+            attributes,
             remove_attributes=HOLD_ATTRIBUTES,
             holder=self.ctx.holder,
         )

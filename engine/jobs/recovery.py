@@ -360,8 +360,11 @@ def _settled(ctx: JobContext, job: JournalJob, record: ModelRecord | None) -> Jo
     if other is not None:
         message = f"{job.model_id} is {record.model_status}, {other.describe(ctx.aws.models.now_ms())}: left to it"
         return _result(ctx, job, Outcome.FAILED, message, record.model_status)
-    finalized = job.done("finalize") is not None or (
-        job.intent("finalize") is not None and job.done("rollback.record") is None and record.failure_reason is None
+    finalize = job.intent("finalize")
+    # A start that failed and scaled back finalizes Stopped: its rollout was rolled back, nothing to retire.
+    start_undone = job.kind == "start" and finalize is not None and finalize.data.get("status") != "InService"
+    finalized = not start_undone and (
+        job.done("finalize") is not None or (finalize is not None and job.intent("rollback.record") is None)
     )
     if finalized and job.kind in ("update", "start"):
         registered = job.done("ecs.register")
@@ -374,7 +377,7 @@ def _settled(ctx: JobContext, job: JournalJob, record: ModelRecord | None) -> Jo
             if not _deregistered(job, previous):
                 retire(ctx, rollout)
         return _result(ctx, job, Outcome.SUCCEEDED, f"{job.kind} of {job.model_id} had finished", record.model_status)
-    if job.done("rollback.record") is not None:
+    if job.done("rollback.record") is not None or (start_undone and record.model_status is not ModelStatus.FAILED):
         return _result(
             ctx, job, Outcome.ROLLED_BACK, f"{job.kind} of {job.model_id} had been rolled back", record.model_status
         )
@@ -424,7 +427,7 @@ def _roll_back(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobResu
         f"{job.kind} of {job.model_id} was rolled back by recovery: {ctx.interruption} "
         f"({changes_text(ctx) if ctx.undone else 'nothing had changed in AWS'})"
     )
-    attributes: dict[str, Any] = {"failure_reason": cut_reason(message)}
+    attributes: dict[str, Any] = {}  # failure_reason only with Failed, as LISA writes it
     if job.kind == "start":
         attributes["litellm_id"] = None
     ctx.intent("rollback.record", status=str(original))
@@ -543,7 +546,7 @@ def _finish_start(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobR
         record.model_status,
         ModelStatus.IN_SERVICE,
         {"litellm_id": litellm_id},
-        remove_attributes=(*HOLD_ATTRIBUTES, PENDING_CONTAINER_ATTRIBUTE, "failure_reason"),
+        remove_attributes=(*HOLD_ATTRIBUTES, PENDING_CONTAINER_ATTRIBUTE),
         holder=ctx.holder,
     )
     ctx.done("finalize", status=str(ModelStatus.IN_SERVICE))
@@ -572,7 +575,7 @@ def _finish_stop(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobRe
         record.model_status,
         ModelStatus.STOPPED,
         {"litellm_id": None},
-        remove_attributes=(*HOLD_ATTRIBUTES, "failure_reason"),
+        remove_attributes=(*HOLD_ATTRIBUTES,),
         holder=ctx.holder,
     )
     ctx.done("finalize", status=str(ModelStatus.STOPPED))

@@ -27,7 +27,7 @@ from engine.aws.models_table import (
     Attributes,
 )
 from engine.config_writes import changed_paths
-from engine.context_window import context_window_change
+from engine.context_window import CONTEXT_WINDOW_ATTRIBUTE, context_window_change
 from engine.errors import LisaDesktopError
 from engine.jobs.capacity_step import (
     resize,
@@ -133,7 +133,9 @@ class UpdateJob:
         container_change = self.change.containerConfig
         ctx.report("validate", StepState.SUCCEEDED, self._summary())
         if plan.is_noop:
-            return self._result(Outcome.SUCCEEDED, "nothing to change", self.record.model_status)
+            if not self._context_window_moves():
+                return self._result(Outcome.SUCCEEDED, "nothing to change", self.record.model_status)
+            return self._metadata_only(None)  # an environment as it was: LISA still writes its context_window
         try:
             if plan.steps == (Step.METADATA,):
                 return self._metadata_only(container_change)
@@ -277,7 +279,7 @@ class UpdateJob:
                 roll_back(self.ctx, self._rollout, outcome.failure)
                 self._rollout = None
             reason = f"start failed, scaled back to 0 instances: {outcome.failure}"
-            self._finalize(ModelStatus.STOPPED, {"litellm_id": None, "failure_reason": _cut(reason)}, reason)
+            self._finalize(ModelStatus.STOPPED, {"litellm_id": None}, reason)  # LISA: failure_reason only with Failed
             return self._result(Outcome.ROLLED_BACK, reason, ModelStatus.STOPPED)
         result = self._finalize(
             ModelStatus.IN_SERVICE, {"litellm_id": outcome.litellm_id}, "started", drop=(PENDING_CONTAINER_ATTRIBUTE,)
@@ -311,8 +313,6 @@ class UpdateJob:
         self.ctx.report("finalize", StepState.STARTED, f"writing the record, status {status}")
         fields: dict[str | AttributePath, Any] = {}
         fields.update(attributes)
-        if "failure_reason" not in fields and self.record.failure_reason is not None:
-            drop = (*drop, "failure_reason")
         if new_config:
             fields = {**self._config_attributes(), **fields}  # the step's own attributes win
             drop = (*drop, *self._config_removals())
@@ -356,7 +356,7 @@ class UpdateJob:
         message = f"{self.plan.operation} of {self.record.model_id} {ending}: {reason} ({changes_text(ctx, already)})"
         try:
             ctx.intent("rollback.record", status=str(original), **restored_attributes)
-            self._write(original, {"failure_reason": _cut(message), **restored_attributes}, HOLD_ATTRIBUTES)
+            self._write(original, restored_attributes, HOLD_ATTRIBUTES)  # failure_reason only with Failed, as LISA
             ctx.done("rollback.record", status=str(original))
         except LisaDesktopError as error:
             return self._fail(f"{message}; restoring the record failed: {error}")
@@ -387,11 +387,23 @@ class UpdateJob:
         description = self.plan.new_config.get("modelDescription")
         if description is not None:
             attributes["model_description"] = description
-        attributes.update(context_window_change(self.record.config, self.plan.new_config)[0])
+        attributes.update(self._context_window()[0])
         return attributes
 
     def _config_removals(self) -> tuple[str | AttributePath, ...]:
-        return (*self._config_paths()[1], *context_window_change(self.record.config, self.plan.new_config)[1])
+        return (*self._config_paths()[1], *self._context_window()[1])
+
+    def _context_window_moves(self) -> bool:
+        """Whether LISA's UpdateModel would change the record's `context_window` for this request."""
+        to_set, to_remove = self._context_window()
+        current = self.record.context_window
+        return (bool(to_set) and to_set[CONTEXT_WINDOW_ATTRIBUTE] != current) or (
+            bool(to_remove) and current is not None
+        )
+
+    def _context_window(self) -> tuple[dict[str, int], tuple[str, ...]]:
+        container = self.change.containerConfig
+        return context_window_change(container.environment if container else None, self.plan.new_config)
 
     def _config_paths(self) -> tuple[dict[AttributePath, Any], list[AttributePath]]:
         if "config" not in self.record.model_fields_set:  # no map to write into

@@ -85,6 +85,7 @@ class LiteLLMRegistry:
         self._models: dict[str, RegisteredModel] = {}
         self._guardrails: dict[str, RegisteredGuardrail] = {}
         self._failing: dict[tuple[str, str], HTTPStatus] = {}
+        self._max_input_tokens: dict[str, int] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -151,6 +152,21 @@ class LiteLLMRegistry:
         with self._lock:
             self._models[entry.id] = entry
         return entry.id
+
+    def knows_model(self, litellm_model: str, max_input_tokens: int) -> None:
+        """As LiteLLM's model map: entries whose `litellm_params.model` is `litellm_model` list `max_input_tokens`
+        in their `model_info` (what LISA's EnrichContextWindow reads for a model it does not host)."""
+        with self._lock:
+            self._max_input_tokens[litellm_model] = max_input_tokens
+
+    def model_info(self, entry: RegisteredModel) -> dict[str, Any]:
+        """The entry as `GET /model/info` lists it."""
+        info = entry.as_info()
+        with self._lock:
+            tokens = self._max_input_tokens.get(str(entry.litellm_params.get("model", "")))
+        if tokens is not None:
+            info["model_info"]["max_input_tokens"] = tokens
+        return info
 
     def remove(self, model_id: str) -> bool:
         with self._lock:
@@ -312,7 +328,7 @@ class _RegistryHandler(BaseHTTPRequestHandler):
             return HTTPStatus.OK, {"message": f"Model: {doomed} deleted successfully"}
         if (method, route) == ("GET", "/model/info"):
             wanted: str | None = (query.get("litellm_model_id") or [""])[0] or None
-            entries = [e.as_info() for e in self.registry.registered() if wanted is None or e.id == wanted]
+            entries = [self.registry.model_info(e) for e in self.registry.registered() if wanted in (None, e.id)]
             return HTTPStatus.OK, {"data": entries}
         if route == GUARDRAILS_ROUTE or route.startswith(GUARDRAILS_ROUTE + "/"):
             return self._guardrail_route(method, route[len(GUARDRAILS_ROUTE) :].lstrip("/"), body)

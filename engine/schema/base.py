@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -86,6 +86,32 @@ def _unknown_in(value: object, prefix: Loc) -> Iterator[Loc]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _unknown_in(item, (*prefix, key))
+
+
+def unknown_in_data(shape: type[LisaShape], data: object, prefix: Loc = ()) -> Iterator[Loc]:
+    """Locations of keys of raw `data` (a request that did not parse) that are not part of `shape`, at any depth
+    where the value is a mapping given for a field of a LISA shape (in a list of them too)."""
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        field = shape.model_fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            yield (*prefix, key)
+            continue
+        for inner in _shapes_in(field.annotation):
+            if isinstance(value, dict):
+                yield from unknown_in_data(inner, value, (*prefix, key))
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    yield from unknown_in_data(inner, item, (*prefix, key, index))
+            break
+
+
+def _shapes_in(annotation: object) -> list[type[LisaShape]]:
+    """The LISA shapes an annotation names (`X`, `X | None`, `list[X]`)."""
+    if isinstance(annotation, type) and issubclass(annotation, LisaShape):
+        return [annotation]
+    return [shape for arg in get_args(annotation) for shape in _shapes_in(arg)]
 
 
 class RuleViolations:

@@ -50,6 +50,11 @@ class ModelRecord(BaseModel):
     def is_lisa_hosted(self) -> bool:
         return self.hosting_type is ModelHostingType.LISA_HOSTED
 
+    @property
+    def shown_failure_reason(self) -> str | None:
+        """`failure_reason` when the model is Failed (LISA never removes it: in any other status it is stale)."""
+        return self.failure_reason if self.model_status is ModelStatus.FAILED else None
+
     def to_api(self) -> dict[str, Any]:
         """The model as LISA's API returns it (`to_lisa_model`): the config plus status, URL and context."""
         shape = dict(self.config)

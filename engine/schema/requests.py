@@ -36,7 +36,10 @@ MARKED_FOR_DELETION = "LISA_MARKED_FOR_DELETION"
 def check_model_id(value: str) -> str:
     if not MODEL_ID_PATTERN.match(value):
         raise ValueError(
-            "must use lowercase letters, digits and '-', start with a letter and end with a letter or digit"
+            "must use lowercase letters, digits and '-', start with a letter and end with a letter or digit, as "
+            "LISA's UI requires (its API takes any id, but the id names the model's CloudFormation stack "
+            "<deploymentName>-<modelId> and its ECS service, Auto Scaling group and load balancer, whose names "
+            "take no other characters)"
         )
     return value
 

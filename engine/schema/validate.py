@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from engine.errors import InvalidInput, Problem
-from engine.schema.base import LisaShape, RuleViolations
+from engine.schema.base import LisaShape, RuleViolations, unknown_in_data
 from engine.schema.problems import field_path, key_path, rule_text
 from engine.schema.requests import (
     CreateModelRequest,
@@ -55,12 +55,10 @@ def _parse(shape: type[Shape], data: object) -> Shape:
     except ValidationError as error:
         problems = set(_problems(error, subject))
         problems.update(_cross_field_problems(shape, data, subject))
-        problems.update(  # ignored in a valid request; named here, as one may be the typo behind a problem
-            Problem(key_path((str(key),)), f"unknown field (not part of LISA's {subject})")
-            for key in data
-            if key not in shape.model_fields
-        )
-        raise InvalidInput(sorted(problems), subject) from None
+        # warnings, as in a valid request (LISA's API ignores them), named here too: one may be the typo behind a
+        # problem
+        warnings = {_unknown_field(loc, subject) for loc in unknown_in_data(shape, data)}
+        raise InvalidInput(sorted(problems), subject, warnings=sorted(warnings)) from None
     return parsed
 
 
@@ -68,10 +66,11 @@ def unknown_field_warnings(request: LisaShape) -> list[Problem]:
     """The keys of a parsed request that are not part of LISA's shape: LISA's API ignores them, so do we (they are
     not sent), but each is named so that a typo does not go unseen."""
     subject = type(request).__name__
-    return sorted(
-        Problem(key_path(loc), f"unknown field (not part of LISA's {subject}): ignored, not sent")
-        for loc in request.unknown_fields()
-    )
+    return sorted(_unknown_field(loc, subject) for loc in request.unknown_fields())
+
+
+def _unknown_field(loc: tuple[str | int, ...], subject: str) -> Problem:
+    return Problem(key_path(loc), f"unknown field (not part of LISA's {subject}): ignored, not sent")
 
 
 def _problems(error: ValidationError, subject: str) -> list[Problem]:

@@ -108,8 +108,8 @@ def run_show(args: argparse.Namespace, out: TextIO) -> int:
         return ExitCode.OK
     record = view.record
     out.write(f"{record.model_id}  {record.model_status}  ({record.hosting_type})\n")
-    if record.failure_reason:
-        out.write(f"failure reason: {record.failure_reason}\n")
+    if record.shown_failure_reason:
+        out.write(f"failure reason: {record.shown_failure_reason}\n")
     live = view.live
     if live is not None:
         group = live.scaling_group

@@ -39,11 +39,14 @@ def run_validate(args: argparse.Namespace, out: TextIO) -> int:
     except InvalidInput as invalid:
         if args.json:
             problems = [{"field": p.field, "rule": p.rule} for p in invalid.problems]
-            json.dump({"valid": False, "kind": kind.value, "problems": problems}, out, indent=2)
+            warned = [{"field": p.field, "rule": p.rule} for p in invalid.warnings]
+            json.dump({"valid": False, "kind": kind.value, "problems": problems, "warnings": warned}, out, indent=2)
             out.write("\n")
         else:
             for problem in invalid.problems:
                 out.write(f"{problem}\n")
+            for warning in invalid.warnings:
+                out.write(f"warning: {warning}\n")
             count = len(invalid.problems)
             out.write(f"{args.file}: invalid {kind} request{how}: {count} problem{'s' if count != 1 else ''}\n")
         return ExitCode.INVALID

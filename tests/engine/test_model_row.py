@@ -120,3 +120,10 @@ def test_a_held_row_keeps_its_holder_and_heartbeat_in_json_and_in_its_face() -> 
     assert (face.held_by, face.heartbeat) == (held.held_by, 5)
     assert held != dataclasses.replace(held, heartbeat=6)  # a renewed heartbeat is a changed row
     assert (row().held_by, row().heartbeat) == (None, None)
+
+
+def test_a_failure_reason_is_shown_only_while_the_model_is_failed() -> None:
+    """LISA writes `failure_reason` with Failed and never removes it: on any other status it is stale."""
+    assert row(status="Failed", failure_reason="boom").shown_failure_reason == "boom"
+    for status in ("InService", "Stopped", "Updating"):
+        assert row(status=status, failure_reason="boom").shown_failure_reason is None

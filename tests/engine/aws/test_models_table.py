@@ -104,7 +104,8 @@ def test_numbers_round_trip_without_decimals(clients: AwsClients, table: ModelsT
     assert not _contains_decimal(model.to_item())
 
     assert to_dynamodb(ModelRecord.from_item(from_dynamodb(original)).to_item()) == original
-    table.replace(model, ModelStatus.IN_SERVICE, touch=False)
+    clients.dynamodb().delete_item(TableName=TABLE, Key={"model_id": {"S": "numbers"}})
+    table.put_new(model, touch=False)
     assert raw_item(clients, "numbers") == original
 
 
@@ -207,19 +208,26 @@ def test_put_new_and_a_duplicate(clients: AwsClients, table: ModelsTable) -> Non
     assert caught.value.problems[0].field == "modelId"
 
 
-def test_replace_is_conditional_on_the_status(clients: AwsClients, table: ModelsTable) -> None:
+def test_a_transition_is_conditional_on_the_status(clients: AwsClients, table: ModelsTable) -> None:
     put(clients, record(hosted_config(), "Updating"))
-    changed = record(hosted_config(modelDescription="new"), "InService")
     with pytest.raises(StatusChanged) as caught:
-        table.replace(changed, ModelStatus.IN_SERVICE)
+        table.transition_status("mistral-7b-instruct", ModelStatus.IN_SERVICE, ModelStatus.IN_SERVICE, {})
     assert caught.value.actual == "Updating"
-    written = table.replace(changed, ModelStatus.UPDATING)
+    written = table.transition_status(
+        "mistral-7b-instruct", ModelStatus.UPDATING, ModelStatus.IN_SERVICE, {"model_description": "new"}
+    )
     assert written.last_modified_date == NOW_MS
     stored = table.get("mistral-7b-instruct")
-    assert stored.config["modelDescription"] == "new"
+    assert stored.model_description == "new"
     assert stored.model_status is ModelStatus.IN_SERVICE
     with pytest.raises(ModelNotFound):
-        table.replace(record(third_party_config(), "InService"), ModelStatus.IN_SERVICE)
+        table.transition_status("claude-3-5-sonnet", ModelStatus.IN_SERVICE, ModelStatus.STOPPING, {})
+
+
+def test_the_table_has_no_whole_item_write_over_an_existing_record() -> None:
+    """Every write to an existing record is an attribute-level UpdateItem (issue #18): a PutItem of the item as read
+    minutes earlier would lose what LISA wrote meanwhile."""
+    assert not hasattr(ModelsTable, "replace")
 
 
 def test_delete_is_conditional_and_returns_what_was_deleted(clients: AwsClients, table: ModelsTable) -> None:

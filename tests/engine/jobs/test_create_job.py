@@ -435,3 +435,10 @@ def test_a_hosted_model_id_too_long_for_its_stack_name_is_refused_before_anythin
         world.aws.models.get(model_id)
     third_party = parse_create({"modelId": model_id, "modelName": "bedrock/x", "modelType": "textgen"})
     assert validate_create(world.aws, third_party).stack_name is None  # no stack: no such limit
+
+
+def test_a_hosted_model_id_of_exactly_the_stack_name_limit_is_accepted(world: World) -> None:
+    longest = 128 - len(SANDBOX_DEPLOYMENT_NAME) - 1
+    model_id = "a" * longest
+    validated = validate_create(world.aws, parse_create(new_hosted(model_id)))
+    assert validated.stack_name is not None and len(validated.stack_name) == 128

@@ -158,8 +158,19 @@ def test_a_litellm_id_the_sync_writes_during_a_start_is_the_only_entry_left(stop
     `litellm_id` yet). The console's start goes on to register it too: one entry must be left, the record's."""
     sandbox = stopped
     actors = LisaActors.of(sandbox)
-    lisa = AtEvent("litellm", StepState.STARTED, _lisa_writes(sandbox, actors))
-    _update(sandbox, {"enabled": True}, lisa)
+    monitor = actors.monitor
+    assert monitor is not None
+    group = sandbox.resources(MODEL).auto_scaling_group
+    seen: list[str] = []
+
+    def monitor_then_deploy() -> None:
+        # In this order, as in the scenario: the sync registers only a model the monitor already marked InService.
+        monitor.observe(group)
+        seen.append(world_on(sandbox).aws.models.get(MODEL).to_item()["model_status"])
+        actors.redeploy()
+
+    _update(sandbox, {"enabled": True}, AtEvent("litellm", StepState.STARTED, monitor_then_deploy))
+    assert seen == [ModelStatus.IN_SERVICE]
     assert list(actors.deploys[0].sync.synced) == [MODEL]
     item = _item(sandbox)
     assert item["model_status"] == ModelStatus.IN_SERVICE

@@ -167,3 +167,21 @@ def test_litellm_params_as_lisa_builds_them() -> None:
         "api_base": "http://internal-a.elb.amazonaws.com",
         "drop_params": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("model_name", "registered"),
+    [
+        ("hosted_vllm/openai/x", "openai/x"),
+        ("openai/hosted_vllm/x", "openai/x"),
+        ("openai/openai/x", "openai/x"),
+        ("hosted_vllm/hosted_vllm/org/x", "openai/org/x"),
+        ("org/openai/x", "openai/org/openai/x"),  # only leading prefixes
+    ],
+)
+def test_an_internal_hosted_models_provider_prefixes_are_stripped_as_long_as_there_are_any(
+    model_name: str, registered: str
+) -> None:
+    """As LISA's AddModelToLitellm: `openai/` and `hosted_vllm/` stripped in a loop, then `openai/` put in front."""
+    config = third_party_config(hostingType="internal_hosted", modelName=model_name, modelUrl="http://a.example/v1")
+    assert litellm_params_for(config, None)["model"] == registered

@@ -75,6 +75,16 @@ def test_each_field_rule_names_its_field(path: str, value: Any, field: str) -> N
     assert field in fields_of(parse_create, with_path(hosted_config(), path, value))
 
 
+def test_a_refused_model_id_says_why_the_console_is_stricter_than_lisas_api() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_create(third_party_config(modelId="Mistral_7B"))
+    (problem,) = caught.value.problems
+    assert problem.field == "modelId"
+    assert problem.rule.startswith("must use lowercase letters, digits and '-'")
+    assert "CloudFormation stack" in problem.rule and "Auto Scaling group" in problem.rule
+    assert "its API takes any id" in problem.rule
+
+
 def test_single_letter_model_id_is_accepted_as_lisa_ui_does() -> None:
     assert parse_create(third_party_config(modelId="a")).modelId == "a"
 

@@ -120,6 +120,24 @@ def test_human_list_and_show(sandbox: Sandbox) -> None:
     assert "failure reason:" in out
 
 
+def test_show_gives_a_failure_reason_only_for_a_failed_model(sandbox: Sandbox) -> None:
+    """LISA never removes `failure_reason`: on a model that is no longer Failed it is stale, not a reason."""
+    dynamodb = sandbox.session().client("dynamodb", endpoint_url=sandbox.endpoint_url)
+    key = {"model_id": {"S": "mistral-7b-instruct"}}
+    dynamodb.update_item(
+        TableName=sandbox.table_name,
+        Key=key,
+        UpdateExpression="SET failure_reason = :r",
+        ExpressionAttributeValues={":r": {"S": "an old LISA failure"}},
+    )
+    try:
+        code, out = cli("--endpoint-url", sandbox.endpoint_url, "models", "show", "mistral-7b-instruct")
+        assert code == 0
+        assert "InService" in out and "failure reason" not in out and "an old LISA failure" not in out
+    finally:
+        dynamodb.update_item(TableName=sandbox.table_name, Key=key, UpdateExpression="REMOVE failure_reason")
+
+
 def test_unknown_model_exits_4_with_the_id(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     code, _ = cli("--endpoint-url", sandbox.endpoint_url, "models", "show", "no-such-model")
     assert code == 4

@@ -122,6 +122,7 @@ def test_json_output(tmp_path: Path) -> None:
         "valid": False,
         "kind": "create",
         "problems": [{"field": "autoScalingConfig.maxCapacity", "rule": "must be greater than 0"}],
+        "warnings": [],
     }
 
 
@@ -163,21 +164,81 @@ def test_missing_and_huge_files_exit_2(tmp_path: Path) -> None:
     assert code == 2
 
 
-def test_lisas_own_model_objects_validate_with_their_extra_fields_named(tmp_path: Path) -> None:
-    """Each seeded model as LISA's GET /models returns it (its config with status, modelUrl, contextWindow): a file
-    exported from LISA validates as a create request, `status` named as ignored."""
-    from engine.sandbox.server import Sandbox
-    from tests.engine.jobs.sandbox_world import world_on
+def test_lisas_own_model_objects_validate_as_create_and_update_and_import_as_create_drafts(tmp_path: Path) -> None:
+    """Each seeded model as LISA's `GET /models` returns it (`LISAModel`: no apiKey, every field, nulls, `status`,
+    `modelUrl`, `contextWindow`, `guardrailsConfig` from the guardrails table): a file exported from LISA validates
+    (exit 0, warnings allowed) as a create and as an update request, and imports as a create draft."""
+    from boto3.dynamodb.types import TypeDeserializer
 
+    from engine.drafts.files import import_draft
+    from engine.drafts.store import DraftKind, DraftStore
+    from engine.sandbox.server import Sandbox
+    from tests.engine.lisa_get_models import lisa_model
+
+    deserialize = TypeDeserializer().deserialize
     with Sandbox(ambient=False) as sandbox:
-        records = world_on(sandbox).aws.models.scan()
-    assert len(records) >= 10
-    for record in records:
-        path = tmp_path / f"{record.model_id}.json"
-        path.write_text(json.dumps(record.to_api()))
-        out = io.StringIO()
-        code = run(["models", "validate", str(path)], out=out)
-        assert code == 0, (record.model_id, out.getvalue())
-        assert "warning: status: unknown field (not part of LISA's CreateModelRequest): ignored, not sent" in (
-            out.getvalue()
-        )
+        dynamodb = sandbox.client("dynamodb")
+        items = [
+            {k: deserialize(v) for k, v in item.items()}
+            for item in dynamodb.scan(TableName=sandbox.table_name)["Items"]
+        ]
+        (guardrails_table,) = [t for t in dynamodb.list_tables()["TableNames"] if t.endswith("GuardrailsTable")]
+        rows = [
+            {k: deserialize(v) for k, v in row.items()} for row in dynamodb.scan(TableName=guardrails_table)["Items"]
+        ]
+    assert len(items) >= 10
+    objects = {
+        str(item["model_id"]): lisa_model(item, [r for r in rows if r["modelId"] == item["model_id"]]) for item in items
+    }
+    with_guardrails = [model_id for model_id, shape in objects.items() if shape["guardrailsConfig"]]
+    assert with_guardrails, "a seeded model has guardrails rows"
+    assert all("apiKey" not in shape and shape["status"] for shape in objects.values())
+    store = DraftStore(tmp_path / "drafts.db")
+    for model_id, shape in objects.items():
+        path = tmp_path / f"{model_id}.json"
+        path.write_text(json.dumps(shape))
+        for kind in ("create", "update"):
+            code, out = cli("models", "validate", "--kind", kind, str(path))
+            assert code == 0, (model_id, kind, out)
+        code, out = cli("models", "validate", str(path))
+        assert "warning: status: unknown field (not part of LISA's CreateModelRequest): ignored, not sent" in out
+        draft = import_draft(path, store)
+        assert draft.kind is DraftKind.CREATE and draft.model_id == model_id
+
+
+def test_unknown_fields_of_an_invalid_request_are_warnings_not_problems(tmp_path: Path) -> None:
+    """LISA's API ignores unknown fields also in a request it refuses for another reason: named as warnings (one may
+    be the typo behind a problem), never counted as problems."""
+    config = mutate("autoScalingConfig.maxCapacity", 0)
+    config["maxCapacty"] = 3
+    config["autoScalingConfig"]["surplus"] = True
+    path = write_yaml(tmp_path, config)
+    code, out = cli("models", "validate", path)
+    assert code == 2
+    assert out.splitlines() == [
+        "autoScalingConfig.maxCapacity: must be greater than 0",
+        "warning: autoScalingConfig.surplus: unknown field (not part of LISA's CreateModelRequest): ignored, not sent",
+        "warning: maxCapacty: unknown field (not part of LISA's CreateModelRequest): ignored, not sent",
+        f"{path}: invalid create request (detected): 1 problem",
+    ]
+    code, out = cli("models", "validate", "--json", path)
+    assert code == 2
+    rule = "unknown field (not part of LISA's CreateModelRequest): ignored, not sent"
+    assert json.loads(out) == {
+        "valid": False,
+        "kind": "create",
+        "problems": [{"field": "autoScalingConfig.maxCapacity", "rule": "must be greater than 0"}],
+        "warnings": [{"field": "autoScalingConfig.surplus", "rule": rule}, {"field": "maxCapacty", "rule": rule}],
+    }
+
+
+def test_unknown_fields_of_a_valid_request_are_warnings_in_json_too(tmp_path: Path) -> None:
+    config = copy.deepcopy(VALID_HOSTED)
+    config["maxCapacty"] = 3
+    code, out = cli("models", "validate", "--json", write_yaml(tmp_path, config))
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["valid"] is True and shown["problems"] == []
+    assert shown["warnings"] == [
+        {"field": "maxCapacty", "rule": "unknown field (not part of LISA's CreateModelRequest): ignored, not sent"}
+    ]
