@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,13 +20,21 @@ def run_console(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict]
         "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config"),
         "LISA_DESKTOP_STARTUP_PROBE": str(probe),
     }
-    done = subprocess.run(
+    env["PYTHONFAULTHANDLER"] = "1"  # a hung process dumps every thread's stack when aborted below
+    process = subprocess.Popen(
         [sys.executable, "-m", "lisa_desktop", "--sandbox"],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        stdout, stderr = process.communicate()
+        raise AssertionError(f"the console did not end within 120 s; its threads:\n{stderr}") from None
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     return done, json.loads(probe.read_text())
 
 
