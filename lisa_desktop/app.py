@@ -128,7 +128,8 @@ class Shell(QObject):
         """The page naming a file that cannot be read, while it is shown."""
         self._fresh_settings: QSettings | None = None
         self.reader: InventoryReader | None = None
-        """The inventory reader every deployment opened here reads through (started after the first paint)."""
+        """The inventory reader every deployment opened here reads through: the process's shared one, started
+        after the first paint and closed at exit."""
         window.rows_refreshed.connect(self._save_snapshot)
         window.connection_requested.connect(
             lambda choice: background.start(self.switch(choice), what="opening the deployment")
@@ -145,9 +146,9 @@ class Shell(QObject):
 
     def _start_reader(self) -> None:
         import_modules("engine.aws.inventory_process")
-        from engine.aws.inventory_process import InventoryReader
+        from engine.aws.inventory_process import shared_reader
 
-        reader = InventoryReader()
+        reader = shared_reader()
         with self._lock:
             if self._closed:
                 return
@@ -359,11 +360,9 @@ class Shell(QObject):
         with self._lock:
             self._closed = True
             stack, self._stack = self._stack, None
-            reader, self.reader = self.reader, None
+            self.reader = None
         if stack is not None:
             stack.close()
-        if reader is not None:
-            reader.close()
 
 
 FIRST_PAINT_WAIT_MS = 500

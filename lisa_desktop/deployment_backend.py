@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from engine.aws.inventory_process import InventoryReader, ReaderConfig
+from engine.aws.inventory_process import InventoryReader, ReaderConfig, shared_reader
 from engine.aws.models_table import HOLDER_ATTRIBUTE
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways, JobCancelled, JobSettings
@@ -73,12 +73,12 @@ class DeploymentBackend:
         lease_s: float = DEFAULT_LEASE_S,
         reader: InventoryReader | None = None,
     ) -> None:
-        """`reader`: the inventory reader to list models through (its owner closes it); else one of its own."""
+        """`reader`: the inventory reader to list models through (its owner closes it); else the process's
+        shared one."""
         self.target = target
         self.lease_s = lease_s
         """How long a holder may go without a heartbeat before its model can be taken over (`--lease-minutes`)."""
-        self._owns_reader = reader is None
-        self.reader = reader or InventoryReader()
+        self.reader = reader or shared_reader()
         self.reader.start()
         discover = lambda: self.reader.discover(  # noqa: E731
             ReaderConfig.of(target.clients, None), target.prefix, target.expected_account
@@ -302,8 +302,6 @@ class DeploymentBackend:
     def close(self) -> None:
         """Cancel the running jobs and wait for them to end (each rolls back what it did)."""
         self._runner.shutdown(cancel=True)
-        if self._owns_reader:
-            self.reader.close()
         if self._scratch is not None:
             with self._history_lock:  # the details pane may be reading the history on a worker thread
                 self.journal = None

@@ -14,6 +14,7 @@ changed sends model ids only, and the window gets back the very row objects it a
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import multiprocessing
@@ -236,6 +237,21 @@ class InventoryReader:
             if process.is_alive():
                 process.kill()
                 process.join(timeout=5)
+
+
+_SHARED_LOCK = threading.Lock()
+_SHARED: InventoryReader | None = None
+
+
+def shared_reader() -> InventoryReader:
+    """The process's one reader, for every deployment opened without a reader of its own (the window's, the
+    tests'): one helper process however many deployments are opened one after another. Closed at exit."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = InventoryReader()
+            atexit.register(_SHARED.close)
+        return _SHARED
 
 
 # -- the helper's side ------------------------------------------------------------------------------------------
