@@ -36,6 +36,8 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from moto.cloudformation.models import Stack
 from moto.cloudformation.utils import generate_stack_id
 from moto.core.base_backend import BackendDict
@@ -67,6 +69,18 @@ log = logging.getLogger(__name__)
 
 
 _ACCOUNTS_LOCK = threading.Lock()
+_LOADER_LOCK = threading.Lock()
+_LOADER: botocore.loaders.Loader | None = None
+
+
+def _shared_loader() -> botocore.loaders.Loader:
+    global _LOADER
+    with _LOADER_LOCK:
+        if _LOADER is None:
+            _LOADER = botocore.loaders.create_loader()
+        return _LOADER
+
+
 _LIVE_ACCOUNTS: set[str] = set()
 
 
@@ -264,12 +278,16 @@ class Sandbox:
     # -- access ----------------------------------------------------------------------------------------------
 
     def session(self) -> boto3.Session:
-        """A boto3 session with this sandbox's credentials and region."""
+        """A boto3 session with this sandbox's credentials and region (its service models shared with every
+        sandbox of the process: loading them again for each session's clients was most of a client's cost)."""
         if self._session is None:
+            core = botocore.session.Session()
+            core.register_component("data_loader", _shared_loader())
             self._session = boto3.Session(
                 aws_access_key_id=self.access_key,
                 aws_secret_access_key=self.secret_key,
                 region_name=self.region,
+                botocore_session=core,
             )
         return self._session
 
