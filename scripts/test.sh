@@ -28,5 +28,7 @@ export QT_QPA_PLATFORM=offscreen
 # Bytecode for the project once, before the tests start hundreds of `python -m lisa_desktop` processes: with
 # PYTHONDONTWRITEBYTECODE set (as on some CI images) each of them would otherwise compile it again.
 .venv/bin/python -m compileall -q -j 0 engine ui lisa_desktop resources tests >/dev/null
-# Two workers (CI has 2 cores); a test module stays on one worker, so its shared sandbox starts once.
-.venv/bin/python -m pytest -n "${LISA_TEST_WORKERS:-2}" --dist loadfile "$@"
+# Four workers on CI's two cores: many tests wait on processes they started, on sandboxes' rollouts and on the
+# event loop, so two workers left a third of the CPU idle. A test module stays on one worker, so its shared
+# sandbox starts once.
+.venv/bin/python -m pytest -n "${LISA_TEST_WORKERS:-4}" --dist loadfile "$@"
