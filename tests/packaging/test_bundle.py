@@ -28,7 +28,7 @@ import pytest
 from engine.sandbox.catalog import CATALOG
 from lisa_desktop import __version__
 
-pytestmark = pytest.mark.packaging
+pytestmark = [pytest.mark.packaging, pytest.mark.long]
 
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "dist"

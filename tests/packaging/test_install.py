@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.packaging
+@pytest.mark.long
 def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
     venv.EnvBuilder(with_pip=True).create(tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"

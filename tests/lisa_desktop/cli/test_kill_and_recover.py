@@ -32,6 +32,8 @@ from tests.lisa_desktop.cli.recovery_world import (
     start_sandbox,
 )
 
+pytestmark = pytest.mark.long
+
 POOL = 64
 """Models seeded per scenario: one to count the points, then one per kill of the three tests below, which share
 the scenario's sandbox (each test has a journal of its own); more than they need for any scenario."""
