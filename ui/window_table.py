@@ -5,7 +5,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QRect,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QStyleOptionHeader, QTableView
 
@@ -31,6 +41,9 @@ COLUMN_WIDTHS: dict[Column, int] = {
     Column.LAST_MODIFIED: 120,
 }
 """First widths, until `fit_columns` fits them to the table once it shows (a first start)."""
+FIT_SAMPLE_ROWS = 200
+"""Rows whose values the column widths are fitted to: a fit, run as the window resizes, measures a sample of a
+big table (as QHeaderView's own resizeContentsPrecision) rather than every row."""
 HEADER_LABELS: dict[Column, str] = {
     Column.INSTANCE_TYPE: "Instance",
     Column.CAPACITY: "Capacity",
@@ -253,8 +266,9 @@ def _fit(view: QTableView) -> None:
     shown = [column for column in Column if not header.isSectionHidden(column)]
     if not shown:
         return
-    floors = {column: _floor(view, column) for column in shown}
-    wants = {column: max(floors[column], _whole(view, column)) for column in shown}
+    texts = {column: _texts(view, column) for column in shown}
+    floors = {column: _floor(view, column, texts[column]) for column in shown}
+    wants = {column: max(floors[column], _whole(view, column, texts[column])) for column in shown}
     room = view.viewport().width()
     if view.verticalScrollBar().isHidden() and view.model().rowCount() * view.verticalHeader().defaultSectionSize() > (
         view.viewport().height()
@@ -287,8 +301,13 @@ def _cell_padding(view: QTableView) -> int:
 
 
 def _texts(view: QTableView, column: int) -> list[str]:
+    """The distinct values of `column` in at most `FIT_SAMPLE_ROWS` rows spread over the table (filtered out or
+    not: a filter does not move the widths)."""
     model = view.model()
-    return [str(model.index(row, column).data() or "") for row in range(model.rowCount())]
+    source = model.sourceModel() if isinstance(model, QSortFilterProxyModel) else model
+    rows = source.rowCount()
+    step = max(1, math.ceil(rows / FIT_SAMPLE_ROWS))
+    return list({str(source.index(row, column).data() or "") for row in range(0, rows, step)})
 
 
 def _status_width(view: QTableView, texts: list[str]) -> int:
@@ -300,10 +319,9 @@ def _status_width(view: QTableView, texts: list[str]) -> int:
     return math.ceil(pill.right() + pill.left()) + 2
 
 
-def _floor(view: QTableView, column: Column) -> int:
-    """The least width that shows `column`'s header and its usual values."""
+def _floor(view: QTableView, column: Column, texts: list[str]) -> int:
+    """The least width that shows `column`'s header and its usual values (`texts`)."""
     metrics = view.fontMetrics()
-    texts = _texts(view, column)
     if column is Column.STATUS:
         content = _status_width(view, [*texts, *STATUS_SAMPLES])
     elif column in ELASTIC:
@@ -317,19 +335,24 @@ def _floor(view: QTableView, column: Column) -> int:
     return max(column_need(view, column), content)
 
 
-def _whole(view: QTableView, column: Column) -> int:
-    """The width that shows every value of `column` whole."""
+def _whole(view: QTableView, column: Column, texts: list[str]) -> int:
+    """The width that shows every value of `column` (`texts`) whole."""
     if column is Column.STATUS:
         return 0
     metrics = view.fontMetrics()
-    widest = max((metrics.horizontalAdvance(text) for text in _texts(view, column)), default=0)
+    widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
     return widest + _cell_padding(view)
 
 
 def _on_sorted(view: QTableView, column: int) -> None:
+    """The widths stay as they are, unless the sorted column lacks room for the arrow: then a fit (while the
+    columns are fitted) or that column alone made wider."""
+    header = view.horizontalHeader()
+    if not 0 <= column < header.count() or header.sectionSize(column) >= column_need(view, column):
+        return
     fitter = view.findChild(ColumnFitter, "columnFitter")
     if fitter is not None and fitter.active:
-        fitter.fit()  # with the arrow's room in the sorted column
+        fitter.fit()
     else:
         _make_room_for_arrow(view, column)
 
