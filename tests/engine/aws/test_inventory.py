@@ -429,10 +429,11 @@ def watch_calls_beside_the_scan(clients: AwsClients) -> list[str]:
     def call_ends(model: Any, **_: Any) -> None:
         in_flight.remove(model.name)
 
-    clients.dynamodb().meta.events.register("before-call.dynamodb.Scan", scan_starts)
+    # First: a call counts as under way from before the counter's pause (`call_takes_s`) until its answer.
+    clients.dynamodb().meta.events.register_first("before-call.dynamodb.Scan", scan_starts)
     clients.dynamodb().meta.events.register("after-call.dynamodb.Scan", scan_ends)
     for client in (clients.ecs(), clients.autoscaling()):
-        client.meta.events.register("before-call.*.*", call_starts)
+        client.meta.events.register_first("before-call.*.*", call_starts)
         client.meta.events.register("after-call.*.*", call_ends)
     return overlapped
 
