@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian machine with Python 3.11, then runs every check:
-# ruff, mypy (strict on engine/), the import-linter room boundaries and pytest (offscreen Qt, moto for AWS).
+# ruff, mypy (strict on engine/), the import-linter room boundaries and pytest (offscreen Qt, moto for AWS);
+# mypy and the contracts run beside pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,12 +24,24 @@ fi
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy
-.venv/bin/lint-imports
+# mypy and the import contracts run beside the tests (their output is printed once both are done).
+checks_log=$(mktemp)
+(.venv/bin/mypy && .venv/bin/lint-imports) >"$checks_log" 2>&1 &
+checks_pid=$!
 # Bytecode for the project once, before the tests start hundreds of `python -m lisa_desktop` processes: with
 # PYTHONDONTWRITEBYTECODE set (as on some CI images) each of them would otherwise compile it again.
 .venv/bin/python -m compileall -q -j 0 engine ui lisa_desktop resources tests >/dev/null
 # Four workers on CI's two cores: many tests wait on processes they started, on sandboxes' rollouts and on the
 # event loop, so two workers left a third of the CPU idle. A test module stays on one worker, so its shared
 # sandbox starts once.
-.venv/bin/python -m pytest -n "${LISA_TEST_WORKERS:-4}" --dist loadfile "$@"
+tests_status=0
+.venv/bin/python -m pytest -n "${LISA_TEST_WORKERS:-4}" --dist loadfile "$@" || tests_status=$?
+checks_status=0
+wait "$checks_pid" || checks_status=$?
+cat "$checks_log"
+rm -f "$checks_log"
+if ((checks_status)); then
+  echo "mypy or the import contracts failed (above)" >&2
+  exit "$checks_status"
+fi
+exit "$tests_status"
