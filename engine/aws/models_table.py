@@ -338,9 +338,10 @@ class ModelsTable:
         touch: bool = True,
         holder: str | None = None,
         unheld: bool = False,
+        also_from: Iterable[ModelStatus] = (),
     ) -> ModelRecord:
-        """Move the model from `expected_status` to `new_status` in one conditional UpdateItem that sets and removes
-        only the attributes named (what LISA's own writers put on the item meanwhile stays).
+        """Move the model from `expected_status` (or any of `also_from`) to `new_status` in one conditional UpdateItem
+        that sets and removes only the attributes named (what LISA's own writers put on the item meanwhile stays).
 
         The condition: with `holder`, only that the model is still held by it — the status may have been written
         by LISA's status monitor meanwhile, the hold proves the job still owns the model, and a job that lost its
@@ -388,6 +389,11 @@ class ModelsTable:
             expression += " REMOVE " + ", ".join(placeholder(path) for path in to_remove)
 
         condition = "#status = :expected"
+        others = [status for status in dict.fromkeys(also_from) if status is not expected_status]
+        if others:
+            for index, status in enumerate(others):
+                values[f":also{index}"] = {"S": status.value}
+            condition = f"#status IN (:expected, {', '.join(f':also{index}' for index in range(len(others)))})"
         if holder is not None:
             names["#holder"] = HOLDER_ATTRIBUTE
             values[":holder"] = {"S": holder}

@@ -33,7 +33,7 @@ from engine.jobs.lifecycle import unregister
 from engine.jobs.polling import poll_until
 from engine.jobs.update_job import JobResult, Outcome, abandoned, after_the_end, holder_text
 from engine.jobs.validation import held_text
-from engine.rules.status import Operation, refusal
+from engine.rules.status import STATUS_RULES, Operation, refusal
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
 
@@ -172,7 +172,9 @@ class DeleteJob:
             return self._fail(f"{type(error).__name__}: {error}")
 
     def _intake(self) -> None:
-        """SetModelToDeleting, conditional on the status the delete was validated in (StatusChanged if not)."""
+        """SetModelToDeleting, conditional on a status a delete is allowed in (StatusChanged if not): LISA's status
+        monitor may have turned the Stopped model validated here InService since (a failed create's group replacing
+        its instances), which changes nothing of what the delete removes."""
         before = self.record.model_status
         self.ctx.report("intake", StepState.STARTED, f"{before} → {ModelStatus.DELETING}")
         holder = holder_text(self.ctx)
@@ -187,6 +189,7 @@ class DeleteJob:
                 OPERATION_ATTRIBUTE: "delete",
             },
             unheld=True,
+            also_from=STATUS_RULES[Operation.DELETE].allowed,
         )
         self.ctx.took_hold(holder)
         self.ctx.done("intake", fromStatus=str(before), toStatus=str(ModelStatus.DELETING))

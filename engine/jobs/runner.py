@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.aws.errors import StatusChanged
 from engine.jobs.context import Gateways, JobContext, JobSettings
 from engine.jobs.create_job import CreateJob, validate_create
 from engine.jobs.delete_job import DeleteJob, deletion_summary, guardrails_of, validate_delete
@@ -179,7 +180,15 @@ class JobRunner:
             try:
                 result = work(ctx)
             except Exception as error:
-                if recorder is not None and "intake" in recorder.steps and not isinstance(error, LeaseLost):
+                refused_at_intake = isinstance(error, StatusChanged) and (
+                    recorder is None or "intake" not in recorder.done_steps
+                )
+                if (
+                    recorder is not None
+                    and "intake" in recorder.steps
+                    and not isinstance(error, LeaseLost)
+                    and not refused_at_intake  # its conditional write failed: nothing was written, nothing held
+                ):
                     handle.future.set_result(self._last_resort(aws, recorder, ctx, error))
                     return
                 if recorder is not None:

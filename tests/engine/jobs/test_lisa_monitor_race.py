@@ -7,10 +7,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
+from engine.aws.errors import StatusChanged
 from engine.aws.models_table import HOLD_ATTRIBUTES
+from engine.errors import ModelNotFound
 from engine.jobs.context import JobSettings
 from engine.jobs.events import JobEvent, StepState
-from engine.jobs.journal import Journal
+from engine.jobs.journal import JobState, Journal
 from engine.jobs.runner import JobRunner
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
@@ -81,3 +85,61 @@ def test_a_capacity_update_ends_updated_though_the_monitor_wrote_meanwhile(tmp_p
         _run(sandbox, tmp_path, {"autoScalingInstanceConfig": {"maxCapacity": 3, "desiredCapacity": 2}})
         record = world_on(sandbox).aws.models.get(MODEL)
         assert record.config["autoScalingConfig"]["desiredCapacity"] == 2
+
+
+class MonitorWritesAfterValidation:
+    """LISA's monitor writing `status` (as it does when an instance of the group launches or terminates) between
+    the job's validation, which read the record, and its intake, which writes it."""
+
+    def __init__(self, sandbox: Sandbox, status: ModelStatus) -> None:
+        self.sandbox, self.status = sandbox, status
+
+    def __call__(self, event: JobEvent) -> None:
+        if event.step == "validate" and event.state is StepState.SUCCEEDED:
+            self.sandbox.client("dynamodb").update_item(
+                TableName=world_on(self.sandbox).aws.models.table_name,
+                Key={"model_id": {"S": MODEL}},
+                UpdateExpression="SET model_status = :s, statusReason = :r",
+                ExpressionAttributeValues={
+                    ":s": {"S": str(self.status)},
+                    ":r": {"S": "Auto Scaling completed: ASG has 1 instances in service"},
+                },
+            )
+
+
+def test_a_delete_goes_ahead_though_the_monitor_changed_the_status_after_validation(tmp_path: Path) -> None:
+    """A failed create's group keeps replacing instances, so LISA's monitor flips the model between Stopped and
+    InService: a delete, allowed in both, must not be refused (nor end 'succeeded' without deleting)."""
+    with _sandbox(ModelStatus.STOPPED) as sandbox:
+        aws = world_on(sandbox).aws
+        handle = JobRunner(1, journal=Journal(tmp_path / "jobs.sqlite3"), deployment="test").submit_delete(
+            aws, MODEL, settings=FAST, listeners=(MonitorWritesAfterValidation(sandbox, ModelStatus.IN_SERVICE),)
+        )
+        result = handle.result(timeout=120)
+        assert result.ok, result.message
+        assert check_model(sandbox, MODEL).problems == []
+        with pytest.raises(ModelNotFound):
+            aws.models.get(MODEL)
+
+
+def test_an_update_whose_model_changed_status_after_validation_is_refused_and_changes_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with _sandbox(ModelStatus.STOPPED) as sandbox:
+        aws = world_on(sandbox).aws
+        journal = Journal(tmp_path / "jobs.sqlite3")
+        handle = JobRunner(1, journal=journal, deployment="test").submit_update(
+            aws,
+            MODEL,
+            parse_update({"enabled": True}),
+            settings=FAST,
+            listeners=(MonitorWritesAfterValidation(sandbox, ModelStatus.IN_SERVICE),),
+        )
+        with pytest.raises(StatusChanged, match="now InService, not Stopped"):
+            handle.result(timeout=120)
+        job = journal.job(handle.job_id)
+        assert job is not None and (job.state, job.outcome) == (JobState.ENDED, "refused"), job
+        assert not [r for r in caplog.records if r.levelname == "ERROR"]  # an expected refusal, not a crash
+        item = aws.models.get(MODEL).to_item()
+        assert item["model_status"] == "InService"  # as the monitor left it: the job wrote nothing
+        assert not any(name in item for name in HOLD_ATTRIBUTES)
