@@ -8,33 +8,23 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from engine.drafts.store import DraftKind
-from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
 from lisa_desktop.deployment_backend import DeploymentBackend
-from tests.lisa_desktop.test_deployment_backend import FAST, target_on
 from tests.ui.conftest import WindowFactory
+from tests.ui.keyboard import CTRL_SHIFT, MODEL, focused, sandbox_backend
 from tests.ui.test_main_window import select, shown_ids
 from ui.dialogs import ConfirmDialog, ShortcutsDialog
 from ui.main_window import SHORTCUTS, MainWindow
 
-MODEL = "mistral-7b-instruct"
-CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-
 
 @pytest.fixture
 def backend() -> Iterator[DeploymentBackend]:
-    with Sandbox(ambient=False, rollout_seconds=0.5, warmup_seconds=0.3) as sandbox:
-        opened = DeploymentBackend(target_on(sandbox), settings=FAST)
+    with sandbox_backend() as opened:
         yield opened
-        opened.close()
-
-
-def focused() -> QWidget | None:
-    return QApplication.focusWidget()
 
 
 def selected_ids(window: MainWindow) -> list[str]:

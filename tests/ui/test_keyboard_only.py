@@ -9,31 +9,21 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from engine.sandbox.server import Sandbox
 from lisa_desktop.deployment_backend import DeploymentBackend
-from tests.lisa_desktop.test_deployment_backend import FAST, target_on
 from tests.ui.conftest import WindowFactory
+from tests.ui.keyboard import CTRL_SHIFT, MODEL, focused, sandbox_backend
 from ui.dialogs import ConfirmDialog
 from ui.main_window import MainWindow
 from ui.wizard.wizard import ModelWizard
 
-MODEL = "mistral-7b-instruct"
-CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-
 
 @pytest.fixture
 def backend() -> Iterator[DeploymentBackend]:
-    with Sandbox(ambient=False, rollout_seconds=0.5, warmup_seconds=0.3) as sandbox:
-        opened = DeploymentBackend(target_on(sandbox), settings=FAST)
+    with sandbox_backend() as opened:
         yield opened
-        opened.close()
-
-
-def focused() -> QWidget | None:
-    return QApplication.focusWidget()
 
 
 def press(qtbot: QtBot, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import pytest
 
 from lisa_desktop.cli import run
 from lisa_desktop.exit_codes import ExitCode
+from tests.lisa_desktop.cli.served_sandbox import served_sandbox
 
 ROLLOUT_MODEL = "mistral-7b-instruct"
 CAPACITY_MODEL = "llama3-8b-tgi"  # seeded Stopped: a start needs new instances
@@ -23,35 +21,18 @@ CAPACITY_MODEL = "llama3-8b-tgi"  # seeded Stopped: a start needs new instances
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lisa_desktop",
-            "sandbox",
-            "serve",
-            "--still",
-            "--rollout-seconds",
-            "1",
-            "--warmup-seconds",
-            "0.5",
-            "--fail-rollout",
-            ROLLOUT_MODEL,
-            "--fail-capacity",
-            CAPACITY_MODEL,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        first = server.stdout.readline()
-        match = re.fullmatch(r"LISA_DESKTOP_ENDPOINT=(http://127\.0\.0\.1:\d+)\n", first)
-        assert match, first
-        yield match.group(1)
-    finally:
-        server.terminate()
-        assert server.wait(timeout=30) == 0
+    with served_sandbox(
+        "--still",
+        "--rollout-seconds",
+        "1",
+        "--warmup-seconds",
+        "0.5",
+        "--fail-rollout",
+        ROLLOUT_MODEL,
+        "--fail-capacity",
+        CAPACITY_MODEL,
+    ) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

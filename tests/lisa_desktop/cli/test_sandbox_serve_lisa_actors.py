@@ -6,9 +6,6 @@ instances take 3 s to be healthy, so both jobs end after the first write)."""
 from __future__ import annotations
 
 import io
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import boto3
@@ -16,6 +13,7 @@ import pytest
 
 from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_REGION, SANDBOX_SECRET_KEY
 from lisa_desktop.cli import run
+from tests.lisa_desktop.cli.served_sandbox import served_sandbox
 
 MODEL = "mistral-7b-instruct"  # seeded InService
 
@@ -30,21 +28,9 @@ def sandbox_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(params=[True, False], ids=["lisa-actors", "no-lisa-actors"])
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, bool]]:
     actors: bool = request.param
-    argv = ["sandbox", "serve", "--still", "--rollout-seconds", "1", "--warmup-seconds", "3"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "lisa_desktop", *argv, *([] if actors else ["--no-lisa-actors"])],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        first = server.stdout.readline()
-        match = re.fullmatch(r"LISA_DESKTOP_ENDPOINT=(http://127\.0\.0\.1:\d+)\n", first)
-        assert match, first
-        yield match.group(1), actors
-    finally:
-        server.terminate()
-        assert server.wait(timeout=30) == 0
+    argv = ["--still", "--rollout-seconds", "1", "--warmup-seconds", "3"]
+    with served_sandbox(*argv, *([] if actors else ["--no-lisa-actors"])) as url:
+        yield url, actors
 
 
 def _cli(endpoint: str, *argv: str) -> None:
