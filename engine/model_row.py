@@ -18,7 +18,7 @@ from typing import Any, Final, overload
 
 from engine.secrets import revealed
 
-ROW_FORMAT: Final = 6
+ROW_FORMAT: Final = 7
 """Bumped whenever the fields change, so an older on-disk snapshot is ignored rather than misread."""
 
 EMPTY_JSON: Final = "{}"
@@ -77,6 +77,10 @@ class ModelRow:
     unreadable: str | None = None
     """Why this version cannot read the model's stored record (e.g. a status a newer LISA added); None for every
     readable one. Such a row shows the item as stored and offers nothing but copying it."""
+    context_window: int | None = None
+    """The record's top-level `context_window` (LISA's `contextWindow`), None when it has none."""
+    is_default: bool = False
+    """Whether the model is LISA's default model (its configuration's `global.defaultModel`)."""
     secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """The secret fields `config` holds masked (`engine.secrets`), by path, for Reveal and an export that asks for
     them: kept in memory only (never stored, never in a repr, hence never in a log)."""

@@ -6,12 +6,14 @@ The wizard's review page, the CLI's --dry-run and the update engine all use this
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from engine.aws.guardrails import Guardrail
 from engine.errors import Problem
+from engine.guardrail_changes import GuardrailAction, GuardrailChange, guardrail_problems, update_changes
 from engine.rules.capabilities import (
     Capability,
     Category,
@@ -30,6 +32,8 @@ class Step(StrEnum):
     """One conditional write of the model record; no infrastructure is touched."""
     INTAKE = "intake"
     ECS = "ecs"
+    GUARDRAILS = "guardrails"
+    """LISA's HandleUpdateGuardrails: LiteLLM guardrails and guardrails-table rows; no container restarts."""
     CAPACITY = "capacity"
     LITELLM_UNREGISTER = "litellm-unregister"
     LITELLM_REGISTER = "litellm-register"
@@ -83,6 +87,8 @@ class Plan:
     deferred: tuple[str, ...]
     violations: tuple[Problem, ...]
     new_config: dict[str, Any] = field(repr=False)
+    guardrails: tuple[GuardrailChange, ...] = ()
+    """Each guardrail added, changed or removed (their `changes` too, as `guardrailsConfig.<name>`)."""
 
     @property
     def ok(self) -> bool:
@@ -131,16 +137,27 @@ class Plan:
             "interruptsService": self.interrupts_service,
             "deferred": list(self.deferred),
             "violations": [{"field": p.field, "rule": p.rule} for p in self.violations],
+            "guardrails": [change.to_dict() for change in self.guardrails],
         }
 
 
-def plan(record: ModelRecord, change: UpdateModelRequest) -> Plan:
-    """Work out an update (or start/stop) of `record` without touching anything."""
+def plan(record: ModelRecord, change: UpdateModelRequest, guardrails: Sequence[Guardrail] | None = None) -> Plan:
+    """Work out an update (or start/stop) of `record` without touching anything. `guardrails`: the model's
+    guardrails as its guardrails table holds them (what a `guardrailsConfig` is compared with; none if not given)."""
     operation = _operation(change)
     current = record.config
     new_config = copy.deepcopy(current)
     changes = list(_changes(current, new_config, change, record.model_status))
     violations: list[Problem] = []
+    guardrail_changes: list[GuardrailChange] = []
+    if change.guardrailsConfig is not None:
+        guardrail_changes = update_changes(guardrails or (), change.guardrailsConfig)
+        changes.extend(_guardrail_field_changes(guardrail_changes))
+        violations.extend(guardrail_problems(change.guardrailsConfig, create=False))
+        if operation is not Operation.UPDATE:
+            violations.append(
+                Problem("guardrailsConfig", "cannot be combined with a start or stop; send them as separate updates")
+            )
 
     status_reason = refusal(operation, record.model_id, record.model_status)
     if status_reason:
@@ -166,6 +183,8 @@ def plan(record: ModelRecord, change: UpdateModelRequest) -> Plan:
 
     restarts = hosted and in_service and container_changed and operation is Operation.UPDATE
     steps = _steps(operation, restarts, hosted and in_service and capacity_changed, bool(changes))
+    if guardrail_changes and operation is Operation.UPDATE:
+        steps = _with_guardrails(steps)
     return Plan(
         model_id=record.model_id,
         operation=operation,
@@ -177,7 +196,29 @@ def plan(record: ModelRecord, change: UpdateModelRequest) -> Plan:
         deferred=tuple(deferred),
         violations=tuple(sorted(set(violations), key=violations.index)),
         new_config=new_config,
+        guardrails=tuple(guardrail_changes),
     )
+
+
+def _guardrail_field_changes(guardrails: Sequence[GuardrailChange]) -> Iterator[FieldChange]:
+    """A guardrail added or removed as a whole; a changed one attribute by attribute."""
+    for item in guardrails:
+        old, new = item.old_config(), item.new_config()
+        if item.action is GuardrailAction.CHANGE and old is not None and new is not None:
+            for key, value in new.items():
+                if old.get(key) != value:
+                    yield FieldChange(f"{item.field}.{key}", None, old.get(key), value)
+        else:
+            yield FieldChange(item.field, None, old, new, removed=item.action is GuardrailAction.REMOVE)
+
+
+def _with_guardrails(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """LISA's order: intake → ECS → guardrails → capacity → finish. Guardrails write more than the record, so a
+    metadata-only update becomes a held one."""
+    middle = tuple(step for step in steps if step in (Step.ECS, Step.CAPACITY))
+    ecs = tuple(step for step in middle if step is Step.ECS)
+    capacity = tuple(step for step in middle if step is Step.CAPACITY)
+    return (Step.INTAKE, *ecs, Step.GUARDRAILS, *capacity, Step.FINALIZE)
 
 
 def create_steps(hosting: ModelHostingType) -> tuple[str, ...]:
@@ -340,8 +381,6 @@ def _container_changes(
 def _unsupported(change: UpdateModelRequest, current: Mapping[str, Any]) -> Iterator[Problem]:
     if change.modelType is not None and change.modelType != current.get("modelType"):
         yield Problem("modelType", "cannot be changed after creation (not an update capability); create a new model")
-    if change.guardrailsConfig is not None:
-        yield Problem("guardrailsConfig", "guardrail changes are not supported by LISA Desktop yet; use LISA's web UI")
 
 
 def _merged_rules(current: Mapping[str, Any], new: Mapping[str, Any], change: UpdateModelRequest) -> Iterator[Problem]:

@@ -4,12 +4,13 @@ A listing costs: one paginated Scan; the first time, ListClusters and DescribeCl
 per call) to find each hosted model's ECS cluster by its stack's name (`engine.aws.stack_locator`), ListServices
 only in the clusters whose service is described, and one DescribeStackResources only for a stack not found that
 way (both remembered); DescribeAutoScalingGroups for the groups the records name (100 per call); one LiteLLM
-GET /model/info. A detailed listing describes every service: one DescribeServices per ECS cluster (LISA makes
-one cluster per model). A summary listing (the window's periodic refresh) reads task counts with DescribeClusters,
-100 clusters per call, and describes the services only of models in a transitional status, whose rollout
-matters. Calls of one kind run concurrently; the services, clusters and groups, read together, share
-`max_workers`. From the second listing on, the live state of the models the last one found is read while the
-Scan runs, and only the models whose record then says something new of their resources are read after it.
+GET /model/info; one Query of LISA's configuration table for the default model, beside the Scan (the first
+time, ListTables to find that table). A detailed listing describes every service: one DescribeServices per ECS
+cluster (LISA makes one cluster per model). A summary listing (the window's periodic refresh) reads task counts
+with DescribeClusters, 100 clusters per call, and describes the services only of models in a transitional
+status, whose rollout matters. Calls of one kind run concurrently; the services, clusters and groups, read
+together, share `max_workers`. From the second listing on, the live state of the models the last one found is
+read while the Scan runs, and only the models whose record then says something new of their resources are read after it.
 A model whose stack or service is missing gets `live_error` instead of failing the listing; a remembered cluster
 or service that is gone is forgotten and looked for again.
 """
@@ -17,6 +18,7 @@ or service that is gone is forgotten and looked for again.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from typing import Any, cast
 from engine.aws.autoscaling import AutoScalingGateway, ScalingGroup
 from engine.aws.clients import AwsClients, map_concurrently
 from engine.aws.cloudformation import ModelStackResources, StackGateway
+from engine.aws.configuration_table import ConfigurationTable
 from engine.aws.discovery import DeploymentInfo
 from engine.aws.ecs import ClusterSummary, EcsGateway, EcsService, ServiceRef
 from engine.aws.litellm import LiteLLMClient
@@ -33,6 +36,8 @@ from engine.aws.stack_locator import StackLocator
 from engine.errors import LisaDesktopError
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,8 @@ class Listing:
 
     views: list[ModelView]
     unreadable: list[UnreadableRecord]
+    default_model: str | None = None
+    """LISA's default model (`configuration.global.defaultModel`), None when there is none or it cannot be read."""
 
 
 def is_hosted(record: ModelRecord) -> bool:
@@ -208,6 +215,7 @@ class Inventory:
         autoscaling: AutoScalingGateway | None = None,
         litellm: LiteLLMClient | None = None,
         locator: StackLocator | None = None,
+        configuration: ConfigurationTable | None = None,
         max_workers: int = 8,
     ) -> None:
         """Gateways may be passed in to share them (the stack cache above all); missing ones are created."""
@@ -218,6 +226,9 @@ class Inventory:
         self.autoscaling = autoscaling or AutoScalingGateway(clients)
         self.litellm = litellm or LiteLLMClient(deployment.litellm_base_url, deployment.management_key)
         self.locator = locator or StackLocator(clients)
+        self.configuration = configuration or ConfigurationTable(clients, deployment.prefix)
+        self.default_model: str | None = None
+        """The default model as the last listing read it."""
         self.max_workers = max_workers
         self._hosted_before: dict[bool, list[ModelRecord]] = {}
         """The hosted records of the last listing, summary (False) and detailed (True)."""
@@ -234,22 +245,25 @@ class Inventory:
         def scan() -> list[ModelRecord]:
             return self.models_table.scan(unreadable=unreadable)
 
+        read_default: Callable[[], object] = self._read_default
+
         early: tuple[Sequence[ModelRecord], _Live] | None = None
         if before:
             # The live state of the models the last listing found is read while the Scan runs; the models the
             # Scan shows new or changed are read again after it.
             read_early: Callable[[], _Live] = lambda: self._read(before, detail)  # noqa: E731
-            records, live = cast(tuple[list[ModelRecord], _Live], tuple(map_concurrently(_call, [scan, read_early])))
+            done = map_concurrently(_call, [scan, read_early, read_default])
+            records, live = cast(tuple[list[ModelRecord], _Live], tuple(done[:2]))
             early = (before, live)
         elif not self._hosted_before and not self.stacks.knows_any():
             # The first listing, nothing known of the stacks: their clusters are found by tag while the Scan runs.
             read_ahead: Callable[[], None] = lambda: self.locator.read_ahead(max_workers=self.max_workers)  # noqa: E731
-            records = cast(list[ModelRecord], map_concurrently(_call, [scan, read_ahead])[0])
+            records = cast(list[ModelRecord], map_concurrently(_call, [scan, read_ahead, read_default])[0])
         else:
-            records = scan()
+            records = cast(list[ModelRecord], map_concurrently(_call, [scan, read_default])[0])
         views = self.views(records, detail=detail, early=early)
         self._hosted_before[detail] = [view.record for view in views if is_hosted(view.record)]
-        return Listing(views, sorted(unreadable, key=lambda u: u.model_id))
+        return Listing(views, sorted(unreadable, key=lambda u: u.model_id), self.default_model)
 
     def list_models(self, *, detail: bool = True) -> list[ModelView]:
         """The readable models of `listing()`."""
@@ -259,12 +273,20 @@ class Inventory:
         """The models of `model_ids` that exist (BatchGetItem instead of a Scan): a cheap refresh of a few rows,
         e.g. those in a transitional status. A summary unless `detail`."""
         unreadable: list[UnreadableRecord] = []
-        views = self.views(self.models_table.get_many(model_ids, unreadable=unreadable), detail=detail)
-        return Listing(views, unreadable)
+        get_many: Callable[[], object] = lambda: self.models_table.get_many(model_ids, unreadable=unreadable)  # noqa: E731
+        records = cast(list[ModelRecord], map_concurrently(_call, [get_many, self._read_default])[0])
+        return Listing(self.views(records, detail=detail), unreadable, self.default_model)
 
     def some_models(self, model_ids: Iterable[str], *, detail: bool = False) -> list[ModelView]:
         """The readable models of `some_listing()`."""
         return self.some_listing(model_ids, detail=detail).views
+
+    def _read_default(self) -> None:
+        """`default_model` read again (one Query); kept as it was when the configuration table cannot be read."""
+        try:
+            self.default_model = self.configuration.default_model()
+        except LisaDesktopError as exc:
+            log.warning("the default model could not be read: %s", exc)
 
     def get_model(self, model_id: str) -> ModelView:
         """One model (consistent read), its service described (deployments, events); `ModelNotFound` if there

@@ -300,6 +300,7 @@ class _Helper:
             self.inventory = Inventory(self.clients_for(config), config.deployment)
             if old is not None and config.deployment == getattr(self.config, "deployment", None):
                 self.inventory.stacks.import_cache(old.stacks.export_cache())  # new credentials, same stacks
+                self.inventory.configuration.remember(old.configuration)
             else:
                 self.sent = {}
             self.config = config
@@ -321,7 +322,8 @@ class _Helper:
         inventory = self.inventory_for(config)
         if kind == "one":
             read = inventory.get_readable(rest[0])
-            value: object = unreadable_row(read) if isinstance(read, UnreadableRecord) else row_of(read)
+            default = inventory.default_model  # as the last listing read it
+            value: object = unreadable_row(read) if isinstance(read, UnreadableRecord) else row_of(read, default)
         elif kind == "write_refusal":
             value = inventory.models_table.write_refusal()
         else:
@@ -345,7 +347,8 @@ class _Helper:
         else:
             asked = rest[0]
             listing = inventory.some_listing(asked)
-        rows = [*map(row_of, listing.views), *map(unreadable_row, listing.unreadable)]
+        default = listing.default_model
+        rows = [*(row_of(view, default) for view in listing.views), *map(unreadable_row, listing.unreadable)]
         sent = self.sent if in_step else {}
         changed = [row for row in rows if sent.get(row.model_id) != row]
         unchanged = [row.model_id for row in rows if sent.get(row.model_id) == row]

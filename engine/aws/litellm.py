@@ -125,6 +125,30 @@ class LiteLLMClient:
             if not (missing_ok and gone):
                 raise
 
+    def create_guardrail(self, payload: Mapping[str, Any]) -> str:
+        """POST /guardrails (LISA's create_guardrail); returns the `guardrail_id` LiteLLM gave it."""
+        response = self._request("POST", "/guardrails", payload, "guardrail create")
+        found = response.get("guardrail_id") if isinstance(response, Mapping) else None
+        if not found:
+            raise LiteLLMError(
+                200, f"no guardrail_id in the response: {_excerpt(json.dumps(response))}", "guardrail create"
+            )
+        return str(found)
+
+    def update_guardrail(self, guardrail_id: str, payload: Mapping[str, Any]) -> None:
+        """PUT /guardrails/{id} (LISA's update_guardrail): the guardrail replaced by `payload`."""
+        self._request("PUT", f"/guardrails/{quote(guardrail_id, safe='')}", payload, "guardrail update")
+
+    def list_guardrails(self) -> list[dict[str, Any]]:
+        """GET /v2/guardrails/list: the guardrails LiteLLM keeps in its database, each with its `guardrail_id`."""
+        response = self._request("GET", "/v2/guardrails/list", None, "guardrail list")
+        found = response.get("guardrails") if isinstance(response, Mapping) else None
+        if not isinstance(found, list):
+            raise LiteLLMError(
+                200, f"no guardrails list in the response: {_excerpt(json.dumps(response))}", "guardrail list"
+            )
+        return [entry for entry in found if isinstance(entry, dict)]
+
     def list_models(self) -> list[dict[str, Any]]:
         """GET /model/info → `data[]` (each entry has `model_name`, `litellm_params`, `model_info.id`)."""
         response = self._request("GET", "/model/info", None, "list")

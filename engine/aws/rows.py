@@ -19,7 +19,8 @@ from engine.secrets import masked, secrets_of
 RECENT_EVENTS: Final = 10
 
 
-def row_of(view: ModelView) -> ModelRow:
+def row_of(view: ModelView, default_model: str | None = None) -> ModelRow:
+    """The row of `view`; `default_model`: LISA's default model, as the listing read it."""
     record, live = view.record, view.live
     config = record.config
     shape = record.to_api()
@@ -51,6 +52,8 @@ def row_of(view: ModelView) -> ModelRow:
         litellm_registered=view.litellm_registered,
         held_by=held_by,
         heartbeat=heartbeat,
+        context_window=record.context_window,
+        is_default=record.model_id == default_model,
     )
 
 

@@ -13,9 +13,15 @@ deadline; LISA carries on after its timeout, the console does not) → LiteLLM r
 The console builds no image. LISA builds every image that is not `ecr` (its serving layer on the base image)
 on a builder EC2 instance; the console deploys `containerConfig.image.baseImage` as the image reference it is
 (`ecr` images are checked with DescribeImages first; `asset`, `registry` and `external` pass as plain image
-references; a `tarball` is refused, as it is a file, not a reference). Guardrails and schedules are refused:
-the console does not create them (yet), and a model created without what was asked for would be worse than
-no model.
+references; a `tarball` is refused, as it is a file, not a reference). A LISA-hosted model's schedule is set as
+LISA's CreateSchedule step sets it, once its capacity is up (`engine.schedules.create_step`: a failure is recorded
+in `lastScheduleFailed`, the create goes on).
+
+Guardrails (`guardrailsConfig`) are made as LISA's AddGuardrailsToLitellm makes them, after the LiteLLM
+registration (and the context window): per guardrail a LiteLLM guardrail `<guardrailName>-<modelId>` and its row of
+the guardrails table (`engine.jobs.guardrails_step`); the record goes InService only once they are all there (LISA
+writes InService first and marks the model Failed if a guardrail then fails). A create that fails after making
+some removes them again (LISA cleans up the ones its step made).
 
 A failure at any step leaves the model `Failed` with the reason and the resources made so far named (in the
 record, the job's events and its result). Nothing is deleted automatically: `models delete` removes the
@@ -35,18 +41,22 @@ from botocore.exceptions import ClientError
 from engine.aws.cloudformation import MODEL_ID_TAG, MODEL_STACK_CAPABILITIES, StackFailed, StackInfo
 from engine.aws.discovery import deployment_name
 from engine.aws.errors import ModelAlreadyExists, error_code, error_message
+from engine.aws.guardrails import litellm_payload
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE, OPERATION_ATTRIBUTE
 from engine.context_window import config_json_keys, context_window_told, max_input_tokens, max_position_embeddings
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem
+from engine.guardrail_changes import GUARDRAILS_TABLE_MISSING, create_changes, guardrail_problems
 from engine.jobs.capacity_step import progress_message, sizes, wait_for_capacity
 from engine.jobs.context import Gateways, JobCancelled, JobContext
 from engine.jobs.events import StepState
+from engine.jobs.guardrails_step import GuardrailsStep
 from engine.jobs.lease import LeaseLost
 from engine.jobs.lifecycle import adopt_registration, register
 from engine.jobs.polling import poll_until
 from engine.jobs.update_job import FAILURE_REASON_LIMIT, JobResult, Outcome, abandoned, after_the_end, holder_text
 from engine.litellm_params import litellm_params_for
 from engine.plan import create_steps
+from engine.schedules.create_step import create_schedule
 from engine.schema.enums import ImageType, ModelHostingType, ModelStatus
 from engine.schema.record import ModelRecord
 from engine.schema.requests import CreateModelRequest
@@ -60,6 +70,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+GUARDRAILS_POINT_KEY: Final = "guardrailsConfig"
+"""Where the intake's journal point keeps the request's guardrails (they hold no secret)."""
 CREATE: Final = "create"
 """`JobResult.operation` of a create. `Operation` holds the operations with a status gate (a create has none:
 the model does not exist yet), so "create" is not one of its members; it prints and compares as "create"."""
@@ -94,7 +106,10 @@ class ValidatedCreate:
 
     @property
     def steps(self) -> tuple[str, ...]:
-        return create_steps(self.hosting)
+        steps = create_steps(self.hosting)
+        if self.request.guardrailsConfig:  # LISA's AddGuardrailsToLitellm, after the LiteLLM registration
+            steps = (*steps[:-1], "guardrail", steps[-1])
+        return steps
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,10 @@ class CreatePlan:
             "record": {"table": self.table_name, "statuses": ["Creating", "InService"]},
             "stack": stack,
             "litellm": {"model_name": validated.model_id, "litellm_params": masked(self.litellm_params)},
+            "guardrails": [
+                {**litellm_payload(config, validated.model_id)["guardrail"], "allowedGroups": config.allowedGroups}
+                for config in (validated.request.guardrailsConfig or {}).values()
+            ],
             "steps": list(validated.steps),
             "notes": list(self.notes),
         }
@@ -149,28 +168,16 @@ def _network_dict(network: StackNetwork) -> dict[str, Any]:
 
 def validate_create(aws: Gateways, request: CreateModelRequest) -> ValidatedCreate:
     """Everything that can be checked before the first write: what the console cannot make (guardrails,
-    schedules, tarball images), the model id is free (ModelAlreadyExists), an `ecr` image exists
+    tarball images), the model id is free (ModelAlreadyExists), an `ecr` image exists
     (DescribeImages), no stack of the model's name is left over. Raises InvalidInput; nothing is written."""
     model_id = request.modelId
     hosting = request.effective_hosting_type
     problems: list[Problem] = []
     notes: list[str] = []
-    if request.guardrailsConfig:
-        problems.append(
-            Problem(
-                "guardrailsConfig",
-                "the console does not create guardrails: create the model without them and add them in LISA",
-            )
-        )
+    problems.extend(guardrail_problems(request.guardrailsConfig, create=True))
+    if request.guardrailsConfig and not aws.deployment.guardrails_table_name:
+        problems.append(Problem("guardrailsConfig", GUARDRAILS_TABLE_MISSING))
     container = request.containerConfig
-    scaling = request.autoScalingConfig
-    if scaling is not None and scaling.scheduling is not None:
-        problems.append(
-            Problem(
-                "autoScalingConfig.scheduling",
-                "the console does not create schedules: create the model without one and set it in LISA",
-            )
-        )
     if hosting is ModelHostingType.LISA_HOSTED and container is not None:
         image = container.image
         if image.type is ImageType.TARBALL:
@@ -354,6 +361,7 @@ class CreateJob:
         """The result once the record is InService: nothing after it undoes the create."""
         self._models_bucket: str | None = None
         """The deployment's models bucket, once the network was discovered for the stack."""
+        self._guardrails = GuardrailsStep(ctx, validated.model_id)
 
     @property
     def model_id(self) -> str:
@@ -388,16 +396,20 @@ class CreateJob:
         try:
             if self.validated.is_hosted:
                 self._hosted(resume=resume)
+                create_schedule(ctx, self.model_id)
             record = self.ctx.aws.models.get(self.model_id)
             adopted = adopt_registration(ctx, record.model_id) if resume else None
             litellm_id = adopted or register(ctx, record)
             self.made["litellmId"] = litellm_id
-            return self._finalize(litellm_id, self._context_window(litellm_id))
+            context_window = self._context_window(litellm_id)
+            self._guardrails.apply(create_changes(self.validated.request.guardrailsConfig), resume=resume)
+            return self._finalize(litellm_id, context_window)
         except Exception as error:
             if self._finished is not None:
                 return after_the_end(self._finished, error)
             if isinstance(error, LeaseLost):
                 return abandoned(self.ctx, CREATE, self.model_id, error)
+            self._undo_guardrails()
             if isinstance(error, JobCancelled):
                 return self._fail("cancelled by the operator", Outcome.CANCELLED)
             if isinstance(error, LisaDesktopError):
@@ -427,7 +439,10 @@ class CreateJob:
             item["model_url"] = str(litellm_params_for(validated.model_config, None).get("api_base", ""))
             item["auto_scaling_group"] = ""
         self.ctx.report("intake", StepState.STARTED, f"writing the record of {self.model_id} (Creating)")
-        self.ctx.intent("intake", toStatus=str(ModelStatus.CREATING), holder=item[HOLDER_ATTRIBUTE])
+        guardrails = validated.request.guardrailsConfig
+        # The record does not hold the guardrails (as LISA's): a resumed create reads them from this point.
+        kept = {GUARDRAILS_POINT_KEY: {k: v.dump(defaults=True) for k, v in guardrails.items()}} if guardrails else {}
+        self.ctx.intent("intake", toStatus=str(ModelStatus.CREATING), holder=item[HOLDER_ATTRIBUTE], **kept)
         self.ctx.aws.models.put_new(ModelRecord.from_item(item))
         self.ctx.took_hold(item[HOLDER_ATTRIBUTE])
         self.ctx.done("intake", toStatus=str(ModelStatus.CREATING))
@@ -646,6 +661,18 @@ class CreateJob:
 
     # -- failure ----------------------------------------------------------------------------------------------
 
+    def _undo_guardrails(self) -> None:
+        """The guardrails this create made are removed (best effort, as LISA's clean-up: what cannot be removed
+        is said in the job's events; `models delete` removes it with the model)."""
+        if not self._guardrails.touched:
+            return
+        try:
+            undone = self._guardrails.undo()
+            self.ctx.report("guardrail", StepState.ROLLED_BACK, "; ".join(undone))
+        except Exception as error:
+            log.warning("the guardrails of %s could not all be removed", self.model_id, exc_info=error)
+            self.ctx.report("guardrail", StepState.FAILED, f"the guardrails made could not all be removed: {error}")
+
     def _made_text(self) -> str:
         parts = []
         if "stack" in self.made:
@@ -655,6 +682,7 @@ class CreateJob:
             parts.append(f"Auto Scaling group {self.made['group']}")
         if "litellmId" in self.made:
             parts.append(f"LiteLLM entry {self.made['litellmId']}")
+        parts.extend(f"{guardrail} and its row" for guardrail in self._guardrails.made)
         parts.append(f"record {self.model_id} in table {self.ctx.aws.models.table_name}")
         return ", ".join(parts)
 

@@ -112,7 +112,7 @@ class JournalPoint:
 class JournalJob:
     job_id: str
     kind: str
-    """update, start, stop, create or delete."""
+    """update, start, stop, create, delete or schedule."""
     model_id: str
     deployment: str
     plan: Mapping[str, Any]

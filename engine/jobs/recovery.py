@@ -26,14 +26,16 @@ from engine.aws.models_table import HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
 from engine.errors import LisaDesktopError, ModelNotFound, StatusNotAllowed
 from engine.jobs.capacity_step import restore, scale_to_zero_group
 from engine.jobs.context import Gateways, JobContext, JobSettings
-from engine.jobs.create_job import CREATE, CreateJob, ValidatedCreate, cut_reason
+from engine.jobs.create_job import CREATE, GUARDRAILS_POINT_KEY, CreateJob, ValidatedCreate, cut_reason
 from engine.jobs.delete_job import DeleteJob
 from engine.jobs.ecs_step import Rollout, retire, roll_back, same_task_definition
 from engine.jobs.events import JobEvent, StepState
+from engine.jobs.guardrails_step import POINTS, undo_from_journal
 from engine.jobs.journal import JobRecorder, JobStillRunning, Journal, JournalJob, Phase, new_job_id
 from engine.jobs.lease import hold_of
 from engine.jobs.lifecycle import registrations_of
 from engine.jobs.update_job import PENDING_CONTAINER_ATTRIBUTE, JobResult, Outcome, changes_text, holder_text
+from engine.schedules.job import SCHEDULE, recover_schedule
 from engine.schema.enums import ModelStatus
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
@@ -86,6 +88,10 @@ _CREATE = (
     "capacity waited for, a LiteLLM entry of the model's name adopted (registered only if there is none), InService"
 )
 _DELETE = "the delete finished: LiteLLM entry removed, stack deleted (already gone is fine), record deleted"
+_SCHEDULE_BACK = (
+    "the model's scheduled actions back to those it had (the ones the job put deleted), the Auto Scaling group back "
+    "to its sizes before, the record released with its schedule as it was"
+)
 
 RECOVERY: Final[dict[tuple[str, Stage], Rule]] = {
     ("update", Stage.HELD): Rule(Action.ROLL_BACK, "the record back to its status, released"),
@@ -109,6 +115,7 @@ RECOVERY: Final[dict[tuple[str, Stage], Rule]] = {
     **{("stop", stage): Rule(Action.RESUME, _STOP) for stage in Stage},
     **{(CREATE, stage): Rule(Action.RESUME, _CREATE) for stage in Stage},
     **{("delete", stage): Rule(Action.RESUME, _DELETE) for stage in Stage},
+    **{(SCHEDULE, stage): Rule(Action.ROLL_BACK, _SCHEDULE_BACK) for stage in Stage},
 }
 """(job kind, stage it died in) → what recovery does. Settled records (not held by the job) skip the table."""
 
@@ -123,6 +130,7 @@ _FORWARD_CHANGES: Final = (
     "record.stack",
     "record.outputs",
     "record.delete",
+    *POINTS.values(),
 )
 
 
@@ -291,7 +299,7 @@ def take_over(
     # The job's kind as its intake wrote it; from the status only for a job of a version that did not write it
     # (LISA's status monitor may have overwritten the status since: Starting → InService).
     kind = (hold.operation or KIND_OF_STATUS.get(record.model_status)) if hold is not None else None
-    if hold is None or kind is None or kind not in KIND_OF_STATUS.values():
+    if hold is None or kind is None or kind not in (*KIND_OF_STATUS.values(), SCHEDULE):
         raise StatusNotAllowed(
             f"'{model_id}' is {record.model_status} and held by no job: there is nothing to take over"
         )
@@ -333,9 +341,11 @@ def _act(
     ctx: JobContext, job: JournalJob, record: ModelRecord, action: Action, *, from_truth: bool = False
 ) -> JobResult:
     if job.kind == CREATE:
-        return CreateJob(ctx, validated_from_record(ctx.aws, record)).resume()
+        return CreateJob(ctx, validated_from_record(ctx.aws, record, job)).resume()
     if job.kind == "delete":
         return DeleteJob(ctx, record).resume()
+    if job.kind == SCHEDULE:
+        return recover_schedule(ctx, job, record)
     if job.kind == "stop":
         return _finish_stop(ctx, job, record)
     if action is Action.RESUME:
@@ -366,6 +376,10 @@ def _settled(ctx: JobContext, job: JournalJob, record: ModelRecord | None) -> Jo
     finalized = not start_undone and (
         job.done("finalize") is not None or (finalize is not None and job.intent("rollback.record") is None)
     )
+    if job.kind == SCHEDULE and not finalized:
+        made = "its intake never landed" if job.done("intake") is None else "it had been rolled back"
+        message = f"schedule of {job.model_id} did not happen: {made}"
+        return _result(ctx, job, Outcome.ROLLED_BACK, message, record.model_status)
     if finalized and job.kind in ("update", "start"):
         registered = job.done("ecs.register")
         if registered is not None:
@@ -422,6 +436,7 @@ def _roll_back(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobResu
         if first_resize is not None:
             before = first_resize.data.get("before") or {}
             restore(ctx, _group_from(str(first_resize.data["group"]), before), wait=False)
+        undo_from_journal(ctx, job)
     original = _original_status(job)
     message = (
         f"{job.kind} of {job.model_id} was rolled back by recovery: {ctx.interruption} "
@@ -586,12 +601,15 @@ def _finish_stop(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobRe
 # -- create: resume -------------------------------------------------------------------------------------------
 
 
-def validated_from_record(aws: Gateways, record: ModelRecord) -> ValidatedCreate:
-    """The create as its record stores it (`model_config` is the request less its guardrails): what a resumed
-    create carries on with. The request is not in the journal, which holds no secret."""
+def validated_from_record(aws: Gateways, record: ModelRecord, job: JournalJob | None = None) -> ValidatedCreate:
+    """The create as its record stores it (`model_config` is the request less its guardrails), with the guardrails
+    its intake journaled: what a resumed create carries on with. The request is not in the journal, which holds
+    no secret."""
     from engine.stack_template import stack_name
 
-    request = parse_create(dict(record.config))
+    intake = job.intent("intake") if job is not None else None
+    guardrails = intake.data.get(GUARDRAILS_POINT_KEY) if intake is not None else None
+    request = parse_create({**record.config, **({GUARDRAILS_POINT_KEY: guardrails} if guardrails else {})})
     hosting = request.effective_hosting_type
     name = deployment_name(aws.deployment.prefix)
     stack = stack_name(name, request.modelId) if record.is_lisa_hosted else None

@@ -22,6 +22,9 @@ from engine.jobs.lease import Heartbeat, LeaseLost
 from engine.jobs.recovery import recover_job
 from engine.jobs.update_job import JobResult, Outcome, UpdateJob
 from engine.jobs.validation import validate_update
+from engine.schedules.job import SCHEDULE, ScheduleJob, validate_schedule
+from engine.schedules.timing import Now, wall_now
+from engine.schema.config import SchedulingConfig
 from engine.schema.enums import ModelStatus
 from engine.schema.requests import CreateModelRequest, UpdateModelRequest
 
@@ -138,6 +141,28 @@ class JobRunner:
             return DeleteJob(ctx, record).run()
 
         return self._submit(aws, model_id, "delete", {"operation": "delete"}, settings, listeners, work)
+
+    def submit_schedule(
+        self,
+        aws: Gateways,
+        model_id: str,
+        schedule: SchedulingConfig | None,
+        *,
+        now: Now = wall_now,
+        settings: JobSettings | None = None,
+        listeners: tuple[Listener, ...] = (),
+    ) -> JobHandle:
+        """Validate and run the setting (or, with None, the removal) of a LISA-hosted model's schedule
+        (`ScheduleJob`). Validation errors end the future with the error (StatusNotAllowed, InvalidInput,
+        ModelNotFound) and nothing is written; `now` is the clock LISA's immediate scaling reads."""
+
+        def work(ctx: JobContext) -> JobResult:
+            validated = validate_schedule(aws, model_id, schedule)
+            if ctx.journal is not None:
+                ctx.journal.set_plan(validated.plan())
+            return ScheduleJob(ctx, validated, now=now).run()
+
+        return self._submit(aws, model_id, SCHEDULE, {"operation": SCHEDULE}, settings, listeners, work)
 
     def _submit(
         self,

@@ -47,6 +47,7 @@ from engine.jobs.ecs_step import (
     roll_back,
 )
 from engine.jobs.events import StepState
+from engine.jobs.guardrails_step import GuardrailsStep
 from engine.jobs.lease import LeaseLost
 from engine.jobs.lifecycle import (
     adopt_registration,
@@ -123,6 +124,7 @@ class UpdateJob:
         self._rollout: Rollout | None = None
         self._capacity_before: ScalingGroup | None = None
         self._unregistered = False
+        self._guardrails = GuardrailsStep(ctx, validated.record.model_id)
         self._finalized: JobResult | None = None
         """The result once the final record write landed: nothing after it is undone."""
 
@@ -146,6 +148,8 @@ class UpdateJob:
                 return self._stop()
             if Step.ECS in plan.steps and container_change is not None:
                 self._rollout = apply_container_change(ctx, self._service_ref(), container_change)
+            if Step.GUARDRAILS in plan.steps:
+                self._guardrails.apply(plan.guardrails)
             if Step.CAPACITY in plan.steps and self.change.autoScalingInstanceConfig is not None:
                 self._resize(self.change.autoScalingInstanceConfig.dump())
             result = self._finalize(self.plan.from_status, {}, "updated", new_config=True)
@@ -334,6 +338,8 @@ class UpdateJob:
                 undo_start(uncancellable(ctx), self.record, None, reason)  # nothing left registered or billing
             if self._capacity_before is not None:
                 restore(ctx, self._capacity_before, wait=False)
+            if self._guardrails.touched:
+                self._guardrails.undo()
             if self._rollout is not None:
                 roll_back(ctx, self._rollout, reason)
         except Exception as error:

@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from engine.aws.autoscaling import ScalingGroup
 from engine.errors import InvalidInput, LisaDesktopError, Problem, StatusNotAllowed
 from engine.jobs.context import Gateways
+from engine.jobs.guardrails_step import model_guardrails
 from engine.jobs.lease import hold_of
 from engine.plan import Plan, plan
 from engine.schema.enums import ModelStatus
@@ -69,7 +70,7 @@ def validate_update(
     """Everything that can be checked before the first write. Raises StatusNotAllowed (status), InvalidInput
     (rules, live capacity, restart not acknowledged); nothing is written either way."""
     record = aws.models.get(model_id)
-    result = plan(record, change)
+    result = plan(record, change, model_guardrails(aws, model_id) if change.guardrailsConfig is not None else None)
     status_problems = [p for p in result.violations if p.field == "status"]
     if status_problems:
         raise StatusNotAllowed(status_problems[0].rule + held_text(aws, record))

@@ -189,6 +189,9 @@ def _feature(name: str, overview: str = "") -> dict[str, str]:
 
 # -- the seeded deployment -----------------------------------------------------------------------------------
 
+DEFAULT_MODEL_ID: Final = "mistral-7b-instruct"
+"""The seeded default model (LISA's configuration `global.defaultModel`): an InService textgen seed."""
+
 CATALOG: Final[tuple[CatalogModel, ...]] = (
     CatalogModel(
         config=hosted(

@@ -2,8 +2,12 @@
 
 Only what LISA's own LiteLLM client uses (`lambda/models/clients/litellm_client.py`): register (`POST
 /model/new`), unregister (`POST /model/delete`) and list (`GET /model/info`) models; create (`POST /guardrails`),
-read (`GET /guardrails/{id}`, `GET /guardrails/list`) and delete (`DELETE /guardrails/{id}`) guardrails. Every
-route checks the header `Authorization: <management key>` (the bare key, exactly as LISA sends it).
+replace (`PUT /guardrails/{id}`), read (`GET /guardrails/{id}[/info]`, `GET /guardrails/list`, `GET
+/v2/guardrails/list`) and delete (`DELETE /guardrails/{id}`) guardrails, as LiteLLM's guardrail endpoints answer
+them (`litellm/proxy/guardrails/guardrail_endpoints.py`): a guardrail's name is unique (LiteLLM's table has a unique
+`guardrail_name`: a second one fails with 500), a missing id is 404 `Guardrail with ID <id> not found`, and each
+guardrail carries `created_at` and `updated_at`. Every route checks the header `Authorization: <management key>`
+(the bare key, exactly as LISA sends it).
 `fail(method, route)` makes a route answer with an error, for tests of what a client does then.
 """
 
@@ -15,6 +19,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
@@ -52,6 +57,8 @@ class RegisteredGuardrail:
     guardrail_name: str
     litellm_params: dict[str, Any] = field(default_factory=dict)
     guardrail_info: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
 
     def as_info(self) -> dict[str, Any]:
         return {
@@ -59,7 +66,40 @@ class RegisteredGuardrail:
             "guardrail_name": self.guardrail_name,
             "litellm_params": copy.deepcopy(self.litellm_params),
             "guardrail_info": copy.deepcopy(self.guardrail_info),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
         }
+
+
+class GuardrailNameTaken(ValueError):
+    """LiteLLM's guardrails table keeps one guardrail per `guardrail_name`."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Unique constraint failed on the fields: (`guardrail_name`): {name}")
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class _Fault:
+    status: HTTPStatus
+    passes: int
+    """Requests still answered as usual before the fault starts."""
+    times: int | None
+    """Requests still failed (None: every one)."""
+
+    def next_answer(self) -> HTTPStatus | None:
+        if self.passes > 0:
+            self.passes -= 1
+            return None
+        if self.times is None:
+            return self.status
+        if self.times <= 0:
+            return None
+        self.times -= 1
+        return self.status
 
 
 class _Server(ThreadingHTTPServer):
@@ -84,7 +124,7 @@ class LiteLLMRegistry:
         self._lock = threading.Lock()
         self._models: dict[str, RegisteredModel] = {}
         self._guardrails: dict[str, RegisteredGuardrail] = {}
-        self._failing: dict[tuple[str, str], HTTPStatus] = {}
+        self._failing: dict[tuple[str, str], _Fault] = {}
         self._max_input_tokens: dict[str, int] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -196,16 +236,48 @@ class LiteLLMRegistry:
         guardrail_info: Mapping[str, Any] | None = None,
         guardrail_id: str | None = None,
     ) -> str:
-        """Create a guardrail; returns its id (a new UUID unless one is given)."""
+        """Create a guardrail; returns its id (a new UUID unless one is given). GuardrailNameTaken if another
+        guardrail has that name."""
+        stamp = _stamp()
         entry = RegisteredGuardrail(
             guardrail_id or str(uuid.uuid4()),
             guardrail_name,
             copy.deepcopy(dict(litellm_params)),
             copy.deepcopy(dict(guardrail_info or {})),
+            stamp,
+            stamp,
         )
         with self._lock:
+            if any(g.guardrail_name == guardrail_name for g in self._guardrails.values()):
+                raise GuardrailNameTaken(guardrail_name)
             self._guardrails[entry.id] = entry
         return entry.id
+
+    def replace_guardrail(
+        self,
+        guardrail_id: str,
+        guardrail_name: str,
+        litellm_params: Mapping[str, Any],
+        guardrail_info: Mapping[str, Any] | None = None,
+    ) -> RegisteredGuardrail | None:
+        """LiteLLM's update: the guardrail replaced as a whole (its id and creation time kept); None if there is
+        no guardrail of that id, GuardrailNameTaken if another guardrail has the new name."""
+        with self._lock:
+            found = self._guardrails.get(guardrail_id)
+            if found is None:
+                return None
+            if any(g.guardrail_name == guardrail_name and g.id != guardrail_id for g in self._guardrails.values()):
+                raise GuardrailNameTaken(guardrail_name)
+            entry = RegisteredGuardrail(
+                guardrail_id,
+                guardrail_name,
+                copy.deepcopy(dict(litellm_params)),
+                copy.deepcopy(dict(guardrail_info or {})),
+                found.created_at,
+                _stamp(),
+            )
+            self._guardrails[guardrail_id] = entry
+            return entry
 
     def remove_guardrail(self, guardrail_id: str) -> bool:
         with self._lock:
@@ -222,11 +294,19 @@ class LiteLLMRegistry:
 
     # -- faults ----------------------------------------------------------------------------------------------
 
-    def fail(self, method: str, route: str, status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR) -> None:
+    def fail(
+        self,
+        method: str,
+        route: str,
+        status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR,
+        *,
+        after: int = 0,
+        times: int | None = None,
+    ) -> None:
         """Answer `method` requests whose route (after `/v2/serve`) starts with `route` with `status`, until
-        `heal()`."""
+        `heal()`: all of them, or the `times` after the first `after` (which are answered as usual)."""
         with self._lock:
-            self._failing[(method.upper(), route)] = status
+            self._failing[(method.upper(), route)] = _Fault(status, after, times)
 
     def heal(self) -> None:
         with self._lock:
@@ -234,9 +314,9 @@ class LiteLLMRegistry:
 
     def failure_for(self, method: str, route: str) -> HTTPStatus | None:
         with self._lock:
-            for (failing_method, prefix), status in self._failing.items():
+            for (failing_method, prefix), fault in self._failing.items():
                 if failing_method == method and route.startswith(prefix):
-                    return status
+                    return fault.next_answer()
         return None
 
     def authorized(self, header: str | None) -> bool:
@@ -330,24 +410,33 @@ class _RegistryHandler(BaseHTTPRequestHandler):
             wanted: str | None = (query.get("litellm_model_id") or [""])[0] or None
             entries = [self.registry.model_info(e) for e in self.registry.registered() if wanted in (None, e.id)]
             return HTTPStatus.OK, {"data": entries}
+        if (method, route) == ("GET", "/v2" + GUARDRAILS_ROUTE + "/list"):
+            listed = [{**g.as_info(), "guardrail_definition_location": "db"} for g in self.registry.guardrails()]
+            return HTTPStatus.OK, {"guardrails": listed}
         if route == GUARDRAILS_ROUTE or route.startswith(GUARDRAILS_ROUTE + "/"):
             return self._guardrail_route(method, route[len(GUARDRAILS_ROUTE) :].lstrip("/"), body)
         raise _HttpError(HTTPStatus.NOT_FOUND, f"no route {method} {SERVE_PATH}{route}")
 
     def _guardrail_route(self, method: str, rest: str, body: bytes) -> tuple[HTTPStatus, dict[str, Any]]:
         if (method, rest) == ("POST", ""):
-            spec = _json_object(body).get("guardrail")
-            if not isinstance(spec, dict):
-                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail is required (an object)")
-            name, params, info = spec.get("guardrail_name"), spec.get("litellm_params"), spec.get("guardrail_info")
-            if not isinstance(name, str) or not name:
-                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail.guardrail_name is required")
-            if not isinstance(params, dict):
-                raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail.litellm_params is required (an object)")
-            guardrail_id = self.registry.add_guardrail(name, params, info if isinstance(info, dict) else None)
+            name, params, info = _guardrail_spec(body)
+            try:
+                guardrail_id = self.registry.add_guardrail(name, params, info)
+            except GuardrailNameTaken as taken:
+                raise _HttpError(HTTPStatus.INTERNAL_SERVER_ERROR, str(taken)) from None
             created = self.registry.get_guardrail(guardrail_id)
             assert created is not None
             return HTTPStatus.OK, created.as_info()
+        if method == "PUT" and rest and "/" not in rest:
+            name, params, info = _guardrail_spec(body)
+            guardrail_id = unquote(rest)
+            try:
+                replaced = self.registry.replace_guardrail(guardrail_id, name, params, info)
+            except GuardrailNameTaken as taken:
+                raise _HttpError(HTTPStatus.INTERNAL_SERVER_ERROR, str(taken)) from None
+            if replaced is None:
+                raise _HttpError(HTTPStatus.NOT_FOUND, f"Guardrail with ID {guardrail_id} not found")
+            return HTTPStatus.OK, replaced.as_info()
         if (method, rest) == ("GET", "list"):
             return HTTPStatus.OK, {"guardrails": [g.as_info() for g in self.registry.guardrails()]}
         raw_id = rest.removesuffix("/info")
@@ -381,6 +470,20 @@ class _RegistryHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def _guardrail_spec(body: bytes) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    """`{"guardrail": {"guardrail_name", "litellm_params", "guardrail_info"}}`, as LiteLLM's Create and
+    UpdateGuardrailRequest."""
+    spec = _json_object(body).get("guardrail")
+    if not isinstance(spec, dict):
+        raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail is required (an object)")
+    name, params, info = spec.get("guardrail_name"), spec.get("litellm_params"), spec.get("guardrail_info")
+    if not isinstance(name, str) or not name:
+        raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail.guardrail_name is required")
+    if not isinstance(params, dict):
+        raise _HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, "guardrail.litellm_params is required (an object)")
+    return name, params, info if isinstance(info, dict) else None
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -16,6 +16,7 @@ failed repository on `bge-large-en`, an archived collection on `titan-embed-v2`)
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -196,9 +197,11 @@ class GuardrailsAndRag:
                 self._put(self.collections_table, collection)
 
     def add_guardrail(self, guardrail: SeededGuardrail, registry: LiteLLMRegistry) -> str:
-        """As LISA's CreateModel: the LiteLLM guardrail, then its row keyed by LiteLLM's id. Returns that id."""
+        """As LISA's CreateModel: the LiteLLM guardrail, then its row keyed by LiteLLM's id. Returns that id (the
+        same in every sandbox: a UUID made from the guardrail's LiteLLM name)."""
+        name = f"{guardrail.name}-{guardrail.model_id}"
         litellm_id = registry.add_guardrail(
-            f"{guardrail.name}-{guardrail.model_id}",
+            name,
             {
                 "guardrail": "bedrock",
                 "mode": guardrail.mode,
@@ -207,6 +210,7 @@ class GuardrailsAndRag:
                 "default_on": False,
             },
             {"description": guardrail.description},
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"lisa-sandbox:guardrail:{name}")),
         )
         created = int(time.time() * 1000)
         row = {

@@ -11,6 +11,8 @@ What LISA publishes and stores (reference §1.4, §4.1, §5):
 * The LiteLLM registry holding every InService model with LISA's `litellm_params`.
 * The guardrails table and the RAG tables with their SSM parameters, and the guardrails and RAG resources of the
   seeded models (`engine.sandbox.rag_and_guardrails`).
+* LISA's configuration table, named as its chat stack's CloudFormation names it (LISA publishes no SSM parameter for
+  it), with LISA's initial version and the seeded default model (`engine.sandbox.configuration`).
 
 The stacks are built from the engine's own template (`engine.stack_template.model_stack_template`), the one
 the console's create job deploys, so a seeded model looks like one the console creates. moto's CloudFormation
@@ -54,9 +56,11 @@ from pydantic import ValidationError
 
 from engine.aws.discovery import SANDBOX_WARMUP_PARAMETER
 from engine.litellm_params import litellm_params_for
-from engine.sandbox.catalog import Capacity, CatalogModel
+from engine.sandbox.catalog import DEFAULT_MODEL_ID, Capacity, CatalogModel
+from engine.sandbox.configuration import SandboxConfiguration
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.rag_and_guardrails import GuardrailsAndRag
+from engine.sandbox.schedules import seed_schedule
 from engine.sandbox.simulator import SandboxError, Simulator
 from engine.schema.enums import ModelStatus
 from engine.schema.requests import CreateModelRequest
@@ -438,6 +442,8 @@ class SandboxDeployment:
         self.resources: dict[str, HostedResources] = {}
         self.extras: GuardrailsAndRag | None = None
         """The guardrails and RAG tables (once published)."""
+        self.configuration = SandboxConfiguration(deployment_name, prefix)
+        """LISA's configuration table (the default model)."""
         self.configs: dict[str, dict[str, Any]] = {}
         self.rolled_back: dict[str, tuple[str, str]] = {}
         """Model id → (stack name, stack id) of stacks left in ROLLBACK_COMPLETE by a failed create."""
@@ -531,6 +537,8 @@ class SandboxDeployment:
         self.put_items_directly(self.model_item(model, lisa_shape=False) for model in synthetic)
         if self.extras is not None:
             self.extras.seed({model.model_id for model in models}, self.registry)
+        if any(model.model_id == DEFAULT_MODEL_ID for model in models):
+            self.configuration.seed_default(self.dynamodb, DEFAULT_MODEL_ID)
         self.timings.mark("items", step)
 
         for model in models:
@@ -565,6 +573,7 @@ class SandboxDeployment:
         )
         self.extras = GuardrailsAndRag(self.dynamodb, self.ssm, self.prefix, self.deployment_name)
         self.extras.publish()
+        self.configuration.publish(self.dynamodb)
         self.publish_model_functions()
 
     def publish_model_functions(self) -> None:
@@ -796,6 +805,10 @@ class SandboxDeployment:
         `lisa_shape`, its `model_config` has every field as LISA's create handler writes it (synthetic benchmark
         models keep theirs as given)."""
         config = stored_config(model.config) if lisa_shape else copy.deepcopy(dict(model.config))
+        if lisa_shape and model.is_hosted and model.model_id in self.resources:
+            group = self.resources[model.model_id].auto_scaling_group
+            for action in seed_schedule(model.model_id, config, group, self.region, self.account_id):
+                self.autoscaling.put_scheduled_update_group_action(**action.put_arguments(group))
         self.configs[model.model_id] = copy.deepcopy(config)
         item: dict[str, Any] = {
             "model_id": model.model_id,

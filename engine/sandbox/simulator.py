@@ -50,6 +50,7 @@ from moto.autoscaling.exceptions import ValidationError as AutoScalingValidation
 from moto.autoscaling.models import (
     AutoScalingBackend,
     FakeAutoScalingGroup,
+    FakeScheduledAction,
     InstanceState,
     autoscaling_backends,
 )
@@ -158,6 +159,8 @@ _REQUIRED_INSTANCE_ATTRIBUTES: Final[tuple[tuple[type, str], ...]] = (
     (Service, "pending_count"),
     (FakeAutoScalingGroup, "instance_states"),
     (FakeAutoScalingGroup, "target_group_arns"),
+    (AutoScalingBackend, "scheduled_actions"),
+    (FakeScheduledAction, "auto_scaling_group_name"),
     (EC2ContainerServiceBackend, "tasks"),
     (Task, "stopped_reason"),
     (Task, "desired_status"),
@@ -627,6 +630,29 @@ class Simulator:
             if service is None or not service.deployments:
                 return None
             return str(service.deployments[0].get("rolloutState"))
+
+    # -- Auto Scaling scheduled actions ------------------------------------------------------------------------
+
+    def fire_scheduled_action(self, action_name: str) -> bool:
+        """Carry out the Auto Scaling scheduled action `action_name` now, as Auto Scaling does when its recurrence
+        comes: its group's min, max and desired set to the action's (a size it leaves out stays, desired moved into
+        the new range). Instances launch or terminate on the next ticks, and LISA's status monitor hears of it.
+        False when there is no such action (or its group is gone)."""
+        with self.lock:
+            action = self.autoscaling.scheduled_actions.get(action_name)
+            group = self.autoscaling.autoscaling_groups.get(action.auto_scaling_group_name) if action else None
+            if action is None or group is None:
+                return False
+            if action.min_size is not None:
+                group.min_size = int(action.min_size)
+            if action.max_size is not None:
+                group.max_size = int(action.max_size)
+            low, high = int(group.min_size or 0), int(group.max_size or 0)
+            desired = action.desired_capacity
+            wanted = int(desired) if desired is not None else int(group.desired_capacity or 0)
+            group.set_desired_capacity(min(max(wanted, low), high))
+        log.info("sandbox: scheduled action %s fired on %s", action_name, group.name)
+        return True
 
     # -- scheduled actions ----------------------------------------------------------------------------------
 

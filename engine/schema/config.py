@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
@@ -138,11 +138,32 @@ class DailySchedule(LisaShape):
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+class NextScheduledAction(LisaShape):
+    action: Literal["START", "STOP"]
+    scheduledTime: str
+
+
+class ScheduleFailure(LisaShape):
+    timestamp: str
+    error: str
+    retryCount: int
+
+
 class SchedulingConfig(LisaShape):
+    """LISA's SchedulingConfig (DailySchedulingConfig | RecurringSchedulingConfig) with the metadata its schedule
+    management maintains next to it (BaseSchedulingConfig), so that a stored schedule reads back without warnings."""
+
     scheduleType: ScheduleType
     timezone: str = "UTC"
     dailySchedule: DailySchedule | None = None
     recurringSchedule: DaySchedule | None = None
+    scheduleEnabled: bool = False
+    lastScheduleUpdate: str | None = None
+    scheduledActionArns: list[str] | None = None
+    scheduleConfigured: bool = False
+    lastScheduleFailed: bool = False
+    nextScheduledAction: NextScheduledAction | None = None
+    lastScheduleFailure: ScheduleFailure | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -150,7 +171,9 @@ class SchedulingConfig(LisaShape):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not an IANA time zone (e.g. UTC, Europe/Paris)") from None
+            raise ValueError(
+                f"Invalid timezone: {value}, timezone must be a valid IANA timezone identifier (e.g. UTC, Europe/Paris)"
+            ) from None
         return value
 
     @model_validator(mode="after")

@@ -20,7 +20,17 @@ from engine.errors import (
     StatusNotAllowed,
 )
 from lisa_desktop import __version__
-from lisa_desktop.cli import changes, connections, drafts, jobs, lifecycle_cli, sandbox, validate
+from lisa_desktop.cli import (
+    changes,
+    connections,
+    drafts,
+    jobs,
+    lifecycle_cli,
+    model_settings_cli,
+    sandbox,
+    schedule_cli,
+    validate,
+)
 from lisa_desktop.cli import models as model_cli
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.keychain import KeychainUnavailable
@@ -67,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     model_cli.add_parsers(model_commands, parent)
     changes.add_parsers(model_commands, parent)
     lifecycle_cli.add_parsers(model_commands, parent)
+    schedule_cli.add_parser(model_commands, parent)
+    model_settings_cli.add_parsers(model_commands, parent)
     validate.add_parser(model_commands, parent)
 
     connections.add_parser(commands, parent)

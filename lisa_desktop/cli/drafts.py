@@ -18,6 +18,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from engine.aws.guardrails import GuardrailsTable, with_guardrails
 from engine.drafts.conflict import Comparison, compare, rebase
 from engine.drafts.store import Draft, DraftKind, DraftStore
 from engine.errors import DraftConflict, InvalidInput
@@ -198,6 +199,9 @@ def _update_submit(
     aws = Gateways.for_deployment(target.clients, target.deployment())
     model_id = str(draft.model_id)
     now = masked(aws.models.get(model_id).to_api())  # as the window's rows give the base: no key to differ
+    if "guardrailsConfig" in (draft.base or {}):  # a base as `models show --json` gives it, guardrails attached
+        guardrails = GuardrailsTable(aws.clients, aws.deployment.guardrails_table_name).of_model(model_id)
+        now = with_guardrails(now, guardrails)
     comparison = compare(draft.base or {}, now, draft.config)
     if comparison.model_changed:
         if not args.rebase:

@@ -7,8 +7,10 @@ import argparse
 import json
 from typing import Any, TextIO
 
+from engine.aws.guardrails import GuardrailsTable, with_guardrails
 from engine.aws.inventory import Inventory, ModelView
 from engine.aws.models_table import UnreadableRecord
+from engine.errors import LisaDesktopError
 from engine.secrets import MASK, masked
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
@@ -39,13 +41,16 @@ def run_list(args: argparse.Namespace, out: TextIO) -> int:
     with open_target(args) as target:
         listing = Inventory(target.clients, target.deployment()).listing()
     views, unreadable = listing.views, listing.unreadable
+    default = listing.default_model
     if args.json:
-        entries = [view.to_json() for view in views] + [_unreadable_json(u) for u in unreadable]
+        entries = [{**view.to_json(), "isDefault": view.model_id == default} for view in views]
+        entries += [_unreadable_json(u) for u in unreadable]
         json.dump(_shown(args, sorted(entries, key=_entry_id)), out, indent=2, default=str)
         out.write("\n")
         return ExitCode.OK
-    rows = sorted([*map(_row, views), *map(_unreadable_row, unreadable)])
-    header = ("MODEL ID", "HOSTING", "TYPE", "STATUS", "INSTANCE", "MIN/DES/MAX", "TASKS", "HEALTHY", "LITELLM")
+    rows = sorted([*(_row(view, default) for view in views), *map(_unreadable_row, unreadable)])
+    header: tuple[str, ...] = ("MODEL ID", "HOSTING", "TYPE", "STATUS", "INSTANCE", "MIN/DES/MAX", "TASKS", "HEALTHY")
+    header += ("LITELLM", "CONTEXT", "DEFAULT")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         out.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
@@ -66,10 +71,10 @@ def _unreadable_json(entry: UnreadableRecord) -> dict[str, object]:
 
 
 def _unreadable_row(entry: UnreadableRecord) -> tuple[str, ...]:
-    return (entry.model_id, "?", "?", f"{entry.status_text} (unreadable)", "-", "-", "-", "-", "?")
+    return (entry.model_id, "?", "?", f"{entry.status_text} (unreadable)", "-", "-", "-", "-", "?", "-", "")
 
 
-def _row(view: ModelView) -> tuple[str, ...]:
+def _row(view: ModelView, default: str | None) -> tuple[str, ...]:
     config = view.record.config
     live = view.live
     group = live.scaling_group if live else None
@@ -77,6 +82,7 @@ def _row(view: ModelView) -> tuple[str, ...]:
     tasks = f"{live.running_count}/{live.desired_count}" if live and live.running_count is not None else "-"
     healthy = str(group.healthy_in_service_count) if group else "-"
     registered = {True: "yes", False: "no", None: "?"}[view.litellm_registered]
+    context_window = view.record.context_window
     return (
         view.model_id,
         str(view.record.hosting_type),
@@ -87,12 +93,20 @@ def _row(view: ModelView) -> tuple[str, ...]:
         tasks,
         healthy,
         registered,
+        str(context_window) if context_window is not None else "-",
+        "default" if view.model_id == default else "",
     )
 
 
 def run_show(args: argparse.Namespace, out: TextIO) -> int:
     with open_target(args) as target:
-        view = Inventory(target.clients, target.deployment()).get_readable(args.model_id)
+        deployment = target.deployment()
+        view = Inventory(target.clients, deployment).get_readable(args.model_id)
+        unread = ""
+        try:
+            guardrails = GuardrailsTable(target.clients, deployment.guardrails_table_name).of_model(args.model_id)
+        except LisaDesktopError as error:
+            guardrails, unread = [], str(error)
     if isinstance(view, UnreadableRecord):
         if args.json:
             json.dump(_shown(args, _unreadable_json(view)), out, indent=2, default=str)
@@ -102,6 +116,7 @@ def run_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write("stored item:\n" + json.dumps(_shown(args, view.item), indent=2, default=str) + "\n")
         return ExitCode.OK
     data = _shown(args, view.to_json())
+    data["model"] = with_guardrails(data["model"], guardrails)
     if args.json:
         json.dump(data, out, indent=2, default=str)
         out.write("\n")
@@ -125,6 +140,15 @@ def run_show(args: argparse.Namespace, out: TextIO) -> int:
         if live.live_error:
             out.write(f"live state incomplete: {live.live_error}\n")
     registered = {True: "registered", False: "not registered", None: "unknown"}[view.litellm_registered]
-    out.write(f"LiteLLM: {registered}\nconfiguration:\n")
+    out.write(f"LiteLLM: {registered}\n")
+    if unread:
+        out.write(f"guardrails: could not be read: {unread}\n")
+    for guardrail in sorted(guardrails, key=lambda g: g.name):
+        groups = ", ".join(guardrail.allowed_groups) or "everyone"
+        out.write(
+            f"guardrail {guardrail.name}: Bedrock {guardrail.identifier} version {guardrail.version}, "
+            f"{guardrail.mode}, for {groups} (LiteLLM {guardrail.litellm_name} {guardrail.guardrail_id})\n"
+        )
+    out.write("configuration:\n")
     out.write(json.dumps(data["model"], indent=2) + "\n")
     return ExitCode.OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import signal
 import threading
 from types import FrameType
@@ -58,6 +59,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="play a LISA deploy every SECONDS: its LiteLLM sync registers InService models that have no litellm_id "
         "(the first one also runs the context-window backfill)",
     )
+    serve.add_argument(
+        "--fire-scheduled-action",
+        action="append",
+        default=[],
+        metavar="NAME[@SECONDS]",
+        help="carry out this Auto Scaling scheduled action (e.g. mistral-7b-instruct-daily-stop) SECONDS after the "
+        "start (default 0), or as soon after as it exists, as if its time had come (repeatable)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
@@ -69,6 +78,7 @@ def run_serve(args: argparse.Namespace, out: TextIO) -> int:
         why = "seconds > 0" if args.redeploy_every <= 0 else "LISA's writers, which --no-lisa-actors turns off"
         raise InvalidInput([Problem("--redeploy-every", f"needs {why}")], "sandbox serve")
 
+    fired = [_fired(option) for option in args.fire_scheduled_action]
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -89,8 +99,29 @@ def run_serve(args: argparse.Namespace, out: TextIO) -> int:
     with sandbox:
         if args.redeploy_every is not None:
             LisaActors.of(sandbox).redeploy_every(args.redeploy_every)
+        for name, after in fired:
+            sandbox.simulator.schedule(
+                f"fire scheduled action {name}",
+                functools.partial(sandbox.simulator.fire_scheduled_action, name),
+                after=after,
+            )
         out.write(f"LISA_DESKTOP_ENDPOINT={sandbox.endpoint_url}\n")
         out.write(f"# deployment prefix {sandbox.prefix}, region {sandbox.region}; Ctrl+C stops the sandbox\n")
         out.flush()
         stop.wait()
     return ExitCode.OK
+
+
+def _fired(option: str) -> tuple[str, float]:
+    """`NAME` or `NAME@SECONDS`."""
+    name, _, after = option.rpartition("@") if "@" in option else (option, "", "0")
+    try:
+        seconds = float(after)
+    except ValueError:
+        seconds = -1.0
+    if not name or seconds < 0:
+        raise InvalidInput(
+            [Problem("--fire-scheduled-action", f"'{option}' must be NAME or NAME@SECONDS (SECONDS >= 0)")],
+            "sandbox serve",
+        )
+    return name, seconds

@@ -120,12 +120,13 @@ def test_update_that_changes_nothing_is_a_noop() -> None:
     assert result.steps == ()
 
 
-def test_model_type_and_guardrails_are_not_update_capabilities() -> None:
+def test_model_type_is_not_an_update_capability_and_an_empty_guardrails_map_changes_nothing() -> None:
     result = plan(
         record(third_party_config()),
         parse_update({"modelType": "imagegen", "guardrailsConfig": {}}),
     )
-    assert [p.field for p in result.violations] == ["modelType", "guardrailsConfig"]
+    assert [p.field for p in result.violations] == ["modelType"]
+    assert result.guardrails == ()
 
 
 def test_streaming_on_a_stored_embedding_model_is_a_violation() -> None:

@@ -81,8 +81,9 @@ def test_thirty_models_take_few_calls(
     assert counter.count("DescribeAutoScalingGroups") == 1
     assert litellm_server.count("GET", "/model/info") == 1
     # + ListClusters and DescribeClusters: moto's CloudFormation leaves ECS clusters untagged, so no stack is
-    # found by tag and each is read on its own.
-    assert len(counter.calls) == 44
+    # found by tag and each is read on its own. + ListTables: LISA's configuration table looked for (none here).
+    assert counter.count("ListTables") == 1
+    assert len(counter.calls) == 45
     assert all(view.live_error is None for view in views)
 
     counter.reset()
@@ -331,7 +332,8 @@ def test_the_warm_summary_call_budget_for_hundreds_of_models(
     assert counter.count("DescribeAutoScalingGroups") == math.ceil(210 / 100)
     assert counter.count("DescribeServices") == 6
     pages = counter.count("Scan")
-    assert len(counter.calls) == pages + 3 + 3 + 6
+    assert counter.count("ListTables") == 1  # a new inventory looks for LISA's configuration table once
+    assert len(counter.calls) == pages + 1 + 3 + 3 + 6
     assert all(len(p["clusters"]) <= 100 for name, p in counter.params if name == "DescribeClusters")
 
 

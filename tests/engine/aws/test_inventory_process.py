@@ -69,9 +69,11 @@ def test_the_helper_reads_the_rows_the_inventory_reads_in_process(
 ) -> None:
     rows = reader.listing(config)
     listing = Inventory(clients, config.deployment).listing(detail=False)
-    here = sorted([*map(row_of, listing.views), *map(unreadable_row, listing.unreadable)], key=lambda r: r.model_id)
+    read = [*(row_of(view, listing.default_model) for view in listing.views), *map(unreadable_row, listing.unreadable)]
+    here = sorted(read, key=lambda r: r.model_id)
     assert [row.model_id for row in rows] == [row.model_id for row in here]
     assert len(rows) >= 14
+    assert [row.model_id for row in rows if row.is_default] == ["mistral-7b-instruct"]
     assert list(map(settled, rows)) == list(map(settled, here))
     assert reader.pid is not None and reader.pid != os.getpid()
     stats = reader.last_stats

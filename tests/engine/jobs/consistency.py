@@ -3,15 +3,20 @@ entries agree, nothing is held, nothing was made twice. And the look-alike model
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from engine.aws.ecs import ServiceRef
+from engine.aws.guardrails import GuardrailsTable
 from engine.aws.models_table import HOLDER_ATTRIBUTE
 from engine.errors import ModelNotFound
 from engine.jobs.context import Gateways
 from engine.sandbox.catalog import Capacity, CatalogModel, hosted
 from engine.sandbox.server import Sandbox
+from engine.schedules.actions import arn_parts
+from engine.schedules.gateway import ScheduledActions
+from engine.schedules.record import stored_arns
 from engine.schema.enums import ModelStatus
 from engine.stack_template import stack_name
 from tests.engine.jobs.sandbox_world import world_on
@@ -68,10 +73,15 @@ class Consistency:
     problems: list[str]
 
 
-def check_model(sandbox: Sandbox, model_id: str) -> Consistency:
-    """The model is settled and its record, service, task definitions, group and LiteLLM entries agree."""
+def check_model(
+    sandbox: Sandbox, model_id: str, guardrail_sets: Collection[frozenset[str]] | None = None
+) -> Consistency:
+    """The model is settled and its record, service, task definitions, group, LiteLLM entries and guardrails agree
+    (the guardrails table's rows and LiteLLM's guardrails `<name>-<modelId>`, name for name and id for id; none for a
+    model that does not exist). `guardrail_sets`: the sets of guardrail names an existing model may end with."""
     aws = world_on(sandbox).aws
     problems: list[str] = []
+    names = _guardrail_problems(aws, model_id, problems)
     entries = [e for e in aws.litellm.list_models() if e.get("model_name") == model_id]
     entry_ids = sorted(str((e.get("model_info") or {}).get("id")) for e in entries)
     try:
@@ -82,7 +92,11 @@ def check_model(sandbox: Sandbox, model_id: str) -> Consistency:
         stack = aws.stacks.describe_or_none(stack_name(sandbox.deployment_name, model_id))
         if stack is not None and stack.status != "DELETE_COMPLETE":
             problems.append(f"no record, yet stack {stack.name} is {stack.status}")
+        if names:
+            problems.append(f"no record, yet guardrails {sorted(names)}")
         return Consistency(model_id, None, problems)
+    if guardrail_sets is not None and frozenset(names) not in guardrail_sets:
+        problems.append(f"guardrails {sorted(names)}, expected one of {[sorted(s) for s in guardrail_sets]}")
     item = record.to_item()
     if record.model_status not in SETTLED:
         problems.append(f"status {record.model_status}")
@@ -96,6 +110,31 @@ def check_model(sandbox: Sandbox, model_id: str) -> Consistency:
     if record.is_lisa_hosted:
         problems.extend(_hosted_problems(aws, record))
     return Consistency(model_id, record.model_status, problems)
+
+
+def _guardrail_problems(aws: Gateways, model_id: str, problems: list[str]) -> set[str]:
+    """The names of the model's guardrails; what the table and LiteLLM disagree on goes to `problems`."""
+    rows = GuardrailsTable(aws.clients, aws.deployment.guardrails_table_name).of_model(model_id)
+    in_table = sorted((row.name, row.guardrail_id) for row in rows)
+    suffix = f"-{model_id}"
+    in_litellm = sorted(
+        (str(g["guardrail_name"]).removesuffix(suffix), str(g["guardrail_id"]))
+        for g in aws.litellm.list_guardrails()
+        if str(g.get("guardrail_name", "")).endswith(suffix)
+    )
+    if in_table != in_litellm:
+        problems.append(f"guardrails table {in_table}, LiteLLM guardrails {in_litellm}")
+    if len({name for name, _ in in_table}) != len(in_table):
+        problems.append(f"a guardrail name twice in the table: {in_table}")
+    return {name for name, _ in in_table} | {name for name, _ in in_litellm}
+
+
+def _schedule_problems(aws: Gateways, record: Any) -> list[str]:
+    """The model's scheduled actions on its group are those its record's `scheduledActionArns` name."""
+    group = record.auto_scaling_group or ""
+    named = sorted(parts[1] for arn in stored_arns(record) if (parts := arn_parts(arn)) is not None)
+    on_group = sorted(action.name for action in ScheduledActions(aws.clients).of_model(group, record.model_id))
+    return [] if named == on_group else [f"the record names scheduled actions {named}, the group has {on_group}"]
 
 
 def _hosted_problems(aws: Gateways, record: Any) -> list[str]:
@@ -112,6 +151,7 @@ def _hosted_problems(aws: Gateways, record: Any) -> list[str]:
         wanted = (scaling.get("minCapacity"), scaling.get("maxCapacity"), scaling.get("desiredCapacity"))
         if sizes != wanted:
             problems.append(f"group {sizes} but the record says {wanted} (min, max, desired)")
+    problems.extend(_schedule_problems(aws, record))
     stack = record.cloudformation_stack_name
     if not stack:
         return [*problems, "no stack recorded"]

@@ -346,31 +346,12 @@ def test_a_rolled_back_stack_fails_the_create_with_cloudformations_reason(
 
 
 def test_what_the_console_cannot_make_is_refused_and_nothing_written(world: World, runner: JobRunner) -> None:
-    guarded = {
-        "modelId": "guarded",
-        "modelName": SONNET_V2,
-        "modelType": "textgen",
-        "guardrailsConfig": {
-            "pii": {"guardrailName": "pii", "guardrailIdentifier": "gr-1", "guardrailVersion": "1", "mode": "pre_call"}
-        },
-    }
-    with pytest.raises(InvalidInput, match="guardrailsConfig: the console does not create guardrails"):
-        create(world, runner, guarded)
     tarball = new_hosted("from-tarball")
     tarball["containerConfig"]["image"] = {"baseImage": "/images/vllm.tar", "type": "tarball"}
     with pytest.raises(InvalidInput, match=r"containerConfig\.image\.type: tarball images are built by LISA"):
         create(world, runner, tarball)
-    scheduled = new_hosted("scheduled")
-    scheduled["autoScalingConfig"]["scheduling"] = {
-        "scheduleType": "RECURRING",
-        "timezone": "UTC",
-        "recurringSchedule": {"startTime": "08:00", "stopTime": "18:00"},
-    }
-    with pytest.raises(InvalidInput, match=r"autoScalingConfig\.scheduling: the console does not create schedules"):
-        create(world, runner, scheduled)
-    for model_id in ("guarded", "from-tarball", "scheduled"):
-        with pytest.raises(ModelNotFound):
-            world.aws.models.get(model_id)
+    with pytest.raises(ModelNotFound):
+        world.aws.models.get("from-tarball")
     assert world.aws.stacks.describe_or_none("lisa-from-tarball") is None
 
 

@@ -73,3 +73,66 @@ def test_the_consoles_client_deletes_a_guardrail(registry: LiteLLMRegistry) -> N
     registry.heal()
     client.delete_guardrail(kept)
     assert registry.guardrails() == []
+
+
+def test_put_replaces_a_guardrail_names_are_unique_and_v2_lists_the_ids(registry: LiteLLMRegistry) -> None:
+    spec = {"guardrail_name": "pii-m", "litellm_params": {"guardrail": "bedrock", "guardrailVersion": "1"}}
+    status, created = call(registry, "POST", "/guardrails", {"guardrail": spec})
+    assert status == 200
+    assert created["created_at"] == created["updated_at"]
+    guardrail_id = created["guardrail_id"]
+    status, taken = call(registry, "POST", "/guardrails", {"guardrail": spec})
+    assert status == 500
+    assert "Unique constraint failed" in taken["detail"]
+
+    changed = {**spec, "litellm_params": {"guardrail": "bedrock", "guardrailVersion": "2"}, "guardrail_info": {}}
+    status, replaced = call(registry, "PUT", f"/guardrails/{guardrail_id}", {"guardrail": changed})
+    assert status == 200
+    assert (replaced["guardrail_id"], replaced["litellm_params"]["guardrailVersion"]) == (guardrail_id, "2")
+    assert replaced["created_at"] == created["created_at"]
+    status, missing = call(registry, "PUT", "/guardrails/nope", {"guardrail": changed})
+    assert (status, missing["detail"]) == (404, "Guardrail with ID nope not found")
+    other = registry.add_guardrail("other-m", {"guardrail": "bedrock"})
+    status, _ = call(registry, "PUT", f"/guardrails/{other}", {"guardrail": changed})
+    assert status == 500  # the name is pii-m's
+
+    status, listed = call(registry, "GET", "/v2/guardrails/list")
+    assert status == 200
+    assert [(g["guardrail_id"], g["guardrail_definition_location"]) for g in listed["guardrails"]] == [
+        (guardrail_id, "db"),
+        (other, "db"),
+    ]
+
+
+def test_the_consoles_client_creates_updates_and_lists_guardrails(registry: LiteLLMRegistry) -> None:
+    client = LiteLLMClient(registry.admin_url, KEY)
+    payload = {"guardrail": {"guardrail_name": "pii-m", "litellm_params": {"mode": "pre_call"}}}
+    guardrail_id = client.create_guardrail(payload)
+    client.update_guardrail(guardrail_id, {"guardrail": {**payload["guardrail"], "litellm_params": {"mode": "x"}}})
+    assert [(g["guardrail_id"], g["litellm_params"]) for g in client.list_guardrails()] == [
+        (guardrail_id, {"mode": "x"})
+    ]
+    with pytest.raises(LiteLLMError) as taken:
+        client.create_guardrail(payload)
+    assert taken.value.status == 500
+
+
+def test_a_fault_can_let_requests_through_first_and_stop_after_some(registry: LiteLLMRegistry) -> None:
+    registry.fail("POST", "/guardrails", after=1, times=1)
+    answers = [
+        call(registry, "POST", "/guardrails", {"guardrail": {"guardrail_name": f"g{i}", "litellm_params": {}}})[0]
+        for i in range(3)
+    ]
+    assert answers == [200, 500, 200]
+
+
+def test_seeded_guardrails_have_the_same_ids_in_every_sandbox() -> None:
+    from engine.sandbox.server import Sandbox
+
+    def ids() -> list[tuple[str, str]]:
+        with Sandbox(ambient=False) as sandbox:
+            return sorted((g.guardrail_name, g.id) for g in sandbox.litellm.guardrails())
+
+    first = ids()
+    assert [name for name, _ in first] == ["harmful-content-nova-pro", "pii-filter-nova-pro"]
+    assert ids() == first

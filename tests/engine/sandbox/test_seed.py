@@ -11,6 +11,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from engine.sandbox.catalog import CATALOG
 from engine.sandbox.constants import SANDBOX_PREFIX
+from engine.sandbox.schedules import seed_schedule
 from engine.sandbox.seed import stored_config
 from engine.sandbox.server import Sandbox
 from engine.schema.enums import ModelStatus
@@ -70,7 +71,12 @@ def test_items_are_in_lisas_stored_format(shared_sandbox: Sandbox) -> None:
     for model_id, row in items(shared_sandbox).items():
         record = ModelRecord.from_item(row)
         model = next(m for m in CATALOG if m.model_id == model_id)
-        assert record.config == stored_config(model.config)
+        expected = stored_config(model.config)
+        if record.auto_scaling_group:  # a schedule is stored with its actions' ARNs on the group, as LISA does
+            seed_schedule(
+                model_id, expected, record.auto_scaling_group, shared_sandbox.region, shared_sandbox.account_id
+            )
+        assert record.config == expected
         assert set(record.config) >= set(model.config) | {"modelUrl", "apiKey", "features", "allowedGroups"}
         if model.is_hosted:
             assert "environment" in record.config["containerConfig"]  # LISA's UpdateModel reads it as a key

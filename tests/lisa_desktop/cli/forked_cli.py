@@ -3,8 +3,12 @@ imported the CLI: each run is still a separate process that can die at a journal
 interpreter start and the imports (half a second of CPU) again.
 
 The forked process runs `lisa_desktop.__main__.main()` with the given argv and environment, stdin on /dev/null and
-its stdout and stderr captured, as `subprocess.run([sys.executable, "-m", "lisa_desktop", ...])` would; a process
-it starts itself (a background job) is a fresh interpreter, as in production.
+its stdout and stderr captured, as `subprocess.run([sys.executable, "-m", "lisa_desktop", ...])` would.
+
+A background job it starts (`subprocess.Popen([sys.executable, "-m", "lisa_desktop", ...])`, in a new session,
+stdout and stderr piped) is forked by the server too: the run asks for it on the server's socket, handing over the
+write ends of its pipes, and gets back a Popen-like object reading their other ends. The job process is then a child
+of the server, not of the run; it ends on its own, as a detached job does. Any other Popen is the real one.
 
 The server (`python -m tests.lisa_desktop.cli.forked_cli`) is single-threaded, so forking it is safe: it reads one
 JSON request a line on stdin, forks, and answers with the child's pid and, once reaped, its exit code.
@@ -13,17 +17,20 @@ JSON request a line on stdin, forks, and answers with the child's pid and, once 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import select
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 PRELOAD = ("lisa_desktop.__main__", "lisa_desktop.cli", "boto3", "botocore.session", "requests")
 """Imported once by the server, before it forks the first run."""
@@ -107,20 +114,30 @@ def run_lisa_desktop(argv: list[str], env: dict[str, str], *, timeout: float) ->
         return subprocess.CompletedProcess(["lisa-desktop", *argv], code, stdout.read_text(), stderr.read_text())
 
 
-def _child(request: dict[str, Any]) -> None:
+def _child(request: dict[str, Any], stdout_fd: int | None = None, stderr_fd: int | None = None) -> None:
     """In the forked process: the environment, argv and standard streams of `python -m lisa_desktop ARGV`, then
     `main()`. Its SystemExit leaves through the server's frames, which do not catch it: the process ends as
-    `python -m lisa_desktop` would (atexit handlers, non-daemon threads waited for, streams flushed)."""
+    `python -m lisa_desktop` would (atexit handlers, non-daemon threads waited for, streams flushed). Its streams
+    are the files the request names, or the given descriptors (a background job's pipes)."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.environ.clear()
     os.environ.update(request["env"])
+    if "cwd" in request:
+        os.chdir(request["cwd"])
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 1)
-    os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+    if stdout_fd is None:
+        stdout_fd = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if stderr_fd is None:
+        stderr_fd = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(stdout_fd, 1)
+    os.dup2(stderr_fd, 2)
+    os.close(stdout_fd)
+    os.close(stderr_fd)
     sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own standard streams, kept to its end
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     sys.argv = [sys.executable, *request["argv"]]
+    subprocess.Popen = _popen  # type: ignore[assignment, misc]
     from lisa_desktop.__main__ import main
 
     try:
@@ -135,7 +152,78 @@ def _child(request: dict[str, Any]) -> None:
     raise SystemExit(0)
 
 
+_RealPopen = subprocess.Popen
+_server_socket = ""
+"""The path of the server's socket for background jobs (set in the server, inherited by its forks)."""
+_DETACHED = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+
+
+class _ForkedJob:
+    """What `subprocess.Popen` gives for a background job forked by the server: its pid, its two pipes, wait()."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.args = argv
+        self.returncode: int | None = None
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._server.connect(_server_socket)
+        request = {"argv": argv[3:], "env": dict(os.environ), "cwd": os.getcwd()}
+        socket.send_fds(self._server, [json.dumps(request).encode() + b"\n"], [out_w, err_w])
+        os.close(out_w)
+        os.close(err_w)
+        self._replies = self._server.makefile("r")
+        self.pid: int = json.loads(self._replies.readline())["pid"]
+        self.stdin: IO[str] | None = None
+        self.stdout: IO[str] | None = open(out_r)  # noqa: SIM115 - closed with the job, as Popen's pipes
+        self.stderr: IO[str] | None = open(err_r)  # noqa: SIM115
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self._server.settimeout(timeout)
+            line = self._replies.readline()
+            self.returncode = json.loads(line)["exit"] if line else -signal.SIGKILL
+        return self.returncode
+
+
+def _popen(args: Any, **kwargs: Any) -> Any:
+    """`subprocess.Popen` in a forked run: a detached `python -m lisa_desktop` job is forked by the server."""
+    session = kwargs.pop("start_new_session", False)
+    is_job = (
+        session
+        and isinstance(args, list)
+        and args[:3] == [sys.executable, "-m", "lisa_desktop"]
+        and kwargs == _DETACHED
+        and _server_socket
+    )
+    if is_job:
+        return _ForkedJob(args)
+    return _RealPopen(args, start_new_session=session, **kwargs)
+
+
+def _fork_job(connection: socket.socket, close: list[int]) -> int:
+    """Fork the background job a run asked for on `connection`: a new session, its streams the pipes handed over."""
+    message, fds, _flags, _address = socket.recv_fds(connection, 1 << 20, 2)
+    request = json.loads(message)
+    pid = os.fork()
+    if pid == 0:
+        signal.set_wakeup_fd(-1)
+        for fd in close:
+            os.close(fd)
+        connection.close()
+        os.setsid()
+        _child(request, *fds)
+    for fd in fds:
+        os.close(fd)
+    connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+    return pid
+
+
 def _serve() -> None:
+    global _server_socket
     for module in PRELOAD:
         __import__(module)
     # A child's end wakes the loop (no polling): SIGCHLD writes to a pipe the loop selects on.
@@ -143,14 +231,25 @@ def _serve() -> None:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda _signal, _frame: None)
+    folder = tempfile.mkdtemp(prefix="forked-cli-server-")
+    _server_socket = os.path.join(folder, "jobs.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(_server_socket)
+    listener.listen()
     children: dict[int, int] = {}  # pid -> request id
+    jobs: dict[int, socket.socket] = {}  # pid of a background job -> the connection of the run that started it
     requests, replies = sys.stdin.fileno(), sys.stdout
     pending = b""
     reading = True
     while reading or children:
-        readable = select.select([requests, wake_r] if reading else [wake_r], [], [], 5.0)[0]
+        watched = [wake_r, listener.fileno(), *([requests] if reading else [])]
+        readable = select.select(watched, [], [], 5.0)[0]
         if wake_r in readable:
             os.read(wake_r, 4096)
+        if listener.fileno() in readable:
+            connection, _address = listener.accept()
+            own = [wake_r, wake_w, listener.fileno(), *(c.fileno() for c in jobs.values())]
+            jobs[_fork_job(connection, own)] = connection
         if requests in readable:
             chunk = os.read(requests, 65536)
             reading = bool(chunk)
@@ -163,11 +262,14 @@ def _serve() -> None:
                     signal.set_wakeup_fd(-1)
                     os.close(wake_r)
                     os.close(wake_w)
+                    listener.close()
+                    for connection in jobs.values():
+                        connection.close()
                     _child(request)
                 children[pid] = request["id"]
                 replies.write(json.dumps({"id": request["id"], "pid": pid}) + "\n")
                 replies.flush()
-        while children:
+        while children or jobs:
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
                 break
@@ -175,6 +277,13 @@ def _serve() -> None:
             if ident is not None:
                 replies.write(json.dumps({"id": ident, "exit": os.waitstatus_to_exitcode(status)}) + "\n")
                 replies.flush()
+            job = jobs.pop(pid, None)
+            if job is not None:
+                with contextlib.suppress(OSError):  # the run that started it may have ended: nobody waits then
+                    job.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+                job.close()
+    listener.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

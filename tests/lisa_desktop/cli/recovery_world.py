@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,15 @@ class Scenario:
     """The CLI arguments (after the deployment options) for one model id; files go in the folder given."""
     end_status: ModelStatus | None
     """What a run that is not killed ends in (None: the model is gone)."""
+    guardrail_sets: tuple[frozenset[str], ...] | None = None
+    """The sets of guardrail names the model may end with (None: not checked beyond table and LiteLLM agreeing)."""
+
+
+GUARDRAILS: dict[str, Any] = {
+    "guardrail-pii": {"guardrailName": "pii", "guardrailIdentifier": "gr-pii123", "guardrailVersion": "2"},
+    "guardrail-toxic": {"guardrailName": "toxic", "guardrailIdentifier": "gr-tox456", "mode": "post_call"},
+}
+BOTH: frozenset[str] = frozenset({"pii", "toxic"})
 
 
 def _file(folder: Path, name: str, data: dict[str, Any]) -> str:
@@ -81,8 +91,20 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "third-party-create",
             None,
-            lambda model, folder: ["models", "create", _file(folder, model, third_party_request(model))],
+            lambda model, folder: [
+                "models",
+                "create",
+                _file(folder, model, {**third_party_request(model), "guardrailsConfig": GUARDRAILS}),
+            ],
             ModelStatus.IN_SERVICE,
+            (BOTH,),
+        ),
+        Scenario(
+            "guardrail-update",
+            ModelStatus.IN_SERVICE,
+            lambda model, folder: ["models", "update", model, _file(folder, model, {"guardrailsConfig": GUARDRAILS})],
+            ModelStatus.IN_SERVICE,
+            (frozenset(), BOTH),
         ),
         Scenario(
             "hosted-create",
@@ -91,8 +113,16 @@ SCENARIOS: dict[str, Scenario] = {
             ModelStatus.IN_SERVICE,
         ),
         Scenario("delete", ModelStatus.IN_SERVICE, lambda model, folder: ["models", "delete", model, "--yes"], None),
+        Scenario("schedule", ModelStatus.STOPPED, lambda model, folder: _schedule_command(model), ModelStatus.STOPPED),
     )
 }
+
+
+def _schedule_command(model: str) -> list[str]:
+    """A schedule for tomorrow only (UTC): set now, it is outside its window, so LISA's immediate scaling scales the
+    stopped model's group to 0 at once, whatever the time of day."""
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%a").lower()
+    return ["models", "schedule", model, "--daily", f"{tomorrow}=08:00-18:00", "--timezone", "UTC"]
 
 
 def start_sandbox(scenario: Scenario, count: int) -> Sandbox:

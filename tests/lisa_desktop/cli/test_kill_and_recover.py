@@ -69,7 +69,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         assert counted.returncode == 0, counted.stdout + counted.stderr
         (whole,) = jobs_of(models[0], Path(own["LISA_DESKTOP_DATA_DIR"]) / FILE_NAME)
         assert whole.state is JobState.ENDED, whole
-        assert check_model(sandbox, models[0]).problems == []
+        assert check_model(sandbox, models[0], scenario.guardrail_sets).problems == []
         yield ScenarioWorld(scenario, sandbox, whole, models)
 
 
@@ -111,7 +111,7 @@ def test_killed_at_every_journal_point_then_recovered(
 
     report = []
     for model, point, _ in runs:
-        result = check_model(sandbox, model)
+        result = check_model(sandbox, model, scenario.guardrail_sets)
         (job,) = jobs_of(model)
         step = job.points[point - 1]
         report.append(f"{name} killed after point {point} ({step.step} {step.phase}): {recovered[model]['action']}")
@@ -145,7 +145,7 @@ def test_killed_with_each_aws_call_made_and_its_answer_lost_then_recovered(
     report = []
     for model, point, _ in runs:
         step = whole.points[point - 1]
-        result = check_model(sandbox, model)
+        result = check_model(sandbox, model, scenario.guardrail_sets)
         report.append(f"{name}: answer of {step.step} lost: {recovered[model]['action']}")
         assert result.problems == [], (model, step.step, recovered[model], result.problems)
     with capsys.disabled():
