@@ -174,13 +174,20 @@ def caller_identity(clients: AwsClients) -> CallerIdentity:
 
 
 def deployment_name(prefix: str) -> str:
-    """LISA's deploymentName from its deploymentPrefix (`/<stage>/<deploymentName>`): the last segment, e.g.
-    `/dev/lisa` → `lisa` (the sandbox's `/sandbox/lisa` → `lisa`, its SANDBOX_DEPLOYMENT_NAME). A model's stack
-    is named `<deploymentName>-<modelId>`. InvalidInput for a prefix without one."""
-    name = normalize_prefix(prefix).rsplit("/", 1)[-1]
-    if not name:
+    """LISA's deploymentName from its deploymentPrefix, which LISA builds as `/<stage>/<deploymentName>/<appName>`
+    (`lib/schema/schema.ts`): the second segment, e.g. `/prod/acme/lisa` → `acme`; a prefix of two segments,
+    `/<stage>/<deploymentName>` (the sandbox's `/sandbox/lisa`), its last. A model's stack is named
+    `<deploymentName>-<modelId>`. InvalidInput for a prefix without one."""
+    segments = [segment for segment in normalize_prefix(prefix).split("/") if segment]
+    if len(segments) < 2:
         raise InvalidInput(
-            [Problem("deploymentPrefix", f"'{prefix}' has no deployment name (expected /<stage>/<deploymentName>)")],
+            [
+                Problem(
+                    "deploymentPrefix",
+                    f"'{prefix}' has no deployment name (expected /<stage>/<deploymentName>/<appName>, as LISA "
+                    "builds it)",
+                )
+            ],
             "deployment prefix",
         )
-    return name
+    return segments[1]

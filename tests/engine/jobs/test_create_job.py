@@ -383,12 +383,16 @@ def test_an_ecr_image_must_exist(world: World, sandbox: Sandbox) -> None:
         world.aws.models.get("from-ecr")
 
 
-def test_the_deployment_name_is_the_prefixs_last_segment(sandbox: Sandbox) -> None:
+def test_the_deployment_name_is_the_prefixs_second_segment_as_lisa_builds_the_prefix(sandbox: Sandbox) -> None:
+    # LISA's default prefix is /<deploymentStage>/<deploymentName>/<appName> (lib/schema/schema.ts), and the
+    # ECS model deployer names a model's stack <deploymentName>-<modelId>.
+    assert deployment_name("/dev/acme/lisa") == "acme"
+    assert deployment_name("prod/lisa-eu/lisa/") == "lisa-eu"
     assert deployment_name("/dev/lisa") == "lisa"
-    assert deployment_name("prod/lisa-eu/") == "lisa-eu"
     assert deployment_name(sandbox.prefix) == SANDBOX_DEPLOYMENT_NAME
-    with pytest.raises(InvalidInput, match="deploymentPrefix"):
-        deployment_name("/")
+    for prefix in ("/", "/dev"):
+        with pytest.raises(InvalidInput, match="deploymentPrefix"):
+            deployment_name(prefix)
 
 
 def test_ecr_references() -> None:
