@@ -36,7 +36,10 @@ def stuck_in_window(
     crashed_cli_job(sandbox, "models", "stop", MODEL, "--yes", after_point=4, data_dir=elsewhere)
     shell = open_on(window, endpoint_args(sandbox), qtbot, background)
     assert shell.backend is not None
-    qtbot.waitUntil(lambda: (row := window.table_model.row_for(MODEL)) is not None and row.held_by is not None)
+    # The window's first listing of a sandbox opened moments ago: a generous bound for a loaded machine.
+    qtbot.waitUntil(
+        lambda: (row := window.table_model.row_for(MODEL)) is not None and row.held_by is not None, timeout=30_000
+    )
     row = window.table_model.row_for(MODEL)
     assert row is not None and row.status == "Stopping"
     select(window, MODEL)
@@ -107,7 +110,9 @@ def test_taken_over_from_the_window_once_the_lease_has_expired(
         assert window.jobs.shown_job() == job.job_id
         assert window.jobs.outcome.text().startswith("Taken over: resumed: ")
 
-        qtbot.waitUntil(lambda: (now := window.table_model.row_for(MODEL)) is not None and now.status == "Stopped")
+        qtbot.waitUntil(
+            lambda: (now := window.table_model.row_for(MODEL)) is not None and now.status == "Stopped", timeout=30_000
+        )
         assert window.table_model.row_for(MODEL).held_by is None  # type: ignore[union-attr]
         qtbot.waitUntil(lambda: not hold.isVisible(), timeout=5_000)
         assert not action.isEnabled()
