@@ -18,7 +18,7 @@ from typing import Any, Final, overload
 
 from engine.secrets import revealed
 
-ROW_FORMAT: Final = 7
+ROW_FORMAT: Final = 8
 """Bumped whenever the fields change, so an older on-disk snapshot is ignored rather than misread."""
 
 EMPTY_JSON: Final = "{}"
@@ -81,6 +81,10 @@ class ModelRow:
     """The record's top-level `context_window` (LISA's `contextWindow`), None when it has none."""
     is_default: bool = False
     """Whether the model is LISA's default model (its configuration's `global.defaultModel`)."""
+    schedule_json: str | None = None
+    """The model's schedule (`autoScalingConfig.scheduling`) in short, as JSON text: `{"timezone": IANA zone,
+    "windows": [[day, startTime, stopTime], ...]}` with day `daily` (every day) or a weekday; None without one.
+    The window computes the "Next action" from it as time passes, without reading the record again."""
     secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """The secret fields `config` holds masked (`engine.secrets`), by path, for Reveal and an export that asks for
     them: kept in memory only (never stored, never in a repr, hence never in a log)."""

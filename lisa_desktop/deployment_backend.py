@@ -13,6 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from engine.aws.configuration_table import ConfigurationTable
+from engine.aws.discovery import caller_identity
+from engine.aws.guardrails import Guardrail, GuardrailsTable, with_guardrails
 from engine.aws.inventory_process import InventoryReader, ReaderConfig, shared_reader
 from engine.aws.models_table import HOLDER_ATTRIBUTE
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
@@ -25,6 +28,8 @@ from engine.jobs.recovery import KIND_OF_STATUS, RECOVERY, Recovered, Stage, rec
 from engine.jobs.runner import JobHandle, JobRunner, new_job_id
 from engine.jobs.update_job import JobResult
 from engine.model_row import ModelRow
+from engine.model_settings import set_context_window, set_default_model
+from engine.schedules.record import parse_schedule
 from engine.schema.requests import UpdateModelRequest
 from engine.schema.validate import parse_create, parse_update
 from lisa_desktop.cli.changes import SANDBOX_POLLING
@@ -35,6 +40,7 @@ from lisa_desktop.target import Target, open_target
 from ui.backend import (
     SANDBOX_LABEL,
     CurrentModel,
+    DefaultModelChange,
     EndCallback,
     EventCallback,
     InterruptedJob,
@@ -93,6 +99,9 @@ class DeploymentBackend:
         )
         self.journal, self.journal_problem = _journal_for(self._scratch)
         self._history_lock = threading.Lock()
+        self._settings_lock = threading.Lock()
+        self._configuration: ConfigurationTable | None = None
+        """LISA's configuration table, looked for on the first "Set as default"."""
         self._runner = JobRunner(max_workers=max_workers, journal=self.journal, deployment=self.cache_key)
 
     @classmethod
@@ -154,17 +163,36 @@ class DeploymentBackend:
         record = self.aws.models.get(model_id)
         extra = record.model_extra or {}
         return CurrentModel(
-            record.to_api(),
+            with_guardrails(record.to_api(), self.model_guardrails(model_id)),
             holder=_text(extra.get(HOLDER_ATTRIBUTE)),
             status_reason=_text(extra.get("statusReason")),
             status_updated=_text(extra.get("lastStatusUpdate")),
             last_modified=record.last_modified_date,
         )
 
+    def model_guardrails(self, model_id: str) -> list[Guardrail]:
+        return GuardrailsTable(self.aws.clients, self.aws.deployment.guardrails_table_name).of_model(model_id)
+
     def describe_error(self, error: BaseException) -> str:
         if isinstance(error, LisaDesktopError):
             return describe(error)
         return f"{type(error).__name__}: {error}"
+
+    # -- single writes (no job) ------------------------------------------------------------------------------
+
+    def set_default_model(self, model_id: str) -> DefaultModelChange:
+        with self._settings_lock:
+            if self._configuration is None:
+                self._configuration = ConfigurationTable(self.aws.clients, self.aws.deployment.prefix)
+            configuration = self._configuration
+        who = caller_identity(self.aws.clients).arn
+        result = set_default_model(configuration, self.aws.models, model_id, changed_by=who)
+        return DefaultModelChange(result.model_id, result.previous, result.written)
+
+    def set_context_window(self, model_id: str, tokens: object) -> int:
+        record = set_context_window(self.aws.models, model_id, tokens)
+        assert record.context_window is not None
+        return record.context_window
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
@@ -213,6 +241,10 @@ class DeploymentBackend:
                 listeners=listeners,
                 model_warmup_cap_s=self._warmup_cap_s,
             )
+        if kind is JobKind.SCHEDULE:
+            given = _required(payload, kind).get("scheduling")
+            schedule = parse_schedule(given) if isinstance(given, Mapping) else None
+            return runner.submit_schedule(aws, model_id, schedule, settings=settings, listeners=listeners)
         if kind is JobKind.CREATE:
             request = parse_create(dict(_required(payload, kind)))
             if model_id and request.modelId != model_id:

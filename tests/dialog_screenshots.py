@@ -24,7 +24,10 @@ from engine.sandbox.server import Sandbox
 from lisa_desktop.connection_service import StoredConnections
 from lisa_desktop.connections import ConnectionStore
 from tests.keyrings import MemoryKeyring
+from tests.model_settings_screenshots import render_context_window_dialog
 from tests.screenshots import run_offscreen, save, until
+from tests.wizard_base_screenshots import render_features_and_groups
+from tests.wizard_guardrails_screenshots import render_guardrails
 from ui.backend import CurrentModel
 from ui.background import Background
 from ui.connection_service import NewConnection
@@ -105,6 +108,9 @@ async def render_at(out: Path, background: Background, size: tuple[int, int], su
     conflict.show()
     save(conflict, out, f"conflict-dialog{suffix}")
     conflict.close()
+    render_features_and_groups(window, out, suffix)
+    render_guardrails(window, out, suffix)
+    render_context_window_dialog(window, out, suffix)
     window.close()
 
 

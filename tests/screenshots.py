@@ -29,7 +29,7 @@ from lisa_desktop.deployment_backend import DeploymentBackend
 from ui.backend import JobKind
 from ui.background import Background
 from ui.dialogs import ConfirmDialog
-from ui.main_window import JOBS_EMPTY_HEIGHT, MainWindow
+from ui.main_window import DETAILS_NARROW, DETAILS_WIDTH, JOBS_EMPTY_HEIGHT, MainWindow
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.editors import ChoiceEditor, EnvironmentEditor, IntEditor, TextEditor
 from ui.wizard.specs import PageId
@@ -83,6 +83,9 @@ async def render(out: Path, background: Background) -> None:
         await until(lambda: window.refresher.last_success is not None)
         await asyncio.sleep(0.3)
         save(window, out, "model-table")
+        from tests.model_settings_screenshots import render_default_and_context  # it imports this module
+
+        await render_default_and_context(window, out)
 
         select(window, "broken-model")
         await asyncio.sleep(1.0)
@@ -91,6 +94,9 @@ async def render(out: Path, background: Background) -> None:
         await until(lambda: window.details.facts["revision"].text().startswith("revision"))
         save(window, out, "details-pane")
         await render_wizards(window, out)
+        from tests.schedule_screenshots import render_schedules  # it imports this module
+
+        await render_schedules(window, out)
 
         await render_root_cause(window, backend, out)
 
@@ -157,7 +163,9 @@ async def render_root_cause(window: MainWindow, backend: DeploymentBackend, out:
 
 
 async def refit(window: MainWindow) -> None:
-    """The columns and the Jobs dock (which lists jobs) as a first start at the window's size fits them."""
+    """The columns and the docks as a first start at the window's size fits them."""
+    details_width = DETAILS_NARROW if window.width() < 1500 else DETAILS_WIDTH
+    window.resizeDocks([window.details_dock], [details_width], Qt.Orientation.Horizontal)
     window.resizeDocks([window.jobs], [JOBS_EMPTY_HEIGHT], Qt.Orientation.Vertical)
     await asyncio.sleep(0.2)
     window.fit_jobs_dock()

@@ -29,6 +29,39 @@ def unreadable_text(row: ModelRow) -> str:
     )
 
 
+def default_model_refusal(rows: Sequence[ModelRow]) -> str | None:
+    """None when the one selected model can be made LISA's default (`engine.model_settings.default_refusal`); else
+    why not, as LISA's UI says it for the model that is the default already."""
+    refusal = _one_readable(rows, "set the default model")
+    if refusal is not None:
+        return refusal
+    row = rows[0]
+    if row.is_default:
+        return f"{row.model_id} is already the default model"
+    # Imported here, not at start-up: pydantic (the record) is loaded by then, with the deployment.
+    from engine.model_settings import default_refusal
+    from engine.schema.record import ModelRecord
+
+    record = ModelRecord(
+        model_id=row.model_id, model_status=ModelStatus(row.status), model_config={"modelType": row.model_type}
+    )
+    return default_refusal(record)
+
+
+def context_window_refusal(rows: Sequence[ModelRow]) -> str | None:
+    """None when the one selected model's context window can be overridden: LISA's handler takes any status and
+    hosting type."""
+    return _one_readable(rows, "set the context window")
+
+
+def _one_readable(rows: Sequence[ModelRow], what: str) -> str | None:
+    if not rows:
+        return f"select a model to {what}"
+    if len(rows) > 1:
+        return f"{what} works on one model at a time ({len(rows)} are selected)"
+    return unreadable_text(rows[0]) if rows[0].unreadable is not None else None
+
+
 def selection_refusal(operation: Operation, rows: Sequence[ModelRow]) -> str | None:
     """None when `operation` may run on every selected model (each gets its own job); else why not."""
     if not rows:

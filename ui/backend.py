@@ -15,6 +15,7 @@ from engine.jobs.events import JobEvent
 from engine.model_row import ModelRow
 
 if TYPE_CHECKING:  # sqlite3 and platformdirs: not on the first paint's path
+    from engine.aws.guardrails import Guardrail
     from engine.jobs.journal import JournalJob
 
 
@@ -28,6 +29,8 @@ class JobKind(StrEnum):
     START = "start"
     STOP = "stop"
     DELETE = "delete"
+    SCHEDULE = "schedule"
+    """Set or remove a LISA-hosted model's schedule (the model keeps its status while the job holds it)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ class CurrentModel:
     of who changed it last."""
 
     config: Mapping[str, Any]
-    """As LISA's API returns it (with "status")."""
+    """As LISA's API returns it (with "status", and `guardrailsConfig` when the model has guardrails)."""
     holder: str | None = None
     """The desktop job holding it now (`job-… (caller ARN on host, since …)`), as its record names it."""
     status_reason: str | None = None
@@ -116,6 +119,15 @@ class CurrentModel:
     status_updated: str | None = None
     last_modified: int | None = None
     """Epoch milliseconds of the record's last change."""
+
+
+@dataclass(frozen=True)
+class DefaultModelChange:
+    """What "Set as default" did: `written` False when the model was the default already (nothing written)."""
+
+    model_id: str
+    previous: str | None
+    written: bool
 
 
 EventCallback = Callable[[JobEvent], None]
@@ -156,8 +168,23 @@ class Backend(Protocol):
         """The model's record as it is now, read consistently (blocking): what a draft is compared with."""
         ...
 
+    def model_guardrails(self, model_id: str) -> list[Guardrail]:
+        """The model's guardrails as LISA's guardrails table holds them (blocking: one Query of its ModelIdIndex);
+        none on a deployment without the table."""
+        ...
+
     def describe_error(self, error: BaseException) -> str:
         """One readable line for an error raised by the methods above."""
+        ...
+
+    def set_default_model(self, model_id: str) -> DefaultModelChange:
+        """Make the model LISA's default model: a new version of LISA's configuration, as LISA's UI writes it
+        (blocking). Raises when refused (not InService, not textgen, no configuration table): nothing written."""
+        ...
+
+    def set_context_window(self, model_id: str, tokens: object) -> int:
+        """Override the model's context window as LISA's handler does (blocking); returns the value written.
+        Raises InvalidInput naming `contextWindow` for anything but an integer above 0: nothing written."""
         ...
 
     def submit(
@@ -171,7 +198,9 @@ class Backend(Protocol):
         ack_restart: bool = False,
     ) -> JobTicket:
         """Start a job without waiting (validation runs in the job). `payload` is the create/update request in
-        LISA's API shape. Callbacks arrive on a worker thread; `on_end` is called exactly once."""
+        LISA's API shape; for a schedule job `{"scheduling": LISA's SchedulingConfig}`, or
+        `{"scheduling": None}` to remove the schedule. Callbacks arrive on a worker thread; `on_end` is called
+        exactly once."""
         ...
 
     @property

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker
-from PySide6.QtGui import QColor, QFontDatabase
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtGui import QColor, QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -28,8 +29,12 @@ from engine.jobs.cause import RootCause
 from engine.model_row import ModelRow
 from ui.banner import Banner, BannerKind
 from ui.formatting import capacity_text, local_time, yes_no
-from ui.model_table import HOSTING_LABELS
+from ui.model_table import HOSTING_LABELS, context_window_text
 from ui.root_cause_view import RootCauseView
+from ui.schedule_details import ScheduleSection
+
+if TYPE_CHECKING:
+    from engine.aws.guardrails import Guardrail
 
 NOTHING_SELECTED = "Select a model to see its details."
 FAILURE_SHOWN = 240
@@ -53,11 +58,17 @@ def _text(value: Any) -> str:
     return "–" if value is None or value == "" else str(value)
 
 
+LABELS_BESIDE_FROM = 260
+"""The pane's width from which the facts' labels stand beside their values."""
+
+
 class DetailsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detailsPane")
         self.row: ModelRow | None = None
+        self._guardrails_of: str | None = None
+        """The model whose guardrails the Guardrails line shows."""
         self.title = QLabel()
         self.title.setObjectName("detailsTitle")
         self.title.setWordWrap(True)
@@ -67,15 +78,20 @@ class DetailsPane(QWidget):
         self.title.setFont(font)
         self.subtitle = QLabel()
         self.subtitle.setWordWrap(True)
+        for heading in (self.title, self.subtitle):  # a long name is cut (whole in its tooltip), the dock not widened
+            heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.failure = Banner(self, object_name="failureReason")
         self.failure.close_button.hide()
         self.hold = Banner(self, object_name="holdNote")
         self.hold.close_button.hide()
+        for banner in (self.failure, self.hold):  # a long unbroken word (an exception's name) is cut at the edge
+            banner.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.live_note = QLabel()
         self.live_note.setWordWrap(True)
 
         self.facts: dict[str, QLabel] = {}
         facts_form = QFormLayout()
+        self.facts_form = facts_form
         for key, label in (
             ("status", "Status"),
             ("hosting", "Hosting"),
@@ -86,6 +102,9 @@ class DetailsPane(QWidget):
             ("revision", "Task definition"),
             ("rollout", "Rollout"),
             ("litellm", "Registered in LiteLLM"),
+            ("context", "Context window"),
+            ("default", "Default model"),
+            ("guardrails", "Guardrails"),
             ("modified", "Last modified"),
         ):
             value = QLabel()
@@ -102,6 +121,8 @@ class DetailsPane(QWidget):
         self._root_cause_of: str | None = None
         overview_layout.addWidget(self.root_cause)
         overview_layout.addLayout(facts_form)
+        self.schedule = ScheduleSection()
+        overview_layout.addWidget(self.schedule)
         overview_layout.addWidget(self.live_note)
         overview_layout.addWidget(QLabel("Recent ECS service events:"))
         self.events.setMinimumHeight(120)
@@ -130,9 +151,13 @@ class DetailsPane(QWidget):
         self.jobs.setWordWrap(True)
 
         self.tabs = QTabWidget()
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
+        self.tabs.tabBar().setUsesScrollButtons(False)
         scroller = QScrollArea()  # a long failure reason must not squeeze the facts into clipped lines
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The overview follows the dock's width (its rows wrap), so the dock never widens over the table.
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setWidget(overview)
         self.tabs.addTab(scroller, "Overview")
         self.tabs.addTab(configuration, "Configuration")
@@ -155,6 +180,18 @@ class DetailsPane(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """In a narrow dock each value goes under its label, rather than both squeezed side by side."""
+        policy = (
+            QFormLayout.RowWrapPolicy.WrapAllRows
+            if event.size().width() < LABELS_BESIDE_FROM
+            else QFormLayout.RowWrapPolicy.DontWrapRows
+        )
+        for form in (self.facts_form, self.schedule.form):
+            if form.rowWrapPolicy() != policy:
+                form.setRowWrapPolicy(policy)
+        super().resizeEvent(event)
+
     def show_row(self, row: ModelRow | None) -> None:
         if row is None or self.row is None or row.model_id != self.row.model_id:
             with QSignalBlocker(self.reveal):
@@ -163,11 +200,14 @@ class DetailsPane(QWidget):
             self.show_root_cause(None, None)
         self.row = row
         if row is None:
+            self._guardrails_of = None
             self.pages.setCurrentIndex(0)
             return
         self.pages.setCurrentIndex(1)
         self.title.setText(row.model_id)
+        self.title.setToolTip(row.model_id)
         self.subtitle.setText(f"{row.model_name} · {row.model_type}")
+        self.subtitle.setToolTip(self.subtitle.text())
         if row.unreadable is not None:
             self.failure.show_message(
                 BannerKind.ERROR,
@@ -194,6 +234,13 @@ class DetailsPane(QWidget):
         registered = live.get("litellmRegistered", row.litellm_registered)
         self.facts["litellm"].setText("–" if registered is None else yes_no(bool(registered)))
         self.facts["modified"].setText(local_time(row.last_modified) or "–")
+        window = context_window_text(row.context_window)
+        self.facts["context"].setText(f"{window} tokens" if window else "–")
+        self.facts["default"].setText(yes_no(row.is_default))
+        if self._guardrails_of != row.model_id:
+            self.facts["guardrails"].setText("reading …")
+            self.facts["guardrails"].setToolTip("")
+        self.schedule.show_row(row)
         self.live_note.setText(f"Some live facts are missing: {row.live_error}" if row.live_error else "")
         self.live_note.setVisible(bool(row.live_error))
         self.events.clear()
@@ -216,6 +263,33 @@ class DetailsPane(QWidget):
             json.dumps(dict(config), indent=2, sort_keys=True, default=str)
             if config
             else "The configuration arrives with the first refresh (the rows shown are cached)."
+        )
+
+    def show_guardrails(
+        self, model_id: str, guardrails: Sequence[Guardrail] | None, problem: str | None = None
+    ) -> None:
+        """The model's guardrails, read on selection (None with `problem`: they could not be read); ignored once
+        another model is shown."""
+        if self.row is None or self.row.model_id != model_id:
+            return
+        self._guardrails_of = model_id
+        label = self.facts["guardrails"]
+        if guardrails is None:
+            label.setText(f"could not be read: {problem}" if problem else "–")
+        elif not guardrails:
+            label.setText("none")
+        else:
+            label.setText(
+                "\n".join(
+                    f"{guardrail.name} — {guardrail.mode}, {guardrail.identifier}:{guardrail.version}"
+                    for guardrail in sorted(guardrails, key=lambda guardrail: guardrail.name)
+                )
+            )
+        label.setToolTip(
+            "\n".join(
+                f"{guardrail.name}: LiteLLM {guardrail.litellm_name} ({guardrail.guardrail_id})"
+                for guardrail in guardrails or ()
+            )
         )
 
     def show_root_cause(self, model_id: str | None, cause: RootCause | None) -> None:

@@ -38,6 +38,7 @@ from ui.job_history import JobHistoryDialog
 from ui.job_panel import JobPanel
 from ui.job_recovery import recover_interrupted
 from ui.model_filter import ModelFilterProxy
+from ui.model_settings_commands import ModelSettingsCommands
 from ui.model_table import ROW_ROLE, ModelTableModel
 from ui.notifier import Notifier
 from ui.refresher import Refresher
@@ -93,7 +94,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
 )
 DETAILS_WIDTH = 380
 """The Details dock's first width; `DETAILS_NARROW` on a screen narrower than 1500 px."""
-DETAILS_NARROW = 280
+DETAILS_NARROW = 210
 """Leaves the table the room of every column at 1280 px (window_table.fit_columns)."""
 JOBS_EMPTY_HEIGHT = 110
 """The Jobs dock's first height, while it lists no job: its headers and a row or two."""
@@ -226,6 +227,13 @@ class MainWindow(QMainWindow):
             self.details, self.jobs, background, backend=lambda: self.backend, hold_of=self.hold_of
         )
         self.config_export = ConfigExport(self)
+        self.model_settings = ModelSettingsCommands(
+            self,
+            background,
+            self.refresher,
+            backend=lambda: self.backend,
+            say=lambda text, ms: self.statusBar().showMessage(text, ms),
+        )
         self._drafts = drafts
         self._wizards: WizardLauncher | None = None
         """The wizard and the Drafts dock import pydantic and the schema (half a second): imported on a worker
@@ -555,6 +563,14 @@ class MainWindow(QMainWindow):
             dialog.accepted.connect(lambda: self.submission.submit(JobKind.DELETE, rows))
             dialog.open()
 
+    def set_default_selected(self) -> None:
+        if self.commands.explain_refusal(self.commands.set_default):
+            self.model_settings.set_default(self.selected_rows()[0])
+
+    def edit_context_window(self) -> None:
+        if self.commands.explain_refusal(self.commands.context_window):
+            self.model_settings.edit_context_window(self.selected_rows()[0])
+
     def _on_job_finished(self, end: JobEnd) -> None:
         self.update_pace()
         self.refresher.read_now([end.model_id])
@@ -711,6 +727,7 @@ class MainWindow(QMainWindow):
             selected_rows=self.selected_rows,
             background=self.background,
             submit=self.submission.submit_edit,
+            submit_after=self.submission.submit_after,
         )
         self._wizards = launcher = WizardLauncher(self, self._drafts or DraftStore(), context)
         panel = launcher.panel

@@ -26,7 +26,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QStandardItemModel
 
 from engine.model_row import ModelRow
+from ui import next_action
 from ui.formatting import UNKNOWN
+from ui.next_action import next_action_at, next_action_text, set_now
 
 SORT_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 """A (missing, value) key: values of one column compare with each other; missing ones belong last."""
@@ -37,6 +39,11 @@ FILTER_ROLE: Final = Qt.ItemDataRole.UserRole + 3
 _ROW_ROLES: Final = frozenset({int(SORT_ROLE), int(ROW_ROLE), int(FILTER_ROLE), int(Qt.ItemDataRole.ToolTipRole)})
 
 EVERYONE: Final = "everyone"
+NEXT_ACTION_MS: Final = 60_000
+"""The "Next action" column moves on as time passes."""
+DEFAULT_STAR: Final = "★"
+DEFAULT_MARK: Final = f"{DEFAULT_STAR} Default"
+"""The Default cell of LISA's default model (LISA's model cards badge it DEFAULT)."""
 
 HOSTING_LABELS: Final = {
     "lisa_hosted": "LISA-hosted",
@@ -59,6 +66,9 @@ class Column(IntEnum):
     FEATURES = 10
     ALLOWED_GROUPS = 11
     LAST_MODIFIED = 12
+    CONTEXT_WINDOW = 13
+    DEFAULT = 14
+    NEXT_ACTION = 15
 
     @property
     def label(self) -> str:
@@ -84,6 +94,9 @@ _LABELS: Final = {
     Column.FEATURES: "Features",
     Column.ALLOWED_GROUPS: "Allowed groups",
     Column.LAST_MODIFIED: "Last modified",
+    Column.CONTEXT_WINDOW: "Context window",
+    Column.DEFAULT: "Default",
+    Column.NEXT_ACTION: "Next action",
 }
 _KEYS: Final = {
     Column.MODEL_ID: "id",
@@ -99,6 +112,9 @@ _KEYS: Final = {
     Column.FEATURES: "features",
     Column.ALLOWED_GROUPS: "groups",
     Column.LAST_MODIFIED: "modified",
+    Column.CONTEXT_WINDOW: "context",
+    Column.DEFAULT: "default",
+    Column.NEXT_ACTION: "next",
 }
 COLUMNS: Final = tuple(Column)
 LIVE_COLUMNS: Final = frozenset({Column.CAPACITY, Column.RUNNING_TASKS, Column.HEALTHY_INSTANCES})
@@ -121,6 +137,24 @@ def _capacity(row: ModelRow) -> str:
     return " / ".join(_count(part) for part in parts)
 
 
+def context_window_text(tokens: int | None) -> str:
+    """The cell text of a context window ("8,192"); empty when the record has none."""
+    return "" if tokens is None else f"{tokens:,}"
+
+
+def compact_tokens(text: str) -> str:
+    """A context window's cell text ("131,072") as LISA's model list shows it (`formatContextAndTokenCount`:
+    "131.1K", "1.5M"), for a column too narrow for the whole number."""
+    digits = text.replace(",", "")
+    if not digits.isdigit():
+        return text
+    tokens = int(digits)
+    for size, unit in ((1_000_000, "M"), (1_000, "K")):
+        if tokens >= size:
+            return f"{round(tokens / size, 1):g}{unit}"
+    return digits
+
+
 def _modified(epoch_ms: int | None) -> str:
     if epoch_ms is None:
         return UNKNOWN
@@ -141,6 +175,9 @@ _TEXT: Final[dict[Column, Callable[[ModelRow], str]]] = {
     Column.FEATURES: lambda row: ", ".join(row.features),
     Column.ALLOWED_GROUPS: lambda row: ", ".join(row.allowed_groups) or EVERYONE,
     Column.LAST_MODIFIED: lambda row: _modified(row.last_modified),
+    Column.CONTEXT_WINDOW: lambda row: context_window_text(row.context_window),
+    Column.DEFAULT: lambda row: DEFAULT_MARK if row.is_default else "",
+    Column.NEXT_ACTION: lambda row: next_action_text(row.schedule_json) if row.schedule_json else "",
 }
 
 SortKey = tuple[bool, Any]
@@ -152,6 +189,11 @@ def _text_key(text: str) -> SortKey:
 
 def _number_key(value: int | None) -> SortKey:
     return (value is None, value or 0)
+
+
+def _next_action_key(row: ModelRow) -> SortKey:
+    at = next_action_at(row.schedule_json) if row.schedule_json else None
+    return (at is None, at.timestamp() if at is not None else 0.0)
 
 
 def _capacity_key(row: ModelRow) -> SortKey:
@@ -173,6 +215,9 @@ _SORT: Final[dict[Column, Callable[[ModelRow], SortKey]]] = {
     Column.FEATURES: lambda row: _text_key(", ".join(row.features)),
     Column.ALLOWED_GROUPS: lambda row: _text_key(", ".join(row.allowed_groups) or EVERYONE),
     Column.LAST_MODIFIED: lambda row: _number_key(row.last_modified),
+    Column.CONTEXT_WINDOW: lambda row: _number_key(row.context_window),
+    Column.DEFAULT: lambda row: (False, not row.is_default),
+    Column.NEXT_ACTION: lambda row: _next_action_key(row),
 }
 
 
@@ -250,6 +295,11 @@ class RowFaces:
         for row in rows:
             self.of(row)
 
+    def forget(self, rows: Iterable[ModelRow]) -> None:
+        """Make these rows' faces again when next asked (a text that depends on the time changed)."""
+        for row in rows:
+            self._faces.pop(id(row), None)
+
     def keep_only(self, rows: Iterable[ModelRow]) -> None:
         """Forget the faces of every row but these (the rows the table now holds)."""
         kept = {id(row): row for row in rows}
@@ -286,6 +336,12 @@ def _tooltip(row: ModelRow, column: Column) -> str:
         return f"{text}\nNot live: {row.live_error}"
     if column is Column.ALLOWED_GROUPS and not row.allowed_groups:
         return "No group restriction: every LISA user may use this model"
+    if column is Column.CONTEXT_WINDOW:
+        return f"{text} tokens" if text else "No context window recorded"
+    if column is Column.NEXT_ACTION:
+        return f"Next scheduled action: {text}" if text else "No schedule: the model runs until it is stopped"
+    if column is Column.DEFAULT and row.is_default:
+        return "LISA's default model (its global configuration's defaultModel)"
     return text
 
 
@@ -410,6 +466,9 @@ class ModelTableModel(QStandardItemModel):
         # hears of inserted or removed rows with `_rows` already matching Qt's count.
         self.rowsInserted.connect(self._take_arriving)
         self.rowsRemoved.connect(self._drop_leaving)
+        self.next_action_timer = QTimer(self)
+        self.next_action_timer.setInterval(NEXT_ACTION_MS)
+        self.next_action_timer.timeout.connect(lambda: self.refresh_next_actions(next_action.clock()))
 
     # Reading
 
@@ -520,6 +579,14 @@ class ModelTableModel(QStandardItemModel):
             cell = self.index(position, Column.STATUS)
             self.dataChanged.emit(cell, cell)
 
+    def refresh_next_actions(self, now: datetime) -> None:
+        """The "Next action" cells as at `now` (the minute timer's): only the scheduled rows' are made again."""
+        set_now(now)
+        scheduled = [position for position, row in enumerate(self._rows) if row.schedule_json]
+        self.faces.forget(self._rows[position] for position in scheduled)
+        for first, last in _runs(scheduled):
+            self.dataChanged.emit(self.index(first, Column.NEXT_ACTION), self.index(last, Column.NEXT_ACTION))
+
     def note_of(self, model_id: str) -> RowNote | None:
         return self._notes.get(model_id)
 
@@ -547,6 +614,8 @@ class ModelTableModel(QStandardItemModel):
         rows are not sorted again here.
         """
         self.flush()
+        if not self.next_action_timer.isActive():
+            self.next_action_timer.start()  # here, not at construction: a model made with no event loop has none
         incoming = {row.model_id: row for row in rows}
         self.faces.keep_only(incoming.values())
         presorted = sorted_by == self._ordering.name and len(incoming) == len(rows)

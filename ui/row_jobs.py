@@ -15,19 +15,22 @@ from ui.backend import JobEnd, JobKind
 from ui.job_model import JobListModel
 from ui.model_table import ModelTableModel, RowNote
 
-HOLDING_STATUS: Final = {
+HOLDING_STATUS: Final[dict[JobKind, str | None]] = {
     JobKind.CREATE: "Creating",
     JobKind.UPDATE: "Updating",
     JobKind.START: "Starting",
     JobKind.STOP: "Stopping",
     JobKind.DELETE: "Deleting",
+    JobKind.SCHEDULE: None,
 }
+"""The status a job holds its model in; None: the model keeps its own (LISA's schedule routes leave it as it is)."""
 STEP_WORDS: Final = {
     "ecs": "rollout",
     "capacity": "capacity",
     "litellm": "LiteLLM",
     "guardrail": "guardrails",
     "stack": "stack",
+    "schedule": "schedule",
     "finalize": "finishing",
     "rollback": "rollback",
 }
@@ -115,10 +118,11 @@ class RowJobs(QObject):
         running = self._running.get(model_id)
         if running is not None and running.held:
             status = HOLDING_STATUS[running.kind]
+            words = running.step or ("scheduling" if status is None else "")
             note = RowNote(
                 status,
-                running.step,
-                f"{running.kind.value.capitalize()} job of this window: {status}"
+                words,
+                f"{running.kind.value.capitalize()} job of this window: {status or 'holds the model'}"
                 + (f", {running.step}" if running.step else ""),
             )
             self._table.set_note(model_id, note)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from engine.model_row import ModelRow
 from engine.rules.status import Operation
-from ui.action_gates import selection_refusal, unreadable_text
+from ui.action_gates import context_window_refusal, default_model_refusal, selection_refusal, unreadable_text
 from ui.holds import HoldState, takeover_refusal
 
 CONFIG_PENDING = "the configuration arrives with the first refresh (the rows shown are cached)"
@@ -25,6 +25,8 @@ class ActionHandlers(Protocol):
     def start_selected(self) -> None: ...
     def stop_selected(self) -> None: ...
     def delete_selected(self) -> None: ...
+    def set_default_selected(self) -> None: ...
+    def edit_context_window(self) -> None: ...
     def copy_selected(self) -> None: ...
     def export_selected(self) -> None: ...
     def toggle_pause(self) -> None: ...
@@ -73,6 +75,8 @@ class WindowActions:
         self.start = action("Start", "Ctrl+Shift+S", on.start_selected, name="startAction")
         self.stop = action("Stop", "Ctrl+Shift+T", on.stop_selected, name="stopAction")
         self.delete = action("Delete…", "Delete", on.delete_selected, name="deleteAction")
+        self.set_default = action("Set as default…", None, on.set_default_selected, name="setDefaultAction")
+        self.context_window = action("Context window…", None, on.edit_context_window, name="contextWindowAction")
         self.copy = action("Copy as JSON", "Ctrl+Shift+C", on.copy_selected, name="copyAction")
         self.export = action("Export config…", "Ctrl+S", on.export_selected, name="exportAction")
         self.refresh = action("Refresh", "F5", refresh_now, name="refreshAction")
@@ -108,6 +112,7 @@ class WindowActions:
             base = action.text().rstrip("…")
             action.setToolTip(f"{base}: {reason}" if reason else f"{base} the selected model(s)")
         offline = self._write_refusal()
+        self._gate_settings(rows, offline)
         self.create.setToolTip(
             f"Create a model — as a draft only ({offline}); submit it once a deployment is open"
             if offline
@@ -129,6 +134,18 @@ class WindowActions:
         self.refresh.setEnabled(connected)
         self.selection = rows
         self.gate_takeover()
+
+    def _gate_settings(self, rows: Sequence[ModelRow], offline: str | None) -> None:
+        default = offline or default_model_refusal(rows)
+        self.set_default.setEnabled(default is None)
+        self.set_default.setToolTip(
+            f"Set as default: {default}" if default else "Make the selected model LISA's default model"
+        )
+        window = offline or context_window_refusal(rows)
+        self.context_window.setEnabled(window is None)
+        self.context_window.setToolTip(
+            f"Context window: {window}" if window else "Override the selected model's context window (tokens)"
+        )
 
     def refusal(self, operation: Operation, rows: Sequence[ModelRow]) -> str | None:
         reason = self._write_refusal() or selection_refusal(operation, rows)

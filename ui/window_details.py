@@ -86,6 +86,18 @@ class DetailsFeed:
         if backend is not None:
             self._background.start(self._load(backend, model_id), what=f"reading the details of {model_id}")
 
+    async def _load_guardrails(self, backend: Backend, model_id: str) -> None:
+        """The model's guardrails: one query of the guardrails table per selection (and per refresh of the
+        selected model), never one per row."""
+        try:
+            guardrails = await self._background.run(backend.model_guardrails, model_id)
+        except Exception as error:
+            if backend is self._backend():
+                self._details.show_guardrails(model_id, None, backend.describe_error(error))
+            return
+        if backend is self._backend():
+            self._details.show_guardrails(model_id, guardrails)
+
     async def _load(self, backend: Backend, model_id: str) -> None:
         self._journal_reads += 1
         read = self._latest_read[model_id] = self._journal_reads
@@ -99,6 +111,7 @@ class DetailsFeed:
                 self._journal[model_id] = journaled
                 if self.shows(model_id):
                     self.show_history(model_id)
+        await self._load_guardrails(backend, model_id)
         try:
             row = await self._background.run(backend.model_row, model_id)
         except Exception:  # the table row stays shown; the next refresh tries again

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from engine.model_row import ModelRow
-from ui.backend import Backend, JobKind, Takeover
+from ui.backend import Backend, JobEnd, JobKind, Takeover
 from ui.dialogs import ConfirmDialog
 from ui.holds import HoldState, hold_state
 from ui.job_panel import JobPanel
@@ -32,6 +32,9 @@ class JobSubmission:
         self._refresher = refresher
         self._backend = backend
         self._pace_changed = pace_changed
+        self._after: dict[str, tuple[JobKind, str, dict[str, Any]]] = {}
+        """job id → the job to submit once it has succeeded (`submit_after`)."""
+        jobs.job_finished.connect(self._follow_up)
 
     def submit(self, kind: JobKind, rows: Sequence[ModelRow]) -> None:
         """One job per row; nothing with no deployment open."""
@@ -45,6 +48,17 @@ class JobSubmission:
         if backend is None:
             return None
         return self._start(backend, kind, [model_id], payload=dict(payload), ack_restart=ack_restart)
+
+    def submit_after(self, job_id: str, kind: JobKind, model_id: str, payload: Mapping[str, Any]) -> None:
+        """Submit this job once job `job_id` has succeeded; not at all when it did not (a change LISA makes in two
+        requests: the model's update, then its schedule)."""
+        self._after[job_id] = (kind, model_id, dict(payload))
+
+    def _follow_up(self, end: JobEnd) -> None:
+        follow = self._after.pop(end.job_id, None)
+        if follow is not None and end.ok:
+            kind, model_id, payload = follow
+            self.submit_edit(kind, model_id, payload, False)
 
     def _start(self, backend: Backend, kind: JobKind, model_ids: Sequence[str], **request: Any) -> str | None:
         jobs = self._jobs

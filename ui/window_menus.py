@@ -34,6 +34,8 @@ class WindowMenus:
         self.actions_menu.addSeparator()
         self.actions_menu.addActions([actions.start, actions.stop, actions.delete])
         self.actions_menu.addSeparator()
+        self.actions_menu.addActions([actions.set_default, actions.context_window])
+        self.actions_menu.addSeparator()
         self.actions_menu.addAction(actions.takeover)
         self.actions_menu.addSeparator()
         self.actions_menu.addActions([actions.refresh, actions.pause])
@@ -60,6 +62,8 @@ class WindowMenus:
         toolbar.addSeparator()
         toolbar.addActions([actions.start, actions.stop, actions.delete])
         toolbar.addSeparator()
+        toolbar.addAction(actions.set_default)
+        toolbar.addSeparator()
         toolbar.addActions([actions.refresh, actions.pause])
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -77,6 +81,8 @@ class WindowMenus:
         actions = self._actions
         menu = QMenu(self._window)
         menu.addActions([actions.update, actions.start, actions.stop, actions.delete])
+        menu.addSeparator()
+        menu.addActions([actions.set_default, actions.context_window])
         menu.addSeparator()
         menu.addAction(actions.takeover)
         if marked:

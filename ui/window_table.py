@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QSt
 
 from ui.cell_delegate import CellDelegate
 from ui.model_filter import ModelFilterProxy
-from ui.model_table import NOTE_SEPARATOR, Column
+from ui.model_table import DEFAULT_STAR, NOTE_SEPARATOR, Column, compact_tokens
 from ui.row_jobs import ROLLED_BACK_NOTE
 from ui.status_delegate import StatusDelegate
 
@@ -39,6 +39,9 @@ COLUMN_WIDTHS: dict[Column, int] = {
     Column.FEATURES: 120,
     Column.ALLOWED_GROUPS: 120,
     Column.LAST_MODIFIED: 120,
+    Column.CONTEXT_WINDOW: 70,
+    Column.DEFAULT: 70,
+    Column.NEXT_ACTION: 110,
 }
 """First widths, until `fit_columns` fits them to the table once it shows (a first start)."""
 FIT_SAMPLE_ROWS = 200
@@ -50,6 +53,9 @@ HEADER_LABELS: dict[Column, str] = {
     Column.STREAMING: "Stream",
     Column.ALLOWED_GROUPS: "Groups",
     Column.LAST_MODIFIED: "Modified",
+    Column.CONTEXT_WINDOW: "Context",
+    Column.DEFAULT: DEFAULT_STAR,
+    Column.NEXT_ACTION: "Next",
 }
 """Headers shorter than the column's name, as the filter names them (`capacity:`, `groups:`): the full name is in
 the header's tooltip and the column menu."""
@@ -59,13 +65,18 @@ SHORT_FORMS: dict[int, Callable[[str], str]] = {
     Column.HOSTING: lambda text: HOSTING_SHORT.get(text, text),
     Column.TYPE: lambda text: TYPE_SHORT.get(text, text),
     Column.LAST_MODIFIED: lambda text: text.split(" ", 1)[0],  # the date; its time in the tooltip
+    Column.CONTEXT_WINDOW: compact_tokens,
+    Column.DEFAULT: lambda text: text and DEFAULT_STAR,
+    # "stops 18:00 CET" → "18:00" (the status says which action); "starts Mon 09:00 CET" → "Mon".
+    Column.NEXT_ACTION: lambda text: (text.split(" ")[1:-1] or [""])[0],
 }
 """What a cell shows when its whole text does not fit its column (the whole text is in its tooltip)."""
 STATUS_SAMPLES: tuple[str, ...] = ("Starting · capacity", f"InService{NOTE_SEPARATOR}{ROLLED_BACK_NOTE}")
 """Status cells the Status column makes room for, besides the statuses shown: a job's step, the rolled-back mark."""
 ELASTIC: dict[Column, str] = {
-    Column.MODEL_ID: "llama3-1-70b…",
-    Column.NAME: "mistralai/Mistr…",
+    Column.MODEL_ID: "llama3-1-70…",
+    Column.NAME: "mistral…",
+    Column.NEXT_ACTION: "18:00",
     Column.FEATURES: "summar…",
     Column.ALLOWED_GROUPS: "everyone",
 }
@@ -73,12 +84,14 @@ ELASTIC: dict[Column, str] = {
 these samples; the table's room beyond what every column needs goes to them, up to their longest value."""
 GROWING_FIRST: tuple[Column, ...] = (
     Column.LAST_MODIFIED,
+    Column.NEXT_ACTION,
     Column.HOSTING,
     Column.TYPE,
+    Column.DEFAULT,
     Column.MODEL_ID,
+    Column.NAME,
     Column.ALLOWED_GROUPS,
     Column.FEATURES,
-    Column.NAME,
 )
 """Who gets the table's spare room first, each up to its whole values: short forms made whole, then the ids."""
 
@@ -119,6 +132,7 @@ def make_view(proxy: ModelFilterProxy) -> tuple[QTableView, CellDelegate, Status
     header.setHighlightSections(False)
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setMinimumSectionSize(view.fontMetrics().horizontalAdvance(DEFAULT_STAR) + 12)  # the ★ column
     header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     header.customContextMenuRequested.connect(lambda position: _show_column_menu(view, position))
     header.sortIndicatorChanged.connect(lambda column, _order: _on_sorted(view, column))
@@ -332,7 +346,7 @@ def _floor(view: QTableView, column: Column, texts: list[str]) -> int:
         if shorten is not None:
             texts = [shorten(text) for text in texts]
         content = max((metrics.horizontalAdvance(text) for text in texts), default=0) + _cell_padding(view)
-    return max(column_need(view, column), content)
+    return max(column_need(view, column), content, view.horizontalHeader().minimumSectionSize())
 
 
 def _whole(view: QTableView, column: Column, texts: list[str]) -> int:

@@ -39,6 +39,8 @@ class WizardContext:
     selected_rows: Callable[[], list[ModelRow]]
     background: Background
     submit: SubmitEdit
+    submit_after: Callable[[str, JobKind, str, Mapping[str, Any]], None] | None = None
+    """Start a job once another has succeeded (job id, then as `submit`); None: not offered."""
 
 
 class WizardLauncher:
@@ -128,7 +130,31 @@ class WizardLauncher:
         wizard.finished.connect(lambda _result: closed())
         wizard.show()
         wizard.activateWindow()  # the keyboard goes to the wizard just opened
+        if form.mode is Mode.UPDATE:
+            self._read_guardrails(wizard)
         return wizard
+
+    def _read_guardrails(self, wizard: ModelWizard) -> None:
+        """The update's model's guardrails, read off the GUI thread; the Guardrails page lists them when they
+        arrive (what the update's guardrails are compared with)."""
+        backend = self.context.backend()
+        if backend is None:
+            wizard.set_existing_guardrails(None, OFFLINE)
+            return
+        model_id = wizard.form.model_id
+        self.context.background.start(
+            self._guardrails_into(backend, wizard, model_id), what=f"reading the guardrails of {model_id}"
+        )
+
+    async def _guardrails_into(self, backend: Backend, wizard: ModelWizard, model_id: str) -> None:
+        try:
+            guardrails = await self.context.background.run(backend.model_guardrails, model_id)
+        except Exception as error:
+            if wizard in self.wizards.values():
+                wizard.set_existing_guardrails(None, backend.describe_error(error))
+            return
+        if wizard in self.wizards.values():  # else closed meanwhile
+            wizard.set_existing_guardrails(guardrails)
 
     def _deployment_label(self) -> str | None:
         backend = self.context.backend()
@@ -162,6 +188,11 @@ class WizardLauncher:
             f"{kind.value.capitalize()} of {model_id} submitted: the Jobs panel follows it", 8000
         )
         return job_id
+
+    def submit_after(self, job_id: str, kind: JobKind, model_id: str, payload: Mapping[str, Any]) -> None:
+        if self.context.submit_after is None:
+            raise _Refused("this window cannot start a job after another")
+        self.context.submit_after(job_id, kind, model_id, payload)
 
 
 class _Refused(Exception):

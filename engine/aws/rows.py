@@ -13,6 +13,8 @@ from engine.aws.ecs import Deployment, EcsService
 from engine.aws.inventory import LiveState, ModelView
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLDER_ATTRIBUTE, UnreadableRecord
 from engine.model_row import ModelRow, json_text
+from engine.schedules.actions import day_schedules
+from engine.schedules.record import schedule_of
 from engine.schema.record import ModelRecord, hosting_type_of
 from engine.secrets import masked, secrets_of
 
@@ -54,6 +56,7 @@ def row_of(view: ModelView, default_model: str | None = None) -> ModelRow:
         heartbeat=heartbeat,
         context_window=record.context_window,
         is_default=record.model_id == default_model,
+        schedule_json=_schedule_json(record),
     )
 
 
@@ -76,6 +79,15 @@ def unreadable_row(unreadable: UnreadableRecord) -> ModelRow:
         unreadable=unreadable.reason,
         secrets=secrets,
     )
+
+
+def _schedule_json(record: ModelRecord) -> str | None:
+    """The row's short form of the record's schedule (`ModelRow.schedule_json`); None without a readable one."""
+    schedule = schedule_of(record)
+    if schedule is None:
+        return None
+    windows = [[day, window.startTime, window.stopTime] for day, window in day_schedules(schedule)]
+    return json_text({"timezone": schedule.timezone, "windows": windows})
 
 
 def _hold(record: ModelRecord) -> tuple[str | None, int | None]:

@@ -17,7 +17,7 @@ def _valid(name: str) -> str | None:
         return None
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return None
     return name
 

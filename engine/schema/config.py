@@ -170,7 +170,7 @@ class SchedulingConfig(LisaShape):
     def _iana(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" names a folder of zones
             raise ValueError(
                 f"Invalid timezone: {value}, timezone must be a valid IANA timezone identifier (e.g. UTC, Europe/Paris)"
             ) from None

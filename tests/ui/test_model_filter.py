@@ -81,7 +81,7 @@ def test_an_unknown_column_is_free_text_and_says_which_columns_exist() -> None:
     assert parsed.terms == (Term("foo:bar"), Term("llama"))
     assert parsed.problem == (
         "unknown column 'foo' (use: id, name, hosting, type, status, instance, capacity, tasks, healthy, "
-        "streaming, features, groups, modified)"
+        "streaming, features, groups, modified, context, default, next)"
     )
     assert parse_filter("foo:1 bar:2").problem.startswith("unknown columns 'foo', 'bar' (use: id,")  # type: ignore[union-attr]
 

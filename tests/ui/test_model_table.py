@@ -81,6 +81,9 @@ def test_columns_have_labels_and_filter_keys_in_table_order() -> None:
         "Features",
         "Allowed groups",
         "Last modified",
+        "Context window",
+        "Default",
+        "Next action",
     ]
     assert [column.key for column in Column] == [
         "id",
@@ -96,9 +99,12 @@ def test_columns_have_labels_and_filter_keys_in_table_order() -> None:
         "features",
         "groups",
         "modified",
+        "context",
+        "default",
+        "next",
     ]
     table = ModelTableModel()
-    assert table.columnCount() == 13
+    assert table.columnCount() == 16
     assert table.headerData(Column.CAPACITY, Qt.Orientation.Horizontal) == "Min/Desired/Max"
 
 

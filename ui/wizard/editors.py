@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.wizard.specs import Editor, FieldSpec
+from ui.wizard.tag_editor import TagInput
 
 NOT_SET = "not set"
 COMMAND_FORMS = ("CMD-SHELL", "CMD", "string")
@@ -169,18 +170,27 @@ class ChoiceEditor(FieldEditor):
 
 
 class GroupsEditor(FieldEditor):
+    """Group names as chips (ui.wizard.tag_editor); a name typed but not added yet counts too."""
+
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.line = QLineEdit(self)
-        self.line.setPlaceholderText(spec.placeholder)
-        self.line.textEdited.connect(lambda _text: self.edited.emit())
-        self._row().addWidget(self.line)
+        self.tags = TagInput(spec.placeholder, self)
+        self.line: QLineEdit = self.tags.line
+        self.line.setAccessibleName(spec.label)
+        self.tags.changed.connect(self.edited.emit)
+        self._row().addWidget(self.tags)
 
     def value(self) -> Any:
-        return [name.strip() for name in self.line.text().split(",") if name.strip()]
+        return self.tags.values()
 
     def set_value(self, value: Any) -> None:
-        self.line.setText(", ".join(str(name) for name in value or []))
+        self.tags.set_tags([str(name) for name in value or []])
+
+    def set_locked(self, locked: bool) -> None:
+        self.tags.set_locked(locked)
+
+    def local_problem(self) -> str | None:
+        return self.tags.problem()
 
 
 class FormTable(QTableWidget):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.rules.capabilities import Impact
@@ -36,6 +37,7 @@ class FieldRow(QWidget):
         self.note = QLabel(self)
         self.note.setObjectName("note:" + spec.path)
         self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.note.setEnabled(False)  # drawn in the palette's disabled (muted) text colour
         self.note.setVisible(bool(spec.help))
         self.note.setText(spec.help)
@@ -49,6 +51,29 @@ class FieldRow(QWidget):
         column.addLayout(top)
         column.addWidget(self.message)
         column.addWidget(self.note)
+
+    def hasHeightForWidth(self) -> bool:
+        """No: the form would then share its height among the rows by their heights for widths it guesses, and
+        squeeze some (a growing list of chips) below what they show. The row asks instead for the height its
+        wrapped notes take at its present width (sizeHint), and again whenever that width changes."""
+        return False
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            hint.setHeight(max(layout.totalHeightForWidth(self.width()), layout.totalMinimumSize().height()))
+        return hint
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        hint.setHeight(self.sizeHint().height())
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()
 
     @property
     def lock_reason(self) -> str | None:

@@ -14,16 +14,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from engine.aws.guardrails import Guardrail, with_guardrails
 from engine.config_edit import update_request_from
 from engine.errors import InvalidInput, Problem
+from engine.guardrail_changes import guardrail_problems
 from engine.plan import Plan, plan
 from engine.schema.enums import FeatureName, ModelHostingType, ModelStatus
 from engine.schema.record import ModelRecord, hosting_type_of
 from engine.schema.requests import HOSTED_FIELDS
 from engine.schema.stored import stored_config
 from engine.schema.validate import parse_create, parse_update
+from ui.wizard import features
 from ui.wizard.config_paths import get_path, set_path
 from ui.wizard.field_names import label_of
+from ui.wizard.schedule_form import given_schedule, schedule_changed
 from ui.wizard.specs import ALL_FIELDS, BY_PATH, FieldSpec, hosted_defaults
 
 SUMMARIZATION = f"features[{FeatureName.SUMMARIZATION}]"
@@ -31,6 +35,11 @@ SUMMARIZATION_OVERVIEW = f"{SUMMARIZATION}.overview"
 HOSTED_REQUIRED = "is required for a LISA-hosted model"
 THIRD_PARTY_ONLY = ("modelUrl", "apiKey")
 CREATE_ONLY = "set when the model is created; an update cannot change it (create a new model instead)"
+GUARDRAILS = "guardrailsConfig"
+GUARDRAILS_UNREAD = (
+    "Guardrails: the model's guardrails could not be read yet, so the change cannot be compared with them; "
+    "reopen the wizard when the deployment answers"
+)
 _FLATTENED_HEALTH_CHECK = {
     "healthCheckCommand": "command",
     "healthCheckInterval": "interval",
@@ -58,6 +67,11 @@ class Validation:
     notes: dict[str, str] = field(default_factory=dict)
     """Config path → what will happen to the field though nobody typed it (a desired capacity pulled inside
     new bounds)."""
+    schedule_changed: bool = False
+    """Update mode: the schedule differs from the model's (submitted as a schedule job, as LISA's UI calls the
+    schedule route)."""
+    schedule: dict[str, Any] | None = None
+    """The schedule the form holds (LISA's SchedulingConfig as given; None: no schedule)."""
 
     @property
     def ok(self) -> bool:
@@ -74,6 +88,9 @@ class WizardForm:
         self.mode = mode
         self.base: dict[str, Any] | None = copy.deepcopy(dict(base)) if base is not None else None
         self.config: dict[str, Any] = copy.deepcopy(dict(config))
+        self.guardrails: list[Guardrail] | None = [] if mode is Mode.CREATE else None
+        """The model's guardrails as its guardrails table holds them, what the update's `guardrailsConfig` is
+        compared with; None until they are read (off the GUI thread, when the update wizard opens)."""
         if mode is Mode.CREATE:
             self.config.setdefault("hostingType", ModelHostingType.THIRD_PARTY.value)
             self.config.setdefault("modelType", "textgen")
@@ -105,6 +122,15 @@ class WizardForm:
     def status(self) -> str | None:
         return str(self.base["status"]) if self.base and self.base.get("status") else None
 
+    def set_existing_guardrails(self, guardrails: list[Guardrail]) -> None:
+        """The model's guardrails, as read: the plan compares with them; the base (and the edit, unless a draft
+        already holds its own) gets them in LISA's GET /models shape, as `current_model` reads the model."""
+        self.guardrails = list(guardrails)
+        if self.base is not None and "guardrailsConfig" not in self.base:
+            self.base = with_guardrails(self.base, guardrails)
+            if "guardrailsConfig" in self.base and "guardrailsConfig" not in self.config:
+                self.config["guardrailsConfig"] = copy.deepcopy(self.base["guardrailsConfig"])
+
     def value(self, path: str) -> Any:
         return get_path(self.config, path)
 
@@ -131,6 +157,8 @@ class WizardForm:
             reason = CREATE_ONLY if capability is None else capability.refusal_for(self.hosting)
             if reason:
                 return reason
+        if spec.path.startswith("features[") and not features.offered(self.value("modelType")):
+            return features.NOT_OFFERED
         if spec.path == SUMMARIZATION_OVERVIEW and not self.value(SUMMARIZATION):
             return "turn on Summarization to describe what the model summarizes"
         return None
@@ -147,6 +175,8 @@ class WizardForm:
             if value is None or (value == "" and key not in ("modelId", "modelName")):
                 continue
             request[key] = copy.deepcopy(value)
+        if "features" in request:  # kept in the form (and the draft) should the type become textgen again
+            request["features"] = features.offered_features(request["features"], request.get("modelType"))
         return request
 
     def update_request(self) -> dict[str, Any]:
@@ -156,12 +186,19 @@ class WizardForm:
         return self.create_request() if self.mode is Mode.CREATE else self.update_request()
 
     def validate(self) -> Validation:
-        return self._validate_create() if self.mode is Mode.CREATE else self._validate_update()
+        result = self._validate_create() if self.mode is Mode.CREATE else self._validate_update()
+        if self.value(SUMMARIZATION) and features.offered(self.value("modelType")):
+            result.notes.setdefault(
+                SUMMARIZATION, f"{features.OVERVIEWS[FeatureName.SUMMARIZATION]}\n⚠ {features.SUMMARIZATION_WARNING}"
+            )
+        return result
 
     def _validate_create(self) -> Validation:
         result = Validation()
         request = self.create_request()
         problems = _problems(lambda: parse_create(request))
+        if not problems:  # what the create job checks before its first write: a guardrail name used twice
+            problems = list(guardrail_problems(parse_create(request).guardrailsConfig, create=True))
         _place(result, problems, self)
         result.request = request if not problems else None
         return result
@@ -176,9 +213,9 @@ class WizardForm:
             record = ModelRecord(
                 model_id=self.model_id,
                 model_status=ModelStatus(self.status or ModelStatus.IN_SERVICE),
-                model_config=base_config,
+                model_config={key: value for key, value in base_config.items() if key != GUARDRAILS},
             )
-            result.plan = plan(record, parse_update(request))
+            result.plan = plan(record, parse_update(request), self.guardrails)
             # What the model will be: new bounds pull a stored desired capacity inside them, as Auto Scaling does.
             after = result.plan.new_config
             for change in result.plan.changes:
@@ -193,9 +230,13 @@ class WizardForm:
         _place(result, [_in_config_terms(problem) for problem in update_problems], self)
         if result.plan is not None:
             _place(result, [_in_config_terms(problem) for problem in result.plan.violations], self)
-        if not request:
+        if GUARDRAILS in request and self.guardrails is None:
+            result.general.append(GUARDRAILS_UNREAD)
+        result.schedule_changed = schedule_changed(base_config, self.config)
+        result.schedule = given_schedule(self.config)
+        if not request and not result.schedule_changed:
             result.general.append("nothing is changed yet: edit a field to make an update")
-        elif not result.by_field and not result.general and result.plan is not None:
+        elif not result.by_field and not result.general and (result.plan is not None or not request):
             result.request = request
         return result
 
@@ -239,6 +280,9 @@ def _place(result: Validation, problems: Iterable[Problem], form: WizardForm) ->
     for problem in problems:
         if problem.rule.startswith(HOSTED_REQUIRED) and form.hosting is ModelHostingType.LISA_HOSTED:
             problem = Problem(problem.field, HOSTED_REQUIRED)  # the hosting type is chosen: no need to list all five
+        if problem.field.startswith(GUARDRAILS + "."):  # the Guardrails page shows each guardrail's own fields
+            _add(result, problem.field, problem.rule)
+            continue
         spec = _field_of(problem.field)
         if spec is None or not form.shows(spec):
             result.general.append(f"{label_of(problem.field)}: {problem.rule}" if problem.field else problem.rule)

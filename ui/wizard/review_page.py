@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.plan import Plan, Step, create_steps
+from ui.wizard import guardrail_review
 from ui.wizard.field_names import label_of, tooltip_of
 from ui.wizard.form import Mode, Validation, WizardForm
+from ui.wizard.schedule_form import SCHEDULING_PATH, given_schedule, schedule_text
 from ui.wizard.specs import PAGE_SUBTITLES, PageId
 
 RESTART_WARNING = "Container restart required — this will cause a temporary outage"
@@ -39,7 +41,18 @@ STEP_TEXT = {
     "network": "network — the deployment's VPC and subnets are found",
     "stack": "stack — a CloudFormation stack builds the ECS service, Auto Scaling group and load balancer",
     "litellm": "LiteLLM — the model is registered",
+    **guardrail_review.STEP_TEXT,
 }
+SCHEDULE_STEPS = (
+    "intake — the model is held, its status unchanged (LISA's schedule route)",
+    "schedule — the model's scheduled actions are replaced by the new schedule's (or removed)",
+    "capacity — outside the schedule's window now, the model is scaled to 0 at once (as LISA)",
+    "finalize — the schedule is written to the record (autoScalingConfig.scheduling)",
+)
+SCHEDULE_THEN = (
+    "the schedule job sets the schedule (LISA's update request carries no schedule: its UI calls the schedule "
+    "route on its own); it does not run when the update fails"
+)
 HIDDEN = "••••••"
 NOW_COLUMN, IMPACT_COLUMN = 1, 3
 """Empty for a create (nothing exists yet): hidden then."""
@@ -123,6 +136,8 @@ class ReviewPage(QWizardPage):
             self._show_create(form, validation)
         else:
             self._show_update(form, plan)
+            if validation.schedule_changed:
+                self._show_schedule(form, validation)
         change_set = tuple(change.describe() for change in plan.changes) if plan else ()
         if change_set != self._change_set:
             self._change_set = change_set
@@ -143,9 +158,11 @@ class ReviewPage(QWizardPage):
         self.summary.setText(
             f"<b>Create {form.model_id or '(no model id yet)'}</b>, a {form.hosting} model. These fields will be set:"
         )
-        rows = [(path, "—", _show(path, value), "") for path, value in _leaves(request)]
+        plain = {key: value for key, value in request.items() if not guardrail_review.is_guardrail_field(key)}
+        rows: list[tuple[str, ...]] = [(path, "—", _show(path, value), "") for path, value in _leaves(plain)]
+        rows.extend(guardrail_review.create_rows(request))
         self._fill(rows, create=True)
-        steps = create_steps(form.hosting)
+        steps = guardrail_review.create_steps_with_guardrails(create_steps(form.hosting), request)
         self.steps.setText(_steps_html(steps))
 
     def _show_update(self, form: WizardForm, plan: Plan | None) -> None:
@@ -162,9 +179,12 @@ class ReviewPage(QWizardPage):
         )
         rows = []
         for change in plan.changes:
+            if guardrail_review.is_guardrail_field(change.field):
+                continue  # one row per guardrail, below
             new = "(removed)" if change.removed else _show(change.field, change.new)
             note = " (follows from the new bounds)" if change.derived else ""
             rows.append((change.field, _show(change.field, change.old), new, str(change.impact), note))
+        rows.extend(guardrail_review.update_rows(plan))
         self._fill(rows, create=False)
         notes = "".join(f"<br>Note: {text}" for text in plan.deferred)
         self.steps.setText(_steps_html(tuple(str(step) for step in plan.steps)) + notes)
@@ -172,6 +192,30 @@ class ReviewPage(QWizardPage):
             "The new task-definition revision replaces the running containers; while they start and pass their "
             "health checks the model may not answer. If the rollout fails, the previous revision is put back."
         )
+
+    def _show_schedule(self, form: WizardForm, validation: Validation) -> None:
+        """A schedule change: its own row, and (alone) the schedule job's steps, as LISA's schedule route runs."""
+        row = self.changes.rowCount()
+        self.changes.setRowCount(row + 1)
+        cells = (
+            label_of(SCHEDULING_PATH),
+            schedule_text(given_schedule(form.base_config)),
+            schedule_text(validation.schedule),
+            "schedule job",
+        )
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(tooltip_of(SCHEDULING_PATH) if column == 0 else text)
+            self.changes.setItem(row, column, item)
+        if validation.plan is None:
+            status = f" (now {form.status})" if form.status else ""
+            self.summary.setText(
+                f"<b>Update {form.model_id}</b>{status}: the schedule changes. The model keeps serving until its "
+                "schedule stops it."
+            )
+            self.steps.setText(_steps_html(SCHEDULE_STEPS))
+        else:
+            self.steps.setText(self.steps.text() + f"<br><b>Then</b>, once the update succeeded: {SCHEDULE_THEN}")
 
     def _fill(self, rows: Sequence[tuple[str, ...]], *, create: bool) -> None:
         """Rows of (API path, now, new, impact[, note]): the field is shown by its form label, the path in the

@@ -15,6 +15,7 @@ from engine.schema.enums import (
     ModelHostingType,
     ModelType,
 )
+from ui.wizard import features
 
 
 class Editor(Enum):
@@ -35,7 +36,9 @@ class PageId(StrEnum):
     BASE = "Base configuration"
     CONTAINER = "Container"
     AUTO_SCALING = "Auto scaling"
+    SCHEDULE = "Schedule"
     LOAD_BALANCER = "Load balancer"
+    GUARDRAILS = "Guardrails"
     REVIEW = "Review"
 
 
@@ -80,6 +83,12 @@ def _values(enum: type[StrEnum]) -> tuple[str, ...]:
 
 
 HOSTING_CHOICES = _values(ModelHostingType)
+_FEATURE_CAPABILITIES = {
+    FeatureName.TOOL_CALLS: "tool_calls",
+    FeatureName.REASONING: "reasoning",
+    FeatureName.IMAGE_INPUT: "image_input",
+    FeatureName.SUMMARIZATION: "summarization",
+}
 
 BASE_FIELDS = (
     FieldSpec(
@@ -122,23 +131,26 @@ BASE_FIELDS = (
         choices=_values(InferenceContainer),
     ),
     FieldSpec("streaming", "Streaming", Editor.BOOL, "streaming"),
-    FieldSpec(f"features[{FeatureName.TOOL_CALLS}]", "Tool calls", Editor.BOOL, "tool_calls"),
-    FieldSpec(f"features[{FeatureName.IMAGE_INPUT}]", "Image input", Editor.BOOL, "image_input"),
-    FieldSpec(f"features[{FeatureName.REASONING}]", "Reasoning", Editor.BOOL, "reasoning"),
-    FieldSpec(f"features[{FeatureName.SUMMARIZATION}]", "Summarization", Editor.BOOL, "summarization"),
+    *(
+        FieldSpec(f"features[{name}]", label, Editor.BOOL, _FEATURE_CAPABILITIES[name], help=features.OVERVIEWS[name])
+        for name, label in features.LABELS.items()
+    ),
     FieldSpec(
         f"features[{FeatureName.SUMMARIZATION}].overview",
         "Summarization capabilities",
         Editor.TEXT,
         "summarization_capabilities",
-        help="what the model summarizes well (shown to users)",
+        placeholder=features.SUMMARIZATION_PLACEHOLDER,
+        help=features.SUMMARIZATION_CAPABILITIES,
     ),
     FieldSpec(
         "allowedGroups",
         "Allowed groups",
         Editor.GROUPS,
         "allowed_groups",
-        placeholder="comma-separated; empty: every user",
+        placeholder="Enter group name",
+        help="Restrict model access to specific groups. Leave empty to allow access to all users. "
+        "Enter or a comma adds the group; Backspace removes the last one.",
     ),
 )
 
@@ -301,7 +313,15 @@ PAGE_SUBTITLES: dict[PageId, str] = {
     PageId.BASE: "What the model is and how users reach it.",
     PageId.CONTAINER: "The container ECS runs for a LISA-hosted model. Changing it restarts the containers.",
     PageId.AUTO_SCALING: "How many instances serve the model, and how the group scales.",
+    PageId.SCHEDULE: (
+        "When the model runs: Auto Scaling scheduled actions start it (its stored capacity) and stop it (0 "
+        "instances), as LISA schedules models."
+    ),
     PageId.LOAD_BALANCER: "How the load balancer checks the model's containers. Set when the model is created.",
+    PageId.GUARDRAILS: (
+        "Configure guardrails for this model. Guardrails help ensure safe and compliant model outputs "
+        "(Amazon Bedrock guardrails, applied by LiteLLM)."
+    ),
     PageId.REVIEW: "What will change, and what will run.",
 }
 

@@ -28,3 +28,7 @@ class Submitter(Protocol):
     def submit(self, kind: JobKind, model_id: str, payload: Mapping[str, Any], ack_restart: bool) -> str:
         """Start the job and follow it in the Jobs panel; returns its id."""
         ...
+
+    def submit_after(self, job_id: str, kind: JobKind, model_id: str, payload: Mapping[str, Any]) -> None:
+        """Start this job once job `job_id` has succeeded (nothing when it did not)."""
+        ...

@@ -1,4 +1,5 @@
-"""The create/update wizard: Base configuration → Container → Auto scaling → Load balancer → Review.
+"""The create/update wizard: Base configuration → Container → Auto scaling → Schedule → Load balancer →
+Guardrails → Review.
 
 Every edit is validated at once by the engine's schema and plan (ui.wizard.form), and saved as a draft a
 moment later, so closing the wizard, losing the connection or killing the app loses no typed value.
@@ -23,18 +24,31 @@ from ui.backend import CurrentModel, JobKind
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.form import Mode, Validation, WizardForm
 from ui.wizard.form_page import FormPage
+from ui.wizard.guardrails_page import GuardrailsPage
 from ui.wizard.review_page import ReviewPage
+from ui.wizard.schedule_form import SCHEDULING_PATH
+from ui.wizard.schedule_page import SchedulePage
 from ui.wizard.specs import HOSTED_PAGES, FieldSpec, PageId
 from ui.wizard.submitter import OFFLINE, Submitter
 
 if TYPE_CHECKING:
     import asyncio
 
+    from engine.aws.guardrails import Guardrail
+
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 1000
 """A draft is saved this long after the last edit (and when the wizard closes)."""
-PAGE_ORDER = (PageId.BASE, PageId.CONTAINER, PageId.AUTO_SCALING, PageId.LOAD_BALANCER, PageId.REVIEW)
+PAGE_ORDER = (
+    PageId.BASE,
+    PageId.CONTAINER,
+    PageId.AUTO_SCALING,
+    PageId.SCHEDULE,
+    PageId.LOAD_BALANCER,
+    PageId.GUARDRAILS,
+    PageId.REVIEW,
+)
 PAGE_IDS = {page: index for index, page in enumerate(PAGE_ORDER)}
 
 
@@ -75,10 +89,16 @@ class ModelWizard(QWizard):
         self.button(QWizard.WizardButton.FinishButton).setObjectName("submitButton")
         self.customButtonClicked.connect(lambda _which: self.save_draft())
         self.pages: dict[PageId, FormPage] = {}
+        self.guardrails_page = GuardrailsPage(self._on_edit, self)
+        self.setPage(PAGE_IDS[PageId.GUARDRAILS], self.guardrails_page)
         for page in PAGE_ORDER[:-1]:
+            if page in (PageId.GUARDRAILS, PageId.SCHEDULE):
+                continue
             form_page = FormPage(page, self._on_edit, self)
             self.pages[page] = form_page
             self.setPage(PAGE_IDS[page], form_page)
+        self.schedule_page = SchedulePage(self._on_schedule_edit, self)
+        self.setPage(PAGE_IDS[PageId.SCHEDULE], self.schedule_page)
         self.review = ReviewPage(self)
         self.setPage(PAGE_IDS[PageId.REVIEW], self.review)
         self._autosave = QTimer(self)
@@ -104,7 +124,9 @@ class ModelWizard(QWizard):
 
     def page_applies(self, page: PageId) -> bool:
         """A create of a model that is not LISA-hosted skips the hosted pages; an update shows them all (for a
-        third-party model read-only, each field saying why)."""
+        third-party model read-only, each field saying why). Only a LISA-hosted model has a schedule."""
+        if page is PageId.SCHEDULE:
+            return self.form.hosting is ModelHostingType.LISA_HOSTED
         if page in HOSTED_PAGES and self.form.mode is Mode.CREATE:
             return self.form.hosting is ModelHostingType.LISA_HOSTED
         return True
@@ -112,6 +134,16 @@ class ModelWizard(QWizard):
     def _load_pages(self) -> None:
         for page in self.pages.values():
             page.load(self.form)
+        self.guardrails_page.load(self.form)
+        self.schedule_page.load(self.form)
+
+    def set_existing_guardrails(self, guardrails: list[Guardrail] | None, problem: str | None = None) -> None:
+        """An update: the model's guardrails as read (None with why, when they could not be)."""
+        if guardrails is not None:
+            self.form.set_existing_guardrails(guardrails)
+        self.guardrails_page.read_problem = problem
+        self.guardrails_page.load(self.form)
+        self.revalidate()
 
     def _on_edit(self, spec: FieldSpec, value: Any) -> None:
         if not self.form.set_value(spec.path, value):
@@ -127,6 +159,14 @@ class ModelWizard(QWizard):
         self.revalidate()
         self._update_title()
 
+    def _on_schedule_edit(self, scheduling: dict[str, Any] | None) -> None:
+        if not self.form.set_value(SCHEDULING_PATH, scheduling):
+            return
+        self._dirty = True
+        self._autosave.start()
+        self.revalidate()
+        self._update_title()
+
     def revalidate(self) -> None:
         validation = self.form.validate()
         for page in self.pages.values():
@@ -135,6 +175,8 @@ class ModelWizard(QWizard):
         self.validation = validation
         for page in self.pages.values():
             page.show_validation(validation, self.form)
+        self.guardrails_page.show_validation(validation, self.form)
+        self.schedule_page.show_validation(validation, self.form)
         self.review.show_review(self.form, validation, self.submit_refusal())
 
     def submit_refusal(self) -> str | None:
@@ -211,7 +253,14 @@ class ModelWizard(QWizard):
                     return
             kind = JobKind.CREATE if self.form.mode is Mode.CREATE else JobKind.UPDATE
             request = self.form.request()
+            schedule = {"scheduling": self.validation.schedule}
+            if kind is JobKind.UPDATE and self.validation.schedule_changed and not request:
+                # As LISA's UI: a schedule-only change goes to the schedule route, not the model's update.
+                kind, request = JobKind.SCHEDULE, schedule
             job_id = submitter.submit(kind, self.form.model_id, request, self.review.ack.isChecked())
+            if kind is JobKind.UPDATE and self.validation.schedule_changed:
+                # LISA's update request carries no schedule: the schedule job follows once the update succeeded.
+                submitter.submit_after(job_id, JobKind.SCHEDULE, self.form.model_id, schedule)
         except Exception as error:
             self.review.submit_note.setText(f"Not submitted: {error}")
             finish.setEnabled(self.review.isComplete())

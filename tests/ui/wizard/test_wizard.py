@@ -90,6 +90,8 @@ def test_a_third_party_create_skips_the_hosted_pages_and_offline_submit_says_why
     type_text(qtbot, wizard, "modelName", "bedrock/anthropic.claude-3-haiku-20240307-v1:0")
     assert not editor(wizard, "instanceType").isVisible()
     next_button(wizard).click()
+    assert wizard.currentId() == PAGE_IDS[PageId.GUARDRAILS]  # guardrails apply to every hosting type
+    next_button(wizard).click()
     assert wizard.currentId() == PAGE_IDS[PageId.REVIEW]
     assert wizard.review.isComplete() is False
     assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
