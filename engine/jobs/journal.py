@@ -41,6 +41,7 @@ APP_DIR_NAME: Final = "lisa-desktop"
 DATA_DIR_ENV: Final = "LISA_DESKTOP_DATA_DIR"
 FILE_NAME: Final = "jobs.sqlite3"
 BUSY_TIMEOUT_S: Final = 10.0
+WAL_RETRY_S: Final = 0.02
 CRASH_ENV: Final = "LISA_DESKTOP_CRASH_AFTER_POINT"
 CRASH_BEFORE_ENV: Final = "LISA_DESKTOP_CRASH_BEFORE_POINT"
 """Exit just before writing point N: before a `done` point, the AWS call went through and its answer is lost."""
@@ -188,6 +189,22 @@ def _int_env(name: str) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Put the journal in WAL mode (once; it stays so). The switch takes an exclusive lock, and SQLite answers a
+    connection that meets another's lock then "database is locked" at once, without its busy timeout: a journal
+    opened by several processes at the same moment is switched by one, and the others retry until it is."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_S)
+
+
 class Journal:
     """The journal file. Every call opens its own short-lived connection: the window's worker threads, the CLI
     and a background job process may write at once (WAL: readers never wait; writers wait for each other)."""
@@ -210,7 +227,7 @@ class Journal:
         private_file(self.path)  # before SQLite makes it: its -wal and -shm files take its mode
         self.lock_dir = private_dir(self.path.parent / "locks")
         with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
             db.executescript(_SCHEMA)
 
     @contextmanager
