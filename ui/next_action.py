@@ -16,20 +16,10 @@ from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from engine.schedules.names import CRON_WEEKDAY, RECURRING_PREFIX, START, STOP
+
 NOW_ENV: Final = "LISA_DESKTOP_NOW"
 """As `engine.schedules.timing.NOW_ENV`: an ISO 8601 instant with its offset that the clock answers instead."""
-DAILY: Final = "daily"
-CRON_WEEKDAY: Final = {
-    "monday": 1,
-    "tuesday": 2,
-    "wednesday": 3,
-    "thursday": 4,
-    "friday": 5,
-    "saturday": 6,
-    "sunday": 0,
-}
-START: Final = "START"
-STOP: Final = "STOP"
 
 Window = tuple[str, str, str]
 """(day, startTime, stopTime): day is `daily` or a weekday."""
@@ -90,7 +80,7 @@ def upcoming(schedule_json: str | None, after: datetime, count: int = 1) -> list
     for offset in range(7 * (count // len(windows) + 2)):
         day = first + timedelta(days=offset)
         for prefix, start, stop in windows:
-            if prefix != DAILY and day.isoweekday() % 7 != CRON_WEEKDAY.get(prefix, -1):
+            if prefix != RECURRING_PREFIX and day.isoweekday() % 7 != CRON_WEEKDAY.get(prefix, -1):
                 continue
             for action, time_of_day in ((START, start), (STOP, stop)):
                 moment = _local(day, time_of_day, zone)

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.model_row import ModelRow
+from engine.schedules.names import START
 from engine.schedules.zone import workstation_zone
 from ui import next_action
 
@@ -125,7 +126,7 @@ class ScheduleSection(QWidget):
         )
         upcoming = next_action.upcoming(row.schedule_json, next_action.clock(), SHOWN_ACTIONS)
         lines = [
-            f"{'Start' if action == next_action.START else 'Stop'} {at.strftime('%a %H:%M %Z')} · {_local(at)} local"
+            f"{'Start' if action == START else 'Stop'} {at.strftime('%a %H:%M %Z')} · {_local(at)} local"
             for action, at in upcoming
         ]
         self.facts["next"].setText("<br>".join(html.escape(line) for line in lines) or "–")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -214,13 +215,7 @@ def _apply(
     ctx.intent(
         point,
         group=group_name,
-        before={
-            "min": before.min_size,
-            "max": before.max_size,
-            "desired": before.desired_capacity,
-            "cooldown": before.default_cooldown,
-            "warmup": before.default_instance_warmup,
-        },
+        before=journaled_sizes(before),
         **given,
     )
     ctx.aws.autoscaling.update(
@@ -324,4 +319,32 @@ def restore(ctx: JobContext, snapshot: ScalingGroup, *, wait: bool, step: str = 
         step=step,
         started=StepState.ROLLING_BACK,
         done=StepState.ROLLED_BACK,
+    )
+
+
+def journaled_sizes(group: ScalingGroup) -> dict[str, int | None]:
+    """A group's sizes as a resize's journal point keeps them (`group_from_journal` reads them back)."""
+    return {
+        "min": group.min_size,
+        "max": group.max_size,
+        "desired": group.desired_capacity,
+        "cooldown": group.default_cooldown,
+        "warmup": group.default_instance_warmup,
+    }
+
+
+def group_from_journal(name: str, sizes: Mapping[str, Any]) -> ScalingGroup:
+    """The group `name` with the sizes a journal point kept (`journaled_sizes`)."""
+
+    def optional(key: str) -> int | None:
+        value = sizes.get(key)
+        return int(value) if value is not None else None
+
+    return ScalingGroup(
+        name=name,
+        min_size=int(sizes.get("min", 0)),
+        max_size=int(sizes.get("max", 0)),
+        desired_capacity=int(sizes.get("desired", 0)),
+        default_cooldown=optional("cooldown"),
+        default_instance_warmup=optional("warmup"),
     )

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from engine.aws.autoscaling import ScalingGroup
 from engine.aws.discovery import caller_identity, deployment_name
 from engine.aws.ecs import ServiceRef, TaskDefinition, revision_of
 from engine.aws.models_table import HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE
 from engine.errors import LisaDesktopError, ModelNotFound, StatusNotAllowed
-from engine.jobs.capacity_step import restore, scale_to_zero_group
+from engine.jobs.capacity_step import group_from_journal, restore, scale_to_zero_group
 from engine.jobs.context import Gateways, JobContext, JobSettings
 from engine.jobs.create_job import CREATE, GUARDRAILS_POINT_KEY, CreateJob, ValidatedCreate, cut_reason
 from engine.jobs.delete_job import DeleteJob
@@ -435,7 +434,7 @@ def _roll_back(ctx: JobContext, job: JournalJob, record: ModelRecord) -> JobResu
         first_resize = next((p for p in job.points if p.step == "capacity.resize" and p.phase is Phase.INTENT), None)
         if first_resize is not None:
             before = first_resize.data.get("before") or {}
-            restore(ctx, _group_from(str(first_resize.data["group"]), before), wait=False)
+            restore(ctx, group_from_journal(str(first_resize.data["group"]), before), wait=False)
         undo_from_journal(ctx, job)
     original = _original_status(job)
     message = (
@@ -516,7 +515,7 @@ def _reconcile_with_record(ctx: JobContext, record: ModelRecord) -> None:
         group = ctx.aws.autoscaling.describe_one(record.auto_scaling_group)
         now = (group.min_size, group.max_size, group.desired_capacity) if group is not None else None
         if now != (stored["min"], stored["max"], stored["desired"]):
-            restore(ctx, _group_from(record.auto_scaling_group, stored), wait=False)
+            restore(ctx, group_from_journal(record.auto_scaling_group, stored), wait=False)
 
 
 def _runs(definition: TaskDefinition, environment: dict[str, Any]) -> bool:
@@ -527,21 +526,6 @@ def _runs(definition: TaskDefinition, environment: dict[str, Any]) -> bool:
         else {}
     )
     return all(running.get(str(key)) == str(value) for key, value in environment.items())
-
-
-def _group_from(name: str, before: dict[str, Any]) -> ScalingGroup:
-    def optional(key: str) -> int | None:
-        value = before.get(key)
-        return int(value) if value is not None else None
-
-    return ScalingGroup(
-        name=name,
-        min_size=int(before.get("min", 0)),
-        max_size=int(before.get("max", 0)),
-        desired_capacity=int(before.get("desired", 0)),
-        default_cooldown=optional("cooldown"),
-        default_instance_warmup=optional("warmup"),
-    )
 
 
 # -- start and stop: resume -----------------------------------------------------------------------------------

@@ -7,23 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from engine.schedules.names import CRON_WEEKDAY, RECURRING_PREFIX, START, STOP
 from engine.schema.config import DAYS, DaySchedule, SchedulingConfig
 from engine.schema.enums import ScheduleType
-
-CRON_WEEKDAY: Final = {
-    "monday": 1,
-    "tuesday": 2,
-    "wednesday": 3,
-    "thursday": 4,
-    "friday": 5,
-    "saturday": 6,
-    "sunday": 0,
-}
-"""LISA's day numbers in a DAILY schedule's cron expressions (Sunday 0)."""
-RECURRING_PREFIX: Final = "daily"
-"""A RECURRING schedule's actions are `<modelId>-daily-start|stop`."""
-START: Final = "START"
-STOP: Final = "STOP"
 
 
 @dataclass(frozen=True)

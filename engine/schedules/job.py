@@ -19,7 +19,7 @@ from engine.aws.autoscaling import ScalingGroup
 from engine.aws.discovery import caller_identity
 from engine.aws.models_table import HEARTBEAT_ATTRIBUTE, HOLD_ATTRIBUTES, HOLDER_ATTRIBUTE, OPERATION_ATTRIBUTE
 from engine.errors import InvalidInput, LisaDesktopError, Problem, StatusNotAllowed
-from engine.jobs.capacity_step import resize, restore, uncancellable
+from engine.jobs.capacity_step import group_from_journal, resize, restore, uncancellable
 from engine.jobs.context import Gateways, JobCancelled, JobContext
 from engine.jobs.events import StepState
 from engine.jobs.journal import JournalJob, Phase
@@ -363,7 +363,7 @@ def recover_schedule(ctx: JobContext, job: JournalJob, record: ModelRecord) -> J
     else:
         before = _record_actions(record, group)
     resized = next((p for p in job.points if p.step == "capacity.resize" and p.phase is Phase.INTENT), None)
-    capacity = _group_before(str(resized.data["group"]), resized.data.get("before") or {}) if resized else None
+    capacity = group_from_journal(str(resized.data["group"]), resized.data.get("before") or {}) if resized else None
     status = roll_back_schedule(ctx, job.model_id, group, before, capacity)
     message = (
         f"schedule of {job.model_id} was rolled back by recovery: {ctx.interruption} "
@@ -378,21 +378,6 @@ def _record_actions(record: ModelRecord, group: str) -> list[Placed]:
     if schedule is None or not group:
         return []
     return [(group, action) for action in actions_for(record.model_id, schedule, baseline_capacity(record.config))]
-
-
-def _group_before(name: str, before: Mapping[str, Any]) -> ScalingGroup:
-    def optional(key: str) -> int | None:
-        value = before.get(key)
-        return int(value) if value is not None else None
-
-    return ScalingGroup(
-        name=name,
-        min_size=int(before.get("min", 0)),
-        max_size=int(before.get("max", 0)),
-        desired_capacity=int(before.get("desired", 0)),
-        default_cooldown=optional("cooldown"),
-        default_instance_warmup=optional("warmup"),
-    )
 
 
 __all__ = [

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from engine.schedules.actions import CRON_WEEKDAY, RECURRING_PREFIX, START, STOP, day_schedules, hh_mm
+from engine.schedules.actions import day_schedules, hh_mm
+from engine.schedules.names import CRON_WEEKDAY, RECURRING_PREFIX, START, STOP
 from engine.schema.config import DAYS, DaySchedule, SchedulingConfig
 from engine.schema.enums import ScheduleType
 
