@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import pytest
@@ -410,33 +411,43 @@ def test_some_models_reads_only_those(
     assert sorted(counter.calls) == ["BatchGetItem", "DescribeAutoScalingGroups", "DescribeServices"]
 
 
-def watch_calls_beside_the_scan(clients: AwsClients) -> list[str]:
-    """The ECS and Auto Scaling operations that were under way together with a Scan, whichever started first."""
+RENDEZVOUS_S = 10.0
+"""How long the Scan and the live reads wait for each other: only reached when they do not run together."""
+
+
+def watch_calls_beside_the_scan(clients: AwsClients, expected: frozenset[str] = frozenset()) -> list[str]:
+    """The ECS and Auto Scaling operations that were under way together with the Scan.
+
+    The first Scan page waits until the `expected` operations (any one, when none is named) have started, and the
+    first ECS or Auto Scaling call waits until the Scan has started: calls made together then overlap however the
+    threads are scheduled, and calls made one after the other do not (each side waits out RENDEZVOUS_S alone)."""
     scanning: list[bool] = []
-    in_flight: list[str] = []
+    started: set[str] = set()
     overlapped: list[str] = []
+    scan_started = threading.Event()
+    calls_started = threading.Event()
 
     def scan_starts(**_: Any) -> None:
         scanning.append(True)
-        overlapped.extend(in_flight)
+        if not scan_started.is_set():
+            scan_started.set()
+            calls_started.wait(RENDEZVOUS_S)
 
     def scan_ends(**_: Any) -> None:
         scanning.clear()
 
     def call_starts(model: Any, **_: Any) -> None:
-        in_flight.append(model.name)
+        scan_started.wait(RENDEZVOUS_S)
         if scanning:
             overlapped.append(model.name)
+        started.add(model.name)
+        if started >= expected:
+            calls_started.set()
 
-    def call_ends(model: Any, **_: Any) -> None:
-        in_flight.remove(model.name)
-
-    # First: a call counts as under way from before the counter's pause (`call_takes_s`) until its answer.
     clients.dynamodb().meta.events.register_first("before-call.dynamodb.Scan", scan_starts)
     clients.dynamodb().meta.events.register("after-call.dynamodb.Scan", scan_ends)
     for client in (clients.ecs(), clients.autoscaling()):
         client.meta.events.register_first("before-call.*.*", call_starts)
-        client.meta.events.register("after-call.*.*", call_ends)
     return overlapped
 
 
@@ -450,9 +461,8 @@ def test_a_warm_listing_reads_live_state_while_it_scans_and_again_for_a_changed_
     first = {view.model_id: view for view in inventory.list_models(detail=False)}
     assert all(view.live is not None and view.live.service is None for view in first.values())
 
-    during_scan = watch_calls_beside_the_scan(clients)
+    during_scan = watch_calls_beside_the_scan(clients, frozenset({"DescribeClusters", "DescribeAutoScalingGroups"}))
     counter.reset()
-    counter.call_takes_s = 0.05  # each call lasts long enough for calls made together to overlap
     again = {view.model_id: view for view in inventory.list_models(detail=False)}
     assert again.keys() == first.keys()
     assert {"DescribeClusters", "DescribeAutoScalingGroups"} <= set(during_scan)  # under way with the Scan
@@ -460,7 +470,6 @@ def test_a_warm_listing_reads_live_state_while_it_scans_and_again_for_a_changed_
 
     put(clients, records["hosted-03"].model_copy(update={"model_status": ModelStatus.UPDATING}))  # asks for its service
     counter.reset()
-    counter.call_takes_s = 0.0
     changed = {view.model_id: view for view in inventory.list_models(detail=False)}
     updating = changed["hosted-03"].live
     assert updating is not None
@@ -476,7 +485,6 @@ def test_a_first_listing_looks_for_the_clusters_by_tag_while_it_scans(
         put(clients, hosted_record(clients, f"hosted-{index:02d}"))
     overlapped = watch_calls_beside_the_scan(clients)
     counter.reset()
-    counter.call_takes_s = 0.05  # each call lasts long enough for calls made together to overlap
     views = Inventory(clients, deployment(litellm_server.url)).list_models(detail=False)
     assert len(views) == 4
     assert overlapped  # an ECS call of the cluster lookup and the Scan were under way together
