@@ -58,6 +58,7 @@ from engine.aws.discovery import SANDBOX_WARMUP_PARAMETER
 from engine.litellm_params import litellm_params_for
 from engine.sandbox.catalog import DEFAULT_MODEL_ID, Capacity, CatalogModel
 from engine.sandbox.configuration import SandboxConfiguration
+from engine.sandbox.lisa_api.tokens import SeededTokens, create_token_table
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.rag_and_guardrails import GuardrailsAndRag
 from engine.sandbox.schedules import seed_schedule
@@ -444,6 +445,8 @@ class SandboxDeployment:
         """The guardrails and RAG tables (once published)."""
         self.configuration = SandboxConfiguration(deployment_name, prefix)
         """LISA's configuration table (the default model)."""
+        self.api_tokens: SeededTokens | None = None
+        """The admin and user tokens of LISA's API-token table (once published)."""
         self.configs: dict[str, dict[str, Any]] = {}
         self.rolled_back: dict[str, tuple[str, str]] = {}
         """Model id → (stack name, stack id) of stacks left in ROLLBACK_COMPLETE by a failed create."""
@@ -574,7 +577,12 @@ class SandboxDeployment:
         self.extras = GuardrailsAndRag(self.dynamodb, self.ssm, self.prefix, self.deployment_name)
         self.extras.publish()
         self.configuration.publish(self.dynamodb)
+        self.api_tokens = create_token_table(self.dynamodb, self.deployment_name)
         self.publish_model_functions()
+
+    def publish_lisa_api_url(self, url: str) -> None:
+        """`<prefix>/LisaApiUrl`, where LISA's apiDeploymentConstruct.ts publishes its REST API's URL."""
+        self.ssm.put_parameter(Name=f"{self.prefix}/LisaApiUrl", Value=url, Type="String", Overwrite=True)
 
     def publish_model_functions(self) -> None:
         """LISA's AddModelToLitellm Lambda, as far as the console can see it: its environment, which carries the

@@ -59,6 +59,7 @@ from engine.sandbox.constants import (
     SANDBOX_SECRET_KEY,
 )
 from engine.sandbox.lisa_actors import MONITOR_DELAY_S, StatusMonitor
+from engine.sandbox.lisa_api import ApiRequest, LisaApiServer, start_lisa_api
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.moto_http import MotoHttpServer
 from engine.sandbox.seed import CLIENT_CONFIG, HostedResources, SandboxDeployment
@@ -152,6 +153,12 @@ class Sandbox:
         self._stop_ticking_on_advance: Callable[[], None] | None = None
         self.status_monitor: StatusMonitor | None = None
         """LISA's status monitor, when `lisa_actors` (engine.sandbox.lisa_actors)."""
+        self.lisa_api: LisaApiServer | None = None
+        """LISA's REST API over the deployment (engine.sandbox.lisa_api)."""
+        self.lisa_api_url = ""
+        """`http://127.0.0.1:<port>/sandbox`: routes `<lisa_api_url>/models`, ... (also SSM `<prefix>/LisaApiUrl`)."""
+        self.lisa_api_admin_token = ""
+        self.lisa_api_user_token = ""
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -236,6 +243,12 @@ class Sandbox:
             self.status_monitor.attach()
         if isinstance(self.clock, SkippingClock):
             self._stop_ticking_on_advance = self.clock.on_advance(simulator.tick)
+        self.lisa_api = start_lisa_api(self)
+        self.lisa_api_url = self.lisa_api.url
+        deployment.publish_lisa_api_url(self.lisa_api_url)
+        assert deployment.api_tokens is not None
+        self.lisa_api_admin_token = deployment.api_tokens.admin
+        self.lisa_api_user_token = deployment.api_tokens.user
         simulator.start()
 
     def stop(self) -> None:
@@ -246,6 +259,9 @@ class Sandbox:
         if self._stop_ticking_on_advance is not None:
             self._stop_ticking_on_advance()
             self._stop_ticking_on_advance = None
+        if self.lisa_api is not None:
+            self.lisa_api.stop()
+            self.lisa_api = None
         if self._simulator is not None:
             self._simulator.stop()
             self._simulator.uninstall()
@@ -316,6 +332,11 @@ class Sandbox:
     @property
     def secret_name(self) -> str:
         return self.deployment.secret_name
+
+    @property
+    def lisa_api_requests(self) -> list[ApiRequest]:
+        """Every request LISA's API received, in order."""
+        return self.lisa_api.received() if self.lisa_api is not None else []
 
     @property
     def litellm_url(self) -> str:

@@ -21,7 +21,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run the sandbox in the foreground",
         description="Start moto's AWS emulation on loopback, seeded as a LISA deployment, with a LiteLLM-compatible "
         "registry and a simulator that moves ECS rollouts and Auto Scaling capacity forward. Prints "
-        "LISA_DESKTOP_ENDPOINT=URL once ready; stop it with Ctrl+C. Other commands reach it with --endpoint-url URL.",
+        "LISA_DESKTOP_ENDPOINT=URL once ready, then LISA_API_URL=URL and LISA_API_TOKEN=TOKEN (LISA's REST API over "
+        "the deployment and the sandbox's admin API token); stop it with Ctrl+C. Other commands reach it with "
+        "--endpoint-url URL, or through LISA's API with --lisa-api URL and LISA_API_TOKEN.",
     )
     serve.add_argument("--port", type=int, default=0, help="loopback port (default: any free port)")
     serve.add_argument("--rollout-seconds", type=float, default=8.0, help="how long an ECS rollout takes")
@@ -106,6 +108,8 @@ def run_serve(args: argparse.Namespace, out: TextIO) -> int:
                 after=after,
             )
         out.write(f"LISA_DESKTOP_ENDPOINT={sandbox.endpoint_url}\n")
+        out.write(f"LISA_API_URL={sandbox.lisa_api_url}\n")
+        out.write(f"LISA_API_TOKEN={sandbox.lisa_api_admin_token}\n")  # the sandbox's own throwaway admin token
         out.write(f"# deployment prefix {sandbox.prefix}, region {sandbox.region}; Ctrl+C stops the sandbox\n")
         out.flush()
         stop.wait()

@@ -255,6 +255,9 @@ def test_sandbox_serve_then_list_from_another_process(tmp_path: Path) -> None:
         first = server.stdout.readline()
         match = re.fullmatch(r"LISA_DESKTOP_ENDPOINT=(http://127\.0\.0\.1:\d+)\n", first)
         assert match, first
+        api_url, api_token = server.stdout.readline(), server.stdout.readline()
+        assert re.fullmatch(r"LISA_API_URL=http://127\.0\.0\.1:\d+/sandbox\n", api_url), api_url
+        assert re.fullmatch(r"LISA_API_TOKEN=[0-9a-f]{128}\n", api_token), api_token
         listing = subprocess.run(
             [sys.executable, "-m", "lisa_desktop", "--endpoint-url", match.group(1), "models", "list", "--json"],
             capture_output=True,
