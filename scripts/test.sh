@@ -19,7 +19,9 @@ if ((${#missing[@]})); then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test]'
+# --no-compile: pip would byte-compile every installed module (moto's hundred services, the type stubs); the tests
+# compile only what they import, once, below.
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-compile -c requirements/constraints.txt -e '.[test]'
 
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check .
