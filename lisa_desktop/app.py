@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from engine.aws.inventory_process import InventoryReader
     from lisa_desktop.connections import ConnectionStore
     from lisa_desktop.deployment_backend import DeploymentBackend
+    from lisa_desktop.team_backend import TeamBackend
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class Shell(QObject):
         """The cache key of the snapshot on screen, if one is."""
         self._unread = 0
         """Rows of that snapshot not read yet (only its first screenful was)."""
-        self.backend: DeploymentBackend | None = None  # imported on a worker: boto3 is not needed to paint
+        self.backend: DeploymentBackend | TeamBackend | None = None  # imported on a worker: no boto3 to paint
         self._stack: ExitStack | None = None
         self._args = argparse.Namespace()
         self._closed = False
@@ -316,14 +317,16 @@ class Shell(QObject):
             self.window.show_snapshot(snapshot.rows, snapshot.saved_at, sorted_by=snapshot.order)
         self.window.set_backend(backend)
 
-    def _enter(self, stack: ExitStack, args: argparse.Namespace) -> tuple[DeploymentBackend, Snapshot | None] | None:
+    def _enter(
+        self, stack: ExitStack, args: argparse.Namespace
+    ) -> tuple[DeploymentBackend | TeamBackend, Snapshot | None] | None:
         """On a worker: open the deployment, and read its whole snapshot (with the configurations). None
         when the app closed meanwhile: the deployment is closed again here, as no one else will (the event loop
         that would resume `open` has stopped), else a sandbox's server would keep the process alive."""
-        import_modules("lisa_desktop.deployment_backend", *(["engine.sandbox.server"] if args.sandbox else []))
-        from lisa_desktop.deployment_backend import DeploymentBackend
+        import_modules("lisa_desktop.team_backend", *(["engine.sandbox.server"] if args.sandbox else []))
+        from lisa_desktop.team_backend import open_backend
 
-        backend = stack.enter_context(DeploymentBackend.open(args, store=self.store, reader=self.reader))
+        backend = stack.enter_context(open_backend(args, store=self.store, reader=self.reader))
         with self._lock:
             closed = self._closed
         if closed:

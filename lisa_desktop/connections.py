@@ -37,7 +37,8 @@ class Connection(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     name: str
-    auth: Literal["profile", "access-key"]
+    auth: Literal["profile", "access-key", "lisa-api"]
+    """`lisa-api`: LISA's REST API only (team mode), no AWS credentials."""
     profile: str | None = None
     access_key_id: str | None = None
     region: str = Field(min_length=1)
@@ -45,6 +46,12 @@ class Connection(BaseModel):
     endpoint_url: str | None = None
     account: str | None = None
     """The AWS account the deployment is in, when known: credentials of another account are named as such."""
+    lisa_api_url: str | None = None
+    """Team mode: LISA's API (its LisaApiUrl); the token is in the OS keychain (`lisa_api_keychain_account`)."""
+    lisa_api_token_source: Literal["keychain", "management-key"] | None = None
+    """Where LISA's API token comes from: `management-key` the deployment's management key, read from Secrets
+    Manager with the connection's AWS credentials at each use and never stored; else (None, `keychain`) a LISA API
+    token kept in the OS keychain."""
 
     @field_validator("name")
     @classmethod
@@ -67,7 +74,7 @@ class Connection(BaseModel):
             raise ValueError("must be a 12-digit AWS account id")
         return value
 
-    @field_validator("endpoint_url")
+    @field_validator("endpoint_url", "lisa_api_url")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -80,6 +87,13 @@ class Connection(BaseModel):
             raise ValueError("a profile connection needs --profile")
         if self.auth == "access-key" and not self.access_key_id:
             raise ValueError("an access-key connection needs --access-key-id")
+        if self.auth == "lisa-api" and not self.lisa_api_url:
+            raise ValueError("a connection without AWS credentials needs --lisa-api")
+        if self.uses_management_key and (self.auth == "lisa-api" or not self.lisa_api_url):
+            raise ValueError(
+                "--lisa-api-token management reads the management key with AWS credentials: it needs --lisa-api "
+                "and --profile or --access-key-id"
+            )
         return self
 
     @property
@@ -88,7 +102,18 @@ class Connection(BaseModel):
         return f"{self.name}/{self.access_key_id}"
 
     @property
+    def uses_management_key(self) -> bool:
+        return self.lisa_api_token_source == "management-key"
+
+    @property
+    def lisa_api_keychain_account(self) -> str:
+        """Where the LISA API token of this connection sits in the keychain."""
+        return f"{self.name}/lisa-api"
+
+    @property
     def who(self) -> str:
+        if self.auth == "lisa-api":
+            return "LISA API token"
         return f"profile {self.profile}" if self.auth == "profile" else f"access key {self.access_key_id}"
 
 
@@ -211,9 +236,11 @@ def add_connection(
     secret: Callable[[], str] | None = None,
     make_default: bool = False,
     store: ConnectionStore | None = None,
+    token: Callable[[], str] | None = None,
 ) -> None:
     """Check and store a new connection: its profile must exist; an access key's secret (`secret()`, asked for
-    only once everything else is checked) goes into the OS keychain, refused where there is none."""
+    only once everything else is checked) and a LISA API token (`token()`) go into the OS keychain, refused where
+    there is none."""
     from lisa_desktop import keychain
 
     if connection.profile:
@@ -228,6 +255,13 @@ def add_connection(
         if not value:
             raise InvalidInput([Problem("secret access key", "is required (give it on standard input)")])
         keychain.store_secret(connection.keychain_account, value)
+    if connection.lisa_api_url and not connection.uses_management_key:
+        if not keychain.is_secure():
+            raise keychain.KeychainUnavailable(keychain.describe_backend())
+        api_token = token() if token is not None else ""
+        if not api_token:
+            raise InvalidInput([Problem("LISA API token", "is required (give it on standard input)")])
+        keychain.store_secret(connection.lisa_api_keychain_account, api_token)
     store.add(connection, make_default=make_default)
 
 
@@ -240,6 +274,8 @@ def remove_connection(name: str, *, store: ConnectionStore | None = None) -> Con
         raise InvalidInput([Problem("name", f"no connection named '{name}'")])
     if removed.auth == "access-key" and keychain.is_secure():
         keychain.delete_secret(removed.keychain_account)
+    if removed.lisa_api_url and not removed.uses_management_key and keychain.is_secure():
+        keychain.delete_secret(removed.lisa_api_keychain_account)
     return removed
 
 

@@ -141,6 +141,14 @@ class DeploymentBackend:
         target = self.target
         return target.cache_key or f"endpoint:{target.clients.endpoint_url}|{target.prefix}|{target.region}"
 
+    @property
+    def aws_access(self) -> bool:
+        return True
+
+    @property
+    def run_by(self) -> str | None:
+        return None
+
     def list_rows(self) -> list[ModelRow]:
         """Every model's row, read by the inventory reader's helper process."""
         return self.reader.listing(self._reader_config())

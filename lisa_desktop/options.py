@@ -36,6 +36,14 @@ def global_options(suppress_defaults: bool) -> argparse.ArgumentParser:
         help="LISA's deploymentPrefix (default: the sandbox's, with --endpoint-url)",
     )
     target.add_argument("--region", metavar="REGION", default=default, help="AWS region (overrides the connection's)")
+    target.add_argument(
+        "--lisa-api",
+        metavar="URL",
+        default=default,
+        help="team mode: changes go through LISA's REST API (its LisaApiUrl, e.g. https://ID.execute-api.REGION."
+        "amazonaws.com/STAGE), run by LISA's state machines; the token is read from LISA_API_TOKEN. Alone: the API "
+        "only, no AWS access; with --connection, --endpoint-url or --sandbox: AWS reads too",
+    )
     return parser
 
 

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Final
 
 import boto3
 import botocore.exceptions
+import botocore.session
+from botocore.credentials import CredentialResolver
 
 from engine.aws.clients import AwsClients
 from engine.aws.discovery import DeploymentInfo, discover_deployment
 from engine.aws.errors import DeploymentUnreachable
 from engine.errors import InvalidInput, Problem
+from engine.lisa_api.client import TOKEN_ENV, LisaApi
 from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_PREFIX, SANDBOX_REGION, SANDBOX_SECRET_KEY
 from lisa_desktop import __version__, keychain
 from lisa_desktop.connections import Connection, ConnectionStore
@@ -47,6 +50,10 @@ class Target:
     """Names the deployment's on-disk snapshot (see `cache_key_for`)."""
     expected_account: str | None = None
     """The account the connection says the deployment is in, if it says one."""
+    lisa_api: LisaApi | None = None
+    """Team mode: changes go through LISA's REST API (and are run by LISA)."""
+    aws_access: bool = True
+    """False with `--lisa-api` alone: `clients` hold no credentials and every AWS call fails."""
     _deployment: DeploymentInfo | None = field(default=None, repr=False)
 
     @property
@@ -88,7 +95,78 @@ def _chosen(args: argparse.Namespace) -> list[str]:
 @contextmanager
 def open_target(args: argparse.Namespace, *, store: ConnectionStore | None = None) -> Iterator[Target]:
     """The deployment the global options name; a fresh in-process sandbox lives as long as the context (with
-    `args.sandbox_extra_models` synthetic models, when set)."""
+    `args.sandbox_extra_models` synthetic models, when set). With `--lisa-api` the target carries LISA's API:
+    alone, without any AWS access."""
+    url = getattr(args, "lisa_api", None)
+    if url and not _chosen(args):
+        yield _api_only_target(lisa_api_from_environment(url), args)
+        return
+    chosen = _chosen(args)
+    connection = None
+    if not url and chosen in ([], ["--connection"]):
+        connection = connection_named(args, store or ConnectionStore())
+    if connection is not None and connection.auth == "lisa-api":
+        target = _api_only_target(lisa_api_of(connection), args, connection.region, connection.deployment_prefix)
+        target.connection = connection.name
+        target.label = f"connection {connection.name} ({target.label})"
+        yield target
+        return
+    with _open_aws_target(args, store=store) as target:
+        api = lisa_api_from_environment(url) if url else None
+        if connection is not None and connection.lisa_api_url:
+            api = lisa_api_of(connection)
+        if api is not None:
+            target.lisa_api = api
+            target.label = f"{target.label}, changes through LISA's API {api.base_url}"
+        yield target
+
+
+def lisa_api_of(connection: Connection) -> LisaApi:
+    """The connection's LISA API with its token from the OS keychain (LISA_API_TOKEN, when set, instead), or
+    the deployment's management key read now with the connection's AWS credentials (`--lisa-api-token
+    management`)."""
+    assert connection.lisa_api_url is not None
+    if connection.uses_management_key:
+        from engine.lisa_api.deployment import read_management_key
+
+        clients = AwsClients(session_for(connection), version=__version__, endpoint_url=connection.endpoint_url)
+        return LisaApi(connection.lisa_api_url, read_management_key(clients, connection.deployment_prefix))
+    token = os.environ.get(TOKEN_ENV, "").strip() or keychain.load_secret(connection.lisa_api_keychain_account)
+    if not token:
+        raise DeploymentUnreachable(
+            "NoCredentials",
+            f"the OS keychain holds no LISA API token for connection '{connection.name}'",
+            f"remove and add the connection again: lisa-desktop connections remove {connection.name}",
+        )
+    return LisaApi(connection.lisa_api_url, token)
+
+
+def lisa_api_from_environment(url: str) -> LisaApi:
+    """LISA's API at `url` with the token in LISA_API_TOKEN (InvalidInput naming it when unset)."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise InvalidInput(
+            [Problem(TOKEN_ENV, "is not set: give a LISA API token (or the management key) with --lisa-api")],
+            "--lisa-api",
+        )
+    return LisaApi(url, token)
+
+
+def _api_only_target(
+    api: LisaApi, args: argparse.Namespace, region: str | None = None, prefix: str | None = None
+) -> Target:
+    region = getattr(args, "region", None) or region or os.environ.get("AWS_REGION") or SANDBOX_REGION
+    prefix = getattr(args, "deployment_prefix", None) or prefix or ""
+    core = botocore.session.Session()
+    core.register_component("credential_provider", CredentialResolver(providers=[]))
+    clients = AwsClients(boto3.Session(botocore_session=core, region_name=region), version=__version__)
+    key = deployment_key(f"lisa-api:{api.base_url}", prefix or "/", region)
+    label = f"LISA API {api.base_url} (no AWS access)"
+    return Target(clients, prefix, label, False, cache_key=key, lisa_api=api, aws_access=False)
+
+
+@contextmanager
+def _open_aws_target(args: argparse.Namespace, *, store: ConnectionStore | None = None) -> Iterator[Target]:
     chosen = _chosen(args)
     if len(chosen) > 1:
         raise InvalidInput([Problem(" / ".join(chosen), "choose one way to reach a deployment")])

@@ -26,6 +26,7 @@ from lisa_desktop.connections import ConnectionStore
 from tests.keyrings import MemoryKeyring
 from tests.model_settings_screenshots import render_context_window_dialog
 from tests.screenshots import run_offscreen, save, until
+from tests.team_mode_screenshots import render_lisa_api_form
 from tests.wizard_base_screenshots import render_features_and_groups
 from tests.wizard_guardrails_screenshots import render_guardrails
 from ui.backend import CurrentModel
@@ -87,6 +88,7 @@ async def render_at(out: Path, background: Background, size: tuple[int, int], su
         dialog.add_dialog.prefix.setText("/staging/lisa")
         if not suffix:
             save(dialog.add_dialog, out, "connections-add")
+        render_lisa_api_form(dialog.add_dialog, out, suffix, sandbox)
         dialog.add_dialog.hide()
         dialog.close()
 

@@ -122,6 +122,9 @@ async def render(out: Path, background: Background) -> None:
         print(f"failed refresh shown after {asyncio.get_running_loop().time() - clock:.1f} s")
         save(window, out, "refresh-failed")
         window.close()
+    from tests.team_mode_screenshots import render_team_mode  # it imports this module
+
+    await render_team_mode(out, background)
 
 
 async def render_root_cause(window: MainWindow, backend: DeploymentBackend, out: Path) -> None:

@@ -57,7 +57,10 @@ class JobTicket:
     kind: JobKind
     cancel: Callable[[], None]
     cancellable: bool = True
-    """False for a recovery: it brings an interrupted job's model back to a settled state and cannot stop halfway."""
+    """False for a recovery: it brings an interrupted job's model back to a settled state and cannot stop halfway;
+    and for a change LISA runs (LISA cannot cancel its executions)."""
+    run_by: str | None = None
+    """Who runs the change: None for this console's own job, `LISA` for one sent to LISA's API (team mode)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,17 @@ class Backend(Protocol):
     @property
     def cache_key(self) -> str:
         """Names this deployment's on-disk snapshot (connection + prefix); stable across runs."""
+        ...
+
+    @property
+    def aws_access(self) -> bool:
+        """False when the connection reaches LISA's API only: the rows carry no live ECS and Auto Scaling facts."""
+        ...
+
+    @property
+    def run_by(self) -> str | None:
+        """Who runs the changes: None for this console's own jobs, `LISA` when they go through LISA's API (team
+        mode: LISA's state machines run them, and cannot cancel them)."""
         ...
 
     def list_rows(self) -> list[ModelRow]:

@@ -20,7 +20,9 @@ class ConnectionInfo:
 
 @dataclass(frozen=True)
 class NewConnection:
-    """A connection to add: `profile`, or `access_key_id` with `secret` (kept in the OS keychain only)."""
+    """A connection to add: `profile`, or `access_key_id` with `secret` (kept in the OS keychain only), or neither
+    (LISA's API only); with `lisa_api_url`, changes go through LISA's API with `lisa_api_token` (kept in the OS
+    keychain only)."""
 
     name: str
     region: str
@@ -31,6 +33,12 @@ class NewConnection:
     endpoint_url: str | None = None
     account: str | None = None
     make_default: bool = False
+    lisa_api_url: str | None = None
+    lisa_api_token: str | None = None
+
+    @property
+    def aws_credentials(self) -> bool:
+        return bool(self.profile or self.access_key_id)
 
 
 @dataclass(frozen=True)
@@ -44,11 +52,21 @@ class ConnectionTest:
     deployment_prefix: str
     table: str
     models: int
+    lisa_api_url: str | None = None
+    lisa_api_models: int | None = None
+    """How many models LISA's API lists for the connection's token."""
 
     def describe(self) -> str:
+        api = ""
+        if self.lisa_api_url is not None:
+            count = self.lisa_api_models
+            api = f" LISA's API at {self.lisa_api_url} answers: {count} model{'s' if count != 1 else ''}."
+        if not self.arn:
+            return f"'{self.name}' works through LISA's API only (no AWS access).{api}"
         return (
             f"'{self.name}' works: you are {self.arn} (account {self.account}) in {self.region}; deployment "
             f"{self.deployment_prefix} has {self.models} model{'s' if self.models != 1 else ''} in table {self.table}."
+            + api
         )
 
 
@@ -63,6 +81,11 @@ class ConnectionService(Protocol):
 
     def add(self, connection: NewConnection) -> None:
         """Check and store it as `lisa-desktop connections add` does; raises naming what is wrong."""
+        ...
+
+    def read_lisa_api_url(self, connection: NewConnection) -> str:
+        """LISA's API URL as the deployment publishes it (SSM `<prefix>/LisaApiUrl`), read with the connection's
+        AWS credentials (calls AWS). Raises naming what is missing or refused."""
         ...
 
     def remove(self, name: str) -> None:

@@ -117,8 +117,8 @@ class ConnectionsDialog(QDialog):
         self.outcome.setWordWrap(True)
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.empty = QLabel(
-            "No connections yet. Add one: an AWS named profile (SSO and assume-role included), or an access key "
-            "whose secret is kept in the OS keychain.",
+            "No connections yet. Add one: an AWS named profile (SSO and assume-role included), an access key "
+            "whose secret is kept in the OS keychain, or LISA's API alone with a LISA API token.",
             self,
         )
         self.empty.setObjectName("noConnections")
@@ -224,6 +224,7 @@ class ConnectionsDialog(QDialog):
         if self.add_dialog is None:
             self.add_dialog = AddConnectionDialog(self)
             self.add_dialog.submitted.connect(self._add)
+            self.add_dialog.read_url_requested.connect(self._read_api_url)
             self._run(self.service.keychain_refusal, self.add_dialog.set_keychain_refusal)
         self.add_dialog.reset()
         self.add_dialog.show()
@@ -245,6 +246,13 @@ class ConnectionsDialog(QDialog):
             dialog.show_error(message)
 
         self._run(lambda: self.service.add(connection), added, on_error=failed)
+
+    def _read_api_url(self, connection: NewConnection) -> None:
+        dialog = self.add_dialog
+        assert dialog is not None
+        self._run(
+            lambda: self.service.read_lisa_api_url(connection), dialog.set_api_url, on_error=dialog.show_api_url_error
+        )
 
     def test_selected(self) -> None:
         chosen = self.selected()

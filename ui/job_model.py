@@ -26,6 +26,8 @@ MAX_UNTRACKED: Final = 100
 RUNNING: Final = "Running"
 CANCELLING: Final = "Cancelling…"
 RECOVERING: Final = "Recovering"
+RUN_BY_PREFIX: Final = "Run by "
+"""A running job of a change another system runs (team mode: `Run by LISA`): it cannot be cancelled."""
 RECOVERED_PREFIX: Final = "recovered: "
 """A recovered job's outcome: `recovered: ` and what recovery did (resumed, rolled back, settled already)."""
 RECOVERY_FAILED: Final = "recovery-failed"
@@ -56,6 +58,7 @@ ECS_COLOUR: Final = QColor("#00838f")
 STATUS_COLOURS: Final = {
     RUNNING: BLUE,
     RECOVERING: BLUE,
+    f"{RUN_BY_PREFIX}LISA": BLUE,
     CANCELLING: ORANGE,
     "Succeeded": GREEN,
     "Rolled back": ORANGE,
@@ -148,6 +151,8 @@ class JobRecord:
     def state(self) -> str:
         if self.end is not None:
             return outcome_text(self.end.outcome)
+        if self.ticket.run_by:
+            return f"{RUN_BY_PREFIX}{self.ticket.run_by}"
         if not self.ticket.cancellable:
             return RECOVERING
         return CANCELLING if self.cancelling else RUNNING
@@ -356,6 +361,10 @@ class JobListModel(QAbstractTableModel):
 
     def running_count(self) -> int:
         return self._running
+
+    def running_here(self) -> int:
+        """Running jobs this console runs itself: not those it only follows (run by LISA, which go on without it)."""
+        return sum(1 for job in self._jobs if job.running and not job.ticket.run_by)
 
     def running_jobs(self) -> list[str]:
         return [job.job_id for job in self._jobs if job.running]

@@ -25,6 +25,10 @@ CANCEL_TEXT = "Cancel job"
 NOT_CANCELLABLE = (
     "A recovery or a takeover cannot be cancelled: it brings the model back to a settled state, then ends."
 )
+RUN_BY_NOT_CANCELLABLE = (
+    "{who} runs this change and cannot cancel it: its execution goes on whatever this window does (closing the "
+    "window only stops watching)."
+)
 NO_JOB_TEXT = "Select a job to see its events"
 
 
@@ -191,7 +195,10 @@ class JobPanel(QDockWidget):
         cancellable = job is not None and job.ticket.cancellable
         self.cancel_button.setEnabled(running and cancellable and not cancelling)
         self.cancel_button.setText(CANCELLING if cancelling else CANCEL_TEXT)
-        self.cancel_button.setToolTip("" if cancellable or not running else NOT_CANCELLABLE)
+        refusal = NOT_CANCELLABLE
+        if job is not None and job.ticket.run_by:
+            refusal = RUN_BY_NOT_CANCELLABLE.format(who=job.ticket.run_by)
+        self.cancel_button.setToolTip("" if cancellable or not running else refusal)
         ended = job.end if job is not None else None
         self.outcome.setText(f"{job.state}: {ended.message}" if job is not None and ended is not None else "")
         self.outcome.setVisible(ended is not None)

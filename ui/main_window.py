@@ -35,7 +35,7 @@ from ui.details_pane import DetailsPane
 from ui.dialogs import ConfirmDialog, ShortcutsDialog
 from ui.holds import HoldState
 from ui.job_history import JobHistoryDialog
-from ui.job_panel import JobPanel
+from ui.job_panel import RUN_BY_NOT_CANCELLABLE, JobPanel
 from ui.job_recovery import recover_interrupted
 from ui.model_filter import ModelFilterProxy
 from ui.model_settings_commands import ModelSettingsCommands
@@ -55,6 +55,7 @@ from ui.window_startup import StartupSequence, restore_layout, save_layout
 from ui.window_status import MANAGE_CONNECTIONS, ConnectionSwitcher, StatusWidgets, count_text, refresh_text
 from ui.window_table import (
     fit_columns,
+    fit_live_headers,
     make_current_if_none,
     make_view,
     select_before_row_key,
@@ -365,6 +366,8 @@ class MainWindow(QMainWindow):
             else ""
         )
         self.setWindowTitle(f"LISA Desktop — {'Sandbox' if text == SANDBOX_LABEL else text}")
+        if self.table_model.set_live_note(None if backend.aws_access else "no AWS access"):
+            fit_live_headers(self.view)
         self.refresher.set_backend(backend)
         self.row_jobs.set_deployment(backend.cache_key)
         self.details_feed.forget()
@@ -579,7 +582,7 @@ class MainWindow(QMainWindow):
         if self.details_feed.shows(end.model_id):
             self.details_feed.show_history(end.model_id)
             self.details_feed.fetch(end.model_id)
-        if self.leaving is not None and self.jobs.running_count() == 0:
+        if self.leaving is not None and self.jobs.model.running_here() == 0:
             self._close_for_good()
 
     def hold_of(self, row: ModelRow) -> tuple[HoldState | None, bool]:
@@ -647,6 +650,11 @@ class MainWindow(QMainWindow):
 
     def cancel_shown_job(self) -> None:
         if not self.jobs.cancel_shown():
+            shown = self.jobs.shown_job()
+            job = self.jobs.model.job(shown) if shown is not None else None
+            if job is not None and job.running and job.ticket.run_by:
+                self.statusBar().showMessage(RUN_BY_NOT_CANCELLABLE.format(who=job.ticket.run_by), 8000)
+                return
             self.statusBar().showMessage("Cancel: select a running job in the Jobs dock first", 6000)
 
     # -- focus -----------------------------------------------------------------------------------------------
@@ -793,7 +801,7 @@ class MainWindow(QMainWindow):
         save_layout(self, self.view, self.settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        running = self.jobs.running_count()
+        running = self.jobs.model.running_here()  # a change run by LISA goes on without this window
         if running and not self._close_confirmed:
             event.ignore()
             asking = self.close_box is not None and self.close_box.isVisible()
@@ -818,11 +826,11 @@ class MainWindow(QMainWindow):
         if choice is CloseChoice.STAY or self.leaving is not None:
             return
         self.leaving = choice
-        if self.jobs.running_count() == 0:  # they ended while the question was open
+        if self.jobs.model.running_here() == 0:  # they ended while the question was open
             self._close_for_good()
             return
         if choice is CloseChoice.KEEP_RUNNING:
-            running = self.jobs.running_count()
+            running = self.jobs.model.running_here()
             self.refresher.stop()  # nobody sees the rows; the jobs poll what they change themselves
             self.notifier.notify(
                 "LISA Desktop keeps running in the background",

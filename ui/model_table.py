@@ -35,6 +35,8 @@ SORT_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 """The ModelRow itself."""
 FILTER_ROLE: Final = Qt.ItemDataRole.UserRole + 3
+LIVE_NOTE_ROLE: Final = Qt.ItemDataRole.UserRole + 4
+"""A header's role: why a live column is empty for every row (`ModelTableModel.set_live_note`), else None."""
 """The row's `RowFace.tagged` text, which the filter's regular expression searches."""
 _ROW_ROLES: Final = frozenset({int(SORT_ROLE), int(ROW_ROLE), int(FILTER_ROLE), int(Qt.ItemDataRole.ToolTipRole)})
 
@@ -466,6 +468,8 @@ class ModelTableModel(QStandardItemModel):
         # hears of inserted or removed rows with `_rows` already matching Qt's count.
         self.rowsInserted.connect(self._take_arriving)
         self.rowsRemoved.connect(self._drop_leaving)
+        self._live_note: str | None = None
+        """Why the live columns are empty for every row (`set_live_note`), said in their headers."""
         self.next_action_timer = QTimer(self)
         self.next_action_timer.setInterval(NEXT_ACTION_MS)
         self.next_action_timer.timeout.connect(lambda: self.refresh_next_actions(next_action.clock()))
@@ -528,12 +532,30 @@ class ModelTableModel(QStandardItemModel):
     def removeRows(self, row: int, count: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008
         return False
 
+    def set_live_note(self, note: str | None) -> bool:
+        """Say `note` (`no AWS access`) in the live columns' headers; None: they are live again. Whether it
+        changed."""
+        if note == self._live_note:
+            return False
+        self._live_note = note
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        return True
+
+    @property
+    def live_note(self) -> str | None:
+        return self._live_note
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            column = COLUMNS[section]
+            note = self._live_note if column in LIVE_COLUMNS else None
             if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section].label
+                return f"{column.label} ({note})" if note else column.label
+            if role == LIVE_NOTE_ROLE:
+                return note
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{COLUMNS[section].label} — filter with {COLUMNS[section].key}:…"
+                why = f"\nNot read: {note}; the connection reaches LISA's API only" if note else ""
+                return f"{column.label} — filter with {column.key}:…{why}"
             return None
         return super().headerData(section, orientation, role)
 

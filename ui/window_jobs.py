@@ -67,7 +67,8 @@ class JobSubmission:
             ticket = backend.submit(
                 kind, model_id, on_event=jobs.signals.event.emit, on_end=jobs.signals.ended.emit, **request
             )
-            jobs.track(ticket, f"{kind.value.capitalize()} {model_id}")
+            run_by = f" — run by {ticket.run_by}" if ticket.run_by else ""
+            jobs.track(ticket, f"{kind.value.capitalize()} {ticket.model_id or model_id}{run_by}")
             first = first or ticket.job_id
         if first is not None:
             jobs.show()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -12,6 +13,7 @@ from PySide6.QtCore import (
     QObject,
     QPoint,
     QRect,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QSt
 
 from ui.cell_delegate import CellDelegate
 from ui.model_filter import ModelFilterProxy
-from ui.model_table import DEFAULT_STAR, NOTE_SEPARATOR, Column, compact_tokens
+from ui.model_table import DEFAULT_STAR, LIVE_COLUMNS, LIVE_NOTE_ROLE, NOTE_SEPARATOR, Column, compact_tokens
 from ui.row_jobs import ROLLED_BACK_NOTE
 from ui.status_delegate import StatusDelegate
 
@@ -45,6 +47,8 @@ COLUMN_WIDTHS: dict[Column, int] = {
 }
 """First widths, until `fit_columns` fits them to the table once it shows (a first start)."""
 FIT_SAMPLE_ROWS = 200
+LIVE_NOTE_LINE_CHARS = 8
+"""A live column's note under its label, wrapped at this many characters (`no AWS` / `access`)."""
 """Rows whose values the column widths are fitted to: a fit, run as the window resizes, measures a sample of a
 big table (as QHeaderView's own resizeContentsPrecision) rather than every row."""
 HEADER_LABELS: dict[Column, str] = {
@@ -102,12 +106,39 @@ class ColumnHeader(QHeaderView):
 
     def initStyleOptionForIndex(self, option: QStyleOptionHeader, logicalIndex: int) -> None:
         super().initStyleOptionForIndex(option, logicalIndex)
-        option.text = header_text(logicalIndex)
+        option.text = header_text(logicalIndex, live_note_of(self, logicalIndex))
+
+    def sectionSizeFromContents(self, logicalIndex: int) -> QSize:
+        """Tall enough for a live column's note, on its second line."""
+        size = super().sectionSizeFromContents(logicalIndex)
+        note = live_note_of(self, logicalIndex)
+        if note:
+            lines = header_text(logicalIndex, note).count("\n") + 1
+            size.setHeight(max(size.height(), lines * self.fontMetrics().lineSpacing() + 8))
+        return size
 
 
-def header_text(column: int) -> str:
-    """The text the header shows for `column`."""
-    return HEADER_LABELS.get(Column(column), Column(column).label)
+def header_text(column: int, live_note: str | None = None) -> str:
+    """The text the header shows for `column` (a live column's with why it is empty under it, when it is)."""
+    text = HEADER_LABELS.get(Column(column), Column(column).label)
+    # Wrapped: on one line the note would widen three columns past a 1280-pixel window.
+    return "\n".join([text, *textwrap.wrap(live_note, LIVE_NOTE_LINE_CHARS)]) if live_note else text
+
+
+def live_note_of(header: QHeaderView, column: int) -> str | None:
+    """Why the live `column` is empty for every row, as the table's model says (`LIVE_NOTE_ROLE`); else None."""
+    if column not in LIVE_COLUMNS:
+        return None
+    model = header.model()
+    note = model.headerData(column, Qt.Orientation.Horizontal, LIVE_NOTE_ROLE) if model is not None else None
+    return note if isinstance(note, str) else None
+
+
+def fit_live_headers(view: QTableView) -> None:
+    """Widen the live columns to show their headers whole (their note came or went), leaving the others as they are."""
+    header = view.horizontalHeader()
+    for column in LIVE_COLUMNS:
+        header.resizeSection(column, max(header.sectionSize(column), column_need(view, column)))
 
 
 def make_view(proxy: ModelFilterProxy) -> tuple[QTableView, CellDelegate, StatusDelegate]:
@@ -304,7 +335,8 @@ def column_need(view: QTableView, column: int) -> int:
     header = view.horizontalHeader()
     style = header.style()
     margin = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
-    need = header.fontMetrics().horizontalAdvance(header_text(column)) + 2 * margin + 2
+    lines = header_text(column, live_note_of(header, column)).splitlines()
+    need = max(header.fontMetrics().horizontalAdvance(line) for line in lines) + 2 * margin + 2
     if header.isSortIndicatorShown() and header.sortIndicatorSection() == column:
         need += style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header) + margin
     return need

@@ -174,6 +174,10 @@ class WizardLauncher:
             return f"read-only: {read_only}"
         return None
 
+    def run_by(self) -> str | None:
+        backend = self.context.backend()
+        return backend.run_by if backend is not None else None
+
     async def current(self, model_id: str) -> CurrentModel:
         backend = self.context.backend()
         if backend is None:

@@ -192,6 +192,11 @@ class AwsClients:
         """The CloudWatch Logs client (untyped: no mypy_boto3 stubs for it; only GetLogEvents is used)."""
         return self._client("logs")
 
+    def stepfunctions(self) -> Any:
+        """The Step Functions client (untyped: no mypy_boto3 stubs; only LISA's model state machines' executions
+        are listed and read, by team mode's follower)."""
+        return self._client("stepfunctions")
+
     def s3(self) -> Any:
         """The S3 client (untyped: no mypy_boto3 stubs; only GetObject of a model's config.json is used)."""
         return self._client("s3")

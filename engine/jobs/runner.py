@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.aws.errors import StatusChanged
 from engine.jobs.context import Gateways, JobContext, JobSettings
@@ -31,6 +31,7 @@ from engine.schema.requests import CreateModelRequest, UpdateModelRequest
 __all__ = ["JobHandle", "JobRunner", "Listener", "new_job_id"]
 
 Listener = Callable[[JobEvent], None]
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -243,6 +244,11 @@ class JobRunner:
             self.jobs[job_id] = handle
         self._pool.submit(run)
         return handle
+
+    def submit_call(self, work: Callable[[], T]) -> Future[T]:
+        """`work()` on the runner's job threads, not journaled: a change another system runs, followed from here
+        (team mode: LISA's state machines run it). The caller handles its result and its failure."""
+        return self._pool.submit(work)
 
     def call_soon(self, fn: Callable[..., object], *args: Any) -> None:
         """`fn(*args)` on the runner's own thread, after this returns (a refused job's end callback, say); its

@@ -111,6 +111,13 @@ def run_stop(args: argparse.Namespace, out: TextIO) -> int:
 
 def _run(args: argparse.Namespace, out: TextIO, change: UpdateModelRequest) -> int:
     with open_target(args) as target:
+        if target.lisa_api is not None:
+            from lisa_desktop.cli import team
+
+            def dry_run(plan: Plan) -> None:
+                print_plan(out, plan, plan.deferred, args.json)
+
+            return team.run_update(args, out, target, change, dry_run)
         aws = Gateways.for_deployment(target.clients, target.deployment())
         ack = bool(getattr(args, "ack_restart", False))
         validated = validate_update(aws, args.model_id, change, ack_restart=ack, check_ack=not args.dry_run)
@@ -306,9 +313,13 @@ def _confirm_stop(model_id: str) -> None:
 
 
 def _print_plan(out: TextIO, validated: ValidatedUpdate, as_json: bool) -> None:
-    plan: Plan = validated.plan
+    print_plan(out, validated.plan, validated.notes, as_json)
+
+
+def print_plan(out: TextIO, plan: Plan, notes: tuple[str, ...], as_json: bool) -> None:
+    """An update's plan, as a dry run prints it (in team mode too)."""
     if as_json:
-        json.dump(plan.to_dict() | {"notes": list(validated.notes)}, out, indent=2, default=str)
+        json.dump(plan.to_dict() | {"notes": list(notes)}, out, indent=2, default=str)
         out.write("\n")
         return
     out.write(f"Plan: {plan.operation} {plan.model_id} (now {plan.from_status})\n")
@@ -323,5 +334,5 @@ def _print_plan(out: TextIO, validated: ValidatedUpdate, as_json: bool) -> None:
         out.write("Containers restart: yes — a temporary outage; run with --ack-restart to acknowledge it\n")
     if plan.interrupts_service:
         out.write("Service interruption: the model stops serving\n")
-    for note in validated.notes:
+    for note in notes:
         out.write(f"Note: {note}\n")

@@ -22,6 +22,7 @@ from engine.jobs.runner import JobHandle, JobRunner
 from engine.schema.record import ModelRecord
 from engine.schema.validate import parse_create
 from engine.secrets import masked
+from lisa_desktop.cli import team
 from lisa_desktop.cli.changes import _detach, _job_options, follow_job, job_settings, warn_unknown_fields
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
@@ -64,6 +65,8 @@ def run_create(args: argparse.Namespace, out: TextIO) -> int:
     warn_unknown_fields(request)
     args.model_id = request.modelId
     with open_target(args) as target:
+        if target.lisa_api is not None:
+            return team.run_create(args, out, target, request)
         aws = Gateways.for_deployment(target.clients, target.deployment())
         validated = validate_create(aws, request)
         if args.dry_run:
@@ -81,6 +84,8 @@ def run_create(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_delete(args: argparse.Namespace, out: TextIO) -> int:
     with open_target(args) as target:
+        if target.lisa_api is not None:
+            return team.run_delete(args, out, target)
         aws = Gateways.for_deployment(target.clients, target.deployment())
         record = validate_delete(aws, args.model_id)
         if not args.yes and not _is_child(args):

@@ -10,6 +10,7 @@ from engine.aws.configuration_table import ConfigurationTable
 from engine.aws.discovery import caller_identity
 from engine.aws.models_table import ModelsTable
 from engine.model_settings import CONTEXT_WINDOW_FIELD, parse_context_window, set_context_window, set_default_model
+from lisa_desktop.cli import team
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
 
@@ -44,6 +45,8 @@ def add_parsers(models: argparse._SubParsersAction[argparse.ArgumentParser], par
 def run_context_window(args: argparse.Namespace, out: TextIO) -> int:
     window = parse_context_window(args.tokens)  # refused before anything is read
     with open_target(args) as target:
+        if target.lisa_api is not None:
+            return team.run_context_window(args, out, target, window)
         deployment = target.deployment()
         table = ModelsTable(target.clients, deployment.models_table_name)
         record = set_context_window(table, args.model_id, window)

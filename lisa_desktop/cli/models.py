@@ -12,6 +12,7 @@ from engine.aws.inventory import Inventory, ModelView
 from engine.aws.models_table import UnreadableRecord
 from engine.errors import LisaDesktopError
 from engine.secrets import MASK, masked
+from lisa_desktop.cli import team
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
 
@@ -39,6 +40,8 @@ def _shown(args: argparse.Namespace, value: Any) -> Any:
 
 def run_list(args: argparse.Namespace, out: TextIO) -> int:
     with open_target(args) as target:
+        if target.lisa_api is not None:
+            return team.run_list(args, out, target)
         listing = Inventory(target.clients, target.deployment()).listing()
     views, unreadable = listing.views, listing.unreadable
     default = listing.default_model
@@ -100,6 +103,8 @@ def _row(view: ModelView, default: str | None) -> tuple[str, ...]:
 
 def run_show(args: argparse.Namespace, out: TextIO) -> int:
     with open_target(args) as target:
+        if target.lisa_api is not None:
+            return team.run_show(args, out, target)
         deployment = target.deployment()
         view = Inventory(target.clients, deployment).get_readable(args.model_id)
         unread = ""

@@ -22,6 +22,7 @@ from engine.schedules.record import parse_schedule, schedule_of, schedule_status
 from engine.schedules.timing import NextAction, describe_window, next_actions, wall_now
 from engine.schedules.zone import workstation_zone
 from engine.schema.config import DAYS, SchedulingConfig
+from lisa_desktop.cli import team
 from lisa_desktop.cli.changes import _detach, _job_options, follow_job, job_settings
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
@@ -64,6 +65,8 @@ def run_schedule(args: argparse.Namespace, out: TextIO) -> int:
         return _show(args, out)
     schedule = None if args.off else schedule_from_options(args.recurring, args.daily, args.timezone)
     with open_target(args) as target:
+        if target.lisa_api is not None:
+            return team.run_schedule(args, out, target, schedule)
         aws = Gateways.for_deployment(target.clients, target.deployment())
         validate_schedule(aws, args.model_id, schedule)
         if not args.wait and not getattr(args, "background_child", False) and not target.sandbox:
@@ -126,6 +129,8 @@ def _days(text: str) -> dict[str, dict[str, str]]:
 
 def _show(args: argparse.Namespace, out: TextIO) -> int:
     with open_target(args) as target:
+        if target.lisa_api is not None:
+            return team.show_schedule(args, out, target)
         aws = Gateways.for_deployment(target.clients, target.deployment())
         record = aws.models.get(args.model_id)
         group = record.auto_scaling_group or ""

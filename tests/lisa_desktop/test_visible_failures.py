@@ -179,7 +179,7 @@ def test_a_failed_task_of_the_shell_is_reported_not_left_on_loading(
     def broken_open(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug in opening")
 
-    monkeypatch.setattr("lisa_desktop.deployment_backend.DeploymentBackend.open", broken_open)
+    monkeypatch.setattr("lisa_desktop.team_backend.open_backend", broken_open)
     shell.begin(namespace(sandbox=True))
     qtbot.waitUntil(lambda: reported == ["RuntimeError: a bug in opening"], timeout=30_000)
     assert shell.window.pages.currentIndex() == Page.ERROR

@@ -53,6 +53,19 @@ SCHEDULE_THEN = (
     "the schedule job sets the schedule (LISA's update request carries no schedule: its UI calls the schedule "
     "route on its own); it does not run when the update fails"
 )
+RUN_BY_NOTE = (
+    "Run by {who}: Submit sends the change to {who}'s API once the checks above pass; {who}'s state machine runs it "
+    "and the Jobs panel follows it. {who} cannot cancel a change it accepted: no Cancel is offered."
+)
+RUN_BY_STEP_TEXT = {
+    str(Step.ECS): "ECS — a new task-definition revision rolls out (containers restart); LISA does not roll it back "
+    "on failure",
+}
+"""Steps that LISA's state machine runs differently from this console's jobs."""
+RUN_BY_ROLLOUT = (
+    "The new task-definition revision replaces the running containers; while they start and pass their health "
+    "checks the model may not answer. If the rollout fails, LISA does not put the previous revision back."
+)
 HIDDEN = "••••••"
 NOW_COLUMN, IMPACT_COLUMN = 1, 3
 """Empty for a create (nothing exists yet): hidden then."""
@@ -121,16 +134,21 @@ class ReviewPage(QWizardPage):
         self._validation = Validation()
         self._refusal: str | None = None
         self._change_set: tuple[str, ...] | None = None
+        self._run_by: str | None = None
 
     @property
     def requires_ack(self) -> bool:
         plan = self._validation.plan
         return plan is not None and plan.requires_ack
 
-    def show_review(self, form: WizardForm, validation: Validation, refusal: str | None) -> None:
-        """Draw the review; the acknowledgement resets whenever the set of changes differs from the last one."""
+    def show_review(
+        self, form: WizardForm, validation: Validation, refusal: str | None, *, run_by: str | None = None
+    ) -> None:
+        """Draw the review; the acknowledgement resets whenever the set of changes differs from the last one.
+        `run_by`: who runs the job when not this console (team mode: `LISA`, which cannot cancel it)."""
         self._validation = validation
         self._refusal = refusal
+        self._run_by = run_by
         plan = validation.plan
         if form.mode is Mode.CREATE:
             self._show_create(form, validation)
@@ -163,7 +181,7 @@ class ReviewPage(QWizardPage):
         rows.extend(guardrail_review.create_rows(request))
         self._fill(rows, create=True)
         steps = guardrail_review.create_steps_with_guardrails(create_steps(form.hosting), request)
-        self.steps.setText(_steps_html(steps))
+        self.steps.setText(_steps_html(steps, self._run_by))
 
     def _show_update(self, form: WizardForm, plan: Plan | None) -> None:
         status = f" (now {form.status})" if form.status else ""
@@ -187,9 +205,11 @@ class ReviewPage(QWizardPage):
         rows.extend(guardrail_review.update_rows(plan))
         self._fill(rows, create=False)
         notes = "".join(f"<br>Note: {text}" for text in plan.deferred)
-        self.steps.setText(_steps_html(tuple(str(step) for step in plan.steps)) + notes)
+        self.steps.setText(_steps_html(tuple(str(step) for step in plan.steps), self._run_by) + notes)
         self.warning_detail.setText(
-            "The new task-definition revision replaces the running containers; while they start and pass their "
+            RUN_BY_ROLLOUT
+            if self._run_by
+            else "The new task-definition revision replaces the running containers; while they start and pass their "
             "health checks the model may not answer. If the rollout fails, the previous revision is put back."
         )
 
@@ -240,8 +260,12 @@ class ReviewPage(QWizardPage):
             note = "Submit is enabled once the problems above are fixed."
         elif self.requires_ack and not self.ack.isChecked():
             note = "Tick the acknowledgement above to enable Submit."
+        elif self._run_by:
+            note = ""
         else:
             note = "Submit starts the job; the Jobs panel follows it."
+        if self._run_by and not self._refusal:
+            note = f"{note}\n{RUN_BY_NOTE.format(who=self._run_by)}".strip()
         self.submit_note.setText(note)
 
     def isComplete(self) -> bool:
@@ -251,9 +275,11 @@ class ReviewPage(QWizardPage):
         return not self.requires_ack or self.ack.isChecked()
 
 
-def _steps_html(steps: tuple[str, ...]) -> str:
-    items = "".join(f"<li>{STEP_TEXT.get(step, step)}</li>" for step in steps)
-    return f"<b>Steps that will run</b><ol style='margin-top:2px'>{items}</ol>"
+def _steps_html(steps: tuple[str, ...], run_by: str | None = None) -> str:
+    texts = {**STEP_TEXT, **RUN_BY_STEP_TEXT} if run_by else STEP_TEXT
+    items = "".join(f"<li>{texts.get(step, step)}</li>" for step in steps)
+    title = f"Steps {run_by}'s state machine runs" if run_by else "Steps that will run"
+    return f"<b>{title}</b><ol style='margin-top:2px'>{items}</ol>"
 
 
 def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -21,6 +21,10 @@ class Submitter(Protocol):
         """None when a job can be submitted now; else why not (offline, read-only credentials)."""
         ...
 
+    def run_by(self) -> str | None:
+        """Who runs the submitted job: None for this console, `LISA` in team mode (LISA cannot cancel it)."""
+        ...
+
     async def current(self, model_id: str) -> CurrentModel:
         """The model as it is now, with what its record says of who changed it (read off the GUI thread)."""
         ...

@@ -177,7 +177,8 @@ class ModelWizard(QWizard):
             page.show_validation(validation, self.form)
         self.guardrails_page.show_validation(validation, self.form)
         self.schedule_page.show_validation(validation, self.form)
-        self.review.show_review(self.form, validation, self.submit_refusal())
+        run_by = self.submitter.run_by() if self.submitter is not None else None
+        self.review.show_review(self.form, validation, self.submit_refusal(), run_by=run_by)
 
     def submit_refusal(self) -> str | None:
         return OFFLINE if self.submitter is None else self.submitter.refusal()
