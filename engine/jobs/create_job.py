@@ -430,9 +430,8 @@ class CreateJob:
             OPERATION_ATTRIBUTE: CREATE,
             HEARTBEAT_ATTRIBUTE: self.ctx.aws.models.now_ms(),
         }
-        description = validated.request.modelDescription
-        if description is not None:
-            item["model_description"] = description
+        # As LISA's create handler: stored even when the request has none (null).
+        item["model_description"] = validated.request.modelDescription
         if not validated.is_hosted:
             # What LISA's AddModelToLitellm stores for a model without infrastructure: the api_base registered
             # (the URL of an internal or third-party server, "" for a provider route) and no Auto Scaling group.
