@@ -29,10 +29,11 @@ from engine.jobs.lease import DEFAULT_LEASE_S
 from engine.jobs.runner import JobRunner
 from engine.lisa_api.client import LisaApi
 from engine.lisa_api.follow import RUN_BY, Follower
+from engine.lisa_api.live import Watcher
 from engine.lisa_api.records import guardrails_from_api, record_from_api
 from engine.model_row import ModelRow
 from engine.model_settings import parse_context_window
-from lisa_desktop.cli.team import poll_interval
+from lisa_desktop.cli.team import poll_interval, watchers_for
 from lisa_desktop.connections import ConnectionStore
 from lisa_desktop.deployment_backend import DeploymentBackend
 from lisa_desktop.target import Target, open_target
@@ -193,7 +194,12 @@ class TeamBackend:
             listeners=(_guarded(on_event),),
             job_id=job_id,
         )
-        job = TeamJob(self.api, job_id, kind, model_id, payload, ack_restart, follower, describe_error)
+        target = self.target
+
+        def watchers(machine: str) -> tuple[Watcher, ...]:
+            return watchers_for(target, model_id, machine) if target.aws_access else ()
+
+        job = TeamJob(self.api, job_id, kind, model_id, payload, ack_restart, follower, describe_error, watchers)
         with self._lock:
             self._followers.add(follower)
 

@@ -23,6 +23,7 @@ from engine.lisa_api.follow import (
     stop_expected,
     update_expected,
 )
+from engine.lisa_api.live import Watcher
 from engine.lisa_api.records import record_from_api
 from engine.rules.status import Operation, refusal
 from engine.schedules.record import parse_schedule
@@ -68,6 +69,9 @@ class TeamJob:
     ack_restart: bool
     follower: Follower
     describe: Callable[[BaseException], str]
+    watchers: Callable[[str], tuple[Watcher, ...]] = lambda machine: ()
+    """What is read beside LISA's API while following (given LISA's state machine): with AWS access, the model's
+    live ECS and Auto Scaling state and LISA's execution; read on the job's thread."""
 
     def emit(self, state: StepState, message: str, step: str = LISA_STEP) -> None:
         event = JobEvent(self.job_id, self.model_id, step, state, message, data={"runBy": RUN_BY})
@@ -81,6 +85,9 @@ class TeamJob:
         """Never raises: every failure is the job's end."""
         try:
             self.emit(StepState.STARTED, "checking the change on the model as LISA's API answers it", CHECK_STEP)
+            if self.kind in MACHINES:
+                self.follower.watchers = self.watchers(MACHINES[self.kind])
+                self.follower.begin()
             accepted = self._send()
         except REFUSED as error:
             message = self.describe(error)

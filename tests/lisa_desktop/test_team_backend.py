@@ -42,7 +42,12 @@ def backend(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[TeamB
 
 
 def run(
-    backend: TeamBackend, kind: JobKind, model_id: str, payload: Mapping[str, Any] | None = None
+    backend: TeamBackend,
+    kind: JobKind,
+    model_id: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    ack_restart: bool = False,
 ) -> tuple[JobTicket, JobEnd, list[JobEvent]]:
     events: list[JobEvent] = []
     ends: list[JobEnd] = []
@@ -52,7 +57,9 @@ def run(
         ends.append(end)
         done.set()
 
-    ticket = backend.submit(kind, model_id, on_event=events.append, on_end=ended, payload=payload)
+    ticket = backend.submit(
+        kind, model_id, on_event=events.append, on_end=ended, payload=payload, ack_restart=ack_restart
+    )
     assert done.wait(60), "the job did not end"
     return ticket, ends[0], events
 
@@ -96,3 +103,28 @@ def test_what_team_mode_does_not_offer(backend: TeamBackend) -> None:
         backend.set_default_model("nova-pro")
     assert not backend.journaled and backend.interrupted_jobs() == [] and backend.job_history() == []
     assert backend.takeover_of("Updating") is None and backend.write_refusal() is None
+
+
+def test_with_aws_access_too_the_jobs_panel_hears_the_live_rollout_and_lisas_execution(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LISA_API_TOKEN", sandbox.lisa_api_admin_token)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.secret_key)
+    args = argparse.Namespace(
+        sandbox=False,
+        connection=None,
+        endpoint_url=sandbox.endpoint_url,
+        region=None,
+        deployment_prefix=None,
+        lisa_api=sandbox.lisa_api_url,
+    )
+    with open_backend(args) as opened:
+        assert isinstance(opened, TeamBackend) and opened.aws_access
+        change = {"containerConfig": {"environment": {"MAX_BATCH_TOKENS": "4096"}}}
+        ticket, end, events = run(opened, JobKind.UPDATE, "mistral-7b-instruct", change, ack_restart=True)
+    assert ticket.run_by == "LISA" and not ticket.cancellable
+    assert (end.outcome, end.final_status) == ("succeeded", "InService"), end
+    messages = [event.message for event in events]
+    assert any("rollout COMPLETED of revision" in message for message in messages), messages
+    assert any("UpdateModel" in message and "execution" in message for message in messages), messages
