@@ -70,7 +70,14 @@ def offscreen(home: Path) -> dict[str, str]:
 
 def run(argv: list[str], env: dict[str, str], timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], float]:
     began = time.monotonic()
-    result = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, timeout=timeout, cwd="/")
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, timeout=timeout, cwd="/")
+    except subprocess.TimeoutExpired as timed_out:
+        # What the process said before it hung, and the app's own log: a hang must be diagnosable from CI's output.
+        said = timed_out.stderr.decode(errors="replace") if isinstance(timed_out.stderr, bytes) else timed_out.stderr
+        logs = sorted(Path(env.get("XDG_STATE_HOME", "/nonexistent")).rglob("*.log"))
+        log_tail = "\n".join(path.read_text(errors="replace")[-4000:] for path in logs)
+        pytest.fail(f"{argv[0]} did not end within {timeout} s\nstderr:\n{(said or '')[-4000:]}\nlog:\n{log_tail}")
     return result, time.monotonic() - began
 
 
