@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from engine.sandbox.moto_http import SHUTDOWN_POLL_S
+from engine.sandbox.served import SHUTDOWN_POLL_S
 
 SERVE_PATH: Final = "/v2/serve"
 """LISA Serve proxies LiteLLM's admin routes under `<lisaServeRestApiUri>/v2/serve`."""

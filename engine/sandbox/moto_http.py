@@ -6,35 +6,24 @@ socket; a sandbox stopped here is gone in one short poll and frees its port at o
 
 from __future__ import annotations
 
-import threading
-
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-SHUTDOWN_POLL_S = 0.02
-"""How often the serving loop looks for a shutdown request."""
+from engine.sandbox.served import ServedInThread
 
 
 class MotoHttpServer:
     def __init__(self, host: str, port: int = 0) -> None:
         app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_S},
-            name=f"sandbox-moto-{self._server.server_port}",
-            daemon=True,
-        )
+        self._served = ServedInThread(self._server, f"sandbox-moto-{self._server.server_port}")
 
     @property
     def endpoint_url(self) -> str:
         return f"http://{self._server.host}:{self._server.server_port}"
 
     def start(self) -> None:
-        self._thread.start()
+        self._served.start()
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
+        self._served.stop()

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from engine.sandbox.lisa_api.authorizer import Authorizer, Identity, bearer_token
 from engine.sandbox.lisa_api.handlers import Answer, HttpError, ModelRoutes
 from engine.sandbox.lisa_api.schedules import ScheduleRoutes
-from engine.sandbox.moto_http import SHUTDOWN_POLL_S
+from engine.sandbox.served import ServedInThread
 
 log = logging.getLogger(__name__)
 
@@ -59,25 +59,17 @@ class LisaApiServer:
         self._routes = _routes(models, schedules)
         self._host = host
         self._server = _Server((host, 0), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_S},
-            name=f"sandbox-lisa-api-{self._server.server_port}",
-            daemon=True,
-        )
+        self._served = ServedInThread(self._server, f"sandbox-lisa-api-{self._server.server_port}")
 
     @property
     def url(self) -> str:
         return f"http://{self._host}:{self._server.server_port}/{STAGE}"
 
     def start(self) -> None:
-        self._thread.start()
+        self._served.start()
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
+        self._served.stop()
 
     def received(self) -> list[ApiRequest]:
         with self._lock:
