@@ -103,18 +103,17 @@ class StoredConnections:
 def read_lisa_api_url(connection: NewConnection) -> str:
     """SSM `<prefix>/LisaApiUrl` read with the form's credentials (a profile, or an access key and its secret),
     nothing stored. InvalidInput naming what the form lacks; DeploymentNotFound when LISA published no URL."""
-    import boto3
-
     from engine.aws.clients import AwsClients
+    from engine.aws.sessions import new_session
     from engine.lisa_api.deployment import read_lisa_api_url as engine_read_lisa_api_url
 
     if not connection.region or not connection.deployment_prefix:
         raise InvalidInput([Problem("Region / Deployment prefix", "are needed to read LISA's API URL")], "connection")
     if connection.profile:
         check_profile(connection.profile)
-        session = boto3.Session(profile_name=connection.profile, region_name=connection.region)
+        session = new_session(profile_name=connection.profile, region_name=connection.region)
     elif connection.access_key_id and connection.secret:
-        session = boto3.Session(
+        session = new_session(
             aws_access_key_id=connection.access_key_id,
             aws_secret_access_key=connection.secret,
             region_name=connection.region,

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Final
 
 import boto3
 import botocore.exceptions
-import botocore.session
-from botocore.credentials import CredentialResolver
 
 from engine.aws.clients import AwsClients
 from engine.aws.discovery import DeploymentInfo, discover_deployment
 from engine.aws.errors import DeploymentUnreachable
+from engine.aws.sessions import new_session
 from engine.errors import InvalidInput, Problem
 from engine.lisa_api.client import TOKEN_ENV, LisaApi
 from engine.sandbox.constants import SANDBOX_ACCESS_KEY, SANDBOX_PREFIX, SANDBOX_REGION, SANDBOX_SECRET_KEY
@@ -157,9 +156,7 @@ def _api_only_target(
 ) -> Target:
     region = getattr(args, "region", None) or region or os.environ.get("AWS_REGION") or SANDBOX_REGION
     prefix = getattr(args, "deployment_prefix", None) or prefix or ""
-    core = botocore.session.Session()
-    core.register_component("credential_provider", CredentialResolver(providers=[]))
-    clients = AwsClients(boto3.Session(botocore_session=core, region_name=region), version=__version__)
+    clients = AwsClients(new_session(region_name=region, no_credentials=True), version=__version__)
     key = deployment_key(f"lisa-api:{api.base_url}", prefix or "/", region)
     label = f"LISA API {api.base_url} (no AWS access)"
     return Target(clients, prefix, label, False, cache_key=key, lisa_api=api, aws_access=False)
@@ -202,8 +199,8 @@ def _endpoint_session(region: str) -> boto3.Session:
     """Credentials for an endpoint named on the command line: the standard AWS environment variables when set
     (another AWS-compatible endpoint, or a second sandbox in one process), else the sandbox's dummy key."""
     if os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"):
-        return boto3.Session(region_name=region)
-    return boto3.Session(
+        return new_session(region_name=region)
+    return new_session(
         aws_access_key_id=SANDBOX_ACCESS_KEY, aws_secret_access_key=SANDBOX_SECRET_KEY, region_name=region
     )
 
@@ -212,7 +209,7 @@ def session_for(connection: Connection) -> boto3.Session:
     """A boto3 session for a connection: its named profile (SSO, assume-role), or its key from the keychain."""
     if connection.auth == "profile":
         try:
-            return boto3.Session(profile_name=connection.profile, region_name=connection.region)
+            return new_session(profile_name=connection.profile, region_name=connection.region)
         except botocore.exceptions.ProfileNotFound:
             raise DeploymentUnreachable(
                 "ProfileNotFound",
@@ -226,6 +223,6 @@ def session_for(connection: Connection) -> boto3.Session:
             f"the OS keychain holds no secret for connection '{connection.name}'",
             f"remove and add the connection again: lisa-desktop connections remove {connection.name}",
         )
-    return boto3.Session(
+    return new_session(
         aws_access_key_id=connection.access_key_id, aws_secret_access_key=secret, region_name=connection.region
     )

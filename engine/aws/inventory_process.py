@@ -269,11 +269,10 @@ class _Helper:
     def clients_for(self, config: ReaderConfig) -> AwsClients:
         credentials = (config.access_key, config.secret_key, config.token, config.region, config.endpoint_url)
         if self.clients is None or credentials != self.credentials:
-            import boto3
-
             from engine.aws.clients import AwsClients
+            from engine.aws.sessions import new_session
 
-            session = boto3.Session(
+            session = new_session(
                 aws_access_key_id=config.access_key,
                 aws_secret_access_key=config.secret_key,
                 aws_session_token=config.token,

@@ -75,7 +75,6 @@ from engine.stack_template import (
 )
 
 if TYPE_CHECKING:
-    import boto3
     from mypy_boto3_autoscaling import AutoScalingClient
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -417,8 +416,7 @@ class SandboxDeployment:
     def __init__(
         self,
         *,
-        session: boto3.Session,
-        endpoint_url: str,
+        client: Callable[[str], Any],
         account_id: str,
         region: str,
         deployment_name: str,
@@ -428,9 +426,9 @@ class SandboxDeployment:
         clock: Callable[[], float] = time.monotonic,
         litellm_settings: Mapping[str, Any] | None = None,
     ) -> None:
-        self.session = session
+        self.client = client
+        """The sandbox's boto3 client for a service."""
         self.litellm_settings = litellm_settings
-        self.endpoint_url = endpoint_url
         self.account_id = account_id
         self.region = region
         self.deployment_name = deployment_name
@@ -455,46 +453,38 @@ class SandboxDeployment:
         """The network of the seeded model stacks (default VPC, three subnets, the models' security group, the
         sandbox's GPU AMI, the models bucket): what `discover_network` finds again."""
         self.timings = SeedTimings()
-        self._clients: dict[str, Any] = {}
         install_moto_extensions()
 
     # -- clients ---------------------------------------------------------------------------------------------
 
-    def _client(self, name: str) -> Any:
-        client = self._clients.get(name)
-        if client is None:
-            client = self.session.client(name, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)  # type: ignore[call-overload]
-            self._clients[name] = client
-        return client
-
     @property
     def dynamodb(self) -> DynamoDBClient:
-        client: DynamoDBClient = self._client("dynamodb")
+        client: DynamoDBClient = self.client("dynamodb")
         return client
 
     @property
     def ssm(self) -> SSMClient:
-        client: SSMClient = self._client("ssm")
+        client: SSMClient = self.client("ssm")
         return client
 
     @property
     def secretsmanager(self) -> SecretsManagerClient:
-        client: SecretsManagerClient = self._client("secretsmanager")
+        client: SecretsManagerClient = self.client("secretsmanager")
         return client
 
     @property
     def cloudformation(self) -> CloudFormationClient:
-        client: CloudFormationClient = self._client("cloudformation")
+        client: CloudFormationClient = self.client("cloudformation")
         return client
 
     @property
     def ecs(self) -> ECSClient:
-        client: ECSClient = self._client("ecs")
+        client: ECSClient = self.client("ecs")
         return client
 
     @property
     def autoscaling(self) -> AutoScalingClient:
-        client: AutoScalingClient = self._client("autoscaling")
+        client: AutoScalingClient = self.client("autoscaling")
         return client
 
     @property
@@ -590,13 +580,13 @@ class SandboxDeployment:
         config: dict[str, Any] = {"db_key": self.registry.management_key}
         if self.litellm_settings is not None:
             config["litellm_settings"] = dict(self.litellm_settings)
-        role = self._client("iam").create_role(
+        role = self.client("iam").create_role(
             RoleName=f"{self.deployment_name}-ModelApiRole", AssumeRolePolicyDocument=_LAMBDA_TRUST
         )["Role"]["Arn"]
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
             archive.writestr("index.py", "def handler(event, context):\n    return event\n")
-        self._client("lambda").create_function(
+        self.client("lambda").create_function(
             FunctionName=f"{self.deployment_name}-models-AddModelToLitellm",
             Runtime="python3.13",
             Role=role,

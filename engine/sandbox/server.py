@@ -36,8 +36,6 @@ from types import TracebackType
 from typing import Any
 
 import boto3
-import botocore.loaders
-import botocore.session
 from moto.cloudformation.models import Stack
 from moto.cloudformation.utils import generate_stack_id
 from moto.core.base_backend import BackendDict
@@ -47,6 +45,7 @@ from moto.ec2.models import EC2Backend
 from moto.iam.models import iam_backends
 
 from engine.aws.cloudformation import MODEL_ID_TAG
+from engine.aws.sessions import new_session
 from engine.clock import WALL_CLOCK, Clock, SkippingClock
 from engine.sandbox.catalog import CATALOG, CatalogModel, synthetic_models
 from engine.sandbox.constants import (
@@ -70,16 +69,6 @@ log = logging.getLogger(__name__)
 
 
 _ACCOUNTS_LOCK = threading.Lock()
-_LOADER_LOCK = threading.Lock()
-_LOADER: botocore.loaders.Loader | None = None
-
-
-def _shared_loader() -> botocore.loaders.Loader:
-    global _LOADER
-    with _LOADER_LOCK:
-        if _LOADER is None:
-            _LOADER = botocore.loaders.create_loader()
-        return _LOADER
 
 
 _LIVE_ACCOUNTS: set[str] = set()
@@ -145,6 +134,8 @@ class Sandbox:
         self._simulator: Simulator | None = None
         self._deployment: SandboxDeployment | None = None
         self._session: boto3.Session | None = None
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
         self._lock = threading.Lock()
         self.lisa_actors = lisa_actors
         self.monitor_delay_s = monitor_delay_s
@@ -209,8 +200,7 @@ class Sandbox:
         self._simulator = simulator
         simulator.install()
         deployment = SandboxDeployment(
-            session=self.session(),
-            endpoint_url=self.endpoint_url,
+            client=self.client,
             account_id=self.account_id,
             region=self.region,
             deployment_name=self.deployment_name,
@@ -276,6 +266,10 @@ class Sandbox:
             _release_account(self.account_id)
         self._server = self._simulator = self._deployment = None
         self._session = None
+        with self._clients_lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
         self.litellm.clear()
 
     def __enter__(self) -> Sandbox:
@@ -297,21 +291,22 @@ class Sandbox:
         """A boto3 session with this sandbox's credentials and region (its service models shared with every
         sandbox of the process: loading them again for each session's clients was most of a client's cost)."""
         if self._session is None:
-            core = botocore.session.Session()
-            core.register_component("data_loader", _shared_loader())
-            self._session = boto3.Session(
-                aws_access_key_id=self.access_key,
-                aws_secret_access_key=self.secret_key,
-                region_name=self.region,
-                botocore_session=core,
+            self._session = new_session(
+                aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key, region_name=self.region
             )
         return self._session
 
     def client(self, service_name: str) -> Any:
         """A boto3 client for `service_name` pointed at the sandbox (few retries: moto answers unimplemented
-        calls with HTTP 500, which botocore would otherwise retry slowly)."""
+        calls with HTTP 500, which botocore would otherwise retry slowly). One client per service, kept while the
+        sandbox runs (boto3's clients are thread-safe; making them is not)."""
         self._require_running()
-        return self.session().client(service_name, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+        with self._clients_lock:
+            client = self._clients.get(service_name)
+            if client is None:
+                client = self.session().client(service_name, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+                self._clients[service_name] = client
+            return client
 
     @property
     def simulator(self) -> Simulator:

@@ -165,17 +165,16 @@ class _SecretOnce:
 def published_api_url(connection: Connection, secret: Callable[[], str]) -> str:
     """SSM `<prefix>/LisaApiUrl` read with the connection's credentials (its profile, or its access key and the
     secret `secret()` gives), before anything is stored."""
-    import boto3  # heavy to import: only when the URL is read
-
     from engine.aws.clients import AwsClients
+    from engine.aws.sessions import new_session
     from engine.lisa_api.deployment import read_lisa_api_url
     from lisa_desktop import __version__
 
     if connection.profile:
         check_profile(connection.profile)
-        session = boto3.Session(profile_name=connection.profile, region_name=connection.region)
+        session = new_session(profile_name=connection.profile, region_name=connection.region)
     else:
-        session = boto3.Session(
+        session = new_session(
             aws_access_key_id=connection.access_key_id,
             aws_secret_access_key=secret(),
             region_name=connection.region,

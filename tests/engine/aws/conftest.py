@@ -13,13 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import boto3
-import botocore.session
 import pytest
 from moto import mock_aws
 
 from engine.aws.clients import AwsClients
 from engine.aws.models_table import ModelsTable
+from engine.aws.sessions import new_session
 
 REGION = "us-east-1"
 PREFIX = "/dev/lisa"
@@ -58,15 +57,9 @@ def moto(aws_env: None) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
-def botocore_session() -> botocore.session.Session:
-    """One botocore session for the moto tests: its loader parses each service model once (≈0.1 s a client)."""
-    return botocore.session.get_session()
-
-
 @pytest.fixture
-def clients(moto: None, botocore_session: botocore.session.Session) -> AwsClients:
-    return AwsClients(boto3.Session(region_name=REGION, botocore_session=botocore_session), version="9.9.9")
+def clients(moto: None) -> AwsClients:
+    return AwsClients(new_session(region_name=REGION), version="9.9.9")
 
 
 class CallCounter:

@@ -1,6 +1,6 @@
 """`python -m lisa_desktop ARGV` as a real process of its own, forked from a server process that has already
-imported the CLI: each run is still a separate process that can die at a journal point, but it does not pay the
-interpreter start and the imports (half a second of CPU) again.
+imported the CLI and read AWS's service models: each run is still a separate process that can die at a journal
+point, but it does not pay the interpreter start, the imports and the models' parsing again.
 
 The forked process runs `lisa_desktop.__main__.main()` with the given argv and environment, stdin on /dev/null and
 its stdout and stderr captured, as `subprocess.run([sys.executable, "-m", "lisa_desktop", ...])` would.
@@ -34,6 +34,9 @@ from typing import IO, Any
 
 PRELOAD = ("lisa_desktop.__main__", "lisa_desktop.cli", "boto3", "botocore.session", "requests")
 """Imported once by the server, before it forks the first run."""
+SERVICE_MODELS = ("ssm", "secretsmanager", "dynamodb", "ecs", "autoscaling", "cloudformation", "ec2", "sts", "lambda")
+"""Read once by the server into the process's shared botocore loader (`engine.aws.sessions`), as a long-running
+process would have them."""
 
 
 class _Client:
@@ -226,6 +229,11 @@ def _serve() -> None:
     global _server_socket
     for module in PRELOAD:
         __import__(module)
+    from engine.aws.sessions import new_session
+
+    warm = new_session(region_name="us-east-1", aws_access_key_id="warm-up", aws_secret_access_key="warm-up")
+    for service in SERVICE_MODELS:
+        warm.client(service, endpoint_url="http://127.0.0.1:9")  # type: ignore[call-overload]
     # A child's end wakes the loop (no polling): SIGCHLD writes to a pipe the loop selects on.
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
