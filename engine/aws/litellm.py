@@ -54,12 +54,15 @@ class LiteLLMClient:
         self.base_url = base_url.rstrip("/")
         self._key = management_key
         self.timeout = timeout
-        context = ssl.create_default_context(cafile=ca_bundle)
-        if not verify_tls:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+        handlers: list[urllib.request.BaseHandler] = []
+        if self.base_url.lower().startswith("https:"):  # loading the trusted CAs is most of a client's cost
+            context = ssl.create_default_context(cafile=ca_bundle)
+            if not verify_tls:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            handlers.append(urllib.request.HTTPSHandler(context=context))
         # The default handlers include the environment's proxies (HTTPS_PROXY, NO_PROXY).
-        self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
+        self._opener = urllib.request.build_opener(*handlers)
 
     def __repr__(self) -> str:
         return f"LiteLLMClient(base_url={self.base_url!r}, management_key=<hidden>, timeout={self.timeout})"

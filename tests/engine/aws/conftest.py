@@ -52,7 +52,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def moto(aws_env: None) -> Iterator[None]:
+def moto(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in this process, without EC2's public AMIs (read for every region moto resets, used by no test here)."""
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     with mock_aws():
         yield
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,11 @@ def test_repr_hides_the_key() -> None:
     assert MANAGEMENT_KEY not in repr(client)
     assert client.base_url == "https://serve/v2/serve"
     assert client.timeout == 30
+
+
+def test_only_an_https_url_loads_the_trusted_certificates(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-ca.pem")
+    with pytest.raises(FileNotFoundError):
+        LiteLLMClient("https://lisa-serve.example.com/v2/serve", MANAGEMENT_KEY, ca_bundle=missing)
+    plain = LiteLLMClient("http://127.0.0.1:9/v2/serve", MANAGEMENT_KEY, ca_bundle=missing)
+    assert plain.base_url == "http://127.0.0.1:9/v2/serve"

@@ -3,6 +3,7 @@ entries agree, nothing is held, nothing was made twice. And the look-alike model
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,18 @@ from tests.waiting import poll
 
 SETTLED = (ModelStatus.IN_SERVICE, ModelStatus.STOPPED)
 SETTLE_S = 15.0
+
+_GATEWAYS: weakref.WeakKeyDictionary[Sandbox, tuple[str, Gateways]] = weakref.WeakKeyDictionary()
+"""The engine's gateways on each sandbox checked, with the endpoint they were made for (a kill test checks scores of
+models on one sandbox)."""
+
+
+def _gateways(sandbox: Sandbox) -> Gateways:
+    endpoint, gateways = _GATEWAYS.get(sandbox, ("", None))
+    if gateways is None or endpoint != sandbox.endpoint_url:
+        gateways = world_on(sandbox).aws
+        _GATEWAYS[sandbox] = (sandbox.endpoint_url, gateways)
+    return gateways
 
 
 def fast_hosted_config(model_id: str) -> dict[str, Any]:
@@ -79,7 +92,7 @@ def check_model(
     """The model is settled and its record, service, task definitions, group, LiteLLM entries and guardrails agree
     (the guardrails table's rows and LiteLLM's guardrails `<name>-<modelId>`, name for name and id for id; none for a
     model that does not exist). `guardrail_sets`: the sets of guardrail names an existing model may end with."""
-    aws = world_on(sandbox).aws
+    aws = _gateways(sandbox)
     problems: list[str] = []
     names = _guardrail_problems(aws, model_id, problems)
     entries = [e for e in aws.litellm.list_models() if e.get("model_name") == model_id]

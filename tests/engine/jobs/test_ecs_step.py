@@ -561,15 +561,22 @@ def test_a_rollback_that_fails_names_both_reasons(sandbox: Sandbox) -> None:
 
 
 class FailingDescribeGateway(EcsGateway):
-    """DescribeServices fails once, on the third call (the second poll of the rollout)."""
+    """DescribeServices fails once: on the first poll of the rollout, the first call after UpdateService (however
+    soon the sandbox's rollout ends, that poll is made)."""
 
     def __init__(self, clients: AwsClients) -> None:
         super().__init__(clients)
-        self.describes = 0
+        self.updated = False
+        self.failed = False
+
+    def update_service(self, ref: ServiceRef, task_definition_arn: str) -> EcsService:
+        service = super().update_service(ref, task_definition_arn)
+        self.updated = True
+        return service
 
     def describe_service(self, ref: ServiceRef) -> EcsService:
-        self.describes += 1
-        if self.describes == 3:
+        if self.updated and not self.failed:
+            self.failed = True
             raise AwsError("ServerException", "simulated DescribeServices failure", "ecs:DescribeServices")
         return super().describe_service(ref)
 
@@ -580,7 +587,6 @@ def test_an_aws_error_while_watching_rolls_back(sandbox: Sandbox) -> None:
     ctx, recorder = context(sandbox, gateways=dataclasses.replace(plain, ecs=failing))
     ref = service_ref(ctx, sandbox)
     before = ctx.aws.ecs.describe_service(ref)
-    failing.describes = 0
 
     with pytest.raises(RolloutFailed, match="simulated DescribeServices failure") as caught:
         apply_container_change(ctx, ref, CHANGE)
