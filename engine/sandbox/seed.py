@@ -58,6 +58,7 @@ from engine.aws.discovery import SANDBOX_WARMUP_PARAMETER
 from engine.litellm_params import litellm_params_for
 from engine.sandbox.catalog import DEFAULT_MODEL_ID, Capacity, CatalogModel
 from engine.sandbox.configuration import SandboxConfiguration
+from engine.sandbox.kms_keys import make_symmetric_keys_without_rsa
 from engine.sandbox.lisa_api.tokens import SeededTokens, create_token_table
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.rag_and_guardrails import GuardrailsAndRag
@@ -278,8 +279,10 @@ def _full_name(arn: str) -> str:
 
 
 def install_moto_extensions() -> None:
-    """Teach moto's CloudFormation what LISA's model stack needs (once per process; see above)."""
+    """Teach moto's CloudFormation what LISA's model stack needs (once per process; see above), and spare it the
+    RSA keys of symmetric KMS keys (`kms_keys`)."""
     global _extensions_installed
+    make_symmetric_keys_without_rsa()
     with _EXTENSIONS_LOCK:
         if _extensions_installed:
             return
