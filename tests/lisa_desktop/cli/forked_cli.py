@@ -34,7 +34,10 @@ from typing import IO, Any
 
 PRELOAD = ("lisa_desktop.__main__", "lisa_desktop.cli", "boto3", "botocore.session", "requests")
 """Imported once by the server, before it forks the first run."""
-SERVICE_MODELS = ("ssm", "secretsmanager", "dynamodb", "ecs", "autoscaling", "cloudformation", "ec2", "sts", "lambda")
+SERVICE_MODELS = (
+    *("ssm", "secretsmanager", "dynamodb", "ecs", "autoscaling", "cloudformation", "ec2", "sts", "lambda", "ecr"),
+    *("service-quotas", "logs", "stepfunctions", "s3", "elbv2"),
+)
 """Read once by the server into the process's shared botocore loader (`engine.aws.sessions`), as a long-running
 process would have them."""
 
