@@ -221,6 +221,14 @@ class AutoScalingGateway:
         with self._clients.errors("autoscaling:UpdateAutoScalingGroup", f"Auto Scaling group {name}"):
             self._clients.autoscaling().update_auto_scaling_group(AutoScalingGroupName=name, **kwargs)
 
+    def terminate_and_decrement(self, instance_id: str) -> None:
+        """TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity: this instance goes, and the
+        group's desired capacity drops by one (Auto Scaling does not choose which instance)."""
+        with self._clients.errors("autoscaling:TerminateInstanceInAutoScalingGroup", f"instance {instance_id}"):
+            self._clients.autoscaling().terminate_instance_in_auto_scaling_group(
+                InstanceId=instance_id, ShouldDecrementDesiredCapacity=True
+            )
+
     def unsuccessful_activities(
         self, name: str, *, since: datetime | None = None, limit: int = 5, scan: int = 100
     ) -> list[ScalingActivity]:

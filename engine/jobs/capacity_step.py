@@ -306,7 +306,14 @@ def snapshot(ctx: JobContext, group_name: str) -> ScalingGroup:
 def restore(ctx: JobContext, snapshot: ScalingGroup, *, wait: bool, step: str = "rollback") -> None:
     """Put the group back to the snapshot's min/max/desired (and cooldown/warmup where recorded), reported as
     rolling-back → rolled-back. The wait ignores cancellation (a rollback is what a cancel asks for) but keeps
-    the capacity deadline: CapacityNotHealthy if the old capacity does not come back healthy."""
+    the capacity deadline: CapacityNotHealthy if the old capacity does not come back healthy.
+
+    When the group has grown since the snapshot, its instances that are not healthy and in service go first, each
+    terminated with the desired capacity lowered by one: lowering the desired capacity alone lets Auto Scaling's
+    termination policy choose, and it may keep a new instance that never became healthy over the old healthy one
+    (then LISA's status monitor stops the model). Read from the group as it is, so a rollback run again after a kill
+    terminates only what is still surplus."""
+    _terminate_unhealthy_surplus(uncancellable(ctx), snapshot, step=step)
     _apply(
         uncancellable(ctx),
         snapshot.name,
@@ -320,6 +327,22 @@ def restore(ctx: JobContext, snapshot: ScalingGroup, *, wait: bool, step: str = 
         started=StepState.ROLLING_BACK,
         done=StepState.ROLLED_BACK,
     )
+
+
+def _terminate_unhealthy_surplus(ctx: JobContext, snapshot: ScalingGroup, *, step: str) -> None:
+    group = _describe(ctx, snapshot.name)
+    surplus = min(group.desired_capacity - snapshot.desired_capacity, group.desired_capacity - group.min_size)
+    unhealthy = [
+        instance
+        for instance in group.instances
+        if not instance.is_healthy_in_service and instance.lifecycle_state not in _LEAVING
+    ]
+    for instance in unhealthy[: max(surplus, 0)]:
+        ctx.aws.autoscaling.terminate_and_decrement(instance.instance_id)
+        ctx.report(step, StepState.ROLLING_BACK, f"terminated instance {instance.instance_id}: it never became healthy")
+
+
+_LEAVING = frozenset({"Terminating", "Terminating:Wait", "Terminating:Proceed", "Terminated", "Detaching", "Detached"})
 
 
 def journaled_sizes(group: ScalingGroup) -> dict[str, int | None]:

@@ -259,6 +259,9 @@ def test_capacity_failure_after_a_rollout_undoes_both(world: World, runner: JobR
         group_before.desired_capacity,
         group_before.max_size,
     )
+    # The instance that never became healthy went, not the healthy one that served before the update.
+    serving = {i.instance_id for i in group.instances if i.lifecycle_state == "InService"}
+    assert serving == {i.instance_id for i in group_before.instances}
 
 
 def test_container_change_saved_while_stopped_is_applied_at_start(world: World, runner: JobRunner) -> None:
