@@ -15,6 +15,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# Before PySide6: its import hook inspects each module as it loads, which sets off pydantic's lazy imports; when
+# pydantic's validators were first loaded on a worker, now and then that left them partly initialised (ImportError)
+# and the deployment never opened. Loaded here, before the hook, they are complete.
+import pydantic._internal._validators  # noqa: F401
 from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
