@@ -34,9 +34,10 @@ from tests.lisa_desktop.cli.recovery_world import (
 
 pytestmark = pytest.mark.long
 
-POOL = 64
+POOL = 32
 """Models seeded per scenario: one to count the points, then one per kill of the three tests below, which share
-the scenario's sandbox (each test has a journal of its own); more than they need for any scenario."""
+the scenario's sandbox (each test has a journal of its own): enough for the longest scenario, with room to grow;
+`take` says so when a scenario outgrows it."""
 
 
 @dataclass
