@@ -37,7 +37,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
@@ -77,6 +77,7 @@ from engine.stack_template import (
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
+    from mypy_boto3_autoscaling.type_defs import ScheduledUpdateGroupActionRequestTypeDef
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ecs import ECSClient
@@ -808,8 +809,17 @@ class SandboxDeployment:
         config = stored_config(model.config) if lisa_shape else copy.deepcopy(dict(model.config))
         if lisa_shape and model.is_hosted and model.model_id in self.resources:
             group = self.resources[model.model_id].auto_scaling_group
-            for action in seed_schedule(model.model_id, config, group, self.region, self.account_id):
-                self.autoscaling.put_scheduled_update_group_action(**action.put_arguments(group))
+            actions = seed_schedule(model.model_id, config, group, self.region, self.account_id)
+            if actions:  # LISA puts them one by one; one call for all of them leaves the same group
+                arguments = [action.put_arguments(group) for action in actions]
+                for argument in arguments:
+                    del argument["AutoScalingGroupName"]
+                requests = cast("list[ScheduledUpdateGroupActionRequestTypeDef]", arguments)
+                failed = self.autoscaling.batch_put_scheduled_update_group_action(
+                    AutoScalingGroupName=group, ScheduledUpdateGroupActions=requests
+                )["FailedScheduledUpdateGroupActions"]
+                if failed:
+                    raise SandboxError(f"the sandbox could not put {model.model_id}'s scheduled actions: {failed}")
         self.configs[model.model_id] = copy.deepcopy(config)
         item: dict[str, Any] = {
             "model_id": model.model_id,
