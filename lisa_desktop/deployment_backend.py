@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.aws.configuration_table import ConfigurationTable
 from engine.aws.discovery import caller_identity
-from engine.aws.guardrails import Guardrail, GuardrailsTable, with_guardrails
+from engine.aws.guardrails import Guardrail, with_guardrails
 from engine.aws.inventory_process import InventoryReader, ReaderConfig, shared_reader
 from engine.aws.models_table import HOLDER_ATTRIBUTE
 from engine.errors import InvalidInput, LisaDesktopError, ModelNotFound, Problem, StatusNotAllowed
@@ -179,7 +179,7 @@ class DeploymentBackend:
         )
 
     def model_guardrails(self, model_id: str) -> list[Guardrail]:
-        return GuardrailsTable(self.aws.clients, self.aws.deployment.guardrails_table_name).of_model(model_id)
+        return self.reader.guardrails(self._reader_config(), model_id)
 
     def describe_error(self, error: BaseException) -> str:
         if isinstance(error, LisaDesktopError):

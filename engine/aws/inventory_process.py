@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
     from engine.aws.clients import AwsClients
+    from engine.aws.guardrails import Guardrail
     from engine.aws.inventory import Inventory
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,11 @@ class InventoryReader:
     def write_refusal(self, config: ReaderConfig) -> str | None:
         """`ModelsTable.write_refusal()`, asked by the helper (whose DynamoDB client is made already)."""
         return self._call(("write_refusal", config))  # type: ignore[no-any-return]
+
+    def guardrails(self, config: ReaderConfig, model_id: str) -> list[Guardrail]:
+        """`GuardrailsTable.of_model()`, read by the helper: the details pane and the update wizard ask it of the
+        window's selected model, and the window then needs no DynamoDB client (nor its service model) of its own."""
+        return self._call(("guardrails", config, model_id))  # type: ignore[no-any-return]
 
     def close(self) -> None:
         with self._lock:
@@ -325,6 +331,11 @@ class _Helper:
             value: object = unreadable_row(read) if isinstance(read, UnreadableRecord) else row_of(read, default)
         elif kind == "write_refusal":
             value = inventory.models_table.write_refusal()
+        elif kind == "guardrails":
+            from engine.aws.guardrails import GuardrailsTable
+
+            table = GuardrailsTable(self.clients_for(config), inventory.deployment.guardrails_table_name)
+            value = table.of_model(rest[0])
         else:
             raise ReaderFailed(f"the inventory reader was asked for {kind!r}")
         conn.send(("value", value))

@@ -437,3 +437,21 @@ def test_the_lease_comes_from_the_options(fresh_sandbox: Sandbox) -> None:
     args.lease_minutes = 0.5
     with DeploymentBackend.open(args) as opened:
         assert opened.lease_s == 30
+
+
+def test_a_models_guardrails_are_read_by_the_inventory_helper_not_the_window(sandbox: Sandbox) -> None:
+    """The details pane and the update wizard ask for the selected model's guardrails: the helper reads them, so the
+    window's process makes no DynamoDB client (nor parses its service model, which held the window's GIL for tens
+    of milliseconds during a refresh of 5,000 models)."""
+    target = target_on(sandbox)
+    window_calls: list[str] = []
+    target.clients.add_call_listener(window_calls.append)
+    opened = DeploymentBackend(target, settings=FAST)
+    try:
+        guardrails = opened.model_guardrails("nova-pro")
+        assert sorted(guardrail.name for guardrail in guardrails) == ["harmful-content", "pii-filter"]
+        assert {guardrail.model_id for guardrail in guardrails} == {"nova-pro"}
+        assert opened.model_guardrails("mistral-7b-instruct") == []
+    finally:
+        opened.close()
+    assert "Query" not in window_calls
