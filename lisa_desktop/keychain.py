@@ -3,20 +3,23 @@
 When the machine has no keychain (headless Linux without a Secret Service), storing a secret is refused
 with advice to use an AWS named profile instead; there is no silent fallback to a plaintext store. A keychain
 that is there but fails (locked, its service not answering) is reported the same way, with its error.
+
+keyring is imported when a secret is first asked for, not with this module: it loads its backends' entry points
+(importlib_metadata, jaraco, email), which the window of a deployment opened without a stored secret (a named
+profile, the sandbox) never needs, and every object they leave lengthens the window's garbage collections.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import TypeVar
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING, TypeVar
 
 from engine.errors import LisaDesktopError
 from lisa_desktop.logs import add_secret
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 T = TypeVar("T")
 
@@ -44,6 +47,8 @@ class KeychainUnavailable(LisaDesktopError):
 
 
 def backend() -> KeyringBackend:
+    import keyring
+
     return keyring.get_keyring()
 
 
@@ -73,6 +78,8 @@ def _require() -> KeyringBackend:
 
 def _asking(call: Callable[[KeyringBackend], T]) -> T:
     """`call` on the keychain, its failures (locked, no D-Bus session, ...) as KeychainUnavailable."""
+    import keyring.errors
+
     ring = _require()
     try:
         return call(ring)
@@ -94,5 +101,7 @@ def load_secret(account: str) -> str | None:
 
 
 def delete_secret(account: str) -> None:
+    import keyring.errors
+
     with contextlib.suppress(keyring.errors.PasswordDeleteError):
         _asking(lambda ring: ring.delete_password(SERVICE, account))
