@@ -9,6 +9,7 @@ support come with it), and start-up paints the window before it imports asyncio 
 from __future__ import annotations
 
 import importlib
+import linecache
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -31,10 +32,15 @@ def import_modules(*names: str) -> None:
     """Import `names` on this (worker) thread, one importing thread at a time. The window imports its heavy
     modules (pydantic, the engine's schema, boto3) after its first paint on workers; two threads importing them
     at once got partly initialized modules (ImportError: PySide's import hook inspects each module as it loads,
-    which sets off pydantic's own lazy imports), and the deployment never opened."""
+    which sets off pydantic's own lazy imports), and the deployment never opened.
+
+    That hook reads the whole source of every module it inspects into `linecache` and leaves it there: hundreds
+    of thousands of lines that every full garbage collection of the window's process would walk. They are let go
+    once the modules are in (a traceback reads the lines it needs again)."""
     with _IMPORTING:
         for name in names:
             importlib.import_module(name)
+        linecache.clearcache()
 
 
 class Background:

@@ -87,7 +87,7 @@ _OPTIONS: Final = QRegularExpression.PatternOption.DotMatchesEverythingOption
 
 
 def filter_pattern(terms: Sequence[Term]) -> str:
-    """The terms as one regular expression over a row's `RowFace.tagged` text ("" when there are none): a
+    """The terms as one regular expression over a row's tagged text (`RowFace`) ("" when there are none): a
     lookahead per term, negative for a negated one. Qt's proxy then filters in C++, and with no filter it calls
     no Python at all, where a Python filterAcceptsRow() is called for every row inserted or re-sorted, filter or
     not. A typed filter still calls Python once per row (its tagged text)."""

@@ -35,9 +35,9 @@ SORT_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 """The ModelRow itself."""
 FILTER_ROLE: Final = Qt.ItemDataRole.UserRole + 3
+"""The row's `RowFace` tagged text, which the filter's regular expression searches."""
 LIVE_NOTE_ROLE: Final = Qt.ItemDataRole.UserRole + 4
 """A header's role: why a live column is empty for every row (`ModelTableModel.set_live_note`), else None."""
-"""The row's `RowFace.tagged` text, which the filter's regular expression searches."""
 _ROW_ROLES: Final = frozenset({int(SORT_ROLE), int(ROW_ROLE), int(FILTER_ROLE), int(Qt.ItemDataRole.ToolTipRole)})
 
 EVERYONE: Final = "everyone"
@@ -255,23 +255,26 @@ def status_of(cell_text: str) -> str:
     return cell_text.split(NOTE_SEPARATOR, 1)[0]
 
 
-@dataclass(frozen=True, slots=True)
-class RowFace:
-    """How a row reads in the table: each column's text, and the same case-folded for the filter to search
-    (the Hosting cell also holds the raw value, so `hosting:lisa_hosted` matches "LISA-hosted")."""
+RowFace = tuple[tuple[str, ...], str]
+"""How a row reads in the table: each column's text, and `tagged`: each cell case-folded after its `cell_tag()`, all
+in one string, which the filter searches (a column's value after its tag; no match spans two cells; the Hosting
+cell also holds the raw value, so `hosting:lisa_hosted` matches "LISA-hosted").
 
-    texts: tuple[str, ...]
-    folded: tuple[str, ...]
-    tagged: str
-    """Each folded cell after its `cell_tag()`, all in one string: the filter matches a column's value after its
-    tag, and no match spans two cells."""
+A plain tuple of strings, not an object of a class: the garbage collector stops tracking such a tuple the first
+time it sees it, so the faces of thousands of rows add nothing to the window's full collections."""
+
+
+def folded_cells(row: ModelRow, texts: tuple[str, ...] | None = None) -> list[str]:
+    """The row's cells as the filter compares them: case-folded, the Hosting cell with the raw value after it."""
+    folded = [text.casefold() for text in (texts or tuple(text(row) for text in _TEXT_BY_COLUMN))]
+    folded[Column.HOSTING] += f" {row.hosting.casefold()}"
+    return folded
 
 
 def make_face(row: ModelRow) -> RowFace:
     texts = tuple(text(row) for text in _TEXT_BY_COLUMN)
-    folded = [text.casefold() for text in texts]
-    folded[Column.HOSTING] += f" {row.hosting.casefold()}"
-    return RowFace(texts, tuple(folded), "".join(cell_tag(column) + cell for column, cell in enumerate(folded)))
+    tagged = "".join(cell_tag(column) + cell for column, cell in enumerate(folded_cells(row, texts)))
+    return texts, tagged
 
 
 class RowFaces:
@@ -292,6 +295,12 @@ class RowFaces:
             self._rows[key] = row
             self._faces[key] = face
         return face
+
+    def texts(self, row: ModelRow) -> tuple[str, ...]:
+        return self.of(row)[0]
+
+    def tagged(self, row: ModelRow) -> str:
+        return self.of(row)[1]
 
     def prepare(self, rows: Iterable[ModelRow]) -> None:
         for row in rows:
@@ -319,7 +328,7 @@ def alignment_of(column: int) -> Qt.AlignmentFlag | None:
 
 
 def cell_text(row: ModelRow, column: int) -> str:
-    return make_face(row).texts[column]
+    return make_face(row)[0][column]
 
 
 def sort_key(row: ModelRow, column: int) -> SortKey:
@@ -569,7 +578,7 @@ class ModelTableModel(QStandardItemModel):
             row = self._rows[position]
             if self._notes and index.column() == _STATUS and (note := self._notes.get(row.model_id)) is not None:
                 return note.text(row)
-            return self.faces.of(row).texts[index.column()]
+            return self.faces.texts(row)[index.column()]
         if role == _ALIGNMENT:
             return alignment_of(index.column())
         if role not in _ROW_ROLES:
@@ -580,7 +589,7 @@ class ModelTableModel(QStandardItemModel):
         if role == ROW_ROLE:
             return row
         if role == FILTER_ROLE:
-            return self.faces.of(row).tagged
+            return self.faces.tagged(row)
         tip = _tooltip(row, COLUMNS[index.column()])
         if index.column() == Column.STATUS and (row_note := self._notes.get(row.model_id)) is not None:
             tip = f"{row_note.tip}\n{tip}"

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from engine.model_row import ModelRow
 from tests.ui.rows import make_row
 from ui.model_filter import ModelFilterProxy, Term, parse_filter
-from ui.model_table import FILTER_ROLE, SORT_ROLE, Column, ModelTableModel, make_face, sort_key
+from ui.model_table import FILTER_ROLE, SORT_ROLE, Column, ModelTableModel, folded_cells, sort_key
 from ui.status_delegate import is_transitional
 
 ROWS = [
@@ -435,7 +435,7 @@ def test_the_filter_holds_through_sorts_and_refreshes_that_move_rows(qtbot: QtBo
 
 def reference_verdict(terms: tuple[Term, ...], row: ModelRow) -> bool:
     """The filter's documented rules, written plainly: what the proxy's regular expression must agree with."""
-    folded = make_face(row).folded
+    folded = folded_cells(row)
     for term in terms:
         if term.column is None:
             hit = any(term.value in cell for cell in folded)
@@ -454,7 +454,7 @@ KEYS |= {"instance": Column.INSTANCE_TYPE, "tasks": Column.RUNNING_TASKS, "group
 
 def pieces(column: Column | None) -> list[str]:
     """Every 1-4 character piece of the column's cells (every cell's, for free text)."""
-    cells = [cell for row in ROWS for at, cell in enumerate(make_face(row).folded) if column in (None, at)]
+    cells = [cell for row in ROWS for at, cell in enumerate(folded_cells(row)) if column in (None, at)]
     return sorted({cell[i : i + n] for cell in cells for i in range(len(cell)) for n in (1, 2, 4)})
 
 

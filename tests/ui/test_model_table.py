@@ -579,6 +579,6 @@ def test_the_table_keeps_the_faces_of_its_rows_only() -> None:
     table.apply([changed, first[1]])
     table.flush()
     assert len(table.faces) <= 2
-    assert table.faces.of(first[1]).texts == make_face(first[1]).texts
-    assert table.faces.of(changed).texts[Column.STATUS].startswith("Stopped")
+    assert table.faces.texts(first[1]) == make_face(first[1])[0]
+    assert table.faces.texts(changed)[Column.STATUS].startswith("Stopped")
     assert table.faces.of(changed) is not kept

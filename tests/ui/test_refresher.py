@@ -153,7 +153,7 @@ def test_rows_arrive_with_their_faces_made_on_the_worker(
     rows = first.args[0]
     assert len(faces) == len(rows) == 50
     made = faces.of(rows[0])
-    assert made.texts[Column.STATUS] == "Stopped"
+    assert made[0][Column.STATUS] == "Stopped"
     assert faces.of(rows[0]) is made  # kept, not made again
     assert len(faces) == 50
     refresher.stop()
