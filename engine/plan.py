@@ -40,6 +40,8 @@ class Step(StrEnum):
     FINALIZE = "finalize"
 
 
+GUARDRAILS = capability("guardrails")
+
 TRANSITIONAL_STATUS = {
     Operation.UPDATE: ModelStatus.UPDATING,
     Operation.START: ModelStatus.STARTING,
@@ -207,9 +209,9 @@ def _guardrail_field_changes(guardrails: Sequence[GuardrailChange]) -> Iterator[
         if item.action is GuardrailAction.CHANGE and old is not None and new is not None:
             for key, value in new.items():
                 if old.get(key) != value:
-                    yield FieldChange(f"{item.field}.{key}", None, old.get(key), value)
+                    yield FieldChange(f"{item.field}.{key}", GUARDRAILS, old.get(key), value)
         else:
-            yield FieldChange(item.field, None, old, new, removed=item.action is GuardrailAction.REMOVE)
+            yield FieldChange(item.field, GUARDRAILS, old, new, removed=item.action is GuardrailAction.REMOVE)
 
 
 def _with_guardrails(steps: tuple[Step, ...]) -> tuple[Step, ...]:

@@ -28,6 +28,8 @@ from engine.jobs.journal import new_job_id
 from engine.jobs.lease import DEFAULT_LEASE_S
 from engine.jobs.runner import JobRunner
 from engine.lisa_api.client import LisaApi
+from engine.lisa_api.configuration import console_user, default_model
+from engine.lisa_api.configuration import set_default_model as set_default_through_api
 from engine.lisa_api.follow import RUN_BY, Follower
 from engine.lisa_api.live import Watcher
 from engine.lisa_api.records import guardrails_from_api, record_from_api
@@ -52,16 +54,12 @@ from ui.backend import (
     Takeover,
 )
 
-__all__ = ["NO_AWS_ACCESS", "TeamBackend", "TeamModeRefusal", "open_backend"]
+__all__ = ["NO_AWS_ACCESS", "TeamBackend", "open_backend"]
 
 log = logging.getLogger(__name__)
 
 NO_AWS_ACCESS: Final = "no AWS access: LISA's API gives no live ECS or Auto Scaling facts"
 """What a LISA-hosted row read through the API says of its live facts."""
-
-
-class TeamModeRefusal(LisaDesktopError):
-    """Something this console does itself in workstation mode, which LISA's models API does not offer."""
 
 
 class TeamBackend:
@@ -87,6 +85,8 @@ class TeamBackend:
         self._runner = JobRunner(max_workers=max_workers)
         self._lock = threading.Lock()
         self._followers: set[Follower] = set()
+        self._default_model: str | None = None
+        """LISA's default model as last read or set (rows read without the AWS inventory)."""
 
     # -- what the window shows -------------------------------------------------------------------------------
 
@@ -114,9 +114,18 @@ class TeamBackend:
         return RUN_BY
 
     def list_rows(self) -> list[ModelRow]:
+        """`GET /models`, and LISA's default model from `GET /configuration` (kept for the rows read one by one)."""
         if self.reads is not None:
             return self.reads.list_rows()
-        return [api_row(model) for model in self.api.list_models()]
+        models = self.api.list_models()
+        try:
+            default = default_model(self.api)
+        except LisaDesktopError as error:
+            log.warning("the default model was not read: %s", error)
+            default = None
+        with self._lock:
+            self._default_model = default
+        return [api_row(model, default) for model in models]
 
     def rows_of(self, model_ids: Iterable[str]) -> list[ModelRow]:
         """One `GET /models/{id}` per model asked for (the few that are changing), those that still exist."""
@@ -125,7 +134,7 @@ class TeamBackend:
         rows = []
         for model_id in model_ids:
             try:
-                rows.append(api_row(self.api.get_model(model_id)))
+                rows.append(api_row(self.api.get_model(model_id), self._known_default()))
             except ModelNotFound:
                 continue
         return rows
@@ -133,7 +142,11 @@ class TeamBackend:
     def model_row(self, model_id: str) -> ModelRow:
         if self.reads is not None:
             return self.reads.model_row(model_id)
-        return api_row(self.api.get_model(model_id))
+        return api_row(self.api.get_model(model_id), self._known_default())
+
+    def _known_default(self) -> str | None:
+        with self._lock:
+            return self._default_model
 
     def write_refusal(self) -> str | None:
         """LISA decides, route by route (its admin group): a refusal shows at the change, with LISA's text."""
@@ -157,10 +170,11 @@ class TeamBackend:
     # -- single writes ---------------------------------------------------------------------------------------
 
     def set_default_model(self, model_id: str) -> DefaultModelChange:
-        raise TeamModeRefusal(
-            f"cannot make '{model_id}' the default model here: LISA's default model is part of its configuration, "
-            "which LISA's models API does not change; set it in LISA's UI (changes in team mode go through LISA)"
-        )
+        """LISA's `PUT /configuration/global`, as LISA's UI "Set Default" (an InService textgen model only)."""
+        result = set_default_through_api(self.api, model_id, changed_by=console_user())
+        with self._lock:
+            self._default_model = result.model_id
+        return DefaultModelChange(result.model_id, result.previous, result.written)
 
     def set_context_window(self, model_id: str, tokens: object) -> int:
         """LISA's `PUT /models/{id}/context-window`, once the value passed LISA's own rule here."""
@@ -257,8 +271,9 @@ class TeamBackend:
             self.reads.close()
 
 
-def api_row(model: Mapping[str, Any]) -> ModelRow:
-    """The row of a model as `GET /models` answers it: its configuration, no live facts."""
+def api_row(model: Mapping[str, Any], default: str | None = None) -> ModelRow:
+    """The row of a model as `GET /models` answers it: its configuration, no live facts; `default`: LISA's
+    default model, as its configuration API names it."""
     try:
         record = record_from_api(model)
     except DeploymentUnreachable as error:
@@ -270,7 +285,7 @@ def api_row(model: Mapping[str, Any]) -> ModelRow:
             status=str(model.get("status") or "?"),
             unreadable=str(error),
         )
-    row = row_of(ModelView(record, None, None))
+    row = row_of(ModelView(record, None, None), default)
     return dataclasses.replace(row, live_error=NO_AWS_ACCESS) if row.lisa_hosted else row
 
 

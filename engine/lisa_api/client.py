@@ -1,5 +1,6 @@
-"""LISA's models REST API (`lambda/models/lambda_functions.py`): one method per route, the token sent as LISA's
-authorizer expects it, every error answer turned into a domain error carrying LISA's message."""
+"""LISA's REST API: its models routes (`lambda/models/lambda_functions.py`) and configuration routes
+(`lambda/configuration/lambda_functions.py`), one method per route, the token sent as LISA's authorizer expects it,
+every error answer turned into a domain error carrying LISA's message."""
 
 from __future__ import annotations
 
@@ -90,6 +91,24 @@ class LisaApi:
         """GET /models/{id}/schedule/status."""
         path = f"/models/{_quoted(model_id)}/schedule/status"
         return _mapping(self._call("GET", path, model_id=model_id))
+
+    # -- configuration -----------------------------------------------------------------------------------------
+
+    def get_configuration(self, scope: str) -> list[dict[str, Any]]:
+        """GET /configuration?configScope=S (LISA's configuration Lambda): every version of the scope, newest
+        first, numbers as floats (its DecimalEncoder). Any user may read it."""
+        body = self._call("GET", f"/configuration?{urllib.parse.urlencode({'configScope': scope})}")
+        if not isinstance(body, list):
+            raise DeploymentUnreachable(
+                "LisaApiError", f"LISA's API answered a configuration that is not a list: {body!r:.200}"
+            )
+        return [dict(item) for item in body if isinstance(item, Mapping)]
+
+    def update_configuration(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT /configuration/{configScope} with the whole item (LISA stores the body as sent, plus `created_at`,
+        replacing a version already there): `{status: ok}`. Only an administrator may write the `global` scope."""
+        scope = str(item.get("configScope") or "")
+        return _mapping(self._call("PUT", f"/configuration/{_quoted(scope)}", body=item))
 
     # -- transport ---------------------------------------------------------------------------------------------
 

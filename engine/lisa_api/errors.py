@@ -12,6 +12,8 @@ from engine.errors import InvalidInput, ModelNotFound, Problem, StatusNotAllowed
 # LISA's InvalidStateTransitionError texts (update handler): "... when it is not in the 'Stopped' state." and
 # "... not in the 'InService' or 'Stopped' states".
 _STATE_MESSAGE: Final = re.compile(r"not in the '[A-Za-z]+'( or '[A-Za-z]+')? states?", re.IGNORECASE)
+NO_ROUTE: Final = "Missing Authentication Token"
+NO_ROUTE_CODE: Final = "LisaApiNoRoute"
 TOKEN_ADVICE: Final = (
     "check the token: a LISA API token (LISA's UI, API tokens) in LISA_API_TOKEN or the connection's keychain "
     "entry, or the deployment's management key"
@@ -39,15 +41,26 @@ class LisaStatusRefused(StatusNotAllowed):
 
 
 def detail_text(body: Any) -> str | None:
-    """LISA's `detail` when it is a message (FastAPI's HTTPException and LISA's handlers), else None."""
+    """LISA's message: the `detail` of FastAPI's HTTPException and LISA's models handlers, or the JSON string
+    LISA's `api_wrapper` Lambdas (configuration) answer an error with; else None."""
     if isinstance(body, Mapping) and isinstance(body.get("detail"), str):
         return str(body["detail"])
+    if isinstance(body, str) and body:
+        return _plain(body)
     return None
 
 
 def error_for(status: int, body: Any, *, what: str, model_id: str | None) -> Exception:
     """The domain error for an HTTP error answer of LISA's API to `what` (`PUT /models/x`)."""
     detail = detail_text(body)
+    if status == 403 and detail is None and _gateway_message(body) == NO_ROUTE:
+        return LisaApiRefused(
+            NO_ROUTE_CODE,
+            f"LISA's API has no route {what} (403 {NO_ROUTE}: API Gateway's answer for a resource or method it "
+            "does not have)",
+            "check the URL is LISA's API stage URL (SSM <deploymentPrefix>/LisaApiUrl) and that this LISA version "
+            "serves the route",
+        )
     if status in (401, 403) and detail is None:
         gateway = _gateway_message(body)
         return LisaApiRefused(

@@ -18,6 +18,7 @@ class Category(StrEnum):
     AUTO_SCALING = "Auto-scaling"
     CONTAINER = "Container"
     LIFECYCLE = "Lifecycle"
+    GUARDRAILS = "Guardrails"
 
 
 class Impact(StrEnum):
@@ -37,7 +38,8 @@ class Capability:
     update_field: str
     """Where the capability sits in an UpdateModelRequest (dotted; `features[name]` for a feature)."""
     documented: bool = True
-    """False for a row LISA's table lacks but its UI offers (reasoning); kept apart so tests can tell."""
+    """False for a row LISA's table lacks but its UI and UpdateModel offer (reasoning, guardrails); kept apart so
+    tests can tell."""
 
     def allowed_for(self, hosting: ModelHostingType) -> bool:
         return self.lisa_hosted if hosting is ModelHostingType.LISA_HOSTED else self.third_party
@@ -62,6 +64,7 @@ def _row(
 
 
 _M, _F, _A, _C, _L = Category.METADATA, Category.FEATURES, Category.AUTO_SCALING, Category.CONTAINER, Category.LIFECYCLE
+_G = Category.GUARDRAILS
 _NONE, _RESTART, _OUTAGE = Impact.NONE, Impact.ECS_RESTART, Impact.SERVICE_INTERRUPTION
 
 CAPABILITIES: tuple[Capability, ...] = (
@@ -102,6 +105,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     _row("health_check_timeout", "Health check timeout", _C, False, _RESTART, "containerConfig.healthCheckTimeout"),
     _row("health_check_retries", "Health check retries", _C, False, _RESTART, "containerConfig.healthCheckRetries"),
     _row("start_stop", "Start / stop", _L, False, _OUTAGE, "enabled"),
+    # UpdateModel's guardrailsConfig: its state machine registers and removes them with LiteLLM, no restart.
+    _row("guardrails", "Guardrails", _G, True, _NONE, "guardrailsConfig", documented=False),
 )
 
 BY_KEY: dict[str, Capability] = {capability.key: capability for capability in CAPABILITIES}

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,7 +115,7 @@ def _run(args: argparse.Namespace, out: TextIO, change: UpdateModelRequest) -> i
             from lisa_desktop.cli import team
 
             def dry_run(plan: Plan) -> None:
-                print_plan(out, plan, plan.deferred, args.json)
+                print_plan(out, plan, plan.deferred, args.json, team.dry_run_extra(args.model_id))
 
             return team.run_update(args, out, target, change, dry_run)
         aws = Gateways.for_deployment(target.clients, target.deployment())
@@ -316,10 +316,12 @@ def _print_plan(out: TextIO, validated: ValidatedUpdate, as_json: bool) -> None:
     print_plan(out, validated.plan, validated.notes, as_json)
 
 
-def print_plan(out: TextIO, plan: Plan, notes: tuple[str, ...], as_json: bool) -> None:
-    """An update's plan, as a dry run prints it (in team mode too)."""
+def print_plan(
+    out: TextIO, plan: Plan, notes: tuple[str, ...], as_json: bool, extra: Mapping[str, Any] | None = None
+) -> None:
+    """An update's plan, as a dry run prints it (in team mode too, `extra` saying who runs it in the JSON)."""
     if as_json:
-        json.dump(plan.to_dict() | {"notes": list(notes)}, out, indent=2, default=str)
+        json.dump(plan.to_dict() | {"notes": list(notes)} | dict(extra or {}), out, indent=2, default=str)
         out.write("\n")
         return
     out.write(f"Plan: {plan.operation} {plan.model_id} (now {plan.from_status})\n")

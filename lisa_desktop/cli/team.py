@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 from engine.aws.discovery import deployment_name
 from engine.aws.inventory import Inventory
 from engine.errors import InvalidInput, LisaDesktopError, Problem, StatusNotAllowed
+from engine.jobs.context import Gateways
 from engine.jobs.events import JobEvent
 from engine.jobs.validation import RestartNotAcknowledged
 from engine.lisa_api.client import LisaApi
@@ -40,9 +41,13 @@ from engine.lisa_api.live import LiveWatch, Watcher
 from engine.lisa_api.records import guardrails_from_api, record_from_api
 from engine.plan import Plan, create_steps, plan
 from engine.rules.status import Operation, refusal
+from engine.schedules.actions import ScheduledAction
+from engine.schedules.gateway import ScheduledActions
+from engine.schedules.timing import next_actions, wall_now
 from engine.schema.config import SchedulingConfig
 from engine.schema.requests import MARKED_FOR_DELETION, CreateModelRequest, UpdateModelRequest
 from engine.secrets import masked
+from lisa_desktop.cli.schedule_view import schedule_in, write_schedule
 from lisa_desktop.cli.team_reads import api_of
 from lisa_desktop.cli.team_reads import run_list as run_list  # `models list` and `show` call them here
 from lisa_desktop.cli.team_reads import run_show as run_show
@@ -74,6 +79,11 @@ def validate_update(api: LisaApi, model_id: str, change: UpdateModelRequest, *, 
     if check_ack and result.requires_ack and not ack:
         raise RestartNotAcknowledged()
     return result
+
+
+def dry_run_extra(model_id: str) -> dict[str, str]:
+    """What a team-mode dry run's JSON adds to the plan: who runs the change, and through which route."""
+    return {"runBy": RUN_BY, "route": f"PUT /models/{model_id}"}
 
 
 def request_body(change: UpdateModelRequest, result: Plan) -> dict[str, Any]:
@@ -115,7 +125,8 @@ def run_update(
     result = validate_update(api, args.model_id, change, check_ack=not args.dry_run, ack=ack)
     if args.dry_run:
         print_plan(result)
-        out.write(f"Run by LISA: PUT /models/{args.model_id} starts LISA's UpdateModel execution\n")
+        if not args.json:
+            out.write(f"Run by LISA: PUT /models/{args.model_id} starts LISA's UpdateModel execution\n")
         return ExitCode.OK
     if change.enabled is False and not getattr(args, "yes", False):
         from lisa_desktop.cli.changes import _confirm_stop
@@ -323,7 +334,35 @@ def show_schedule(args: argparse.Namespace, out: TextIO, target: Target) -> int:
         json.dump(document, out, indent=2, default=str)
         out.write("\n")
         return ExitCode.OK
-    status = document["status"]
-    out.write(f"{args.model_id}: schedule {status.get('scheduleStatus', '?')} (LISA's API)\n")
-    out.write(json.dumps(document, indent=2, default=str) + "\n")
+    from lisa_desktop.cli.schedule_cli import SHOWN_ACTIONS  # schedule_cli imports this module
+
+    record = record_from_api(api.get_model(args.model_id))
+    schedule = schedule_in(document["schedule"].get("scheduling"))
+    group, actions, unread = _scheduled_actions(target, args.model_id) if schedule is not None else ("", [], None)
+    write_schedule(
+        out,
+        model_id=record.model_id,
+        model_status=str(record.model_status),
+        status=document["status"],
+        schedule=schedule,
+        hosted=record.is_lisa_hosted,
+        upcoming=next_actions(schedule, wall_now(), SHOWN_ACTIONS) if schedule is not None else [],
+        group=group,
+        actions=actions,
+    )
+    if unread is not None:
+        out.write(f"({unread})\n")
     return ExitCode.OK
+
+
+def _scheduled_actions(target: Target, model_id: str) -> tuple[str, list[ScheduledAction], str | None]:
+    """The model's Auto Scaling group and its scheduled actions, read with AWS access (LISA's API gives neither),
+    and why they were not read."""
+    if not target.aws_access:
+        return "", [], "no AWS access: the Auto Scaling group's scheduled actions are not read"
+    try:
+        aws = Gateways.for_deployment(target.clients, target.deployment())
+        group = aws.models.get(model_id).auto_scaling_group or ""
+        return group, ScheduledActions(aws.clients).of_model(group, model_id) if group else [], None
+    except LisaDesktopError as error:
+        return "", [], f"scheduled actions not read: {error}"

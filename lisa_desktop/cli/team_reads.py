@@ -1,16 +1,19 @@
 """`models list` and `models show` in team mode: the models as LISA's API answers them, merged with the live ECS
-and Auto Scaling columns the inventory reads when the target has AWS access too (else those columns say so)."""
+and Auto Scaling columns the inventory reads when the target has AWS access too (else those columns say so), and
+the default model marked as LISA's configuration API names it."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from typing import Any, Final, TextIO
 
 from engine.aws.inventory import Inventory, LiveState
 from engine.aws.models_table import UnreadableRecord
 from engine.errors import LisaDesktopError
 from engine.lisa_api.client import LisaApi
+from engine.lisa_api.configuration import default_model
 from engine.lisa_api.records import record_from_api
 from engine.secrets import masked
 from lisa_desktop.exit_codes import ExitCode
@@ -46,11 +49,33 @@ def live_states(target: Target, model_ids: list[str] | None = None) -> tuple[dic
     return {view.model_id: view.live for view in views}, None
 
 
+@dataclass(frozen=True)
+class DefaultRead:
+    """LISA's default model as its configuration API answers it, or why it could not be read."""
+
+    model_id: str | None
+    unread: str | None = None
+
+    def marks(self, model_id: str) -> bool | None:
+        """Whether `model_id` is the default (None: not known)."""
+        return None if self.unread is not None else model_id == self.model_id
+
+
+def read_default(api: LisaApi) -> DefaultRead:
+    """`GET /configuration?configScope=global` (any user may read it); a listing goes on without it."""
+    try:
+        return DefaultRead(default_model(api))
+    except LisaDesktopError as error:
+        return DefaultRead(None, f"default model not read: {error}")
+
+
 def run_list(args: argparse.Namespace, out: TextIO, target: Target) -> int:
-    models = sorted(api_of(target).list_models(), key=lambda model: str(model.get("modelId")))
+    api = api_of(target)
+    models = sorted(api.list_models(), key=lambda model: str(model.get("modelId")))
     live, unread = live_states(target)
+    default = read_default(api)
     if args.json:
-        entries = [_entry(model, live, unread) for model in models]
+        entries = [_entry(model, live, unread, default) for model in models]
         json.dump(_shown(args, entries), out, indent=2, default=str)
         out.write("\n")
         return ExitCode.OK
@@ -58,12 +83,13 @@ def run_list(args: argparse.Namespace, out: TextIO, target: Target) -> int:
         columns: tuple[str, ...] = ("MIN/DES/MAX", "TASKS", "HEALTHY")
     else:
         columns = (f"LIVE ({NO_AWS_ACCESS})" if unread == NO_AWS_ACCESS else "LIVE",)
-    header = ("MODEL ID", "HOSTING", "TYPE", "STATUS", "INSTANCE", *columns, "CONTEXT")
+    header = ("MODEL ID", "HOSTING", "TYPE", "STATUS", "INSTANCE", *columns, "CONTEXT", "DEFAULT")
     rows = [header]
     for model in models:
         record = record_from_api(model)
         window = model.get("contextWindow")
         cells = _live_cells(live.get(record.model_id)) if unread is None else ("-",)
+        marked = default.marks(record.model_id)
         rows.append(
             (
                 record.model_id,
@@ -73,6 +99,7 @@ def run_list(args: argparse.Namespace, out: TextIO, target: Target) -> int:
                 str(model.get("instanceType") or "-"),
                 *cells,
                 str(window) if window is not None else "-",
+                "?" if marked is None else "default" if marked else "",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -81,14 +108,26 @@ def run_list(args: argparse.Namespace, out: TextIO, target: Target) -> int:
     out.write(f"{len(models)} models ({target.label})\n")
     if unread is not None and unread != NO_AWS_ACCESS:
         out.write(unread + "\n")
+    if default.unread is not None:
+        out.write(default.unread + "\n")
     return ExitCode.OK
 
 
-def _entry(model: dict[str, Any], live: dict[str, LiveState | None], unread: str | None) -> dict[str, Any]:
-    state = live.get(str(model.get("modelId")))
+def _entry(
+    model: dict[str, Any],
+    live: dict[str, LiveState | None],
+    unread: str | None,
+    default: DefaultRead | None = None,
+) -> dict[str, Any]:
+    model_id = str(model.get("modelId"))
+    state = live.get(model_id)
     entry: dict[str, Any] = {"model": model, "source": SOURCE, "live": state.to_json() if state else None}
     if unread is not None:
         entry["liveNotRead"] = unread
+    if default is not None:
+        entry["isDefault"] = default.marks(model_id)
+        if default.unread is not None:
+            entry["defaultNotRead"] = default.unread
     return entry
 
 

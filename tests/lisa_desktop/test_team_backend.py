@@ -1,5 +1,6 @@
 """The window's team-mode backend against the sandbox's LISA API (no AWS access): create and delete run by LISA, a
-delete LISA refuses with its 409 text, the context window through LISA's route, and what team mode does not offer."""
+delete LISA refuses with its 409 text, the context window and the default model through LISA's routes, and what
+team mode does not offer."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, StatusNotAllowed
 from engine.jobs.events import JobEvent
+from engine.sandbox.catalog import DEFAULT_MODEL_ID
 from engine.sandbox.server import Sandbox
-from lisa_desktop.team_backend import TeamBackend, TeamModeRefusal, open_backend
+from lisa_desktop.team_backend import TeamBackend, open_backend
 from ui.backend import JobEnd, JobKind, JobTicket
 
 SONNET_V2 = "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0"
@@ -98,9 +100,25 @@ def test_the_context_window_goes_through_lisas_route(backend: TeamBackend, sandb
     assert backend.model_row("nova-pro").context_window == 250_000
 
 
+def test_the_default_model_goes_through_lisas_configuration_api_and_marks_the_rows(
+    backend: TeamBackend, sandbox: Sandbox
+) -> None:
+    before = {row.model_id for row in backend.list_rows() if row.is_default}
+    assert before == {DEFAULT_MODEL_ID}  # read through GET /configuration: the seeded default
+    start = len(sandbox.lisa_api_requests)
+    with pytest.raises(StatusNotAllowed, match="only an InService model"):
+        backend.set_default_model("llama3-8b-tgi")
+    change = backend.set_default_model("nova-pro")
+    assert (change.model_id, change.previous, change.written) == ("nova-pro", DEFAULT_MODEL_ID, True)
+    assert changes(sandbox, start) == [("PUT", "/configuration/global", 200)]
+    assert backend.model_row("nova-pro").is_default and not backend.model_row(DEFAULT_MODEL_ID).is_default
+    assert [row.model_id for row in backend.rows_of(["nova-pro", DEFAULT_MODEL_ID]) if row.is_default] == ["nova-pro"]
+    assert {row.model_id for row in backend.list_rows() if row.is_default} == {"nova-pro"}
+    assert not backend.set_default_model("nova-pro").written
+    assert backend.set_default_model(DEFAULT_MODEL_ID).written
+
+
 def test_what_team_mode_does_not_offer(backend: TeamBackend) -> None:
-    with pytest.raises(TeamModeRefusal, match="LISA's UI"):
-        backend.set_default_model("nova-pro")
     assert not backend.journaled and backend.interrupted_jobs() == [] and backend.job_history() == []
     assert backend.takeover_of("Updating") is None and backend.write_refusal() is None
 

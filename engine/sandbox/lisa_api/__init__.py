@@ -1,4 +1,5 @@
-"""The sandbox's LISA REST API: LISA's models routes, authorizer and state machines over the sandbox deployment.
+"""The sandbox's LISA REST API: LISA's models and configuration routes, authorizer and state machines over the
+sandbox deployment.
 
 `start_lisa_api(sandbox)` wires it to a started sandbox's deployment (its tables, AWS clients, LiteLLM registry and
 simulator clock) and starts serving; `engine.sandbox.server.Sandbox` does that as it starts.
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.sandbox.catalog import CatalogModel
 from engine.sandbox.lisa_api.authorizer import Authorizer
+from engine.sandbox.lisa_api.configuration import ConfigurationRoutes
 from engine.sandbox.lisa_api.create_model import CREATE_MODEL
 from engine.sandbox.lisa_api.delete_model import DELETE_MODEL
 from engine.sandbox.lisa_api.executions import Execution, Executions, World
@@ -71,6 +73,7 @@ def start_lisa_api(sandbox: Sandbox) -> LisaApiServer:
         token_table_name(sandbox.deployment_name),
     )
     schedules = ScheduleRoutes(tables, world.autoscaling, sandbox.region, sandbox.account_id)
-    server = LisaApiServer(models, schedules, authorizer, host="127.0.0.1")
+    configuration = ConfigurationRoutes(sandbox.client("dynamodb"), deployment.configuration.table_name)
+    server = LisaApiServer(models, schedules, configuration, authorizer, host="127.0.0.1")
     server.start()
     return server

@@ -1,10 +1,12 @@
 """LISA's models REST API on a loopback port, as API Gateway stage `sandbox` serves it: `<url>/models`,
 `<url>/models/{id}`, ... with `url` = `http://127.0.0.1:<port>/sandbox`.
 
-API Gateway's answers come first: a path outside the API's resources is 403 `Missing Authentication Token`; a
-request without an `Authorization` header is 401 `Unauthorized` (the authorizer's identity source is missing); a
-token LISA's authorizer denies is 403 with API Gateway's explicit-deny message. Then the FastAPI app's routes
-(`handlers.ModelRoutes`, `schedules.ScheduleRoutes`). Every request received is kept, in order, in `requests`.
+API Gateway's answers come first: a path outside the API's resources (or a method a resource does not have) is 403
+`Missing Authentication Token`; a request without an `Authorization` header is 401 `Unauthorized` (the authorizer's
+identity source is missing); a token LISA's authorizer denies is 403 with API Gateway's explicit-deny message. Then
+the FastAPI app's routes (`handlers.ModelRoutes`, `schedules.ScheduleRoutes`), or the configuration Lambdas
+(`configuration.ConfigurationRoutes`: `GET /configuration`, `PUT /configuration/{configScope}`). Every request
+received is kept, in order, in `requests`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from engine.sandbox.lisa_api.authorizer import Authorizer, Identity, bearer_token
+from engine.sandbox.lisa_api.configuration import ConfigurationRoutes
 from engine.sandbox.lisa_api.handlers import Answer, HttpError, ModelRoutes
 from engine.sandbox.lisa_api.schedules import ScheduleRoutes
 from engine.sandbox.served import ServedInThread
@@ -33,6 +36,7 @@ DENIED: Final = {"Message": "User is not authorized to access this resource with
 UNAUTHORIZED: Final = {"message": "Unauthorized"}
 NO_ROUTE: Final = {"message": "Missing Authentication Token"}
 _ID: Final = r"(?P<id>[^/]+)"
+_CONFIGURATION: Final = re.compile(r"/configuration(?:/(?P<scope>[^/]+))?")
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,17 @@ Handler = Callable[[Identity, dict[str, str], bytes], Answer]
 
 
 class LisaApiServer:
-    def __init__(self, models: ModelRoutes, schedules: ScheduleRoutes, authorizer: Authorizer, host: str) -> None:
+    def __init__(
+        self,
+        models: ModelRoutes,
+        schedules: ScheduleRoutes,
+        configuration: ConfigurationRoutes,
+        authorizer: Authorizer,
+        host: str,
+    ) -> None:
         self.models = models
         self.schedules = schedules
+        self.configuration = configuration
         self.authorizer = authorizer
         self.requests: list[ApiRequest] = []
         self._lock = threading.Lock()
@@ -76,11 +88,16 @@ class LisaApiServer:
             return list(self.requests)
 
     def handle(self, method: str, target: str, authorization: str | None, raw: bytes) -> tuple[int, Any]:
-        path = urlsplit(target).path
+        parts = urlsplit(target)
+        path = parts.path
         resource = path[len(STAGE) + 1 :] if path.startswith(f"/{STAGE}/") else ""
+        configuration = _CONFIGURATION.fullmatch(resource)
         identity: Identity | None = None
         try:
-            if not (resource == "/models" or resource.startswith("/models/")):
+            if configuration is not None:
+                if method != ("PUT" if configuration.group("scope") else "GET"):
+                    raise HttpError(403, NO_ROUTE)
+            elif not (resource == "/models" or resource.startswith("/models/")):
                 raise HttpError(403, NO_ROUTE)
             if resource == "/models" and method not in ("GET", "POST"):
                 raise HttpError(403, NO_ROUTE)
@@ -89,7 +106,12 @@ class LisaApiServer:
             identity = self.authorizer.identify(bearer_token(authorization))
             if identity is None:
                 raise HttpError(403, DENIED)
-            status, body = self._dispatch(method, resource[len("/models") :], identity, raw)
+            if configuration is None:
+                status, body = self._dispatch(method, resource[len("/models") :], identity, raw)
+            elif method == "GET":
+                status, body = self.configuration.get_configuration(identity, _query_parameters(parts.query))
+            else:
+                status, body = self.configuration.update_configuration(identity, raw)
         except HttpError as error:
             status, body = error.status, error.body
         except Exception as error:  # the Lambda's generic handler
@@ -148,6 +170,13 @@ def _routes(models: ModelRoutes, schedules: ScheduleRoutes) -> list[tuple[re.Pat
         (re.compile(f"/{_ID}/schedule"), schedule),
         (re.compile(f"/{_ID}/schedule/status"), {"GET": lambda who, p, raw: schedules.schedule_status(who, p["id"])}),
     ]
+
+
+def _query_parameters(query: str) -> dict[str, str] | None:
+    """API Gateway's `queryStringParameters`: None without a query string, else each name's last value."""
+    if not query:
+        return None
+    return {name: values[-1] for name, values in parse_qs(query, keep_blank_values=True).items()}
 
 
 def _instance_types() -> list[str]:

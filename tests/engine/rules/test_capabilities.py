@@ -43,6 +43,7 @@ CHANGE_FOR: dict[str, dict[str, Any]] = {
     "health_check_timeout": {"containerConfig": {"healthCheckTimeout": 9}},
     "health_check_retries": {"containerConfig": {"healthCheckRetries": 5}},
     "start_stop": {"enabled": False},
+    "guardrails": {"guardrailsConfig": {"guardrail-pii": {"guardrailName": "pii", "guardrailIdentifier": "gr-1"}}},
 }
 
 
@@ -75,8 +76,8 @@ def test_every_row_has_a_change_under_test() -> None:
     assert set(CHANGE_FOR) == {c.key for c in CAPABILITIES}
 
 
-def test_only_reasoning_is_an_undocumented_extension() -> None:
-    assert [c.key for c in CAPABILITIES if not c.documented] == ["reasoning"]
+def test_only_reasoning_and_guardrails_are_undocumented_extensions() -> None:
+    assert [c.key for c in CAPABILITIES if not c.documented] == ["reasoning", "guardrails"]
 
 
 def _capabilities_changed(result: Any) -> set[str]:
@@ -100,6 +101,10 @@ def test_row_on_a_lisa_hosted_in_service_model(row: Capability) -> None:
         assert result.steps == (Step.INTAKE, Step.LITELLM_UNREGISTER, Step.CAPACITY, Step.FINALIZE)
         assert result.interrupts_service
         assert row.impact is Impact.SERVICE_INTERRUPTION
+    elif row.category is Category.GUARDRAILS:
+        assert result.steps == (Step.INTAKE, Step.GUARDRAILS, Step.FINALIZE)
+        assert not result.requires_ack
+        assert not result.interrupts_service
     else:
         assert result.steps == (Step.METADATA,)
         assert not result.requires_ack
@@ -113,7 +118,8 @@ def test_row_on_a_third_party_model(row: Capability) -> None:
     assert row.allowed_for(ModelHostingType.THIRD_PARTY) is row.third_party
     if row.third_party:
         assert result.ok, result.violations
-        assert result.steps == (Step.METADATA,)
+        held = row.category is Category.GUARDRAILS
+        assert result.steps == ((Step.INTAKE, Step.GUARDRAILS, Step.FINALIZE) if held else (Step.METADATA,))
     else:
         assert not result.ok
         field = row.update_field.split("[")[0]

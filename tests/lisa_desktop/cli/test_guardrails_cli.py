@@ -16,6 +16,7 @@ from engine.sandbox.server import Sandbox
 from lisa_desktop.cli import run
 from tests.engine.jobs.sandbox_world import world_on
 from tests.lisa_desktop.cli.endpoint_cli import cli
+from tests.lisa_desktop.cli.team_cli import team_cli
 
 SONNET = "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0"
 PII = {
@@ -149,3 +150,31 @@ def test_create_and_update_refuse_a_name_twice_naming_the_field(
     assert code == 2, out
     assert "guardrailsConfig.b.guardrailName: 'pii' is also the name of guardrailsConfig.a" in capsys.readouterr().err
     assert sorted(agreed(sandbox, "nova-pro")) == ["harmful-content", "pii-filter"]
+
+
+@pytest.mark.parametrize("mode", ["workstation", "team"])
+def test_a_dry_run_labels_guardrail_changes_with_their_capability(sandbox: Sandbox, tmp_path: Path, mode: str) -> None:
+    """Guardrails are an update capability of any hosting type, with no interruption: LISA's UpdateModel registers
+    and removes them with LiteLLM and restarts no container."""
+    path = write(tmp_path, "update.json", {"guardrailsConfig": {"guardrail-pii": PII}})
+    argv = ("models", "update", "claude-3-5-sonnet", path, "--dry-run")
+    code, out = cli(sandbox, *argv) if mode == "workstation" else team_cli(sandbox, *argv)
+    assert code == 0, out
+    assert "no capability" not in out
+    [change] = [line for line in out.splitlines() if line.startswith("  guardrailsConfig.pii: (unset) → ")]
+    assert change.endswith("    [Guardrails · No interruption]")
+    assert "Steps: intake → guardrails → finalize" in out.splitlines()
+    assert "Containers restart" not in out
+
+    code, out = cli(sandbox, *argv, "--json") if mode == "workstation" else team_cli(sandbox, *argv, "--json")
+    assert code == 0, out
+    plan = json.loads(out)  # in team mode too: nothing but the JSON document
+    [listed] = plan["changes"]
+    assert (listed["capability"], listed["category"], listed["impact"]) == (
+        "Guardrails",
+        "Guardrails",
+        "No interruption",
+    )
+    assert plan["categories"] == ["Guardrails"]
+    if mode == "team":
+        assert (plan["runBy"], plan["route"]) == ("LISA", "PUT /models/claude-3-5-sonnet")

@@ -46,7 +46,11 @@ def test_list_and_show_read_the_api(sandbox: Sandbox) -> None:
     assert code == 0
     shown = json.loads(out)
     assert shown["model"]["modelId"] == "mistral-7b-instruct" and shown["source"] == "LISA API"
-    assert requests_since(sandbox, start) == [("GET", "/models", 200), ("GET", "/models/mistral-7b-instruct", 200)]
+    assert requests_since(sandbox, start) == [
+        ("GET", "/models", 200),
+        ("GET", "/configuration", 200),  # the default model, as LISA's configuration names it
+        ("GET", "/models/mistral-7b-instruct", 200),
+    ]
 
 
 def test_dry_run_prints_the_plan_and_sends_nothing(sandbox: Sandbox, tmp_path: Path) -> None:

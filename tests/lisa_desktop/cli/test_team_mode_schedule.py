@@ -11,7 +11,7 @@ import pytest
 
 from engine.sandbox.server import Sandbox
 from engine.schedules.timing import NOW_ENV
-from tests.lisa_desktop.cli.team_cli import team_cli
+from tests.lisa_desktop.cli.team_cli import requests_since, team_aws_cli, team_cli, workstation_cli
 
 MONDAY_NOON_UTC = "2026-12-07T12:00:00+00:00"
 """13:00 in Berlin: inside 08:00-18:00, so LISA's handler scales nothing at once."""
@@ -59,7 +59,7 @@ def test_recurring_show_and_off_go_through_lisas_routes(sandbox: Sandbox) -> Non
     assert shown["status"]["scheduleStatus"] == "ACTIVE" and shown["status"]["scheduleType"] == "RECURRING"
     assert shown["schedule"]["scheduling"]["timezone"] == "Europe/Berlin"
     code, out = team_cli(sandbox, "models", "schedule", MODEL)
-    assert code == 0 and out.startswith(f"{MODEL}: schedule ACTIVE (LISA's API)")
+    assert code == 0 and out.startswith(f"{MODEL} (InService): schedule ACTIVE\n")
 
     code, out = team_cli(sandbox, "models", "schedule", MODEL, "--off")
     assert code == 0, out
@@ -104,3 +104,45 @@ def test_lisas_refusals(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) ->
     start = len(sandbox.lisa_api_requests)
     assert team_cli(sandbox, "models", "schedule", "gemma-2-9b-it", "--recurring", "08:00-18:00")[0] == 3
     assert [r.method for r in sandbox.lisa_api_requests[start:]] == ["GET"]  # refused before anything is sent
+
+
+def test_show_prints_the_text_view_workstation_mode_prints(sandbox: Sandbox) -> None:
+    code, out = team_cli(
+        sandbox, "models", "schedule", MODEL, "--recurring", "08:00-18:00", "--timezone", "Europe/Berlin"
+    )
+    assert code == 0, out
+    try:
+        code, workstation = workstation_cli(sandbox, "models", "schedule", MODEL)
+        assert code == 0, workstation
+        assert workstation.splitlines()[:5] == [
+            f"{MODEL} (InService): schedule ACTIVE",
+            "  type: RECURRING, time zone: Europe/Berlin",
+            "  daily      start 08:00  stop 18:00",
+            "Next actions:",
+            "  STOP   Mon 2026-12-07 18:00 CET",
+        ]
+        code, with_aws = team_aws_cli(sandbox, "models", "schedule", MODEL)
+        assert code == 0 and with_aws == workstation
+
+        start = len(sandbox.lisa_api_requests)
+        code, api_only = team_cli(sandbox, "models", "schedule", MODEL)
+        assert code == 0, api_only
+        # LISA's API does not give the Auto Scaling group's scheduled actions: all but those lines, and why
+        shown, actions = workstation.split("Scheduled actions on ")
+        assert f"{MODEL}-daily-stop  0 18 * * *  Europe/Berlin  min/max/desired 0/0/0" in actions
+        assert api_only == shown + "(no AWS access: the Auto Scaling group's scheduled actions are not read)\n"
+        assert "{" not in api_only
+        assert requests_since(sandbox, start) == [
+            ("GET", f"/models/{MODEL}/schedule", 200),
+            ("GET", f"/models/{MODEL}/schedule/status", 200),
+            ("GET", f"/models/{MODEL}", 200),
+        ]
+    finally:
+        assert team_cli(sandbox, "models", "schedule", MODEL, "--off")[0] == 0
+
+    for model_id in (MODEL, "claude-3-5-sonnet"):  # no schedule; a model LISA does not host
+        code, out = team_cli(sandbox, "models", "schedule", model_id)
+        assert code == 0 and out == workstation_cli(sandbox, "models", "schedule", model_id)[1]
+    assert (
+        out == "claude-3-5-sonnet (InService): schedule DISABLED\n  no schedule (not LISA-hosted: it cannot have one)\n"
+    )
