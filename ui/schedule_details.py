@@ -102,28 +102,31 @@ class ScheduleSection(QWidget):
         column.addLayout(form)
 
     def show_row(self, row: ModelRow) -> None:
-        """The row's schedule; hidden for a model that cannot have one (not LISA-hosted)."""
+        """The row's schedule; hidden for a model that cannot have one (not LISA-hosted). The status shows whenever
+        the record has a `scheduling` map, with a schedule or only the metadata LISA's schedule management left."""
         self.setVisible(row.lisa_hosted)
         scheduling = scheduling_of(row.config)
         kind = scheduling.get("scheduleType")
         configured = bool(kind)
         self.facts["type"].setText(TYPE_TEXT.get(str(kind), str(kind)) if configured else "None: runs until stopped")
-        for key in ("zone", "windows", "status", "next"):
+        for key in ("zone", "windows", "next"):
             self._form.setRowVisible(self.facts[key], configured)
+        self._form.setRowVisible(self.facts["status"], bool(scheduling))
         failure = failure_text(scheduling)
         self._form.setRowVisible(self.facts["failure"], bool(failure))
         self.facts["failure"].setText(failure)
+        if scheduling:
+            status = schedule_status(scheduling)
+            colour = {ACTIVE: "#1a7f37", FAILED: "#d1242f"}.get(status)
+            self.facts["status"].setText(f"<b style='color:{colour}'>{status}</b>" if colour else status)
+            self.facts["status"].setToolTip(
+                "As LISA's schedule status route reports it: ACTIVE (scheduled actions set), FAILED (the last "
+                "change of the schedule failed), DISABLED (no schedule configured)"
+            )
         if not configured:
             return
         self.facts["zone"].setText(str(scheduling.get("timezone") or "UTC"))
         self.facts["windows"].setText(windows_text(scheduling))
-        status = schedule_status(scheduling)
-        colour = {ACTIVE: "#1a7f37", FAILED: "#d1242f"}.get(status)
-        self.facts["status"].setText(f"<b style='color:{colour}'>{status}</b>" if colour else status)
-        self.facts["status"].setToolTip(
-            "As LISA's schedule status route reports it: ACTIVE (scheduled actions set), FAILED (the last change "
-            "of the schedule failed), DISABLED (no schedule configured)"
-        )
         upcoming = next_action.upcoming(row.schedule_json, next_action.clock(), SHOWN_ACTIONS)
         lines = [
             f"{'Start' if action == START else 'Stop'} {at.strftime('%a %H:%M %Z')} · {_local(at)} local"

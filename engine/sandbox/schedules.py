@@ -1,5 +1,12 @@
 """The sandbox's scheduled models, stored as LISA's schedule management stores them: the `scheduling` map with its
-metadata, and the model's Auto Scaling scheduled actions in moto. Seeded without touching status or capacity."""
+metadata, and the model's Auto Scaling scheduled actions in moto.
+
+Their status and capacity are the catalog's, and stay so whenever the sandbox runs: a status that followed the wall
+clock would change under every test that starts, stops or updates these models. The schedules and the instant LISA
+set them (`SCHEDULED_AT`) are chosen so that the catalog's status is what LISA leaves then: a schedule set outside
+its window scales the model to 0 (llama3-8b-tgi, Stopped: no window on that Monday), one set inside it leaves a
+running model running (llama3-1-70b-instruct, InService: within its New York hours). The sandbox fires no
+scheduled action by itself (`sandbox --fire-scheduled-action` does), so the seeds stay as LISA left them then."""
 
 from __future__ import annotations
 
@@ -10,19 +17,20 @@ from typing import Any, Final
 from engine.schedules.actions import ScheduledAction, action_arn, actions_for, baseline_capacity
 from engine.schedules.record import parse_schedule, stored_scheduling
 
-SCHEDULED_AT: Final = datetime(2026, 11, 30, 9, 12, 44, 118204, tzinfo=UTC)
-"""When LISA set the seeded schedules (their lastScheduleUpdate and the instant their next action is from)."""
+SCHEDULED_AT: Final = datetime(2026, 11, 30, 14, 12, 44, 118204, tzinfo=UTC)
+"""When LISA set the seeded schedules (their lastScheduleUpdate, the instant their nextScheduledAction is from and
+the one LISA's immediate scaling looked at): a Monday afternoon in Berlin, morning in New York."""
 WEEKDAY_SCHEDULES: Final[Mapping[str, Mapping[str, Any]]] = {
     "llama3-8b-tgi": {
         "scheduleType": "DAILY",
         "timezone": "Europe/Berlin",
         "dailySchedule": {
-            day: {"startTime": "09:00", "stopTime": "17:00"}
-            for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+            day: {"startTime": "09:00", "stopTime": "17:00"} for day in ("tuesday", "wednesday", "thursday", "friday")
         },
     },
 }
-"""Per-weekday schedules of seeded models whose catalog entry has none."""
+"""Per-weekday schedules of seeded models whose catalog entry has none: llama3-8b-tgi runs in the research sprint,
+Tuesday to Friday."""
 
 
 def seed_schedule(

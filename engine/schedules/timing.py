@@ -1,5 +1,6 @@
 """When a schedule starts and stops its model: the next actions from an instant (the preview, the "Next action"
-column, LISA's `nextScheduledAction`), and LISA's immediate scaling when a schedule is set outside its window."""
+column), the `nextScheduledAction` LISA stores (its own, simpler calculation), and LISA's immediate scaling when a
+schedule is set outside its window."""
 
 from __future__ import annotations
 
@@ -81,9 +82,48 @@ def next_actions(config: SchedulingConfig, after: datetime, count: int = 7) -> l
 
 
 def next_scheduled_action(config: SchedulingConfig, now: datetime) -> dict[str, str] | None:
-    """`nextScheduledAction` as the record keeps it: the first of `next_actions`."""
-    upcoming = next_actions(config, now, 1)
-    return upcoming[0].to_json() if upcoming else None
+    """`nextScheduledAction` as LISA's calculate_next_scheduled_action writes it in the record, which is not always
+    the schedule's next firing (`next_actions` is): it looks at today's window only, reading its stop as today's
+    even when it is earlier than the start; a DAILY schedule without a window left today gives the start of the next
+    day that has one; times are wall times of the zone, compared as such, and a time the spring change skips keeps
+    the offset before the change (02:30+01:00)."""
+    zone = ZoneInfo(config.timezone)
+    local = now.astimezone(zone)
+    if config.scheduleType is ScheduleType.RECURRING:
+        window = config.recurringSchedule
+        if window is None:
+            return None
+        return _lisa_today(window, local, zone) or _lisa_json(START, local.date() + timedelta(days=1), window, zone)
+    if config.dailySchedule is None:
+        return None
+    windows: list[DaySchedule | None] = [getattr(config.dailySchedule, day) for day in DAYS]
+    today = windows[local.weekday()]
+    if today is not None and (found := _lisa_today(today, local, zone)) is not None:
+        return found
+    for ahead in range(1, 8):
+        day = local.date() + timedelta(days=ahead)
+        window = windows[day.weekday()]
+        if window is not None:
+            return _lisa_json(START, day, window, zone)
+    return None
+
+
+def _lisa_today(window: DaySchedule, local: datetime, zone: ZoneInfo) -> dict[str, str] | None:
+    """LISA's _get_next_action_for_today: START before today's start, STOP before today's stop, else nothing."""
+    for action in (START, STOP):
+        if local < _lisa_at(local.date(), window, action, zone):  # same tzinfo: Python compares the wall times
+            return _lisa_json(action, local.date(), window, zone)
+    return None
+
+
+def _lisa_at(day: date, window: DaySchedule, action: str, zone: ZoneInfo) -> datetime:
+    """As LISA builds it: `datetime.combine(day, time).replace(tzinfo=zone)`, fold 0."""
+    hour, minute = hh_mm(window.startTime if action == START else window.stopTime)
+    return datetime.combine(day, time(hour, minute)).replace(tzinfo=zone)
+
+
+def _lisa_json(action: str, day: date, window: DaySchedule, zone: ZoneInfo) -> dict[str, str]:
+    return {"action": action, "scheduledTime": _lisa_at(day, window, action, zone).isoformat()}
 
 
 def next_action_text(config: SchedulingConfig, now: datetime) -> str | None:

@@ -105,7 +105,7 @@ class DaySchedule(LisaShape):
             violations = RuleViolations("DaySchedule")
             violations.add(
                 ("stopTime",),
-                "must be at least 2 hours after startTime (a stop past midnight is allowed)",
+                "must be at least 2 hours after startTime",
                 self.stopTime,
             )
             violations.raise_any()

@@ -16,8 +16,10 @@ from engine.errors import InvalidInput, Problem
 from engine.jobs.context import Gateways
 from engine.jobs.events import JobEvent
 from engine.jobs.runner import JobHandle, JobRunner
+from engine.schedules.console_rules import stops_not_after_start
 from engine.schedules.gateway import ScheduledActions
 from engine.schedules.job import validate_schedule
+from engine.schedules.names import RECURRING_PREFIX
 from engine.schedules.record import parse_schedule, schedule_of, schedule_status, scheduling_of
 from engine.schedules.timing import NextAction, describe_window, next_actions, wall_now
 from engine.schedules.zone import workstation_zone
@@ -40,7 +42,8 @@ def add_parser(models: argparse._SubParsersAction[argparse.ArgumentParser], pare
         help="show, set or remove a LISA-hosted model's schedule (Auto Scaling scheduled actions)",
         description="Without an option: the model's schedule, its status (ACTIVE, FAILED, DISABLED) and the next "
         "actions. --recurring starts and stops the model at the same times every day; --daily at times per weekday; "
-        "--off removes the schedule. As LISA: scheduled actions <modelId>-daily-start|stop or "
+        "--off removes the schedule. Each stop is at least 2 hours after its start, on the same day (LISA's web "
+        "console refuses a stop past midnight). As LISA: scheduled actions <modelId>-daily-start|stop or "
         "<modelId>-<weekday>-start|stop in the time zone given, start restoring the stored capacity, stop 0/0/0; a "
         "schedule set outside its window scales the model to 0 at once. Only for InService or Stopped models.",
     )
@@ -80,17 +83,30 @@ def run_schedule(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def schedule_from_options(recurring: str | None, daily: str | None, timezone: str | None) -> SchedulingConfig:
-    """The schedule the options give, checked by LISA's rules; InvalidInput naming the option or field."""
+    """The schedule the options give, checked by LISA's rules and, as the options play LISA's web console, by its
+    rule that a stop is later than its start on the same day; InvalidInput naming the option or field."""
     zone = timezone if timezone is not None else workstation_zone()
     if recurring is not None:
-        start, stop = _window("--recurring", recurring)
+        option = "--recurring"
+        start, stop = _window(option, recurring)
         data: dict[str, Any] = {
             "scheduleType": "RECURRING",
             "recurringSchedule": {"startTime": start, "stopTime": stop},
         }
     else:
         assert daily is not None
+        option = "--daily"
         data = {"scheduleType": "DAILY", "dailySchedule": _days(daily)}
+    wrapped = [
+        Problem(
+            option if window.day == RECURRING_PREFIX else f"{option} {window.day}",
+            f"{window.start}-{window.stop}: the stop must be later than the start on the same day, as LISA's web "
+            "console requires",
+        )
+        for window in stops_not_after_start(data)
+    ]
+    if wrapped:
+        raise InvalidInput(wrapped, option)
     return parse_schedule({**data, "timezone": zone})
 
 

@@ -1,16 +1,17 @@
 """The table's "Next action" column: the same text as the engine's `next_action_text`, computed from the row's
-short schedule; the seeded models' at a fixed clock; moved on by the minute timer; and a scheduled stop fired in
-the sandbox seen in the table as Stopped."""
+short schedule; the seeded models' at a fixed clock; moved on by the minute timer; a scheduled stop fired in
+the sandbox seen in the table as Stopped; and the details' Schedule section with its status as LISA reports it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from engine.model_row import json_text
+from engine.model_row import ModelRow, json_text
 from engine.schedules import timing
 from engine.schedules.actions import day_schedules
 from engine.schedules.record import parse_schedule
@@ -21,8 +22,11 @@ from ui import next_action
 from ui.main_window import MainWindow
 from ui.model_table import Column
 from ui.next_action import next_action_text
+from ui.schedule_details import ScheduleSection
 
-MONDAY_11_BERLIN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+MONDAY_10_NEW_YORK = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+"""A moment the seeded models' statuses agree with their schedules: llama3-8b-tgi (Tuesday to Friday) Stopped,
+llama3-1-70b-instruct (every day 07:00-20:00 in New York) InService."""
 SCHEDULES = (
     {
         "scheduleType": "RECURRING",
@@ -73,7 +77,7 @@ def test_the_column_says_what_the_engine_says_across_weeks_and_clock_changes(sch
 
 
 def test_no_schedule_reads_empty() -> None:
-    assert next_action_text(None, MONDAY_11_BERLIN) == ""
+    assert next_action_text(None, MONDAY_10_NEW_YORK) == ""
 
 
 def texts(window: MainWindow) -> dict[str, str]:
@@ -85,19 +89,21 @@ def test_the_seeded_schedules_next_actions_at_a_fixed_clock_moved_on_by_the_minu
     make_window: WindowFactory, shared_backend: DeploymentBackend, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window(shared_backend)
-    monkeypatch.setattr(next_action, "clock", lambda: MONDAY_11_BERLIN)
+    monkeypatch.setattr(next_action, "clock", lambda: MONDAY_10_NEW_YORK)
     window.table_model.next_action_timer.timeout.emit()
     shown = texts(window)
-    assert shown["llama3-8b-tgi"] == "stops 17:00 CET"  # Mon–Fri 09:00–17:00 Europe/Berlin
-    assert shown["llama3-1-70b-instruct"] == "starts 07:00 EST"  # every day 07:00–20:00 America/New_York
+    assert row(window, "llama3-8b-tgi").status == "Stopped"
+    assert shown["llama3-8b-tgi"] == "starts Tue 09:00 CET"  # Tue–Fri 09:00–17:00 Europe/Berlin
+    assert row(window, "llama3-1-70b-instruct").status == "InService"
+    assert shown["llama3-1-70b-instruct"] == "stops 20:00 EST"  # every day 07:00–20:00 America/New_York
     assert {model for model, text in shown.items() if text} == {"llama3-8b-tgi", "llama3-1-70b-instruct"}
     assert window.table_model.index(0, Column.NEXT_ACTION).data(3).startswith("No schedule")  # tooltip
 
-    friday_evening = datetime(2026, 3, 6, 16, 30, tzinfo=UTC)
-    monkeypatch.setattr(next_action, "clock", lambda: friday_evening)
+    tuesday_evening_in_berlin = datetime(2026, 3, 3, 17, 30, tzinfo=UTC)
+    monkeypatch.setattr(next_action, "clock", lambda: tuesday_evening_in_berlin)
     window.table_model.next_action_timer.timeout.emit()
     shown = texts(window)
-    assert shown["llama3-8b-tgi"] == "starts Mon 09:00 CET"
+    assert shown["llama3-8b-tgi"] == "starts Wed 09:00 CET"
     assert shown["llama3-1-70b-instruct"] == "stops 20:00 EST"
     assert window.table_model.next_action_timer.interval() == 60_000
 
@@ -119,7 +125,7 @@ def test_details_show_the_schedule_its_status_and_next_actions(
     make_window: WindowFactory, shared_backend: DeploymentBackend, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TZ", "UTC")
-    monkeypatch.setattr(next_action, "clock", lambda: MONDAY_11_BERLIN)
+    monkeypatch.setattr(next_action, "clock", lambda: MONDAY_10_NEW_YORK)
     window = make_window(shared_backend)
     select(window, "llama3-8b-tgi")
     section = window.details.schedule
@@ -127,12 +133,12 @@ def test_details_show_the_schedule_its_status_and_next_actions(
     facts = {key: label.text() for key, label in section.facts.items()}
     assert facts["type"] == "Per weekday (DAILY)"
     assert facts["zone"] == "Europe/Berlin"
-    assert facts["windows"].splitlines() == [f"{day} 09:00–17:00" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")]
+    assert facts["windows"].splitlines() == [f"{day} 09:00–17:00" for day in ("Tue", "Wed", "Thu", "Fri")]
     assert "ACTIVE" in facts["status"]
     assert facts["next"].split("<br>") == [
-        "Stop Mon 17:00 CET · 16:00 local",
         "Start Tue 09:00 CET · 08:00 local",
         "Stop Tue 17:00 CET · 16:00 local",
+        "Start Wed 09:00 CET · 08:00 local",
     ]
     assert not section.facts["failure"].isVisible()
 
@@ -156,3 +162,73 @@ def test_a_failed_schedule_reads_failed_with_the_last_failure() -> None:
     assert failure_text(scheduling).startswith("AccessDenied (2026-03-02 ")
     assert schedule_status({"scheduleConfigured": True}) == "ACTIVE"
     assert schedule_status({}) == "DISABLED"
+
+
+def hosted_row(scheduling: dict[str, Any] | None) -> ModelRow:
+    return ModelRow.of(
+        model_id="m",
+        model_name="org/m",
+        hosting="lisa_hosted",
+        model_type="textgen",
+        status="InService",
+        config={"autoScalingConfig": {"minCapacity": 1, "maxCapacity": 2, "scheduling": scheduling}},
+    )
+
+
+@pytest.fixture
+def section(qtbot: QtBot) -> ScheduleSection:
+    shown = ScheduleSection()
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown
+
+
+FAILURE = {"timestamp": "2026-03-02T10:00:00+00:00", "error": "AccessDenied: autoscaling", "retryCount": 0}
+
+
+def test_the_section_shows_a_failed_schedule_with_its_last_failure(section: ScheduleSection) -> None:
+    section.show_row(
+        hosted_row(
+            {
+                "scheduleType": "RECURRING",
+                "timezone": "Europe/Berlin",
+                "recurringSchedule": {"startTime": "08:00", "stopTime": "18:00"},
+                "scheduleEnabled": True,
+                "scheduleConfigured": True,
+                "lastScheduleFailed": True,
+                "lastScheduleFailure": FAILURE,
+            }
+        )
+    )
+    assert section.facts["status"].isVisible()
+    assert "FAILED" in section.facts["status"].text()
+    assert section.facts["failure"].isVisible()
+    assert section.facts["failure"].text().startswith("AccessDenied: autoscaling (2026-03-02 ")
+
+
+def test_the_section_shows_disabled_for_a_record_with_only_lisas_schedule_metadata(section: ScheduleSection) -> None:
+    """A create whose schedule LISA could not set leaves the flags and the failure in `scheduling`, no schedule:
+    LISA's status route reports DISABLED (not configured), which the section shows with the failure."""
+    section.show_row(
+        hosted_row(
+            {
+                "scheduleEnabled": False,
+                "scheduleConfigured": False,
+                "lastScheduleFailed": True,
+                "lastScheduleFailure": FAILURE,
+            }
+        )
+    )
+    assert section.facts["type"].text() == "None: runs until stopped"
+    assert section.facts["status"].isVisible()
+    assert section.facts["status"].text() == "DISABLED"
+    assert section.facts["failure"].isVisible()
+    assert not section.facts["windows"].isVisible() and not section.facts["next"].isVisible()
+
+    section.show_row(hosted_row({"scheduleEnabled": False, "scheduleConfigured": False}))
+    assert section.facts["status"].isVisible() and section.facts["status"].text() == "DISABLED"
+    assert not section.facts["failure"].isVisible()
+
+    section.show_row(hosted_row(None))
+    assert not section.facts["status"].isVisible()

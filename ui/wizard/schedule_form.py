@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from engine.errors import InvalidInput, Problem
+from engine.schedules.console_rules import same_day_problems
 from engine.schedules.record import METADATA_FIELDS, parse_schedule
 from engine.schema.config import DAYS, SchedulingConfig
 
@@ -40,17 +41,29 @@ def schedule_changed(base: Mapping[str, Any], config: Mapping[str, Any]) -> bool
     return given_schedule(base) != given_schedule(config)
 
 
-def schedule_problems(config: Mapping[str, Any]) -> list[Problem]:
+def schedule_problems(config: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> list[Problem]:
     """LISA's schedule rules broken by the configuration's schedule, each naming its field
-    (`scheduling.recurringSchedule.stopTime`)."""
+    (`scheduling.recurringSchedule.stopTime`), with its web console's: a stop later than its start on the same day
+    (`console_problems`), shown instead of the API's rules at the same field as the console does."""
     given = given_schedule(config)
     if given is None:
         return []
+    console = console_problems(config, base)
+    taken = {problem.field for problem in console}
     try:
         parse_schedule(given)
     except InvalidInput as error:
-        return list(error.problems)
-    return []
+        return console + [problem for problem in error.problems if problem.field not in taken]
+    return console
+
+
+def console_problems(config: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> list[Problem]:
+    """The windows whose stop is not later than their start on the same day, which LISA's web console refuses;
+    a window the model's schedule (in `base`) already has is not refused, as LISA's API set it."""
+    given = given_schedule(config)
+    if given is None:
+        return []
+    return same_day_problems(given, given_schedule(base) if base is not None else None)
 
 
 def parsed_schedule(config: Mapping[str, Any]) -> SchedulingConfig | None:

@@ -1,6 +1,7 @@
 """The wizard's Schedule page (LISA-hosted models): none, every day (LISA's RECURRING) or per weekday (DAILY) with
-a start and stop time per chosen day, the IANA time zone, LISA's rules checked as you type by the engine's schema,
-and the next seven actions in the model's time zone and the workstation's."""
+a start and stop time per chosen day, the IANA time zone, LISA's rules checked as you type (its API's by the engine's
+schema, and its web console's stop later than the start on the same day), and the next seven actions in the model's
+time zone and the workstation's."""
 
 from __future__ import annotations
 
@@ -32,8 +33,16 @@ from engine.errors import Problem
 from engine.schedules.timing import Now, next_actions, wall_now
 from engine.schedules.zone import workstation_zone
 from engine.schema.config import DAYS
+from ui.wizard.field_names import label_of
 from ui.wizard.form import Validation, WizardForm
-from ui.wizard.schedule_form import DAILY, RECURRING, SCHEDULING_PATH, parsed_schedule, schedule_problems
+from ui.wizard.schedule_form import (
+    DAILY,
+    RECURRING,
+    SCHEDULING_PATH,
+    console_problems,
+    parsed_schedule,
+    schedule_problems,
+)
 from ui.wizard.specs import PAGE_SUBTITLES, PageId
 
 ScheduleEdit = Callable[[dict[str, Any] | None], None]
@@ -45,6 +54,10 @@ REFRESH_MS: Final = 60_000
 DEFAULT_WINDOW: Final = ("09:00", "17:00")
 """What a newly ticked day or a new every-day schedule starts with (every value is editable)."""
 ERROR_STYLE: Final = "color: #d1242f;"
+HINT: Final = (
+    "Times are HH:MM (24-hour) in the time zone. Each stop is at least 2 hours after its start, on the same day: "
+    "as in LISA's web console, a stop past midnight is refused (one the model already has is kept)."
+)
 
 
 class _Day:
@@ -177,10 +190,15 @@ class SchedulePage(QWizardPage):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 
+        self.hint = QLabel(HINT, self)
+        self.hint.setObjectName("schedule:hint")
+        self.hint.setWordWrap(True)
+
         fields = QFormLayout()
         fields.addRow("Sc&hedule", self.type)
         fields.addRow("Time &zone", self.zone)
         fields.addRow("", self.zone_problems)
+        fields.addRow("", self.hint)
         fields.addRow("Every day", self.recurring)
         fields.addRow("Days", self.daily)
         self._fields = fields
@@ -269,6 +287,7 @@ class SchedulePage(QWizardPage):
     def _show_type(self) -> None:
         kind = self.type.currentData()
         self.zone.setEnabled(kind is not None)
+        self._fields.setRowVisible(self.hint, kind is not None)
         self._fields.setRowVisible(self.recurring, kind == RECURRING)
         self._fields.setRowVisible(self.daily, kind == DAILY)
 
@@ -279,10 +298,24 @@ class SchedulePage(QWizardPage):
 
     # -- what is wrong, and what will happen ---------------------------------------------------------------
 
-    def show_validation(self, _validation: Validation, form: WizardForm) -> None:
-        """LISA's rules for the schedule, each under the field it names."""
+    def local_problems(self) -> list[str]:
+        """What LISA's web console refuses beyond its API's rules (a stop not later than its start on the same
+        day), which the engine's schema, keeping the API's rules, does not: as the review lists them."""
+        if self._form is None:
+            return []
+        return [
+            f"{label_of(f'autoScalingConfig.{problem.field}')}: {problem.rule}"
+            for problem in console_problems(self._form.config, self._form.base_config)
+        ]
+
+    def show_validation(self, validation: Validation, form: WizardForm) -> None:
+        """LISA's rules for the schedule, each under the field it names; `local_problems` join `validation`'s
+        problems (unless the wizard added them), so that the review lists them and Submit stays disabled."""
         self._form = form
-        problems = schedule_problems(form.config)
+        problems = schedule_problems(form.config, form.base_config)
+        for text in self.local_problems():
+            if text not in validation.general:
+                validation.general.append(text)
         zone: list[str] = []
         recurring: list[str] = []
         general: list[str] = []

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, Problem
+from engine.schedules.console_rules import SAME_DAY_RULE, same_day_problems, stops_not_after_start
 from engine.schedules.record import parse_schedule
 from lisa_desktop.cli.schedule_cli import schedule_from_options
 
@@ -44,6 +45,46 @@ def test_stop_less_than_two_hours_after_start_is_refused() -> None:
 def test_a_stop_past_midnight_counts_from_the_start() -> None:
     assert parse_schedule(recurring("22:00", "01:00")).recurringSchedule is not None
     assert "at least 2 hours" in problems(recurring("23:00", "00:30"))["scheduling.recurringSchedule.stopTime"]
+
+
+def test_lisas_web_console_rule_a_stop_later_than_the_start_on_the_same_day() -> None:
+    night = recurring("22:00", "02:00")
+    assert parse_schedule(night).recurringSchedule is not None  # LISA's API takes it: stored records, request files
+    assert same_day_problems(night) == [Problem("scheduling.recurringSchedule.stopTime", SAME_DAY_RULE)]
+    assert same_day_problems(recurring("8:00", "08:00")) == [
+        Problem("scheduling.recurringSchedule.stopTime", SAME_DAY_RULE)
+    ]
+    assert same_day_problems(recurring("08:00", "09:00")) == []  # the 2-hour rule is the schema's
+    assert same_day_problems(recurring("8h00", "02:00")) == []  # a time that is not HH:MM is the schema's
+    daily = {
+        "scheduleType": "DAILY",
+        "dailySchedule": {
+            "monday": {"startTime": "08:00", "stopTime": "18:00"},
+            "tuesday": {"startTime": "23:00", "stopTime": "01:00"},
+            "sunday": {"startTime": "21:00", "stopTime": "03:00"},
+        },
+    }
+    assert [problem.field for problem in same_day_problems(daily)] == [
+        "scheduling.dailySchedule.tuesday.stopTime",
+        "scheduling.dailySchedule.sunday.stopTime",
+    ]
+    stored = {"scheduleType": "DAILY", "dailySchedule": {"sunday": {"startTime": "21:00", "stopTime": "03:00"}}}
+    assert [window.day for window in stops_not_after_start(daily, keep=stored)] == ["tuesday"]
+    assert stops_not_after_start(night, keep=night) == []
+
+
+@pytest.mark.parametrize(
+    ("recurring_option", "daily_option", "field"),
+    [("22:00-02:00", None, "--recurring"), (None, "mon=08:00-18:00,sun=21:00-03:00", "--daily sunday")],
+)
+def test_the_options_refuse_a_stop_not_later_than_the_start(
+    recurring_option: str | None, daily_option: str | None, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        schedule_from_options(recurring_option, daily_option, "UTC")
+    [problem] = raised.value.problems
+    assert problem.field == field
+    assert "the stop must be later than the start on the same day, as LISA's web console requires" in problem.rule
 
 
 def test_a_daily_schedule_needs_at_least_one_day() -> None:

@@ -1,5 +1,7 @@
-"""When a schedule fires: the next actions (across DST changes), LISA's nextScheduledAction, its immediate-scaling
-window check, and the schedule status as LISA's status route reports it."""
+"""When a schedule fires: the next actions (across DST changes), the nextScheduledAction LISA's own calculation
+stores (pinned to what LISA's `_calculate_next_recurring_action` and `_calculate_next_daily_action` return where it
+differs from the firing), its immediate-scaling window check, and the schedule status as LISA's status route
+reports it."""
 
 from __future__ import annotations
 
@@ -72,6 +74,96 @@ def test_a_daily_schedule_fires_on_its_weekdays_only() -> None:
         ("STOP", "Mon 17:00 EST", "monday"),
     ]
     assert next_scheduled_action(schedule, after) == {"action": "STOP", "scheduledTime": "2026-12-07T17:00:00-05:00"}
+
+
+def next_fired(schedule: Any, now: datetime) -> dict[str, str]:
+    return next_actions(schedule, now, 1)[0].to_json()
+
+
+def test_lisas_next_scheduled_action_for_a_window_past_midnight() -> None:
+    night = parse_schedule(
+        {
+            "scheduleType": "RECURRING",
+            "timezone": "Europe/Berlin",
+            "recurringSchedule": {"startTime": "22:00", "stopTime": "02:00"},
+        }
+    )
+    one_at_night = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)  # Monday 01:00 in Berlin
+    assert next_fired(night, one_at_night) == {"action": "STOP", "scheduledTime": "2026-12-07T02:00:00+01:00"}
+    # LISA reads the stop as today's, before the start: it stores the start
+    assert next_scheduled_action(night, one_at_night) == {
+        "action": "START",
+        "scheduledTime": "2026-12-07T22:00:00+01:00",
+    }
+    eleven_at_night = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)
+    assert next_fired(night, eleven_at_night) == {"action": "STOP", "scheduledTime": "2026-12-08T02:00:00+01:00"}
+    assert next_scheduled_action(night, eleven_at_night) == {
+        "action": "START",
+        "scheduledTime": "2026-12-08T22:00:00+01:00",
+    }
+
+
+def test_lisas_next_scheduled_action_at_the_spring_change_in_berlin() -> None:
+    night = parse_schedule(
+        {
+            "scheduleType": "RECURRING",
+            "timezone": "Europe/Berlin",
+            "recurringSchedule": {"startTime": "02:30", "stopTime": "06:00"},
+        }
+    )
+    saturday = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    assert next_fired(night, saturday) == {"action": "START", "scheduledTime": "2026-03-29T03:30:00+02:00"}
+    # LISA keeps the wall time the change skips, with the winter offset
+    assert next_scheduled_action(night, saturday) == {
+        "action": "START",
+        "scheduledTime": "2026-03-29T02:30:00+01:00",
+    }
+    after_the_change = datetime(2026, 3, 29, 1, 15, tzinfo=UTC)  # 03:15 summer time: 02:30 has not fired yet
+    assert next_fired(night, after_the_change) == {"action": "START", "scheduledTime": "2026-03-29T03:30:00+02:00"}
+    # LISA compares wall times: 03:15 is past 02:30, so the stop is next
+    assert next_scheduled_action(night, after_the_change) == {
+        "action": "STOP",
+        "scheduledTime": "2026-03-29T06:00:00+02:00",
+    }
+    office = berlin_office_hours()
+    saturday_evening = datetime(2026, 3, 28, 18, 0, tzinfo=UTC)
+    assert next_scheduled_action(office, saturday_evening) == {
+        "action": "START",
+        "scheduledTime": "2026-03-29T08:00:00+02:00",
+    }
+
+
+def test_lisas_next_scheduled_action_for_a_daily_schedule_with_no_window_today() -> None:
+    wednesday_night = parse_schedule(
+        {
+            "scheduleType": "DAILY",
+            "timezone": "America/New_York",
+            "dailySchedule": {"wednesday": {"startTime": "22:00", "stopTime": "02:00"}},
+        }
+    )
+    tuesday_noon = datetime(2026, 12, 8, 17, 0, tzinfo=UTC)
+    assert next_fired(wednesday_night, tuesday_noon) == {
+        "action": "STOP",
+        "scheduledTime": "2026-12-09T02:00:00-05:00",
+    }
+    # LISA looks at the next days for a window and stores its start
+    assert next_scheduled_action(wednesday_night, tuesday_noon) == {
+        "action": "START",
+        "scheduledTime": "2026-12-09T22:00:00-05:00",
+    }
+    thursday = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
+    assert next_scheduled_action(wednesday_night, thursday) == {
+        "action": "START",
+        "scheduledTime": "2026-12-16T22:00:00-05:00",
+    }
+
+
+def test_the_stored_next_action_is_lisas() -> None:
+    night = parse_schedule(
+        {"scheduleType": "RECURRING", "recurringSchedule": {"startTime": "22:00", "stopTime": "02:00"}}
+    )
+    stored = stored_scheduling(night, [], datetime(2026, 12, 7, 1, 0, tzinfo=UTC))
+    assert stored["nextScheduledAction"] == {"action": "START", "scheduledTime": "2026-12-07T22:00:00+00:00"}
 
 
 def test_lisas_window_check_for_immediate_scaling() -> None:

@@ -3,18 +3,23 @@ record's schedule, `--off`, a fired stop seen in the table, and bad input refuse
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from engine.sandbox.server import Sandbox
 from engine.schedules.timing import NOW_ENV
+from lisa_desktop.cli import run
 from lisa_desktop.cli.sandbox import _fired
 from lisa_desktop.exit_codes import ExitCode
 from tests.lisa_desktop.cli.endpoint_cli import cli
 from tests.waiting import wait_for
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 MONDAY_NOON_UTC = "2026-12-07T12:00:00+00:00"
 """13:00 in Berlin: inside 08:00-18:00, so nothing is scaled at once."""
 
@@ -157,6 +162,43 @@ def test_bad_input_names_the_field_and_lisas_rule(sandbox: Sandbox, argv: list[s
     error = json.loads(out)["error"]
     assert field in error and says in error, error
     assert group_actions(sandbox, "mistral-7b-instruct") == {}
+
+
+@pytest.mark.parametrize(
+    ("argv", "field", "window"),
+    [
+        (["--recurring", "22:00-02:00"], "--recurring", "22:00-02:00"),
+        (["--recurring", "08:00-08:00"], "--recurring", "08:00-08:00"),
+        (["--daily", "mon=08:00-18:00,wed=22:00-02:00"], "--daily wednesday", "22:00-02:00"),
+        (["--daily", "fri=23:00-00:30"], "--daily friday", "23:00-00:30"),
+    ],
+)
+def test_a_stop_not_later_than_the_start_on_the_same_day_is_refused_as_lisas_web_console_does(
+    sandbox: Sandbox, argv: list[str], field: str, window: str
+) -> None:
+    before = shown(sandbox, "mistral-7b-instruct")
+    code, out = cli(sandbox, "models", "schedule", "mistral-7b-instruct", *argv, "--wait", "--json")
+    assert code == ExitCode.INVALID, out
+    error = json.loads(out)["error"]
+    assert f"{field}: {window}: the stop must be later than the start on the same day" in error, error
+    assert "at least 2 hours" not in error  # the console's rule comes first, as in LISA's web console
+    assert group_actions(sandbox, "mistral-7b-instruct") == {}
+    assert shown(sandbox, "mistral-7b-instruct")["scheduling"] == before["scheduling"]
+
+
+def test_a_request_file_keeps_lisas_api_rules_a_stop_past_midnight_is_valid(tmp_path: Path) -> None:
+    config = yaml.safe_load((EXAMPLES / "hosted-vllm.yaml").read_text(encoding="utf-8"))
+    config["autoScalingConfig"]["scheduling"] = {
+        "scheduleType": "DAILY",
+        "timezone": "Europe/Berlin",
+        "dailySchedule": {"wednesday": {"startTime": "22:00", "stopTime": "02:00"}},
+    }
+    path = tmp_path / "night.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    out = io.StringIO()
+    code = run(["models", "validate", str(path)], out=out)
+    assert code == ExitCode.OK, out.getvalue()
+    assert "valid create request" in out.getvalue()
 
 
 def test_a_third_party_model_and_a_failed_one_are_refused(sandbox: Sandbox) -> None:

@@ -213,7 +213,7 @@ def test_a_window_under_two_hours_and_bad_times_are_shown_by_the_field_and_block
     type_into(qtbot, page(wizard).stop, "09:30")
     problems = page(wizard).recurring_problems
     assert problems.isVisible()
-    assert problems.text() == "stopTime: must be at least 2 hours after startTime (a stop past midnight is allowed)"
+    assert problems.text() == "stopTime: must be at least 2 hours after startTime"
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
     assert not wizard.validation.ok
 
@@ -225,8 +225,8 @@ def test_a_window_under_two_hours_and_bad_times_are_shown_by_the_field_and_block
     assert "once the schedule keeps LISA's rules" in page(wizard).preview_title.text()
 
     choose_zone(qtbot, wizard, "Europe/Berlin")
-    type_into(qtbot, page(wizard).start, "22:00")
-    type_into(qtbot, page(wizard).stop, "06:00")  # past midnight: allowed
+    type_into(qtbot, page(wizard).start, "08:00")
+    type_into(qtbot, page(wizard).stop, "20:00")
     assert not problems.isVisible() and not page(wizard).zone_problems.isVisible()
     assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
     assert wizard.validation.ok
@@ -240,6 +240,82 @@ def test_a_window_under_two_hours_and_bad_times_are_shown_by_the_field_and_block
     assert page(wizard).days["friday"].problems.text() == "stopTime: must be a time as HH:MM or H:MM (00:00 to 23:59)"
     assert not page(wizard).daily_problems.isVisible()
     assert not wizard.validation.ok
+
+
+SAME_DAY = "must be later than startTime on the same day, as LISA's web console requires"
+
+
+def test_a_stop_not_later_than_the_start_on_the_same_day_is_refused_as_lisas_web_console_does(qtbot: QtBot) -> None:
+    wizard = update_wizard(qtbot, MODEL)
+    wizard.setStartId(PAGE_IDS[PageId.SCHEDULE])
+    wizard.restart()
+    schedule = page(wizard)
+    assert "a stop past midnight is refused" in schedule.hint.text()
+    choose_type(wizard, "Every day")
+    choose_zone(qtbot, wizard, "Europe/Berlin")
+    type_into(qtbot, schedule.start, "22:00")
+    type_into(qtbot, schedule.stop, "06:00")
+    assert schedule.recurring_problems.isVisible()
+    assert schedule.recurring_problems.text() == f"stopTime: {SAME_DAY}"
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert not wizard.validation.ok
+    assert wizard.validation.general == [f"Auto scaling › Scheduling › Recurring schedule › Stop time: {SAME_DAY}"]
+    type_into(qtbot, schedule.stop, "22:00")  # equal: the console's rule, not the 2-hour one, as LISA's console
+    assert schedule.recurring_problems.text() == f"stopTime: {SAME_DAY}"
+    type_into(qtbot, schedule.start, "21:00")
+    type_into(qtbot, schedule.stop, "23:59")
+    assert not schedule.recurring_problems.isVisible()
+    assert wizard.validation.ok
+
+    choose_type(wizard, "Per weekday")
+    days = schedule.days
+    days["monday"].check.click()
+    days["thursday"].check.click()
+    type_into(qtbot, days["thursday"].start, "23:00")
+    type_into(qtbot, days["thursday"].stop, "01:30")
+    assert days["thursday"].problems.text() == f"stopTime: {SAME_DAY}"
+    assert not days["monday"].problems.isVisible()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert wizard.validation.general == [
+        f"Auto scaling › Scheduling › Daily schedule › Thursday › Stop time: {SAME_DAY}"
+    ]
+    assert wizard.review.problems.text().startswith("Cannot submit yet:")
+    assert not wizard.review.isComplete()
+
+
+def test_a_stop_past_midnight_the_model_already_has_is_kept_as_lisas_api_set_it(qtbot: QtBot) -> None:
+    base = api_shape(MODEL)
+    base["autoScalingConfig"]["scheduling"] = {
+        "scheduleType": "DAILY",
+        "timezone": "Europe/Berlin",
+        "dailySchedule": {"wednesday": {"startTime": "22:00", "stopTime": "02:00"}, "monday": None},
+        "scheduleEnabled": True,
+        "scheduleConfigured": True,
+        "lastScheduleFailed": False,
+        "nextScheduledAction": {"action": "START", "scheduledTime": "2026-03-04T22:00:00+01:00"},
+    }
+    wizard = ModelWizard(WizardForm(Mode.UPDATE, stored_config(base), base=base))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    schedule = page(wizard)
+    assert schedule.type.currentData() == "DAILY"
+    assert schedule.days["wednesday"].stop.text() == "02:00"
+    assert not schedule.days["wednesday"].problems.isVisible()
+    assert schedule.isComplete()
+    assert wizard.validation.general == ["nothing is changed yet: edit a field to make an update"]
+
+    type_text(qtbot, wizard, "allowedGroups", "ops")  # another field: the stored schedule goes along unchanged
+    assert wizard.validation.ok, (wizard.validation.general, wizard.validation.by_field)
+    assert not wizard.validation.schedule_changed
+
+    schedule.days["friday"].check.click()
+    type_into(qtbot, schedule.days["friday"].start, "21:00")
+    type_into(qtbot, schedule.days["friday"].stop, "03:00")  # a new window past midnight: refused
+    assert schedule.days["friday"].problems.text() == f"stopTime: {SAME_DAY}"
+    assert not schedule.days["wednesday"].problems.isVisible()
+    assert not wizard.validation.ok
+    type_into(qtbot, schedule.days["wednesday"].stop, "03:00")  # the stored window changed: refused as well
+    assert schedule.days["wednesday"].problems.text() == f"stopTime: {SAME_DAY}"
 
 
 def test_the_preview_lists_the_next_seven_actions_in_the_models_zone_and_the_local_time(qtbot: QtBot) -> None:
