@@ -89,7 +89,12 @@ def _last(wizard: ModelWizard) -> GuardrailBox:
 def _fill(
     box: GuardrailBox, name: str, identifier: str, version: str, *, description: str = "", groups: str = ""
 ) -> None:
-    for line, text in ((box.name, name), (box.identifier, identifier), (box.version, version), (box.groups, groups)):
+    for line, text in (
+        (box.name, name),
+        (box.identifier, identifier),
+        (box.version, version),
+        (box.groups.line, groups),
+    ):
         if text:
             line.setText(text)
             line.textEdited.emit(text)

@@ -48,6 +48,18 @@ def what_to_do(error: BaseException, command: str) -> str:
     )
 
 
+def context_window_failure(backend: Backend, error: BaseException, model_id: str, tokens: int) -> str:
+    """Why a context window was not written, and what to do (the dialog's words, and the update wizard's)."""
+    return (
+        f"{backend.describe_error(error)}\n\nNothing was written. "
+        f"{what_to_do(error, f'context-window {model_id} {tokens}')}"
+    )
+
+
+def context_window_set(model_id: str, tokens: int) -> str:
+    return f"{model_id}: context window set to {tokens:,} tokens"
+
+
 class ModelSettingsCommands:
     def __init__(
         self,
@@ -124,11 +136,8 @@ class ModelSettingsCommands:
             written = await self._background.run(backend.set_context_window, model_id, tokens)
         except Exception as error:
             log.warning("setting the context window of %s failed: %s", model_id, error)
-            dialog.failed(
-                f"{backend.describe_error(error)}\n\nNothing was written. "
-                f"{what_to_do(error, f'context-window {model_id} {tokens}')}"
-            )
+            dialog.failed(context_window_failure(backend, error, model_id, tokens))
             return
         dialog.done_saving()
         self._refresher.read_now([model_id])
-        self._say(f"{model_id}: context window set to {written:,} tokens", MESSAGE_MS)
+        self._say(context_window_set(model_id, written), MESSAGE_MS)

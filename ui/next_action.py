@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -21,6 +22,7 @@ from engine.schedules.names import CRON_WEEKDAY, RECURRING_PREFIX, START, STOP
 NOW_ENV: Final = "LISA_DESKTOP_NOW"
 """As `engine.schedules.timing.NOW_ENV`: an ISO 8601 instant with its offset that the clock answers instead."""
 
+_CLOCK: Final = re.compile(r"\d\d:\d\d")
 Window = tuple[str, str, str]
 """(day, startTime, stopTime): day is `daily` or a weekday."""
 
@@ -109,3 +111,13 @@ def next_action_at(schedule_json: str | None) -> datetime | None:
     """When the next action comes (the column's sort key)."""
     found = upcoming(schedule_json, shown_at())
     return found[0][1] if found else None
+
+
+def compact_text(text: str) -> str:
+    """The column's text where it is cut (a narrow window): the verb, the day when not today, the time and the
+    zone, in fewer letters: `stops 18:00 CET` → `stop 18:00 CET`, `starts Mon 09:00 CET` → `start Mon 9:00 CET`."""
+    verb, _, rest = text.partition(" ")
+    if not rest:
+        return text
+    words = [word.removeprefix("0") if _CLOCK.fullmatch(word) else word for word in rest.split(" ")]
+    return " ".join([verb.removesuffix("s"), *words])

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QSt
 from ui.cell_delegate import CellDelegate
 from ui.model_filter import ModelFilterProxy
 from ui.model_table import DEFAULT_STAR, LIVE_COLUMNS, LIVE_NOTE_ROLE, NOTE_SEPARATOR, Column, compact_tokens
+from ui.next_action import compact_text
 from ui.row_jobs import ROLLED_BACK_NOTE
 from ui.status_delegate import StatusDelegate
 
@@ -65,30 +66,42 @@ HEADER_LABELS: dict[Column, str] = {
 the header's tooltip and the column menu."""
 HOSTING_SHORT: dict[str, str] = {"LISA-hosted": "LISA", "Third-party": "3rd party"}
 TYPE_SHORT: dict[str, str] = {"textgen": "text", "embedding": "embed", "imagegen": "image", "videogen": "video"}
+MONTHS: tuple[str, ...] = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SHORT_FORMS: dict[int, Callable[[str], str]] = {
     Column.HOSTING: lambda text: HOSTING_SHORT.get(text, text),
     Column.TYPE: lambda text: TYPE_SHORT.get(text, text),
-    Column.LAST_MODIFIED: lambda text: text.split(" ", 1)[0],  # the date; its time in the tooltip
+    Column.INSTANCE_TYPE: lambda text: text.removesuffix("xlarge") + "xl" if text.endswith("xlarge") else text,
+    Column.LAST_MODIFIED: lambda text: day_and_month(text),
     Column.CONTEXT_WINDOW: compact_tokens,
     Column.DEFAULT: lambda text: text and DEFAULT_STAR,
-    # "stops 18:00 CET" → "18:00" (the status says which action); "starts Mon 09:00 CET" → "Mon".
-    Column.NEXT_ACTION: lambda text: (text.split(" ")[1:-1] or [""])[0],
+    Column.NEXT_ACTION: compact_text,
 }
 """What a cell shows when its whole text does not fit its column (the whole text is in its tooltip)."""
 STATUS_SAMPLES: tuple[str, ...] = ("Starting · capacity", f"InService{NOTE_SEPARATOR}{ROLLED_BACK_NOTE}")
 """Status cells the Status column makes room for, besides the statuses shown: a job's step, the rolled-back mark."""
 ELASTIC: dict[Column, str] = {
     Column.MODEL_ID: "llama3-1-70…",
-    Column.NAME: "mistral…",
-    Column.NEXT_ACTION: "18:00",
-    Column.FEATURES: "summar…",
+    Column.NAME: "mistr…",
+    Column.NEXT_ACTION: "stop 18:00 CET",
+    Column.FEATURES: "summ…",
     Column.ALLOWED_GROUPS: "everyone",
 }
 """Columns whose long values are cut (their tooltip has them whole) while the table is narrow, down to the width of
 these samples; the table's room beyond what every column needs goes to them, up to their longest value."""
+NEXT_ACTION_LATER = "starts Wed 09:00 CET"
+"""About the widest "Next action" (another day's): the spare room goes to it even while every next action is today's,
+so that the column needs no fit again as the day goes on."""
+COMFORTABLE: dict[Column, str] = {
+    Column.NAME: "mistral…",
+    Column.ALLOWED_GROUPS: ELASTIC[Column.ALLOWED_GROUPS],
+    Column.FEATURES: "summar…",
+}
+"""How far these cut columns grow in the first share of the spare room; they grow to their whole values only once
+the other columns of `GROWING_FIRST` have theirs."""
 GROWING_FIRST: tuple[Column, ...] = (
-    Column.LAST_MODIFIED,
     Column.NEXT_ACTION,
+    Column.INSTANCE_TYPE,
+    Column.LAST_MODIFIED,
     Column.HOSTING,
     Column.TYPE,
     Column.DEFAULT,
@@ -97,7 +110,18 @@ GROWING_FIRST: tuple[Column, ...] = (
     Column.ALLOWED_GROUPS,
     Column.FEATURES,
 )
-"""Who gets the table's spare room first, each up to its whole values: short forms made whole, then the ids."""
+"""Who gets the table's spare room first, each up to its whole values (`COMFORTABLE` first up to theirs): the next
+action made whole, then the other short forms, then the ids."""
+
+
+def day_and_month(text: str) -> str:
+    """A "Last modified" text (`2026-11-18 20:49`) as its day and month (`18 Nov`); the year and time are in the
+    tooltip."""
+    year_month_day = text.split(" ", 1)[0].split("-")
+    if len(year_month_day) != 3 or not all(part.isdigit() for part in year_month_day):
+        return text
+    _year, month, day = (int(part) for part in year_month_day)
+    return f"{day} {MONTHS[month - 1]}" if 1 <= month <= 12 else text
 
 
 class ColumnHeader(QHeaderView):
@@ -305,7 +329,8 @@ def fit_columns(view: QTableView) -> None:
 def _fit(view: QTableView) -> None:
     """Fit the shown columns to the table's width, none hidden (a first start; the header's state is saved from
     then on): each at least as wide as its header and its usual values (short forms where a value has one, the
-    elastic columns' samples), then the spare room to the columns whose values are cut, in `GROWING_FIRST` order.
+    elastic columns' samples), then the spare room to the columns whose values are cut, in `GROWING_FIRST` order
+    (`COMFORTABLE` ones to their samples first).
     Where even that does not fit, the table scrolls: only the user hides columns."""
     header = view.horizontalHeader()
     shown = [column for column in Column if not header.isSectionHidden(column)]
@@ -314,6 +339,10 @@ def _fit(view: QTableView) -> None:
     texts = {column: _texts(view, column) for column in shown}
     floors = {column: _floor(view, column, texts[column]) for column in shown}
     wants = {column: max(floors[column], _whole(view, column, texts[column])) for column in shown}
+    if Column.NEXT_ACTION in wants and any(texts[Column.NEXT_ACTION]):
+        wants[Column.NEXT_ACTION] = max(
+            wants[Column.NEXT_ACTION], _whole(view, Column.NEXT_ACTION, [NEXT_ACTION_LATER])
+        )
     room = view.viewport().width()
     if view.verticalScrollBar().isHidden() and view.model().rowCount() * view.verticalHeader().defaultSectionSize() > (
         view.viewport().height()
@@ -321,11 +350,18 @@ def _fit(view: QTableView) -> None:
         room -= view.verticalScrollBar().sizeHint().width()  # it will show once the rows are in
     spare = room - sum(floors.values())
     widths = dict(floors)
-    for column in GROWING_FIRST:
-        if column in widths and spare > 0:
-            grown = min(wants[column] - widths[column], spare)
-            widths[column] += grown
-            spare -= grown
+    metrics = view.fontMetrics()
+    comfortable = {
+        column: min(wants[column], max(floors[column], metrics.horizontalAdvance(sample) + _cell_padding(view)))
+        for column, sample in COMFORTABLE.items()
+        if column in wants
+    }
+    for limits in (comfortable, {}):
+        for column in GROWING_FIRST:
+            if column in widths and spare > 0:
+                grown = max(0, min(limits.get(column, wants[column]) - widths[column], spare))
+                widths[column] += grown
+                spare -= grown
     for column, width in widths.items():  # the last one too: it stretches from there, never below it
         header.resizeSection(column, width)
 

@@ -20,6 +20,7 @@ from ui.backend import Backend, CurrentModel, JobKind
 from ui.background import Background
 from ui.dialogs import warn
 from ui.drafts_panel import DraftsPanel
+from ui.model_settings_commands import MESSAGE_MS, context_window_failure, context_window_set
 from ui.wizard.form import Mode, WizardForm
 from ui.wizard.submitter import OFFLINE
 from ui.wizard.wizard import ModelWizard
@@ -192,6 +193,17 @@ class WizardLauncher:
             f"{kind.value.capitalize()} of {model_id} submitted: the Jobs panel follows it", 8000
         )
         return job_id
+
+    async def set_context_window(self, model_id: str, tokens: int) -> int:
+        backend = self.context.backend()
+        if backend is None:
+            raise _Refused(OFFLINE)
+        try:
+            written = await self.context.background.run(backend.set_context_window, model_id, tokens)
+        except Exception as error:
+            raise _Refused(context_window_failure(backend, error, model_id, tokens)) from error
+        self.window.statusBar().showMessage(context_window_set(model_id, written), MESSAGE_MS)
+        return written
 
     def submit_after(self, job_id: str, kind: JobKind, model_id: str, payload: Mapping[str, Any]) -> None:
         if self.context.submit_after is None:

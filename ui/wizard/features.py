@@ -1,6 +1,6 @@
 """The model features LISA's model form offers, with the text it shows under each, and which model types get
 them: a text-generation model may have any of them; for an embedding, image- or video-generation model LISA's
-form turns them off. Stored as LISA stores them: a list of `{"name": ..., "overview": ...}`."""
+form turns them off, and streaming too. Stored as LISA stores them: a list of `{"name": ..., "overview": ...}`."""
 
 from __future__ import annotations
 
@@ -31,11 +31,21 @@ SUMMARIZATION_CAPABILITIES: Final = (
 SUMMARIZATION_PLACEHOLDER: Final = "Overview of Summarization for Model"
 OFFERED_TO: Final = frozenset({ModelType.TEXTGEN.value})
 NOT_OFFERED: Final = "LISA offers model features to textgen models only"
+NOT_STREAMING: Final = frozenset({ModelType.EMBEDDING.value, ModelType.IMAGEGEN.value, ModelType.VIDEOGEN.value})
+"""Model types whose streaming LISA's form turns off and disables (`BaseModelConfig.tsx`)."""
+NO_STREAMING: Final = "LISA's form turns streaming off for {model_type} models"
+STREAMING_DEFAULT_TYPE: Final = ModelType.TEXTGEN.value
+"""Choosing this type turns streaming on, as LISA's form does."""
 
 
 def offered(model_type: object) -> bool:
     """Whether LISA's form offers features for this model type."""
     return str(model_type) in OFFERED_TO
+
+
+def streams(model_type: object) -> bool:
+    """Whether LISA's form lets this model type stream."""
+    return str(model_type) not in NOT_STREAMING
 
 
 def offered_features(features: Any, model_type: object) -> Any:

@@ -15,9 +15,12 @@ from enum import StrEnum
 from typing import Any
 
 from engine.aws.guardrails import Guardrail, with_guardrails
-from engine.config_edit import update_request_from
+from engine.config_edit import same, update_request_from
+from engine.context_window import CONTEXT_WINDOW_ATTRIBUTE, CONTEXT_WINDOW_VARIABLES, context_window_change
+from engine.drafts.conflict import Side, rebase
 from engine.errors import InvalidInput, Problem
 from engine.guardrail_changes import guardrail_problems
+from engine.model_settings import parse_context_window
 from engine.plan import Plan, plan
 from engine.schema.enums import FeatureName, ModelHostingType, ModelStatus
 from engine.schema.record import ModelRecord, hosting_type_of
@@ -28,7 +31,7 @@ from ui.wizard import features
 from ui.wizard.config_paths import get_path, set_path
 from ui.wizard.field_names import label_of
 from ui.wizard.schedule_form import given_schedule, schedule_changed
-from ui.wizard.specs import ALL_FIELDS, BY_PATH, FieldSpec, hosted_defaults
+from ui.wizard.specs import ALL_FIELDS, BY_PATH, CONTEXT_WINDOW, FieldSpec, hosted_defaults
 
 SUMMARIZATION = f"features[{FeatureName.SUMMARIZATION}]"
 SUMMARIZATION_OVERVIEW = f"{SUMMARIZATION}.overview"
@@ -72,6 +75,9 @@ class Validation:
     schedule route)."""
     schedule: dict[str, Any] | None = None
     """The schedule the form holds (LISA's SchedulingConfig as given; None: no schedule)."""
+    context_window: int | None = None
+    """Update mode: the context window to write, on its own and before any job, as LISA's context-window route
+    writes it (None: left as it is)."""
 
     @property
     def ok(self) -> bool:
@@ -95,8 +101,12 @@ class WizardForm:
             self.config.setdefault("hostingType", ModelHostingType.THIRD_PARTY.value)
             self.config.setdefault("modelType", "textgen")
             self.config.setdefault("streaming", True)
+            if not features.streams(self.config.get("modelType")):
+                self.config["streaming"] = False
             if self.hosting is ModelHostingType.LISA_HOSTED:
                 _fill_missing(self.config, hosted_defaults())
+        elif CONTEXT_WINDOW not in self.config:
+            self._show_current_context_window()
 
     # -- what the form is about ----------------------------------------------------------------------------
 
@@ -141,22 +151,39 @@ class WizardForm:
         set_path(self.config, path, value)
         if path == "hostingType" and value == ModelHostingType.LISA_HOSTED.value:
             _fill_missing(self.config, hosted_defaults())
+        if path == "modelType" and self.mode is Mode.CREATE:
+            # As LISA's form: choosing a type sets streaming, on for textgen and off for the types that cannot stream.
+            if not features.streams(value):
+                self.config["streaming"] = False
+            elif value == features.STREAMING_DEFAULT_TYPE:
+                self.config["streaming"] = True
         return True
+
+    def shown_value(self, spec: FieldSpec) -> Any:
+        """What the field's editor shows: its value, but a feature LISA does not offer the model's type is off (it
+        is not sent; the form keeps it should the type become textgen again)."""
+        if spec.path.startswith("features[") and not features.offered(self.value("modelType")):
+            return False
+        return self.value(spec.path)
 
     def shows(self, spec: FieldSpec) -> bool:
         """Whether the field is on screen. An update shows the hosted fields of any model (read-only, with the
         reason, for a model that cannot change them); a create shows what its hosting type uses."""
+        if spec.separate_write:
+            return self.mode is Mode.UPDATE
         if self.mode is Mode.UPDATE:
             return not spec.third_party_only or self.hosting is not ModelHostingType.LISA_HOSTED
         return spec.applies_to(self.hosting)
 
     def lock_reason(self, spec: FieldSpec) -> str | None:
         """None when the field may be edited now; else why not."""
-        if self.mode is Mode.UPDATE:
+        if self.mode is Mode.UPDATE and not spec.separate_write:
             capability = spec.capability
             reason = CREATE_ONLY if capability is None else capability.refusal_for(self.hosting)
             if reason:
                 return reason
+        if spec.path == "streaming" and not features.streams(self.value("modelType")):
+            return features.NO_STREAMING.format(model_type=self.value("modelType"))
         if spec.path.startswith("features[") and not features.offered(self.value("modelType")):
             return features.NOT_OFFERED
         if spec.path == SUMMARIZATION_OVERVIEW and not self.value(SUMMARIZATION):
@@ -208,7 +235,7 @@ class WizardForm:
         base_config = self.base_config
         request = self.update_request()
         update_problems = _problems(lambda: parse_update(request)) if request else []
-        after = self.config
+        after = {key: value for key, value in self.config.items() if key != CONTEXT_WINDOW}
         if request and not update_problems:
             record = ModelRecord(
                 model_id=self.model_id,
@@ -234,11 +261,95 @@ class WizardForm:
             result.general.append(GUARDRAILS_UNREAD)
         result.schedule_changed = schedule_changed(base_config, self.config)
         result.schedule = given_schedule(self.config)
-        if not request and not result.schedule_changed:
+        result.context_window = self._context_window_change(result, request, after)
+        if not request and not result.schedule_changed and not self._changes_context_window(result):
             result.general.append("nothing is changed yet: edit a field to make an update")
         elif not result.by_field and not result.general and (result.plan is not None or not request):
             result.request = request
         return result
+
+    # -- the context window, LISA's own write beside the update ----------------------------------------------
+
+    @property
+    def current_context_window(self) -> Any:
+        """The model's context window as read (None: none recorded)."""
+        return (self.base or {}).get(CONTEXT_WINDOW)
+
+    def _show_current_context_window(self) -> None:
+        if self.current_context_window is not None:
+            self.config[CONTEXT_WINDOW] = self.current_context_window
+
+    def typed_context_window(self) -> Any:
+        """The context window as typed (stripped; None when empty: left as it is)."""
+        value = self.config.get(CONTEXT_WINDOW)
+        if isinstance(value, str):
+            value = value.strip()
+        return None if value in (None, "") else value
+
+    def context_window_edited(self) -> bool:
+        typed = self.typed_context_window()
+        return (
+            typed is not None
+            and not same(typed, self.current_context_window)
+            and typed != str(self.current_context_window)
+        )
+
+    def _changes_context_window(self, result: Validation) -> bool:
+        """Whether the update writes the context window, or would but for a rule it breaks."""
+        return result.context_window is not None or CONTEXT_WINDOW in result.by_field
+
+    def context_window_written(self, tokens: int) -> None:
+        """The model has this context window now (written before the rest of the change was submitted)."""
+        if self.base is not None:
+            self.base[CONTEXT_WINDOW] = tokens
+        self.config[CONTEXT_WINDOW] = tokens
+
+    def rebase_onto(self, now: Mapping[str, Any], choices: Mapping[str, Side] | None = None) -> None:
+        """Start again from the model as it is now (`now`, as LISA's API returns it), with the edits on top (or,
+        per field in `choices`, mine or theirs); a context window typed stays, else it is the model's now."""
+        typed = self.config.get(CONTEXT_WINDOW) if self.context_window_edited() else None
+        self.config = rebase(self.base or {}, now, self.config, choices)
+        self.base = copy.deepcopy(dict(now))
+        if typed is not None:
+            self.config[CONTEXT_WINDOW] = typed
+        else:
+            self._show_current_context_window()
+
+    def _context_window_change(
+        self, result: Validation, request: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> int | None:
+        """The context window to write, checked by LISA's rule (as the "Context window…" dialog checks it); None
+        when it is left as it is or breaks a rule (filed under the field)."""
+        if not self.context_window_edited():
+            return None
+        try:
+            tokens = parse_context_window(self.typed_context_window())
+        except InvalidInput as refusal:
+            _place(result, refusal.problems, self)
+            return None
+        if tokens == self.current_context_window:
+            return None
+        container = request.get("containerConfig")
+        environment = container.get("environment") if isinstance(container, Mapping) else None
+        to_set, to_remove = context_window_change(environment, after)
+        derived = to_set.get(CONTEXT_WINDOW_ATTRIBUTE)
+        variables = " or ".join(CONTEXT_WINDOW_VARIABLES)
+        if derived is not None and derived != tokens:
+            _add(
+                result,
+                CONTEXT_WINDOW,
+                f"this update's container environment sets it to {derived} ({variables}) when the update finishes, "
+                f"replacing {tokens}: give the same value, or change the environment in an update of its own",
+            )
+        elif to_remove:
+            _add(
+                result,
+                CONTEXT_WINDOW,
+                f"this update removes {variables} from the container environment, and LISA then removes the context "
+                f"window when the update finishes: keep the variable, or set the context window in an update of its "
+                "own",
+            )
+        return tokens
 
 
 def _fill_missing(target: dict[str, Any], defaults: Mapping[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
+from engine.rules.capabilities import Impact
 from ui.wizard.field_names import tooltip_of
 from ui.wizard.field_row import FieldRow
 from ui.wizard.form import Mode, Validation, WizardForm
@@ -75,7 +76,7 @@ class FormPage(QWizardPage):
             row = self.rows[spec.path]
             self.layout_.setRowVisible(position, form.shows(spec))
             value = form.value(spec.path)
-            row.editor.set_value(value)
+            row.editor.set_value(form.shown_value(spec))
             if value not in (None, "", [], {}, False):
                 self.touched.add(spec.path)
         self.refresh_locks(form)
@@ -93,8 +94,11 @@ class FormPage(QWizardPage):
             reason = form.lock_reason(spec)
             if reason != row.lock_reason or not row.lock_checked:
                 row.set_lock(reason)
+            if spec.editor is Editor.BOOL and row.editor.value() != bool(shown := form.shown_value(spec)):
+                row.editor.set_value(shown)  # a switch another field sets (streaming follows the model type)
             capability = spec.capability
-            row.set_impact(capability.impact if form.mode is Mode.UPDATE and reason is None and capability else None)
+            impact = capability.impact if capability else Impact.NONE if spec.separate_write else None
+            row.set_impact(impact if form.mode is Mode.UPDATE and reason is None else None)
 
     def show_validation(self, validation: Validation, form: WizardForm) -> None:
         complete = True

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from engine.schema.enums import GuardrailMode
 from ui.wizard.field_row import MESSAGE_STYLE
+from ui.wizard.tag_editor import TagInput
 
 NAME, IDENTIFIER, VERSION, MODE, DESCRIPTION, GROUPS = (
     "guardrailName",
@@ -48,7 +49,8 @@ HELP: Final = {
     VERSION: "The version of the guardrail to use. Default is DRAFT.",
     MODE: "When the guardrail should be executed.",
     DESCRIPTION: "Optional. A description of what this guardrail does.",
-    GROUPS: "Optional. Groups that will have this guardrail applied to them, comma-separated.",
+    GROUPS: "Optional. Groups that will have this guardrail applied to them. Type a group name and press Enter (or a "
+    "comma) or click Add; Backspace removes the last one. None: it applies to everyone.",
 }
 MODES: Final = (
     (GuardrailMode.PRE_CALL, "Pre call — execute guardrail before LLM call"),
@@ -56,6 +58,8 @@ MODES: Final = (
     (GuardrailMode.POST_CALL, "Post call — execute guardrail after LLM call"),
 )
 MARKED_NOTE: Final = "marked for removal: removed when the update is submitted"
+EVERYONE: Final = "(everyone)"
+"""What the groups show with none given: the guardrail applies to every user."""
 
 
 def new_guardrail() -> dict[str, Any]:
@@ -70,8 +74,11 @@ def new_guardrail() -> dict[str, Any]:
     }
 
 
-def groups_of(text: str) -> list[str]:
-    return [name.strip() for name in text.split(",") if name.strip()]
+def groups_of(value: Any) -> list[str]:
+    """A guardrail's groups as a list (a draft may hold them as one comma-separated text)."""
+    if isinstance(value, list):
+        return [str(name) for name in value]
+    return [name.strip() for name in _text(value).split(",") if name.strip()]
 
 
 class GuardrailBox(QGroupBox):
@@ -101,8 +108,7 @@ class GuardrailBox(QGroupBox):
         self.description.setTabChangesFocus(True)
         self.description.setPlaceholderText("Enter description")
         self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 3 + 12)
-        self.groups = QLineEdit(self)
-        self.groups.setPlaceholderText("everyone; or group names, comma-separated")
+        self.groups = TagInput("Enter group name", self, empty=EVERYONE, empty_tip="No groups: applied to every user")
         self.editors: dict[str, QWidget] = {
             NAME: self.name,
             IDENTIFIER: self.identifier,
@@ -115,8 +121,9 @@ class GuardrailBox(QGroupBox):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for field, widget in self.editors.items():
-            widget.setObjectName(f"guardrail:{key}:{field}")
-            widget.setToolTip(f"{HELP[field]}\nAPI field: guardrailsConfig.{key}.{field}")
+            entry = self.groups.line if widget is self.groups else widget
+            entry.setObjectName(f"guardrail:{key}:{field}")
+            entry.setToolTip(f"{HELP[field]}\nAPI field: guardrailsConfig.{key}.{field}")
             message = QLabel(self)
             message.setObjectName(f"message:guardrailsConfig.{key}.{field}")
             message.setWordWrap(True)
@@ -130,7 +137,7 @@ class GuardrailBox(QGroupBox):
             column.addWidget(widget)
             column.addWidget(message)
             label = QLabel(LABELS[field], self)
-            label.setBuddy(widget)
+            label.setBuddy(entry)
             label.setToolTip(HELP[field])
             form.addRow(label, cell)
         self.fields = QWidget(self)
@@ -160,7 +167,7 @@ class GuardrailBox(QGroupBox):
         self.version.textEdited.connect(lambda text: on_edit(key, VERSION, text))
         self.mode.activated.connect(lambda _index: on_edit(key, MODE, self.mode.currentData()))
         self.description.textChanged.connect(self._description_changed(on_edit))
-        self.groups.textEdited.connect(lambda text: on_edit(key, GROUPS, groups_of(text)))
+        self.groups.changed.connect(lambda: on_edit(key, GROUPS, self.groups.values()))
         self.remove.clicked.connect(lambda: on_remove(key))
         self.keep.clicked.connect(lambda: on_keep(key))
 
@@ -183,8 +190,8 @@ class GuardrailBox(QGroupBox):
             self.mode.setCurrentIndex(max(mode, 0))
             if self.description.toPlainText() != _text(values.get(DESCRIPTION)):
                 self.description.setPlainText(_text(values.get(DESCRIPTION)))
-            groups = values.get(GROUPS)
-            self.groups.setText(", ".join(str(g) for g in groups) if isinstance(groups, list) else _text(groups))
+            if groups_of(values.get(GROUPS)) != self.groups.values():
+                self.groups.set_tags(groups_of(values.get(GROUPS)))
         finally:
             self._loading = False
         self.show_title(values)
@@ -201,6 +208,11 @@ class GuardrailBox(QGroupBox):
         self.keep.setVisible(marked)
         self.remove.setVisible(not marked)
         self.setAccessibleName(f"Guardrail {name}{' (marked for removal)' if marked else ''}")
+
+    def local_problems(self) -> dict[str, list[str]]:
+        """Problems the editors see before any schema does (a group given twice)."""
+        problem = self.groups.problem()
+        return {GROUPS: [problem]} if problem and self.fields.isVisibleTo(self) else {}
 
     def show_problems(self, problems: Mapping[str, Sequence[str]]) -> None:
         for field, message in self.messages.items():

@@ -195,8 +195,10 @@ class GuardrailsPage(QWizardPage):
         """Each guardrail's problems under its fields (once touched); the others under the list."""
         placed: set[str] = set()
         waiting: list[str] = []
+        local = False
         for key, box in self.boxes.items():
-            shown: dict[str, list[str]] = {}
+            shown: dict[str, list[str]] = box.local_problems()
+            local = local or bool(shown)
             for field in FIELDS:
                 path = f"{GUARDRAILS}.{key}.{field}"
                 rules = [
@@ -209,7 +211,7 @@ class GuardrailsPage(QWizardPage):
                 if not rules:
                     continue
                 if (key, field) in self.touched or key in self.existing:
-                    shown[field] = rules
+                    shown[field] = [*shown.get(field, []), *rules]
                 else:
                     name = self.values[key].get(NAME) or box.title()
                     waiting.append(f"{name} › {LABELS[field].replace('&', '')}")
@@ -224,10 +226,21 @@ class GuardrailsPage(QWizardPage):
         self.problems.setVisible(bool(others))
         self.hint.setText(f"Next is enabled once these are filled in: {', '.join(waiting)}" if waiting else "")
         self.hint.setVisible(bool(waiting))
-        complete = not any(where == GUARDRAILS or where.startswith(GUARDRAILS + ".") for where in validation.by_field)
+        complete = not local and not any(
+            where == GUARDRAILS or where.startswith(GUARDRAILS + ".") for where in validation.by_field
+        )
         if complete != self._complete:
             self._complete = complete
             self.completeChanged.emit()
+
+    def local_problems(self) -> list[str]:
+        """The editors' own problems (a group given twice), as the review lists them."""
+        return [
+            f"Guardrails › {self.values[key].get(NAME) or box.title()} › {LABELS[field].replace('&', '')}: {problem}"
+            for key, box in self.boxes.items()
+            for field, problems in box.local_problems().items()
+            for problem in problems
+        ]
 
     def isComplete(self) -> bool:
         return self._complete

@@ -26,7 +26,7 @@ from ui.wizard import guardrail_review
 from ui.wizard.field_names import label_of, tooltip_of
 from ui.wizard.form import Mode, Validation, WizardForm
 from ui.wizard.schedule_form import SCHEDULING_PATH, given_schedule, schedule_text
-from ui.wizard.specs import PAGE_SUBTITLES, PageId
+from ui.wizard.specs import CONTEXT_WINDOW, PAGE_SUBTITLES, PageId
 
 RESTART_WARNING = "Container restart required — this will cause a temporary outage"
 RESTART_ACK = "&I understand: the model's containers restart and it is briefly unavailable"
@@ -53,6 +53,11 @@ SCHEDULE_THEN = (
     "the schedule job sets the schedule (LISA's update request carries no schedule: its UI calls the schedule "
     "route on its own); it does not run when the update fails"
 )
+CONTEXT_WINDOW_STEP = (
+    "context window — one write of the model record's contextWindow, as LISA's context-window route writes it; "
+    "nothing restarts"
+)
+CONTEXT_WINDOW_IMPACT = "written first, on its own"
 RUN_BY_NOTE = (
     "Run by {who}: Submit sends the change to {who}'s API once the checks above pass; {who}'s state machine runs it "
     "and the Jobs panel follows it. {who} cannot cancel a change it accepted: no Cancel is offered."
@@ -135,6 +140,8 @@ class ReviewPage(QWizardPage):
         self._refusal: str | None = None
         self._change_set: tuple[str, ...] | None = None
         self._run_by: str | None = None
+        self._failure: str | None = None
+        """Why the last Submit did not go through; shown until the next review."""
 
     @property
     def requires_ack(self) -> bool:
@@ -149,6 +156,7 @@ class ReviewPage(QWizardPage):
         self._validation = validation
         self._refusal = refusal
         self._run_by = run_by
+        self._failure = None
         plan = validation.plan
         if form.mode is Mode.CREATE:
             self._show_create(form, validation)
@@ -156,6 +164,8 @@ class ReviewPage(QWizardPage):
             self._show_update(form, plan)
             if validation.schedule_changed:
                 self._show_schedule(form, validation)
+            if validation.context_window is not None:
+                self._show_context_window(form, validation)
         change_set = tuple(change.describe() for change in plan.changes) if plan else ()
         if change_set != self._change_set:
             self._change_set = change_set
@@ -215,18 +225,12 @@ class ReviewPage(QWizardPage):
 
     def _show_schedule(self, form: WizardForm, validation: Validation) -> None:
         """A schedule change: its own row, and (alone) the schedule job's steps, as LISA's schedule route runs."""
-        row = self.changes.rowCount()
-        self.changes.setRowCount(row + 1)
-        cells = (
-            label_of(SCHEDULING_PATH),
+        self._add_row(
+            SCHEDULING_PATH,
             schedule_text(given_schedule(form.base_config)),
             schedule_text(validation.schedule),
             "schedule job",
         )
-        for column, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            item.setToolTip(tooltip_of(SCHEDULING_PATH) if column == 0 else text)
-            self.changes.setItem(row, column, item)
         if validation.plan is None:
             status = f" (now {form.status})" if form.status else ""
             self.summary.setText(
@@ -236,6 +240,31 @@ class ReviewPage(QWizardPage):
             self.steps.setText(_steps_html(SCHEDULE_STEPS))
         else:
             self.steps.setText(self.steps.text() + f"<br><b>Then</b>, once the update succeeded: {SCHEDULE_THEN}")
+
+    def _show_context_window(self, form: WizardForm, validation: Validation) -> None:
+        """A context window change: its own row, and its write, which comes before any job."""
+        tokens = validation.context_window
+        self._add_row(
+            CONTEXT_WINDOW, _show(CONTEXT_WINDOW, form.current_context_window), str(tokens), CONTEXT_WINDOW_IMPACT
+        )
+        if validation.plan is None and not validation.schedule_changed:
+            status = f" (now {form.status})" if form.status else ""
+            self.summary.setText(
+                f"<b>Update {form.model_id}</b>{status}: the context window changes. The model keeps serving."
+            )
+            self.steps.setText(_steps_html((CONTEXT_WINDOW_STEP,)) + "No job runs.")
+        else:
+            self.summary.setText(self.summary.text() + " The context window is written first, on its own.")
+            self.steps.setText(f"<b>First</b>: {CONTEXT_WINDOW_STEP}<br>" + self.steps.text())
+
+    def _add_row(self, path: str, *cells: str) -> None:
+        """One more row of (now, new, impact) after the plan's, for a change that is not in the update request."""
+        row = self.changes.rowCount()
+        self.changes.setRowCount(row + 1)
+        for column, text in enumerate((label_of(path), *cells)):
+            item = QTableWidgetItem(text)
+            item.setToolTip(tooltip_of(path) if column == 0 else text)
+            self.changes.setItem(row, column, item)
 
     def _fill(self, rows: Sequence[tuple[str, ...]], *, create: bool) -> None:
         """Rows of (API path, now, new, impact[, note]): the field is shown by its form label, the path in the
@@ -253,7 +282,15 @@ class ReviewPage(QWizardPage):
                 item.setToolTip(text)
                 self.changes.setItem(row, column, item)
 
+    def show_failure(self, message: str) -> None:
+        """Why Submit did not go through (shown until the next change is reviewed)."""
+        self._failure = message
+        self._show_submit_note()
+
     def _show_submit_note(self) -> None:
+        if self._failure:
+            self.submit_note.setText(self._failure)
+            return
         if self._refusal:
             note = f"Submit is not available: {self._refusal}. Save the draft and submit it later."
         elif not self._validation.ok:

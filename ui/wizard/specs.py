@@ -60,6 +60,9 @@ class FieldSpec:
     suffix: str = ""
     placeholder: str = ""
     help: str = ""
+    separate_write: bool = False
+    """Not part of the update request: an update writes it on its own, as LISA's own route for it does (the context
+    window). Shown in an update only."""
 
     @property
     def capability(self) -> Capability | None:
@@ -83,6 +86,8 @@ def _values(enum: type[StrEnum]) -> tuple[str, ...]:
 
 
 HOSTING_CHOICES = _values(ModelHostingType)
+CONTEXT_WINDOW = "contextWindow"
+"""The record's `context_window` as LISA's API shows it, set by LISA's `PUT /models/{id}/context-window`."""
 _FEATURE_CAPABILITIES = {
     FeatureName.TOOL_CALLS: "tool_calls",
     FeatureName.REASONING: "reasoning",
@@ -142,6 +147,16 @@ BASE_FIELDS = (
         "summarization_capabilities",
         placeholder=features.SUMMARIZATION_PLACEHOLDER,
         help=features.SUMMARIZATION_CAPABILITIES,
+    ),
+    FieldSpec(
+        CONTEXT_WINDOW,
+        "Context window",
+        Editor.TEXT,
+        placeholder="e.g. 8192",
+        help="The most tokens the model takes in one request (LISA's contextWindow; LISA's chat shows how much of it "
+        "a session uses). Written on its own when the update is submitted, as LISA's context-window route writes "
+        "it; empty leaves it as it is.",
+        separate_write=True,
     ),
     FieldSpec(
         "allowedGroups",

@@ -33,6 +33,11 @@ class Submitter(Protocol):
         """Start the job and follow it in the Jobs panel; returns its id."""
         ...
 
+    async def set_context_window(self, model_id: str, tokens: int) -> int:
+        """Write the model's context window now, as the window's "Context window…" does (off the GUI thread);
+        returns the value written. Raises with what to do when it is refused or fails: nothing written."""
+        ...
+
     def submit_after(self, job_id: str, kind: JobKind, model_id: str, payload: Mapping[str, Any]) -> None:
         """Start this job once job `job_id` has succeeded (nothing when it did not)."""
         ...

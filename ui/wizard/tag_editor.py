@@ -1,6 +1,6 @@
 """Names entered as chips (tokens), as LISA's UI enters allowed groups: type a name, Enter (or a comma) adds it as
 a chip; a chip's × (or Backspace in the empty entry) removes it; a name already there is refused with a message;
-no chips reads "(public)". Every part is reachable and usable from the keyboard."""
+no chips reads "(public)" (or what the caller says none means). Every part is reachable and usable from the keyboard."""
 
 from __future__ import annotations
 
@@ -93,7 +93,14 @@ class TagInput(QWidget):
     changed = Signal()
     """The user added or removed a chip, or typed in the entry (never for set_tags)."""
 
-    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        placeholder: str = "",
+        parent: QWidget | None = None,
+        *,
+        empty: str = PUBLIC,
+        empty_tip: str = "No groups: every user may use the model",
+    ) -> None:
         super().__init__(parent)
         self.setStyleSheet(CHIP_STYLE)
         self._tags: list[str] = []
@@ -101,9 +108,9 @@ class TagInput(QWidget):
         self.chip_area = QWidget(self)
         self.chip_area.setObjectName("chips")
         self.flow = FlowLayout(self.chip_area)
-        self.public = QLabel(f"<i>{PUBLIC}</i>", self.chip_area)
+        self.public = QLabel(f"<i>{empty}</i>", self.chip_area)
         self.public.setObjectName("publicLabel")
-        self.public.setToolTip("No groups: every user may use the model")
+        self.public.setToolTip(empty_tip)
         self.flow.addWidget(self.public)
         self.line = _Entry(self)
         self.line.setPlaceholderText(placeholder)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QWidget, QWizard
 
-from engine.drafts.conflict import Comparison, Side, compare, rebase
+from engine.drafts.conflict import Comparison, Side, compare
 from engine.drafts.store import Draft, DraftKind, DraftStore
 from engine.schema.enums import ModelHostingType
 from ui.backend import CurrentModel, JobKind
@@ -172,6 +172,7 @@ class ModelWizard(QWizard):
         for page in self.pages.values():
             if self.page_applies(page.page):
                 validation.general.extend(page.local_problems())
+        validation.general.extend(self.guardrails_page.local_problems())
         self.validation = validation
         for page in self.pages.values():
             page.show_validation(validation, self.form)
@@ -244,6 +245,7 @@ class ModelWizard(QWizard):
         finish = self.button(QWizard.WizardButton.FinishButton)
         finish.setEnabled(False)
         self.review.submit_note.setText("Checking that the model has not changed since this was started …")
+        written: int | None = None
         try:
             if self.form.mode is Mode.UPDATE:
                 current = await submitter.current(self.form.model_id)
@@ -255,6 +257,17 @@ class ModelWizard(QWizard):
             kind = JobKind.CREATE if self.form.mode is Mode.CREATE else JobKind.UPDATE
             request = self.form.request()
             schedule = {"scheduling": self.validation.schedule}
+            tokens = self.validation.context_window if kind is JobKind.UPDATE else None
+            if tokens is not None:
+                # Before the job: a refused write then changes nothing at all, and the job's own record writes
+                # cannot race it.
+                self.review.submit_note.setText("Writing the context window …")
+                written = await submitter.set_context_window(self.form.model_id, tokens)
+                self.form.context_window_written(written)
+                if not request and not self.validation.schedule_changed:
+                    self._finish(None)
+                    return
+                self.revalidate()
             if kind is JobKind.UPDATE and self.validation.schedule_changed and not request:
                 # As LISA's UI: a schedule-only change goes to the schedule route, not the model's update.
                 kind, request = JobKind.SCHEDULE, schedule
@@ -263,12 +276,22 @@ class ModelWizard(QWizard):
                 # LISA's update request carries no schedule: the schedule job follows once the update succeeded.
                 submitter.submit_after(job_id, JobKind.SCHEDULE, self.form.model_id, schedule)
         except Exception as error:
-            self.review.submit_note.setText(f"Not submitted: {error}")
-            finish.setEnabled(self.review.isComplete())
+            self._not_submitted(error, written)
             return
         finally:
             self._submitting = None
         self._finish(job_id)
+
+    def _not_submitted(self, error: Exception, written: int | None) -> None:
+        """Said on the review page, which stays open with every value (a context window written already is no
+        longer among the changes)."""
+        if written is None:
+            self.review.show_failure(f"Not submitted: {error}")
+        else:
+            self.review.show_failure(
+                f"The context window was set to {written:,} tokens, but the rest was not submitted: {error}"
+            )
+        self.button(QWizard.WizardButton.FinishButton).setEnabled(self.review.isComplete())
 
     def _ask_rebase(self, now: dict[str, Any], comparison: Comparison, current: CurrentModel) -> None:
         dialog = ConflictDialog(self.form.model_id, comparison, self, current=current)
@@ -280,22 +303,28 @@ class ModelWizard(QWizard):
     def rebase_onto(self, now: dict[str, Any], choices: dict[str, Side] | None = None) -> None:
         """Start again from the model as it is now, with the draft's own changes on top (or, per field in
         `choices`, mine or theirs); review again."""
-        self.form.config = rebase(self.form.base or {}, now, self.form.config, choices)
-        self.form.base = copy.deepcopy(now)
+        self.form.rebase_onto(now, choices)
         self._load_pages()
         self._dirty = True
         self.save_draft()
         self.review.ack.setChecked(False)
         self.revalidate()
 
-    def _finish(self, job_id: str) -> None:
-        """The job now carries the change (the Jobs panel follows it); the draft stays, marked submitted."""
+    def _finish(self, job_id: str | None) -> None:
+        """The job now carries the change (the Jobs panel follows it); the draft stays, marked submitted. Without a
+        job (a context window alone, written already) the draft has nothing left to submit and goes."""
         if self.drafts is not None:
-            if self._dirty or self.draft is None:
-                self.save_draft()
-            if self.draft is not None:
-                self.draft = self.drafts.mark_submitted(self.draft.draft_id, job_id)
+            if job_id is None:
+                if self.draft is not None:
+                    self.drafts.delete(self.draft.draft_id)
+                    self.draft = None
+            else:
+                if self._dirty or self.draft is None:
+                    self.save_draft()
+                if self.draft is not None:
+                    self.draft = self.drafts.mark_submitted(self.draft.draft_id, job_id)
         self._done = True
         self._autosave.stop()
-        self.submitted.emit(job_id)
+        if job_id is not None:
+            self.submitted.emit(job_id)
         super().accept()

@@ -268,3 +268,46 @@ def test_update_removing_a_group_and_changing_features_shows_the_changes_and_sto
     after = backend.aws.models.get("claude-3-5-sonnet").config
     assert after["allowedGroups"] == ["engineering", "lisa-admins"]
     assert after["features"] == new_features
+
+
+def test_an_embedding_model_does_not_stream_as_lisas_form_switches_it_off(qtbot: QtBot) -> None:
+    """LISA's form turns streaming off and disables it for an embedding, image or video model (on again for
+    textgen), and shows their features off: nothing is refused, Next stays enabled."""
+    wizard = open_wizard(qtbot, WizardForm(Mode.CREATE, {"modelId": "embedder", "modelName": "x/y"}))
+    page = wizard.page_of(PageId.BASE)
+    streaming = page.rows["streaming"]
+    box = editor(wizard, "streaming")
+    assert isinstance(box, BoolEditor)
+    tick(qtbot, wizard, "toolCalls")
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    assert box.value() is True and box.isEnabled() and next_button.isEnabled()
+
+    choose(wizard, "modelType", "embedding")
+    assert box.value() is False and not box.isEnabled()
+    assert streaming.note.text() == "Read-only: LISA's form turns streaming off for embedding models"
+    assert not streaming.message.isVisible() and "streaming" not in wizard.validation.by_field
+    assert next_button.isEnabled(), wizard.validation.by_field
+    assert wizard.form.create_request()["streaming"] is False
+    assert editor(wizard, "features[toolCalls]").value() is False  # not sent: shown off
+
+    choose(wizard, "modelType", "imagegen")
+    assert box.value() is False and not box.isEnabled() and "imagegen" in streaming.note.text()
+    choose(wizard, "modelType", "textgen")
+    assert box.value() is True and box.isEnabled()
+    assert editor(wizard, "features[toolCalls]").value() is True  # kept for textgen
+    assert wizard.form.create_request()["streaming"] is True
+
+
+def test_a_draft_of_an_embedding_model_that_streams_opens_with_streaming_off(qtbot: QtBot) -> None:
+    config = {"modelId": "old-draft", "modelName": "x/y", "modelType": "embedding", "streaming": True}
+    wizard = open_wizard(qtbot, WizardForm(Mode.CREATE, config))
+    assert editor(wizard, "streaming").value() is False and not editor(wizard, "streaming").isEnabled()
+    assert wizard.validation.request is not None and wizard.validation.request["streaming"] is False
+
+
+def test_an_embedding_models_streaming_is_read_only_in_an_update(qtbot: QtBot) -> None:
+    base = api_shape("titan-embed-v2")
+    wizard = open_wizard(qtbot, WizardForm(Mode.UPDATE, stored_config(base), base=base))
+    row = wizard.page_of(PageId.BASE).rows["streaming"]
+    assert not row.editor.isEnabled() and row.editor.value() is False
+    assert row.lock_reason == "LISA's form turns streaming off for embedding models"

@@ -25,7 +25,7 @@ from tests.ui.wizard.test_wizard_on_sandbox import go_to, open_wizard, submit_an
 from tests.ui.wizard.typing import type_text
 from ui.main_window import MainWindow
 from ui.wizard.form import Mode, WizardForm
-from ui.wizard.guardrail_box import GuardrailBox
+from ui.wizard.guardrail_box import EVERYONE, GuardrailBox
 from ui.wizard.guardrails_page import GuardrailsPage
 from ui.wizard.specs import PageId
 from ui.wizard.wizard import PAGE_IDS, ModelWizard
@@ -107,7 +107,8 @@ def test_create_with_two_guardrails_then_update_removing_one(
     assert page_of(wizard).empty.isVisible()
     add(qtbot, wizard, "pii", "gr-pii123", "2")
     toxic = add(qtbot, wizard, "toxic", "gr-tox456", mode=2)
-    qtbot.keyClicks(toxic.groups, "support, legal")
+    qtbot.keyClicks(toxic.groups.line, "support, legal")
+    assert toxic.groups.tags() == ["support"] and toxic.groups.values() == ["support", "legal"]  # typed counts too
     assert not page_of(wizard).empty.isVisible()
     assert toxic.title() == "toxic"
     go_to(wizard, PageId.REVIEW)
@@ -136,7 +137,7 @@ def test_create_with_two_guardrails_then_update_removing_one(
     go_to(wizard, PageId.GUARDRAILS)
     page = page_of(wizard)
     assert sorted(b.title() for b in page.boxes.values()) == ["pii", "toxic"]
-    assert box(wizard, "toxic").groups.text() == "support, legal"
+    assert box(wizard, "toxic").groups.tags() == ["support", "legal"]
     box(wizard, "toxic").remove.click()
     removed = box(wizard, "toxic")
     assert removed.marked_note.isVisible() and "<s>" in removed.marked_note.text()
@@ -329,3 +330,44 @@ def test_an_update_draft_keeps_the_guardrail_marked_for_removal(qtbot: QtBot, tm
     assert marked.title() == "harmful-content (marked for removal)" and marked.keep.isVisibleTo(marked)
     plan = reopened.validation.plan
     assert plan is not None and [(str(c.action), c.name) for c in plan.guardrails] == [("remove", "harmful-content")]
+
+
+def test_a_guardrails_groups_are_chips_as_the_models_allowed_groups(qtbot: QtBot) -> None:
+    """LISA's UserGroupsInput, as the Base page's allowed groups: Enter or a comma adds a chip, a group given twice is
+    refused with a message under the field (and Next waits), a chip's × removes it, none reads "(everyone)"."""
+    form = WizardForm(Mode.CREATE, {"modelId": "chip-guarded", "modelName": SONNET, "modelUrl": BEDROCK_URL})
+    wizard = ModelWizard(form)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    go_to(wizard, PageId.GUARDRAILS)
+    added = add(qtbot, wizard, "pii", "gr-pii123")
+    groups = added.groups
+    assert groups.public.isVisibleTo(added) and groups.public.text() == f"<i>{EVERYONE}</i>"
+    assert groups.line.placeholderText() == "Enter group name"
+
+    qtbot.keyClicks(groups.line, "support")
+    qtbot.keyClick(groups.line, Qt.Key.Key_Return)
+    assert wizard.currentId() == PAGE_IDS[PageId.GUARDRAILS]  # Enter adds the group; it does not press Next
+    qtbot.keyClicks(groups.line, "legal,ops")
+    assert groups.tags() == ["support", "legal"] and groups.line.text() == "ops"
+    qtbot.keyClick(groups.line, Qt.Key.Key_Enter)
+    assert groups.tags() == ["support", "legal", "ops"] and not groups.public.isVisibleTo(added)
+    assert form.value("guardrailsConfig")["guardrail-1"]["allowedGroups"] == ["support", "legal", "ops"]
+
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    assert next_button.isEnabled()
+    qtbot.keyClicks(groups.line, "legal")
+    qtbot.keyClick(groups.line, Qt.Key.Key_Return)
+    message = added.messages["allowedGroups"]
+    assert message.isVisible() and message.text() == '"legal" is already in the list: each group is given once'
+    assert not next_button.isEnabled() and not page_of(wizard).isComplete()
+    assert "Guardrails › pii › Allowed groups: " in "\n".join(wizard.validation.general)
+    groups.line.selectAll()
+    qtbot.keyClick(groups.line, Qt.Key.Key_Backspace)
+    assert not message.isVisible() and next_button.isEnabled()
+
+    legal = next(chip for chip in groups._chips if chip.name == "legal")
+    legal.dismiss.click()
+    assert form.value("guardrailsConfig")["guardrail-1"]["allowedGroups"] == ["support", "ops"]
+    go_to(wizard, PageId.REVIEW)
+    assert review_rows(wizard)["Guardrails: pii"][1] == "Bedrock gr-pii123:DRAFT, pre_call, for support, ops"
