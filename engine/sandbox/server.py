@@ -298,13 +298,16 @@ class Sandbox:
 
     def client(self, service_name: str) -> Any:
         """A boto3 client for `service_name` pointed at the sandbox (few retries: moto answers unimplemented
-        calls with HTTP 500, which botocore would otherwise retry slowly). One client per service, kept while the
-        sandbox runs (boto3's clients are thread-safe; making them is not)."""
+        calls with HTTP 500, which botocore would otherwise retry slowly), answered by moto's app in this process
+        without the socket (`MotoHttpServer.answer_in_process`). One client per service, kept while the sandbox
+        runs (boto3's clients are thread-safe; making them is not)."""
         self._require_running()
         with self._clients_lock:
             client = self._clients.get(service_name)
             if client is None:
                 client = self.session().client(service_name, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+                assert self._server is not None
+                client.meta.events.register("before-send", self._server.answer_in_process)
                 self._clients[service_name] = client
             return client
 
