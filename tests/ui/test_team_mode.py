@@ -81,7 +81,9 @@ def test_the_window_lists_through_the_api_only(
     assert hosted.live_error == NO_AWS_ACCESS and hosted.running_tasks is None
     received = sandbox.lisa_api_requests[start:]
     assert ("GET", "/models", 200) in [(r.method, r.path, r.status) for r in received]
-    assert all(r.method == "GET" and r.path.startswith("/models") for r in received)
+    # reads only: the models, and LISA's global configuration for the default model's mark
+    assert all(r.method == "GET" and r.path.startswith(("/models", "/configuration")) for r in received)
+    assert any(row.is_default for row in rows)
     model = window.table_model
     for column in Column:
         header = str(model.headerData(column, Qt.Orientation.Horizontal))
