@@ -5,8 +5,6 @@ nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -15,7 +13,7 @@ from engine.errors import ModelNotFound
 from engine.sandbox.catalog import catalog_by_id
 from engine.schema.stored import stored_config
 from lisa_desktop.deployment_backend import DeploymentBackend
-from tests.ui.conftest import WindowFactory, sandbox_args
+from tests.ui.conftest import WindowFactory
 from tests.ui.rows import make_row
 from tests.ui.test_main_window import select
 from tests.ui.wizard.test_features_and_groups import shown_changes
@@ -32,16 +30,6 @@ from ui.wizard.specs import CONTEXT_WINDOW, PageId
 from ui.wizard.wizard import ModelWizard
 
 FIELD = "Context window"
-
-
-@pytest.fixture(scope="module")
-def backend() -> Iterator[DeploymentBackend]:
-    with DeploymentBackend.open(sandbox_args()) as opened:
-        sandbox = opened.target.sandbox
-        assert sandbox is not None
-        sandbox.simulator.rollout_seconds = 1.0
-        sandbox.simulator.warmup_seconds = 0.5
-        yield opened
 
 
 def update_form(model_id: str) -> WizardForm:

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
@@ -13,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from engine.drafts.store import DraftStore
 from engine.schema.stored import stored_config
 from lisa_desktop.deployment_backend import DeploymentBackend
-from tests.ui.conftest import WindowFactory, sandbox_args
+from tests.ui.conftest import WindowFactory
 from tests.ui.test_main_window import select
 from tests.ui.wizard.test_wizard import api_shape, open_wizard
 from tests.ui.wizard.test_wizard_on_sandbox import go_to, submit_and_wait_closed, submit_button, wait_for_job
@@ -27,12 +24,6 @@ from ui.wizard.tag_editor import PUBLIC
 from ui.wizard.wizard import PAGE_IDS, ModelWizard
 
 GROUPS = "allowedGroups"
-
-
-@pytest.fixture(scope="module")
-def backend() -> Iterator[DeploymentBackend]:
-    with DeploymentBackend.open(sandbox_args()) as opened:
-        yield opened
 
 
 def groups_of(wizard: ModelWizard) -> GroupsEditor:

@@ -5,10 +5,8 @@ identifier refused as you type, adding one with the keyboard alone, and a draft 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 from pytestqt.qtbot import QtBot
@@ -19,7 +17,7 @@ from engine.sandbox.catalog import catalog_by_id
 from engine.sandbox.rag_and_guardrails import GUARDED_MODEL, GUARDRAILS
 from engine.schema.stored import stored_config
 from lisa_desktop.deployment_backend import DeploymentBackend
-from tests.ui.conftest import WindowFactory, sandbox_args
+from tests.ui.conftest import WindowFactory
 from tests.ui.test_main_window import select
 from tests.ui.wizard.test_wizard_on_sandbox import go_to, open_wizard, submit_and_wait_closed, wait_for_job
 from tests.ui.wizard.typing import type_text
@@ -33,12 +31,6 @@ from ui.wizard.wizard import PAGE_IDS, ModelWizard
 SONNET = "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0"
 BEDROCK_URL = "https://bedrock-runtime.us-east-1.amazonaws.com"
 MODEL = "guarded-by-wizard"
-
-
-@pytest.fixture(scope="module")
-def backend() -> Iterator[DeploymentBackend]:
-    with DeploymentBackend.open(sandbox_args()) as opened:
-        yield opened
 
 
 def agreed(backend: DeploymentBackend, model_id: str) -> dict[str, tuple[str, str, str]]:

@@ -5,7 +5,6 @@ shown as you type, the preview of the next actions for a fixed clock, and keyboa
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from engine.sandbox.catalog import catalog_by_id
 from engine.schedules.timing import NOW_ENV
 from engine.schema.stored import stored_config
 from lisa_desktop.deployment_backend import DeploymentBackend
-from tests.ui.conftest import WindowFactory, sandbox_args
+from tests.ui.conftest import WindowFactory
 from tests.ui.test_main_window import select
 from tests.ui.wizard.test_wizard_on_sandbox import (
     JOB_TIMEOUT_MS,
@@ -37,16 +36,6 @@ from ui.wizard.wizard import PAGE_IDS, ModelWizard
 MODEL = "mistral-7b-instruct"
 MONDAY_10_BERLIN = "2026-03-02T10:00:00+01:00"
 """Inside an 08:00–18:00 window: setting the schedule does not scale the model to 0 at once."""
-
-
-@pytest.fixture(scope="module")
-def backend() -> Iterator[DeploymentBackend]:
-    with DeploymentBackend.open(sandbox_args()) as opened:
-        sandbox = opened.target.sandbox
-        assert sandbox is not None
-        sandbox.simulator.rollout_seconds = 1.0
-        sandbox.simulator.warmup_seconds = 0.5
-        yield opened
 
 
 @pytest.fixture(autouse=True)

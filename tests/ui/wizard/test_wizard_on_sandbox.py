@@ -3,14 +3,11 @@ third-party model's read-only fields, and a draft whose model changed underneath
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from lisa_desktop.deployment_backend import DeploymentBackend
-from tests.ui.conftest import WindowFactory, sandbox_args
+from tests.ui.conftest import WindowFactory
 from tests.ui.test_main_window import row, select
 from tests.ui.wizard.typing import editor, set_variable, type_number, type_text
 from ui.backend import JobEnd, JobKind
@@ -20,18 +17,6 @@ from ui.wizard.specs import PageId
 from ui.wizard.wizard import PAGE_IDS, ModelWizard
 
 JOB_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture(scope="module")
-def backend() -> Iterator[DeploymentBackend]:
-    """One sandbox for the module: each test changes a different model. Its rollouts and warm-ups are short (no
-    test here looks at a job half-way), so that the jobs end in a second or two rather than ten."""
-    with DeploymentBackend.open(sandbox_args()) as opened:
-        sandbox = opened.target.sandbox
-        assert sandbox is not None
-        sandbox.simulator.rollout_seconds = 1.0
-        sandbox.simulator.warmup_seconds = 0.5
-        yield opened
 
 
 def open_wizard(window: MainWindow, qtbot: QtBot) -> ModelWizard:
