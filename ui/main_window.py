@@ -736,6 +736,7 @@ class MainWindow(QMainWindow):
             background=self.background,
             submit=self.submission.submit_edit,
             submit_after=self.submission.submit_after,
+            read_now=self.refresher.read_now,
         )
         self._wizards = launcher = WizardLauncher(self, self._drafts or DraftStore(), context)
         panel = launcher.panel

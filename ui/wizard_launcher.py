@@ -42,6 +42,8 @@ class WizardContext:
     submit: SubmitEdit
     submit_after: Callable[[str, JobKind, str, Mapping[str, Any]], None] | None = None
     """Start a job once another has succeeded (job id, then as `submit`); None: not offered."""
+    read_now: Callable[[list[str]], None] | None = None
+    """Re-read these models' rows at once (a write made without a job); None: the next refresh shows it."""
 
 
 class WizardLauncher:
@@ -203,6 +205,8 @@ class WizardLauncher:
         except Exception as error:
             raise _Refused(context_window_failure(backend, error, model_id, tokens)) from error
         self.window.statusBar().showMessage(context_window_set(model_id, written), MESSAGE_MS)
+        if self.context.read_now is not None:
+            self.context.read_now([model_id])
         return written
 
     def submit_after(self, job_id: str, kind: JobKind, model_id: str, payload: Mapping[str, Any]) -> None:

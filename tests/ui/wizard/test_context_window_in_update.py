@@ -15,7 +15,7 @@ from engine.schema.stored import stored_config
 from lisa_desktop.deployment_backend import DeploymentBackend
 from tests.ui.conftest import WindowFactory
 from tests.ui.rows import make_row
-from tests.ui.test_main_window import select
+from tests.ui.test_main_window import row, select
 from tests.ui.wizard.test_features_and_groups import shown_changes
 from tests.ui.wizard.test_wizard import api_shape, next_button, open_wizard
 from tests.ui.wizard.test_wizard_on_sandbox import go_to, submit_and_wait_closed, submit_button, wait_for_job
@@ -162,6 +162,8 @@ def test_a_context_window_alone_is_written_as_the_dialog_writes_it_and_starts_no
     assert record.model_status.value == "InService"
     assert window.jobs.history(model) == []
     assert window.statusBar().currentMessage() == f"{model}: context window set to 128,000 tokens"
+    # The row is read again at once, not at the next 30-second refresh.
+    qtbot.waitUntil(lambda: row(window, model).context_window == 128_000, timeout=10_000)
     # Nothing is left to submit: no draft stays behind.
     assert draft.draft_id not in [kept.draft_id for kept in window.wizards.store.list()]
 
