@@ -1,5 +1,7 @@
-"""Render the Connections dialog (connections tested against a sandbox) and the conflict dialog offscreen, over a
-1280×800 window (the README's) and a 1920×1080 one (`…-1920x1080.png`), and save the PNGs.
+"""Render the dialogs offscreen and save the PNGs: the Connections dialog (connections tested against a sandbox) and
+its forms, the wizard's Base page (features, allowed groups) and Guardrails page, and the "Context window…" dialog,
+each once, over a 1280×800 window (they have a size of their own, the same over any window); the conflict dialog,
+which takes its width from the window, over a 1280×800 one and a 1920×1080 one (`…-1920x1080.png`).
 
 QT_QPA_PLATFORM=offscreen python -m tests.dialog_screenshots [--out docs/screenshots]
 """
@@ -43,16 +45,27 @@ LARGE = (1920, 1080)
 
 async def render(out: Path, background: Background) -> None:
     for size, suffix in ((SCREEN, ""), (LARGE, f"-{LARGE[0]}x{LARGE[1]}")):
-        await render_at(out, background, size, suffix)
+        window = _main_window(background, size)
+        if not suffix:
+            await render_connections(window, out)
+            render_features_and_groups(window, out)
+            render_guardrails(window, out)
+            render_context_window_dialog(window, out)
+        render_conflict(window, out, suffix)
+        window.close()
 
 
-async def render_at(out: Path, background: Background, size: tuple[int, int], suffix: str) -> None:
-    """The dialogs over a main window of `size`, each sized by itself as it would be there."""
+def _main_window(background: Background, size: tuple[int, int]) -> MainWindow:
     os.environ["LISA_DESKTOP_CONFIG_DIR"] = tempfile.mkdtemp()  # the connections: not the user's, nor the last pass's
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "screenshots.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings, background)
     window.resize(*size)
     window.show()
+    return window
+
+
+async def render_connections(window: MainWindow, out: Path) -> None:
+    """The Connections dialog with a tested connection, and its Add form (an access key, then the LISA API)."""
     with Sandbox(ambient=False) as sandbox:
         service = StoredConnections(ConnectionStore())
         service.add(
@@ -76,7 +89,7 @@ async def render_at(out: Path, background: Background, size: tuple[int, int], su
         dialog.select("sandbox-key")
         dialog.test_button.click()
         await until(lambda: "works" in dialog.outcome.text() and not dialog.busy)
-        save(dialog, out, f"connections-dialog{suffix}")
+        save(dialog, out, "connections-dialog")
         dialog.add_button.click()
         assert dialog.add_dialog is not None
         await until(lambda: not dialog.busy)
@@ -86,12 +99,14 @@ async def render_at(out: Path, background: Background, size: tuple[int, int], su
         dialog.add_dialog.secret.setText("wJalrXUtnFEMI/K7MDENG")
         dialog.add_dialog.region.setText("eu-west-1")
         dialog.add_dialog.prefix.setText("/staging/lisa")
-        if not suffix:
-            save(dialog.add_dialog, out, "connections-add")
-        render_lisa_api_form(dialog.add_dialog, out, suffix, sandbox)
+        save(dialog.add_dialog, out, "connections-add")
+        render_lisa_api_form(dialog.add_dialog, out, sandbox)
         dialog.add_dialog.hide()
         dialog.close()
 
+
+def render_conflict(window: MainWindow, out: Path, suffix: str) -> None:
+    """The conflict dialog of an update whose model another administrator changed, with the job holding it."""
     base = {**copy.deepcopy(catalog_by_id()["mistral-7b-instruct"].config), "status": "InService"}
     now = copy.deepcopy(base)
     now["modelDescription"] = "Mistral 7B, tuned by the platform team"
@@ -110,10 +125,6 @@ async def render_at(out: Path, background: Background, size: tuple[int, int], su
     conflict.show()
     save(conflict, out, f"conflict-dialog{suffix}")
     conflict.close()
-    render_features_and_groups(window, out, suffix)
-    render_guardrails(window, out, suffix)
-    render_context_window_dialog(window, out, suffix)
-    window.close()
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The context window and the default model (issue #21, parts 3 and 4): the table with its Context and ★ (default)
 columns and the default's Details at 1280×800 and 1920×1080 (drawn by tests.screenshots on the sandbox), the "Set as
-default" question, and the "Context window…" dialog filled and refusing a value (drawn by tests.dialog_screenshots
-at each of its sizes, or alone over a plain window of each size):
+default" question, and the "Context window…" dialog filled and refusing a value (a size of its own: drawn once, by
+tests.dialog_screenshots, or alone over a plain 1280×800 window):
 
 QT_QPA_PLATFORM=offscreen python -m tests.model_settings_screenshots [--out docs/screenshots]
 """
@@ -49,7 +49,7 @@ async def render_default_and_context(window: MainWindow, out: Path) -> None:
     window.view.sortByColumn(Column.MODEL_ID, Qt.SortOrder.AscendingOrder)
 
 
-def render_context_window_dialog(parent: QWidget, out: Path, suffix: str) -> None:
+def render_context_window_dialog(parent: QWidget, out: Path) -> None:
     """The dialog with the model's value, a new one typed, and a refused one (its rule under the field)."""
     row = ModelRow.of(
         model_id="nova-pro",
@@ -63,21 +63,20 @@ def render_context_window_dialog(parent: QWidget, out: Path, suffix: str) -> Non
     dialog.show()
     dialog.entry.setText("128000")
     QApplication.processEvents()
-    save(dialog, out, f"context-window-dialog{suffix}")
+    save(dialog, out, "context-window-dialog")
     dialog.entry.setText("0")
     dialog.accept()  # refused by LISA's rule before anything is sent
     QApplication.processEvents()
-    save(dialog, out, f"context-window-dialog-refused{suffix}")
+    save(dialog, out, "context-window-dialog-refused")
     dialog.reject()
 
 
 async def render(out: Path, background: Background) -> None:
-    for size, suffix in ((SIZE, ""), (LARGE, f"-{LARGE[0]}x{LARGE[1]}")):
-        window = QWidget()
-        window.resize(*size)
-        window.show()
-        render_context_window_dialog(window, out, suffix)
-        window.close()
+    window = QWidget()
+    window.resize(*SIZE)
+    window.show()
+    render_context_window_dialog(window, out)
+    window.close()
 
 
 def main() -> None:

@@ -1,20 +1,21 @@
 """Screenshots of schedules (called by tests.screenshots on its window): the table's Next action column at 1280×800
-and 1920×1080, Details with a schedule, and the wizard's Schedule page (every day, per weekday with the preview,
-an error, the review) — at a fixed clock, so that the pictures do not change with the day they are made."""
+and 1920×1080, Details scrolled to a schedule (its status as LISA reports it and the next actions), and the wizard's
+Schedule page (every day, per weekday with the preview, an error, the review) — at tests.screenshots.SHOWN_AT, a
+fixed clock at which the seeded models' statuses agree with their schedules."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.screenshots import LARGE, SIZE, _open_wizard, _show_page, refit, save, select
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QScrollArea
+
+from tests.screenshots import LARGE, SHOWN_AT, SIZE, _open_wizard, _show_page, refit, save, select, until
 from ui import next_action
 from ui.main_window import MainWindow
 from ui.wizard.specs import PageId
 from ui.wizard.wizard import ModelWizard
-
-MONDAY_11_BERLIN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def _type(edit, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -29,13 +30,14 @@ def _choose_type(wizard: ModelWizard, text: str) -> None:
 
 async def render_schedules(window: MainWindow, out: Path) -> None:
     clock = next_action.clock
-    next_action.clock = lambda: MONDAY_11_BERLIN
+    next_action.clock = lambda: SHOWN_AT  # as run_offscreen sets it, whoever calls
     try:
-        window.table_model.refresh_next_actions(MONDAY_11_BERLIN)
+        window.table_model.refresh_next_actions(SHOWN_AT)
         select(window, "llama3-8b-tgi")
         await refit(window)
-        save(window, out, "details-schedule")
         save(window, out, "model-table-next-action")
+        await show_schedule_section(window)
+        save(window, out, "details-schedule")
         window.resize(*LARGE)
         await refit(window)
         save(window, out, "model-table-next-action-1920x1080")
@@ -47,12 +49,29 @@ async def render_schedules(window: MainWindow, out: Path) -> None:
         window.table_model.refresh_next_actions(clock())
 
 
+async def show_schedule_section(window: MainWindow) -> None:
+    """The details' Overview scrolled to the Schedule section, down to its last next action, as one reading it would."""
+    await until(lambda: window.details.schedule.isVisible())
+    overview = window.details.tabs.widget(0)
+    assert isinstance(overview, QScrollArea)
+    content = overview.widget()
+    assert content is not None
+    last = window.details.schedule.facts["next"]
+    await asyncio.sleep(0.3)
+    for _pass in range(3):  # a wrapped label takes its height a layout pass later: scrolled again once it has it
+        top = last.mapTo(content, QPoint(0, 0)).y()
+        bottom = top + max(last.height(), last.heightForWidth(last.width()))
+        bar = overview.verticalScrollBar()
+        bar.setValue(max(bar.value(), bottom + 12 - overview.viewport().height()))
+        await asyncio.sleep(0.2)
+
+
 async def render_schedule_page(window: MainWindow, out: Path) -> None:
     select(window, "mistral-7b-instruct")
     window.commands.update.trigger()
     wizard = _open_wizard(window)
     page = wizard.schedule_page
-    page.now = lambda: MONDAY_11_BERLIN
+    page.now = lambda: SHOWN_AT
     await asyncio.sleep(0.2)
     _show_page(wizard, PageId.SCHEDULE)
     _choose_type(wizard, "Every day")

@@ -3,7 +3,9 @@
 QT_QPA_PLATFORM=offscreen python -m tests.screenshots [--out docs/screenshots]
 
 Every picture at 1280×800 (the README's); the table and a failed rollout's root cause also at 1920×1080
-(`…-1920x1080.png`).
+(`…-1920x1080.png`). Wizards and dialogs have a size of their own and are drawn once. Also drawn from here:
+tests.model_settings_screenshots (context window, default model), tests.schedule_screenshots and
+tests.team_mode_screenshots; tests.dialog_screenshots draws the dialogs and the wizard pages not drawn here.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +29,24 @@ from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from engine.drafts.conflict import compare
 from lisa_desktop.app import create_application
 from lisa_desktop.deployment_backend import DeploymentBackend
+from ui import next_action
 from ui.backend import JobKind
 from ui.background import Background
 from ui.dialogs import ConfirmDialog
 from ui.main_window import DETAILS_NARROW, DETAILS_WIDTH, JOBS_EMPTY_HEIGHT, MainWindow
 from ui.wizard.conflict_dialog import ConflictDialog
 from ui.wizard.editors import ChoiceEditor, EnvironmentEditor, IntEditor, TextEditor
-from ui.wizard.specs import PageId
+from ui.wizard.specs import CONTEXT_WINDOW, PageId
 from ui.wizard.wizard import PAGE_IDS, ModelWizard
 
 SIZE = (1280, 800)
 LARGE = (1920, 1080)
+SHOWN_AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+"""The instant the pictures' next scheduled actions are computed for (the table's Next action column, the details'
+Schedule section, the wizard's Schedule preview), so that they do not change with the day they are made: a Monday,
+16:00 in Berlin and 10:00 in New York, as the tests' (tests/ui/test_next_action.py), when the seeded models'
+statuses agree with their schedules: llama3-8b-tgi (Tuesday to Friday) Stopped, llama3-1-70b-instruct
+(07:00-20:00 New York) InService."""
 
 
 async def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -259,9 +269,21 @@ async def render_wizards(window: MainWindow, out: Path) -> None:
     select(window, "claude-3-5-sonnet")
     window.commands.update.trigger()
     wizard = _open_wizard(window)
+    await asyncio.sleep(0.2)
+    _type(wizard, CONTEXT_WINDOW, "150000")  # an update's Base page: the model's context window, changed
+    base_page = wizard.page_of(PageId.BASE)
+    scroll = base_page.findChild(QScrollArea)
+    assert scroll is not None
+    QApplication.processEvents()
+    scroll.ensureWidgetVisible(base_page.rows[CONTEXT_WINDOW], 0, 120)
+    await asyncio.sleep(0.2)
+    save(wizard, out, "wizard-base-context-window")
     _show_page(wizard, PageId.CONTAINER)
     await asyncio.sleep(0.2)
     save(wizard, out, "wizard-third-party-read-only")
+    _show_page(wizard, PageId.REVIEW)
+    await asyncio.sleep(0.2)
+    save(wizard, out, "wizard-review-context-window")
     wizard.reject()
     window.drafts_panel.show()
     window.drafts_panel.raise_()
@@ -274,12 +296,14 @@ Render = Callable[[Path, Background], Coroutine[Any, Any, None]]
 
 
 def run_offscreen(render: Render, description: str | None) -> None:
-    """Parse --out, keep the drafts away from the user's, and run `render` on qasync's loop over the Qt app."""
+    """Parse --out, keep the drafts away from the user's, fix the schedules' clock at SHOWN_AT, and run `render` on
+    qasync's loop over the Qt app."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     out: Path = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("LISA_DESKTOP_DATA_DIR", tempfile.mkdtemp())  # the wizards' drafts: not the user's
+    next_action.clock = lambda: SHOWN_AT
     app = create_application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

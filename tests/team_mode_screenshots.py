@@ -92,7 +92,7 @@ async def render_review(window: MainWindow, out: Path) -> None:
     wizard.reject()
 
 
-def render_lisa_api_form(form: AddConnectionDialog, out: Path, suffix: str, sandbox: Sandbox) -> None:
+def render_lisa_api_form(form: AddConnectionDialog, out: Path, sandbox: Sandbox) -> None:
     """The connection form's LISA API section: an API-only connection, then a profile whose URL was read."""
     form.reset()
     form.use_api_only.setChecked(True)
@@ -102,7 +102,7 @@ def render_lisa_api_form(form: AddConnectionDialog, out: Path, suffix: str, sand
     form.api_url.setText("https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod")
     form.api_token.setText("0" * 128)
     form.adjustSize()
-    save(form, out, f"connections-add-lisa-api{suffix}")
+    save(form, out, "connections-add-lisa-api")
     form.reset()
     form.use_profile.setChecked(True)
     form.name.setText("sandbox-team")
@@ -111,7 +111,7 @@ def render_lisa_api_form(form: AddConnectionDialog, out: Path, suffix: str, sand
     form.prefix.setText(SANDBOX_PREFIX)
     form.set_api_url(sandbox.lisa_api_url)
     form.adjustSize()
-    save(form, out, f"connections-add-lisa-api-read{suffix}")
+    save(form, out, "connections-add-lisa-api-read")
 
 
 def main() -> None:

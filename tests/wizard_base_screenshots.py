@@ -1,6 +1,7 @@
 """The wizard's Base page scrolled to the features and allowed groups: filled (two features, the summarization
-overview and its warning, three group chips) and with a group given twice (refused, the message at the field).
-Drawn by tests.dialog_screenshots at each of its window sizes, or alone over a plain window of each size:
+overview and its warning, three group chips), with a group given twice (refused, the message at the field), and
+for an embedding model (streaming switched off and read-only, no features, as LISA's form). The wizard has a size
+of its own: drawn once, by tests.dialog_screenshots, or alone over a plain 1280×800 window:
 
 QT_QPA_PLATFORM=offscreen python -m tests.wizard_base_screenshots [--out docs/screenshots]
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from tests.screenshots import run_offscreen, save
@@ -22,7 +24,7 @@ from ui.wizard.specs import PageId
 from ui.wizard.wizard import ModelWizard
 
 
-def render_features_and_groups(parent: QWidget, out: Path, suffix: str) -> None:
+def render_features_and_groups(parent: QWidget, out: Path) -> None:
     wizard = ModelWizard(WizardForm(Mode.CREATE, {}), parent=parent)
     wizard.show()
     for path, text in (
@@ -43,19 +45,21 @@ def render_features_and_groups(parent: QWidget, out: Path, suffix: str) -> None:
     scroll = page.findChild(QScrollArea)
     assert scroll is not None
     _scroll_to(scroll, page.rows["allowedGroups"])
-    save(wizard, out, f"wizard-base-features-groups{suffix}")
+    save(wizard, out, "wizard-base-features-groups")
 
     groups.line.setText("research")
     groups.line.textEdited.emit("research")
     groups.line.add_requested.emit()  # as Enter: refused, the message shown at the field
     _scroll_to(scroll, page.rows["allowedGroups"])
-    save(wizard, out, f"wizard-base-group-twice{suffix}")
+    save(wizard, out, "wizard-base-group-twice")
 
+    groups.line.setText("")
+    groups.line.textEdited.emit("")  # the repeated group cleared: the embedding picture shows only what its type does
     model_type = _find(wizard, ChoiceEditor, "modelType").combo
     model_type.setCurrentIndex(model_type.findText("embedding"))
-    model_type.activated.emit(model_type.currentIndex())  # LISA offers no features to an embedding model
-    _scroll_to(scroll, _find(wizard, BoolEditor, "features[summarization]"))
-    save(wizard, out, f"wizard-base-features-embedding{suffix}")
+    model_type.activated.emit(model_type.currentIndex())  # no streaming, no features for an embedding model
+    _scroll_to_top(scroll, page.rows["modelType"])  # the type chosen, then streaming and the features it turned off
+    save(wizard, out, "wizard-base-features-embedding")
     wizard.close()
 
 
@@ -63,6 +67,15 @@ def _scroll_to(scroll: QScrollArea, widget: QWidget) -> None:
     for _pass in range(3):  # a row grows (a message): each layout up the tree settles in turn
         QApplication.processEvents()
     scroll.ensureWidgetVisible(widget, 0, 60)
+    QApplication.processEvents()
+
+
+def _scroll_to_top(scroll: QScrollArea, widget: QWidget) -> None:
+    """`widget` at the top of the page's visible part."""
+    QApplication.processEvents()
+    content = scroll.widget()
+    assert content is not None
+    scroll.verticalScrollBar().setValue(widget.mapTo(content, QPoint(0, 0)).y() - 8)
     QApplication.processEvents()
 
 
@@ -79,12 +92,11 @@ def _type(wizard: ModelWizard, path: str, text: str) -> None:
 
 
 async def render(out: Path, _background: Background) -> None:
-    for size, suffix in (((1280, 800), ""), ((1920, 1080), "-1920x1080")):
-        window = QWidget()
-        window.resize(*size)
-        window.show()
-        render_features_and_groups(window, out, suffix)
-        window.close()
+    window = QWidget()
+    window.resize(1280, 800)
+    window.show()
+    render_features_and_groups(window, out)
+    window.close()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The wizard's Guardrails page: a create with two guardrails, one refused (its identifier typed, then cleared);
 an update of the sandbox's guarded model with one of its two guardrails marked for removal; and that update's
-review. Drawn by tests.dialog_screenshots at each of its window sizes."""
+review. Drawn once by tests.dialog_screenshots (the wizard has a size of its own)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ui.wizard.specs import PageId
 from ui.wizard.wizard import PAGE_IDS, ModelWizard
 
 
-def render_guardrails(parent: QWidget, out: Path, suffix: str) -> None:
+def render_guardrails(parent: QWidget, out: Path) -> None:
     wizard = ModelWizard(
         WizardForm(
             Mode.CREATE,
@@ -43,7 +43,7 @@ def render_guardrails(parent: QWidget, out: Path, suffix: str) -> None:
     refused.identifier.setText("")
     refused.identifier.textEdited.emit("")  # typed, then cleared: refused at the field
     QApplication.processEvents()
-    save(wizard, out, f"wizard-guardrails-create{suffix}")
+    save(wizard, out, "wizard-guardrails-create")
     wizard.close()
 
     model = catalog_by_id()[GUARDED_MODEL]
@@ -70,10 +70,10 @@ def render_guardrails(parent: QWidget, out: Path, suffix: str) -> None:
     [harmful] = [box for key, box in update.guardrails_page.boxes.items() if key == "guardrail-harmful-content"]
     harmful.remove.click()
     QApplication.processEvents()
-    save(update, out, f"wizard-guardrails-update{suffix}")
+    save(update, out, "wizard-guardrails-update")
     _show_page(update, PageId.REVIEW)
     QApplication.processEvents()
-    save(update, out, f"wizard-guardrails-review{suffix}")
+    save(update, out, "wizard-guardrails-review")
     update.close()
 
 

@@ -80,8 +80,6 @@ class CatalogModel:
 
 # -- building blocks ---------------------------------------------------------------------------------------
 
-_SCHEDULE_UUID: Final = "6c1e2a40-93b5-4c1b-9d0e-2f6b8a3e7d51"
-
 _HEALTH_CHECK: Final[dict[str, Any]] = {
     "command": ["CMD-SHELL", "exit 0"],
     "interval": 10,
@@ -372,17 +370,13 @@ CATALOG: Final[tuple[CatalogModel, ...]] = (
                 "scheduleType": "RECURRING",
                 "timezone": "America/New_York",
                 "recurringSchedule": {"startTime": "07:00", "stopTime": "20:00"},
-                # What LISA's schedule management maintains next to the schedule (BaseSchedulingConfig).
+                # What LISA's schedule management maintains next to the schedule (BaseSchedulingConfig). The seed
+                # writes all of it again (engine/sandbox/schedules.py: the action ARNs on the model's group, and
+                # lastScheduleUpdate and nextScheduledAction at SCHEDULED_AT), so only what does not depend on the
+                # group or the instant is here.
                 "scheduleEnabled": True,
                 "scheduleConfigured": True,
                 "lastScheduleFailed": False,
-                "lastScheduleUpdate": "2026-11-30T09:12:44.118204+00:00",
-                "scheduledActionArns": [
-                    f"arn:aws:autoscaling:us-east-1:123456789012:scheduledUpdateGroupAction:{_SCHEDULE_UUID}:"
-                    f"autoScalingGroupName/lisa-llama3-1-70b-instruct-asg:scheduledActionName/{action}"
-                    for action in ("llama3-1-70b-instruct-daily-start", "llama3-1-70b-instruct-daily-stop")
-                ],
-                "nextScheduledAction": {"action": "STOP", "scheduledTime": "2026-12-07T01:00:00+00:00"},
                 "lastScheduleFailure": None,
             },
         ),

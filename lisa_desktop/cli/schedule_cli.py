@@ -21,11 +21,12 @@ from engine.schedules.gateway import ScheduledActions
 from engine.schedules.job import validate_schedule
 from engine.schedules.names import RECURRING_PREFIX
 from engine.schedules.record import parse_schedule, schedule_of, schedule_status, scheduling_of
-from engine.schedules.timing import NextAction, describe_window, next_actions, wall_now
+from engine.schedules.timing import NextAction, next_actions, wall_now
 from engine.schedules.zone import workstation_zone
 from engine.schema.config import DAYS, SchedulingConfig
 from lisa_desktop.cli import team
 from lisa_desktop.cli.changes import _detach, _job_options, follow_job, job_settings
+from lisa_desktop.cli.schedule_view import write_schedule
 from lisa_desktop.exit_codes import ExitCode
 from lisa_desktop.target import open_target
 
@@ -166,26 +167,17 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(document, out, indent=2, default=str)
         out.write("\n")
         return ExitCode.OK
-    out.write(f"{record.model_id} ({record.model_status}): schedule {status['scheduleStatus']}\n")
-    if schedule is None:
-        hosted = "" if group else " (not LISA-hosted: it cannot have one)"
-        out.write(f"  no schedule{hosted}\n")
-    else:
-        out.write(f"  type: {schedule.scheduleType}, time zone: {schedule.timezone}\n")
-        for window in describe_window(schedule):
-            out.write(f"  {window['day']:<10} start {window['startTime']:>5}  stop {window['stopTime']:>5}\n")
-    failure = status.get("lastScheduleFailure")
-    if status["lastScheduleFailed"] and isinstance(failure, dict):
-        out.write(f"  last failure: {failure.get('timestamp')}: {failure.get('error')}\n")
-    if upcoming:
-        out.write("Next actions:\n")
-        for item in upcoming:
-            out.write(f"  {item.action:<5}  {item.at:%a %Y-%m-%d %H:%M %Z}\n")
-    if actions:
-        out.write(f"Scheduled actions on {group}:\n")
-        for action in actions:
-            sizes = f"{action.capacity.min_size}/{action.capacity.max_size}/{action.capacity.desired}"
-            out.write(f"  {action.name}  {action.recurrence}  {action.time_zone}  min/max/desired {sizes}\n")
+    write_schedule(
+        out,
+        model_id=record.model_id,
+        model_status=str(record.model_status),
+        status=status,
+        schedule=schedule,
+        hosted=record.is_lisa_hosted,
+        upcoming=upcoming,
+        group=group,
+        actions=actions,
+    )
     return ExitCode.OK
 
 

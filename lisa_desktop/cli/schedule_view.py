@@ -1,5 +1,6 @@
-"""The text view of `models schedule ID` in team mode: the lines workstation mode prints (`schedule_cli._show`,
-whose formatting is written inline there and cannot be imported), from what LISA's schedule routes answer."""
+"""The text view of `models schedule ID`, written once for both modes: workstation mode (`schedule_cli._show`) from
+the model's record and its group's scheduled actions, team mode (`team.show_schedule`) from what LISA's schedule
+routes answer."""
 
 from __future__ import annotations
 
