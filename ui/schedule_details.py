@@ -80,7 +80,6 @@ class ScheduleSection(QWidget):
         self.facts: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        self.form = form
         for key, label in (
             ("type", "Type"),
             ("zone", "Time zone"),
@@ -95,7 +94,7 @@ class ScheduleSection(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.facts[key] = value
             form.addRow(f"{label}:", value)
-        self._form = form
+        self.form = form
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 6, 0, 0)
         column.addWidget(heading)
@@ -110,10 +109,10 @@ class ScheduleSection(QWidget):
         configured = bool(kind)
         self.facts["type"].setText(TYPE_TEXT.get(str(kind), str(kind)) if configured else "None: runs until stopped")
         for key in ("zone", "windows", "next"):
-            self._form.setRowVisible(self.facts[key], configured)
-        self._form.setRowVisible(self.facts["status"], bool(scheduling))
+            self.form.setRowVisible(self.facts[key], configured)
+        self.form.setRowVisible(self.facts["status"], bool(scheduling))
         failure = failure_text(scheduling)
-        self._form.setRowVisible(self.facts["failure"], bool(failure))
+        self.form.setRowVisible(self.facts["failure"], bool(failure))
         self.facts["failure"].setText(failure)
         if scheduling:
             status = schedule_status(scheduling)
@@ -123,8 +122,12 @@ class ScheduleSection(QWidget):
                 "As LISA's schedule status route reports it: ACTIVE (scheduled actions set), FAILED (the last "
                 "change of the schedule failed), DISABLED (no schedule configured)"
             )
-        if not configured:
-            return
+        if configured:
+            self._show_times(row, scheduling)
+        # A word-wrapped label keeps the height of its old text until its layout is told the text changed.
+        self.form.invalidate()
+
+    def _show_times(self, row: ModelRow, scheduling: Mapping[str, Any]) -> None:
         self.facts["zone"].setText(str(scheduling.get("timezone") or "UTC"))
         self.facts["windows"].setText(windows_text(scheduling))
         upcoming = next_action.upcoming(row.schedule_json, next_action.clock(), SHOWN_ACTIONS)

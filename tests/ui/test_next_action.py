@@ -232,3 +232,23 @@ def test_the_section_shows_disabled_for_a_record_with_only_lisas_schedule_metada
 
     section.show_row(hosted_row(None))
     assert not section.facts["status"].isVisible()
+
+
+def test_the_next_actions_take_the_height_their_text_needs_after_another_model_was_shown(
+    make_window: WindowFactory, shared_backend: DeploymentBackend, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The word-wrapped label kept the height of the previous model's text: the third action was cut off."""
+    monkeypatch.setattr(next_action, "clock", lambda: MONDAY_10_NEW_YORK)
+    window = make_window(shared_backend)
+    window.resize(1280, 800)
+    next_actions = window.details.schedule.facts["next"]
+
+    def fits() -> bool:
+        return next_actions.height() >= next_actions.heightForWidth(next_actions.width())
+
+    for model in ("llama3-1-70b-instruct", "mistral-7b-instruct", "llama3-8b-tgi"):
+        select(window, model)
+        qtbot.waitUntil(lambda: window.details.schedule.isVisible())
+        if next_actions.isVisible():
+            assert next_actions.text().count("<br>") == 2  # three actions
+            qtbot.waitUntil(fits, timeout=3000)
