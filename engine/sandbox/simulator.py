@@ -62,6 +62,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.dynamodb.responses import DynamoHandler
 from moto.ec2.models.amis import AmiBackend
+from moto.ec2.models.subnets import Subnet
 from moto.ecs.models import Cluster, Container, EC2ContainerServiceBackend, Service, Task, TaskDefinition, ecs_backends
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 from moto.logs.models import LogsBackend, logs_backends
@@ -224,6 +225,9 @@ def _install_response_patches() -> None:
     * DynamoDB writes are serialized: moto checks a ConditionExpression and then writes without a lock, so two
       concurrent conditional writes could both pass, which DynamoDB never allows (the engine's intake relies
       on it).
+    * A subnet's private addresses are handed out one launch at a time: moto draws them from one generator per
+      subnet without a lock, and two instances launched at once in a subnet (a stack's group and the
+      simulator's replacement, say) failed the second with "generator already executing" (HTTP 500).
     """
     global _PATCHED
     with _PATCH_LOCK:
@@ -236,6 +240,9 @@ def _install_response_patches() -> None:
         original_instance_init = InstanceState.__init__
         original_activities = AutoScalingResponse.describe_scaling_activities
         original_health_for = FakeTargetGroup.health_for
+        original_addresses = {
+            name: getattr(Subnet, name) for name in ("get_available_subnet_ip", "request_ip", "del_subnet_ip")
+        }
 
         @functools.wraps(original_instance_init)
         def instance_init(self: InstanceState, *args: Any, **kwargs: Any) -> None:
@@ -294,10 +301,22 @@ def _install_response_patches() -> None:
         setattr(InstanceState, "__init__", instance_init)  # noqa: B010
         setattr(AutoScalingResponse, "describe_scaling_activities", describe_scaling_activities)  # noqa: B010
         setattr(FakeTargetGroup, "health_for", health_for)  # noqa: B010
+        for name, original in original_addresses.items():
+            setattr(Subnet, name, _one_at_a_time(original, _SUBNET_ADDRESSES))
         _PATCHED = True
 
 
 _DYNAMO_WRITES = threading.Lock()
+_SUBNET_ADDRESSES = threading.Lock()
+
+
+def _one_at_a_time(method: Callable[..., Any], lock: threading.Lock) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return method(*args, **kwargs)
+
+    return locked
 
 
 def _serialized(write: Callable[[DynamoHandler], Any]) -> Callable[[DynamoHandler], Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -293,3 +295,24 @@ def test_ambient_transitions_move_the_seeded_models_on() -> None:
 
 def test_without_ambient_the_transitional_models_stay_put(fresh_sandbox: Sandbox) -> None:
     assert fresh_sandbox.simulator.pending_actions() == []
+
+
+def test_instances_launched_at_once_in_one_subnet_each_get_an_address(fresh_sandbox: Sandbox) -> None:
+    """moto draws a subnet's addresses from one generator without a lock: two launches at once failed one of them
+    with 'generator already executing' (a stack's group and the simulator's replacement, in a clean-clone run)."""
+    ec2 = fresh_sandbox.client("ec2")
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+
+    def launch(_: int) -> list[str]:
+        made = ec2.run_instances(ImageId=image, MinCount=5, MaxCount=5, SubnetId=subnet, InstanceType="t3.micro")
+        return [instance["PrivateIpAddress"] for instance in made["Instances"]]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often enough to meet inside the generator
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            addresses = [address for launched in pool.map(launch, range(64)) for address in launched]
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(addresses) == len(set(addresses)) == 320
