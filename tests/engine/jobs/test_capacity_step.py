@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,6 +26,7 @@ from engine.jobs.capacity_step import (
 from engine.jobs.context import Gateways, JobCancelled, JobContext, JobSettings
 from engine.jobs.events import JobEvent, StepState
 from engine.sandbox.server import Sandbox
+from tests.engine.jobs.sandbox_world import sandbox_on_skipping_clock
 
 MISTRAL = "mistral-7b-instruct"
 BGE = "bge-large-en"
@@ -115,8 +117,12 @@ def sizes(found: ScalingGroup | None) -> tuple[int, int, int]:
     return found.min_size, found.max_size, found.desired_capacity
 
 
-def new_sandbox(**options: Any) -> Sandbox:
-    return Sandbox(ambient=False, rollout_seconds=1.0, warmup_seconds=1.0, tick_seconds=0.05, **options)
+def new_sandbox(**options: Any) -> AbstractContextManager[Sandbox]:
+    """On a skipping clock: the wait for an instance's warm-up moves the clock, so the first poll always finds the
+    new instance still warming up, however slow the machine."""
+    return sandbox_on_skipping_clock(
+        ambient=False, rollout_seconds=1.0, warmup_seconds=1.0, tick_seconds=0.05, **options
+    )
 
 
 @pytest.fixture
