@@ -1,4 +1,4 @@
-"""`pip install .` into a fresh virtual environment gives a working `lisa-desktop` with its resources, and the
+"""Installing the checkout into a fresh virtual environment gives a working `lisa-desktop` with its resources, and the
 built-in sandbox opens with no test extra installed (what `bash scripts/run.sh` does on a fresh machine)."""
 
 from __future__ import annotations
@@ -18,29 +18,25 @@ from lisa_desktop import __version__
 REPO = Path(__file__).resolve().parents[2]
 
 
+def install_as_run_sh_does(python: Path, cwd: Path) -> None:
+    """The checkout into the venv of `python` as `scripts/run.sh` installs it: with uv (pinned in the constraints),
+    with pip when uv cannot."""
+    constraints = str(REPO / "requirements" / "constraints.txt")
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", constraints]
+    uv = [str(python.parent / "uv"), "pip", "install", "-q", "--python", str(python), "-c", constraints, str(REPO)]
+    if subprocess.run([*pip, "uv"], cwd=cwd).returncode == 0 and subprocess.run(uv, cwd=cwd).returncode == 0:
+        return
+    # No .pyc for every installed module (moto alone has thousands): a third of pip's time, and what this test runs
+    # is compiled as it is imported.
+    subprocess.run([*pip, "--no-compile", str(REPO)], check=True, cwd=cwd)
+
+
 @pytest.mark.packaging
 @pytest.mark.long
-def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
+def test_install_into_a_fresh_venv(tmp_path: Path) -> None:
     venv.EnvBuilder(with_pip=True).create(tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            # No .pyc for every installed module (moto alone has thousands): a third of the install's time, and
-            # what this test runs is compiled as it is imported.
-            "--no-compile",
-            "-c",
-            str(REPO / "requirements" / "constraints.txt"),
-            str(REPO),
-        ],
-        check=True,
-        cwd=tmp_path,
-    )
+    install_as_run_sh_does(python, tmp_path)
     version = subprocess.run(
         [str(tmp_path / "venv" / "bin" / "lisa-desktop"), "--version"],
         capture_output=True,
