@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from botocore.exceptions import ClientError
+
 from engine.aws.clients import AwsClients, map_concurrently
+from engine.aws.errors import error_code
 from engine.errors import InvalidInput, Problem
 
 DESCRIBE_GROUPS_MAX: Final = 100
@@ -15,6 +18,10 @@ DESCRIBE_GROUPS_MAX: Final = 100
 
 MAX_INSTANCE_WARMUP_S: Final = 3600
 UNSUCCESSFUL_ACTIVITY: Final = frozenset({"Failed", "Cancelled"})
+
+
+_INSTANCE_NOT_FOUND: Final = "Instance Id not found"
+"""The start of Auto Scaling's refusal to terminate an instance that no group manages."""
 
 
 @dataclass(frozen=True)
@@ -221,13 +228,20 @@ class AutoScalingGateway:
         with self._clients.errors("autoscaling:UpdateAutoScalingGroup", f"Auto Scaling group {name}"):
             self._clients.autoscaling().update_auto_scaling_group(AutoScalingGroupName=name, **kwargs)
 
-    def terminate_and_decrement(self, instance_id: str) -> None:
+    def terminate_and_decrement(self, instance_id: str) -> bool:
         """TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity: this instance goes, and the
-        group's desired capacity drops by one (Auto Scaling does not choose which instance)."""
+        group's desired capacity drops by one (Auto Scaling does not choose which instance). False when no group
+        manages the instance any more (Auto Scaling replaced it meanwhile): nothing was changed."""
         with self._clients.errors("autoscaling:TerminateInstanceInAutoScalingGroup", f"instance {instance_id}"):
-            self._clients.autoscaling().terminate_instance_in_auto_scaling_group(
-                InstanceId=instance_id, ShouldDecrementDesiredCapacity=True
-            )
+            try:
+                self._clients.autoscaling().terminate_instance_in_auto_scaling_group(
+                    InstanceId=instance_id, ShouldDecrementDesiredCapacity=True
+                )
+            except ClientError as exc:
+                if error_code(exc) == "ValidationError" and _INSTANCE_NOT_FOUND in str(exc):
+                    return False
+                raise
+        return True
 
     def unsuccessful_activities(
         self, name: str, *, since: datetime | None = None, limit: int = 5, scan: int = 100

@@ -338,8 +338,12 @@ def _terminate_unhealthy_surplus(ctx: JobContext, snapshot: ScalingGroup, *, ste
         if not instance.is_healthy_in_service and instance.lifecycle_state not in _LEAVING
     ]
     for instance in unhealthy[: max(surplus, 0)]:
-        ctx.aws.autoscaling.terminate_and_decrement(instance.instance_id)
-        ctx.report(step, StepState.ROLLING_BACK, f"terminated instance {instance.instance_id}: it never became healthy")
+        if ctx.aws.autoscaling.terminate_and_decrement(instance.instance_id):
+            ctx.report(
+                step, StepState.ROLLING_BACK, f"terminated instance {instance.instance_id}: it never became healthy"
+            )
+        else:  # Auto Scaling replaced it meanwhile: the sizes put back next settle what is left
+            ctx.report(step, StepState.ROLLING_BACK, f"instance {instance.instance_id} had already left the group")
 
 
 _LEAVING = frozenset({"Terminating", "Terminating:Wait", "Terminating:Proceed", "Terminated", "Detaching", "Detached"})

@@ -225,6 +225,8 @@ def _install_response_patches() -> None:
     * DynamoDB writes are serialized: moto checks a ConditionExpression and then writes without a lock, so two
       concurrent conditional writes could both pass, which DynamoDB never allows (the engine's intake relies
       on it).
+    * TerminateInstanceInAutoScalingGroup of an instance no group manages (any more) is refused as AWS refuses
+      it (ValidationError "Instance Id not found"); moto failed with HTTP 500 (StopIteration).
     * A subnet's private addresses are handed out one launch at a time: moto draws them from one generator per
       subnet without a lock, and two instances launched at once in a subnet (a stack's group and the
       simulator's replacement, say) failed the second with "generator already executing" (HTTP 500).
@@ -239,6 +241,7 @@ def _install_response_patches() -> None:
         original_query = DynamoHandler.query
         original_instance_init = InstanceState.__init__
         original_activities = AutoScalingResponse.describe_scaling_activities
+        original_terminate = AutoScalingResponse.terminate_instance_in_auto_scaling_group
         original_health_for = FakeTargetGroup.health_for
         original_addresses = {
             name: getattr(Subnet, name) for name in ("get_available_subnet_ip", "request_ip", "del_subnet_ip")
@@ -272,6 +275,16 @@ def _install_response_patches() -> None:
                 return original_activities(self)
             return simulator.api_scaling_activities(self)
 
+        def terminate_instance_in_auto_scaling_group(self: AutoScalingResponse) -> ActionResult:
+            instance_id = self._get_param("InstanceId")
+            groups = self.autoscaling_backend.autoscaling_groups.values()
+            managed = any(state.instance.id == instance_id for group in groups for state in group.instance_states)
+            if self.current_account in _SIMULATORS and not managed:
+                raise AutoScalingValidationError(
+                    f"Instance Id not found - No managed instance found for instance ID: {instance_id}"
+                )
+            return original_terminate(self)
+
         def health_for(self: FakeTargetGroup, target: dict[str, Any], ec2_backend: EC2Backend) -> FakeHealthStatus:
             health = original_health_for(self, target, ec2_backend)
             account = str(self.arn).split(":")[4] if str(self.arn).count(":") >= 5 else ""
@@ -294,6 +307,11 @@ def _install_response_patches() -> None:
 
         setattr(AutoScalingResponse, "update_auto_scaling_group", update_auto_scaling_group)  # noqa: B010
         setattr(AutoScalingResponse, "set_desired_capacity", set_desired_capacity)  # noqa: B010
+        setattr(
+            AutoScalingResponse,
+            terminate_instance_in_auto_scaling_group.__name__,
+            terminate_instance_in_auto_scaling_group,
+        )
         for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
             setattr(DynamoHandler, name, _serialized(getattr(DynamoHandler, name)))
         setattr(DynamoHandler, "scan", scan)  # noqa: B010

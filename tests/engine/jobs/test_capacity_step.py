@@ -274,6 +274,24 @@ def test_desired_outside_min_max_is_refused_and_nothing_changes(still_sandbox: S
     assert not [e for e in events if e.state is StepState.SUCCEEDED]
 
 
+def test_an_instance_that_already_left_its_group_is_not_terminated_again(sandbox: Sandbox) -> None:
+    """A rollback ends the instances that never became healthy; Auto Scaling may have replaced one meanwhile. AWS
+    then refuses the termination (ValidationError "Instance Id not found"), and the rollback goes on."""
+    ctx, _, gateways = sandbox_context(sandbox)
+    name = group_name(gateways, MISTRAL)
+    resize(ctx, name, desired=2, wait=False)
+    grown = gateways.autoscaling.describe_one(name)
+    assert grown is not None
+    new = next(instance for instance in grown.instances if not instance.is_healthy_in_service)
+
+    assert gateways.autoscaling.terminate_and_decrement(new.instance_id) is True
+    after = gateways.autoscaling.describe_one(name)
+    assert after is not None and after.desired_capacity == 1
+    assert gateways.autoscaling.terminate_and_decrement(new.instance_id) is False
+    again = gateways.autoscaling.describe_one(name)
+    assert again is not None and again.desired_capacity == 1
+
+
 def test_snapshot_and_restore_put_the_group_back(sandbox: Sandbox) -> None:
     ctx, events, gateways = sandbox_context(sandbox)
     name = group_name(gateways, MISTRAL)
