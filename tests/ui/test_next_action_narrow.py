@@ -107,7 +107,9 @@ def test_at_1280_the_next_action_keeps_its_verb_and_zone_all_week(
             seen_today, seen_later = seen_today or not later, seen_later or later
         moment += STEP
     assert seen_today and seen_later
-    assert not window.view.horizontalScrollBar().isVisible()
+    assert window.view.horizontalHeader().length() <= window.view.viewport().width()
+    # the scroll bar's own visibility is updated late (a loaded clean-clone run still saw the fit's first layout)
+    qtbot.waitUntil(lambda: not window.view.horizontalScrollBar().isVisible(), timeout=3000)
 
 
 def test_at_1920_the_next_action_shows_whole(
