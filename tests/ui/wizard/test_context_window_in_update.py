@@ -145,6 +145,15 @@ def update_wizard(window: MainWindow, qtbot: QtBot, model_id: str) -> ModelWizar
     return wizard
 
 
+def reviewed_update(window: MainWindow, qtbot: QtBot, model_id: str, description: str, tokens: str) -> ModelWizard:
+    """The model's update wizard on its Review page: a new description and the context window `tokens`."""
+    wizard = update_wizard(window, qtbot, model_id)
+    describe(qtbot, wizard, description)
+    type_text(qtbot, wizard, CONTEXT_WINDOW, tokens)
+    go_to(wizard, PageId.REVIEW)
+    return wizard
+
+
 def test_a_context_window_alone_is_written_as_the_dialog_writes_it_and_starts_no_job(
     make_window: WindowFactory, backend: DeploymentBackend, qtbot: QtBot
 ) -> None:
@@ -173,10 +182,7 @@ def test_an_update_with_a_context_window_writes_both(
 ) -> None:
     model = "claude-3-5-sonnet"
     window = make_window(backend)
-    wizard = update_wizard(window, qtbot, model)
-    describe(qtbot, wizard, "Sonnet, with a smaller window")
-    type_text(qtbot, wizard, CONTEXT_WINDOW, "100000")
-    go_to(wizard, PageId.REVIEW)
+    wizard = reviewed_update(window, qtbot, model, "Sonnet, with a smaller window", "100000")
     submit_and_wait_closed(wizard, qtbot)
     assert backend.aws.models.get(model).context_window == 100_000  # written before the job started
     outcome = wait_for_job(window, qtbot, model)
@@ -192,10 +198,7 @@ def test_a_refused_context_window_is_said_and_nothing_else_changes(
     model = "titan-embed-v2"
     before = backend.aws.models.get(model)
     window = make_window(backend)
-    wizard = update_wizard(window, qtbot, model)
-    describe(qtbot, wizard, "never stored")
-    type_text(qtbot, wizard, CONTEXT_WINDOW, "4096")
-    go_to(wizard, PageId.REVIEW)
+    wizard = reviewed_update(window, qtbot, model, "never stored", "4096")
 
     def refused(model_id: str, tokens: object) -> int:
         raise ModelNotFound(model_id)
@@ -219,10 +222,7 @@ def test_a_job_that_cannot_start_after_the_write_says_what_was_written_and_offer
 ) -> None:
     model = "cohere-embed-english-v3"
     window = make_window(backend)
-    wizard = update_wizard(window, qtbot, model)
-    describe(qtbot, wizard, "English embeddings, longer inputs")
-    type_text(qtbot, wizard, CONTEXT_WINDOW, "1024")
-    go_to(wizard, PageId.REVIEW)
+    wizard = reviewed_update(window, qtbot, model, "English embeddings, longer inputs", "1024")
 
     def cannot_start(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the job could not be started")
