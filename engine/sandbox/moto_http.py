@@ -14,10 +14,13 @@ moto, its backends and the sandbox's extensions see the request as they would fr
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
+from flask import Flask
+from moto.backends import SERVICE_NAMES
 from moto.core.botocore_stubber import MockRawResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -25,10 +28,41 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from engine.sandbox.served import ServedInThread
 
+_BACKEND_APPS: dict[SERVICE_NAMES, Flask] = {}
+_BACKEND_APPS_LOCK = threading.Lock()
+
+
+def _backend_app(service: SERVICE_NAMES) -> Flask:
+    """moto's Flask app for one service, made once in the process and shared by every sandbox's server: the apps
+    hold no state of their own (the backends are moto's process-wide ones), and making one compiles every URL rule
+    of the service."""
+    with _BACKEND_APPS_LOCK:
+        app = _BACKEND_APPS.get(service)
+        if app is None:
+            app = _BACKEND_APPS[service] = create_backend_app(service)
+        return app
+
+
+class _Dispatcher(DomainDispatcherApplication):
+    """moto's app, with the service apps shared (`_backend_app`) and remembering which backend serves a host: moto
+    finds it again for every request by listing its own package folder (a stat per entry), under the lock that every
+    request takes."""
+
+    def __init__(self) -> None:
+        super().__init__(_backend_app)
+        self._backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        try:
+            return self._backends[host]
+        except KeyError:
+            backend = self._backends[host] = super().get_backend_for_host(host)
+            return backend
+
 
 class MotoHttpServer:
     def __init__(self, host: str, port: int = 0) -> None:
-        self.app = DomainDispatcherApplication(create_backend_app)
+        self.app = _Dispatcher()
         self._server: BaseWSGIServer = make_server(
             host, port, self.app, threaded=True, request_handler=MotoRequestHandler
         )

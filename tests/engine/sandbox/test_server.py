@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
+import weakref
 
 import moto
 import pytest
 from moto.autoscaling.models import FakeAutoScalingGroup
+from moto.cloudformation.models import cloudformation_backends
+from moto.dynamodb.models import dynamodb_backends
 
 import engine.sandbox.simulator as simulator_module
 from engine.sandbox.catalog import CATALOG
@@ -106,6 +110,23 @@ def test_stop_is_clean_and_a_new_sandbox_starts_fresh() -> None:
         assert second.endpoint_url
         scanned = second.client("dynamodb").scan(TableName=second.table_name)["Items"]
         assert len(scanned) == len(CATALOG)
+
+
+def test_a_stopped_sandbox_is_let_go_from_memory_while_another_runs() -> None:
+    """A stopped sandbox's stacks and tables do not stay alive in the process: moto's cache of regions per backend
+    and its dashboard's list of model objects kept every earlier sandbox's state."""
+    with Sandbox(ambient=False, lisa_actors=False) as other:
+        sandbox = Sandbox(ambient=False)
+        sandbox.start()
+        assert sandbox.account_id != other.account_id
+        stack = cloudformation_backends[sandbox.account_id][sandbox.region].get_stack("lisa-bge-large-en")
+        table = dynamodb_backends[sandbox.account_id][sandbox.region].get_table(sandbox.table_name)
+        kept = [weakref.ref(stack), weakref.ref(table)]
+        del stack, table
+        sandbox.stop()
+        gc.collect()
+        assert [ref() for ref in kept] == [None, None]
+        assert len(other.client("dynamodb").scan(TableName=other.table_name)["Items"]) == len(CATALOG)
 
 
 def test_deleting_a_stack_removes_its_ecs_resources(fresh_sandbox: Sandbox) -> None:
