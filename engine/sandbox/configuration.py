@@ -12,7 +12,7 @@ from engine.aws.models_table import to_dynamodb
 from engine.model_settings import default_item
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    from engine.sandbox.moto_direct import DirectDynamoDB
 
 DEPLOYED_AT_S: Final = 1735689600
 """When the sandbox's LISA was deployed, as `createdAt` says (fixed: seeds never depend on the wall clock)."""
@@ -62,7 +62,7 @@ class SandboxConfiguration:
         stage = prefix.strip("/").split("/")[0]
         self.table_name = sandbox_table_name(deployment_name, stage)
 
-    def publish(self, dynamodb: DynamoDBClient) -> None:
+    def publish(self, dynamodb: DirectDynamoDB) -> None:
         """The table and LISA's version 0."""
         dynamodb.create_table(
             TableName=self.table_name,
@@ -79,7 +79,7 @@ class SandboxConfiguration:
         )
         dynamodb.put_item(TableName=self.table_name, Item=to_dynamodb(initial_configuration(deploy_rag=True)))
 
-    def seed_default(self, dynamodb: DynamoDBClient, model_id: str) -> None:
+    def seed_default(self, dynamodb: DirectDynamoDB, model_id: str) -> None:
         """Version 1: `model_id` set as the default, as LISA's UI writes it."""
         base = initial_configuration(deploy_rag=True)["configuration"]
         item = {**default_item(base, 1, model_id), "changedBy": DEFAULT_SET_BY, "created_at": DEFAULT_SET_AT}

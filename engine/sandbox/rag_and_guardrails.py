@@ -27,8 +27,7 @@ from boto3.dynamodb.types import TypeSerializer
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_ssm import SSMClient
+    from engine.sandbox.moto_direct import DirectDynamoDB, DirectSsm
 
 GUARDRAILS_PARAMETER: Final = "guardrailsTableName"
 RAG_REPOSITORIES_PARAMETER: Final = "ragVectorStoreTableName"
@@ -128,7 +127,7 @@ def collections() -> list[dict[str, Any]]:
 class GuardrailsAndRag:
     """Creates the tables and parameters (`publish`), then the rows of the seeded models (`seed`)."""
 
-    def __init__(self, dynamodb: DynamoDBClient, ssm: SSMClient, prefix: str, deployment_name: str) -> None:
+    def __init__(self, dynamodb: DirectDynamoDB, ssm: DirectSsm, prefix: str, deployment_name: str) -> None:
         self.dynamodb = dynamodb
         self.ssm = ssm
         self.prefix = prefix

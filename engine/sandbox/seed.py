@@ -44,10 +44,9 @@ from botocore.config import Config
 from moto.autoscaling.models import AutoScalingBackend, FakeScalingPolicy, autoscaling_backends
 from moto.cloudformation import parsing as cloudformation_parsing
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-from moto.cloudformation.models import Stack, cloudformation_backends
+from moto.cloudformation.models import Stack
 from moto.core.common_models import CloudFormationModel
 from moto.core.utils import utcnow
-from moto.dynamodb.models import dynamodb_backends
 from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.amis import Ami
 from moto.ecs.models import TaskDefinition
@@ -61,6 +60,14 @@ from engine.sandbox.configuration import SandboxConfiguration
 from engine.sandbox.kms_keys import make_symmetric_keys_without_rsa
 from engine.sandbox.lisa_api.tokens import SeededTokens, create_token_table
 from engine.sandbox.litellm_registry import LiteLLMRegistry
+from engine.sandbox.moto_direct import (
+    DirectCloudFormation,
+    DirectDynamoDB,
+    DirectIam,
+    DirectLambda,
+    DirectSecretsManager,
+    DirectSsm,
+)
 from engine.sandbox.rag_and_guardrails import GuardrailsAndRag
 from engine.sandbox.schedules import seed_schedule
 from engine.sandbox.simulator import SandboxError, Simulator
@@ -531,11 +538,11 @@ class SandboxDeployment:
             if model.status is ModelStatus.UPDATING and model.is_hosted and model.model_id in self.resources:
                 self.start_update_rollout(model)
         self.put_items(self.model_item(model) for model in models)
-        self.put_items_directly(self.model_item(model, lisa_shape=False) for model in synthetic)
+        self.put_items(self.model_item(model, lisa_shape=False) for model in synthetic)
         if self.extras is not None:
             self.extras.seed({model.model_id for model in models}, self.registry)
         if any(model.model_id == DEFAULT_MODEL_ID for model in models):
-            self.configuration.seed_default(self.dynamodb, DEFAULT_MODEL_ID)
+            self.configuration.seed_default(DirectDynamoDB(self.account_id, self.region), DEFAULT_MODEL_ID)
         self.timings.mark("items", step)
 
         for model in models:
@@ -546,7 +553,8 @@ class SandboxDeployment:
 
     def publish(self, model_warmup_s: float | None = None) -> None:
         """The SSM parameters and secret LISA publishes, the models table, the guardrails and RAG tables."""
-        self.secretsmanager.create_secret(
+        dynamodb, ssm = DirectDynamoDB(self.account_id, self.region), DirectSsm(self.account_id, self.region)
+        DirectSecretsManager(self.account_id, self.region).create_secret(
             Name=self.secret_name,
             SecretString=self.registry.management_key,
             Description="LiteLLM management key (LISA sandbox)",
@@ -560,23 +568,25 @@ class SandboxDeployment:
         if model_warmup_s is not None:
             parameters[SANDBOX_WARMUP_PARAMETER] = str(model_warmup_s)
         for name, value in parameters.items():
-            self.ssm.put_parameter(Name=f"{self.prefix}/{name}", Value=value, Type="String", Overwrite=True)
-        self.dynamodb.create_table(
+            ssm.put_parameter(Name=f"{self.prefix}/{name}", Value=value, Type="String", Overwrite=True)
+        dynamodb.create_table(
             TableName=self.table_name,
             KeySchema=[{"AttributeName": "model_id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "model_id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
             SSESpecification={"Enabled": True},
         )
-        self.extras = GuardrailsAndRag(self.dynamodb, self.ssm, self.prefix, self.deployment_name)
+        self.extras = GuardrailsAndRag(dynamodb, ssm, self.prefix, self.deployment_name)
         self.extras.publish()
-        self.configuration.publish(self.dynamodb)
-        self.api_tokens = create_token_table(self.dynamodb, self.deployment_name)
+        self.configuration.publish(dynamodb)
+        self.api_tokens = create_token_table(dynamodb, self.deployment_name)
         self.publish_model_functions()
 
     def publish_lisa_api_url(self, url: str) -> None:
         """`<prefix>/LisaApiUrl`, where LISA's apiDeploymentConstruct.ts publishes its REST API's URL."""
-        self.ssm.put_parameter(Name=f"{self.prefix}/LisaApiUrl", Value=url, Type="String", Overwrite=True)
+        DirectSsm(self.account_id, self.region).put_parameter(
+            Name=f"{self.prefix}/LisaApiUrl", Value=url, Type="String", Overwrite=True
+        )
 
     def publish_model_functions(self) -> None:
         """LISA's AddModelToLitellm Lambda, as far as the console can see it: its environment, which carries the
@@ -584,18 +594,18 @@ class SandboxDeployment:
         config: dict[str, Any] = {"db_key": self.registry.management_key}
         if self.litellm_settings is not None:
             config["litellm_settings"] = dict(self.litellm_settings)
-        role = self.client("iam").create_role(
+        role = DirectIam(self.account_id).create_role(
             RoleName=f"{self.deployment_name}-ModelApiRole", AssumeRolePolicyDocument=_LAMBDA_TRUST
-        )["Role"]["Arn"]
+        )
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
             archive.writestr("index.py", "def handler(event, context):\n    return event\n")
-        self.client("lambda").create_function(
+        DirectLambda(self.account_id, self.region).create_function(
             FunctionName=f"{self.deployment_name}-models-AddModelToLitellm",
             Runtime="python3.13",
             Role=role,
             Handler="index.handler",
-            Code={"ZipFile": code.getvalue()},
+            ZipFile=code.getvalue(),
             Environment={"Variables": {"MODEL_TABLE_NAME": self.table_name, "LITELLM_CONFIG_OBJ": json.dumps(config)}},
         )
 
@@ -670,13 +680,11 @@ class SandboxDeployment:
             instance_memory_mib=instance_memory_mib(model.config),
         )
         with_capacity(template, capacity or model.capacity())
-        created = self.cloudformation.create_stack(
-            StackName=names.stack,
-            TemplateBody=json.dumps(template),
-            Tags=[{"Key": "lisa:model-id", "Value": model.model_id}],
-        )
-        stack = self.cloudformation.describe_stacks(StackName=created["StackId"])["Stacks"][0]
-        outputs = {o.get("OutputKey"): o.get("OutputValue") for o in stack.get("Outputs", [])}
+        with self.simulator.lock:
+            stack = DirectCloudFormation(self.account_id, self.region).create_stack(
+                StackName=names.stack, TemplateBody=json.dumps(template), Tags={"lisa:model-id": model.model_id}
+            )
+            outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.outputs or []}
         resources = HostedResources(
             model_id=model.model_id,
             cluster=names.cluster,
@@ -686,7 +694,7 @@ class SandboxDeployment:
             launch_template=names.launch_template,
             endpoint_url=str(outputs.get("modelEndpointUrl") or ""),
             stack_name=names.stack,
-            stack_id=created["StackId"],
+            stack_id=stack.stack_id,
         )
         self.resources[model.model_id] = resources
         self.simulator.register_model(
@@ -698,15 +706,14 @@ class SandboxDeployment:
 
     def _create_rolled_back_stack(self, model: CatalogModel, names: ResourceNames) -> None:
         """A create whose stack CloudFormation rolled back: ROLLBACK_COMPLETE, no resources left."""
-        created = self.cloudformation.create_stack(
-            StackName=names.stack,
-            TemplateBody=json.dumps(ROLLED_BACK_TEMPLATE),
-            Tags=[{"Key": "lisa:model-id", "Value": model.model_id}],
-        )
         with self.simulator.lock:
-            stack = cloudformation_backends[self.account_id][self.region].get_stack(created["StackId"])
+            stack = DirectCloudFormation(self.account_id, self.region).create_stack(
+                StackName=names.stack,
+                TemplateBody=json.dumps(ROLLED_BACK_TEMPLATE),
+                Tags={"lisa:model-id": model.model_id},
+            )
             stack.status = "ROLLBACK_COMPLETE"
-        self.rolled_back[model.model_id] = (names.stack, created["StackId"])
+        self.rolled_back[model.model_id] = (names.stack, stack.stack_id)
 
     def create_direct(self, models: Sequence[CatalogModel]) -> None:
         """Synthetic hosted models: ECS and Auto Scaling resources straight in moto's backends, no stack."""
@@ -857,31 +864,10 @@ class SandboxDeployment:
         return item
 
     def put_items(self, items: Iterable[Mapping[str, Any]]) -> None:
-        batch: list[Any] = []
-        for item in items:
-            batch.append({"PutRequest": {"Item": _serialize(item)}})
-            if len(batch) == 25:
-                self._write_batch(batch)
-                batch = []
-        if batch:
-            self._write_batch(batch)
-
-    def put_items_directly(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Straight into moto's table (synthetic models: moto is slow to parse BatchWriteItem)."""
-        backend = dynamodb_backends[self.account_id][self.region]
+        table = DirectDynamoDB(self.account_id, self.region)
         with self.simulator.lock:
             for item in items:
-                backend.put_item(self.table_name, _serialize(item))
-
-    def _write_batch(self, batch: list[Any]) -> None:
-        request = {self.table_name: batch}
-        for _ in range(10):
-            response = self.dynamodb.batch_write_item(RequestItems=request)
-            unprocessed = response.get("UnprocessedItems") or {}
-            if not unprocessed:
-                return
-            request = unprocessed
-        raise SandboxError("DynamoDB kept items unprocessed while seeding the sandbox")
+                table.put_item(TableName=self.table_name, Item=_serialize(item))
 
     def update_item(self, model_id: str, values: Mapping[str, Any]) -> None:
         """Set attributes of a model's item (and `last_modified_date`), as LISA's state machine Lambdas do."""

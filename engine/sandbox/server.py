@@ -385,7 +385,7 @@ def _seed_synthetic(deployment: SandboxDeployment, models: Sequence[CatalogModel
             deployment.resources[model.model_id] = dataclasses.replace(
                 resources, stack_name=stack_name, stack_id=stack_id
             )
-    deployment.put_items_directly(deployment.model_item(model, lisa_shape=False) for model in models)
+    deployment.put_items(deployment.model_item(model, lisa_shape=False) for model in models)
 
 
 def _record_stack(deployment: SandboxDeployment, resources: HostedResources) -> tuple[str, str]:
