@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import botocore.loaders
+import botocore.model
 import botocore.session
 from botocore.credentials import CredentialResolver
 
@@ -44,6 +45,13 @@ def shared_loader() -> botocore.loaders.Loader:
             paths = [os.path.expanduser(path) for path in extra.split(os.pathsep)] if extra else []
             _LOADER = botocore.loaders.Loader(extra_search_paths=_DistinctPaths(paths))
         return _LOADER
+
+
+def service_model(service_name: str) -> botocore.model.ServiceModel:
+    """A service's model, read through the shared loader: no credentials, no region, no client."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", shared_loader())
+    return core.get_service_model(service_name)
 
 
 def new_session(

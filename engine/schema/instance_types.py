@@ -32,10 +32,11 @@ GPU_COUNTS: Final[Mapping[str, Mapping[str, int]]] = {
 
 @cache
 def ec2_instance_types() -> frozenset[str]:
-    import botocore.session  # slow to import: only when an instance type is checked
-    from botocore.model import StringShape
+    from botocore.model import StringShape  # slow to import: only when an instance type is checked
 
-    shape = botocore.session.get_session().get_service_model("ec2").shape_for("InstanceType")
+    from engine.aws.sessions import service_model
+
+    shape = service_model("ec2").shape_for("InstanceType")
     assert isinstance(shape, StringShape)
     return frozenset(shape.enum)
 
