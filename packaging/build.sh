@@ -35,8 +35,13 @@ import tomllib
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
 print("\n".join(project["dependencies"] + project["optional-dependencies"]["packaging"]))
 EOF
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-compile \
-  -c requirements/constraints.txt -r build/requirements-build.txt 2> >(grep -v "^WARNING: Location" >&2)
+# uv when the environment has it (the test environment does: scripts/test.sh), pip otherwise.
+if [ -x "$venv/bin/uv" ]; then
+  "$venv/bin/uv" pip install -q --python "$venv/bin/python" -c requirements/constraints.txt -r build/requirements-build.txt
+else
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-compile \
+    -c requirements/constraints.txt -r build/requirements-build.txt 2> >(grep -v "^WARNING: Location" >&2)
+fi
 venv_s=$(took "$started")
 
 # 2. The bundle. PyInstaller's own cache (build/pyinstaller) makes a rebuild with nothing changed take seconds.
