@@ -281,8 +281,13 @@ def test_a_created_models_container_update_keeps_its_gpus_logs_and_roles(world: 
 
 
 def test_capacity_that_never_becomes_healthy_leaves_the_model_failed(
-    world: World, runner: JobRunner, sandbox: Sandbox
+    world: World, runner: JobRunner, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # LISA's status monitor writes Stopped 2 s after the rollback's termination of the unhealthy instance
+    # (reference §9), on a clock that wall time moves too: under load it came before the record was read here.
+    # What the job leaves is what this test reads, so the monitor waits out the test.
+    assert sandbox.status_monitor is not None
+    monkeypatch.setattr(sandbox.status_monitor, "delay_s", 3600.0)
     sandbox.faults.fail_capacity.add("qwen-unhealthy")
     result = create(
         world,
