@@ -16,9 +16,11 @@ import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from moto.autoscaling.models import autoscaling_backends
 from moto.awslambda.models import lambda_backends
 from moto.cloudformation.models import Stack, cloudformation_backends
 from moto.dynamodb.models import dynamodb_backends
+from moto.ecs.models import TaskDefinition, ecs_backends
 from moto.iam.models import iam_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.ssm.models import ssm_backends
@@ -177,3 +179,54 @@ class DirectCloudFormation:
             timeout_in_mins=None,
             stack_policy_body=None,
         )
+
+
+class DirectEcs:
+    """DescribeTaskDefinition, RegisterTaskDefinition and UpdateService (the simulator's patches of the account's
+    ECS backend see them, as they see the requests)."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self._backend = ecs_backends[account_id][region]
+
+    def describe_task_definition(self, *, taskDefinition: str) -> TaskDefinition:
+        return self._backend.describe_task_definition(taskDefinition)
+
+    def register_task_definition(
+        self,
+        *,
+        family: str,
+        containerDefinitions: Sequence[Mapping[str, Any]],
+        networkMode: str,
+        requiresCompatibilities: Sequence[str],
+        taskRoleArn: str | None,
+        executionRoleArn: str | None,
+    ) -> TaskDefinition:
+        return self._backend.register_task_definition(
+            family,
+            [dict(definition) for definition in containerDefinitions],
+            network_mode=networkMode,
+            requires_compatibilities=list(requiresCompatibilities),
+            task_role_arn=taskRoleArn,
+            execution_role_arn=executionRoleArn,
+        )
+
+    def update_service(self, *, cluster: str, service: str, taskDefinition: str) -> None:
+        self._backend.update_service({"cluster": cluster, "service": service, "task_definition": taskDefinition})
+
+
+class DirectAutoScaling:
+    """BatchPutScheduledUpdateGroupAction; returns the names and messages of the actions refused."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self._backend = autoscaling_backends[account_id][region]
+
+    def batch_put_scheduled_update_group_action(
+        self,
+        *,
+        AutoScalingGroupName: str,
+        ScheduledUpdateGroupActions: Sequence[Mapping[str, Any]],
+    ) -> list[tuple[str, str]]:
+        refused = self._backend.batch_put_scheduled_update_group_action(
+            name=AutoScalingGroupName, actions=[dict(action) for action in ScheduledUpdateGroupActions]
+        )
+        return [(str(failure.scheduled_action_name), str(failure.error_message)) for failure in refused]

@@ -37,7 +37,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
@@ -61,8 +61,10 @@ from engine.sandbox.kms_keys import make_symmetric_keys_without_rsa
 from engine.sandbox.lisa_api.tokens import SeededTokens, create_token_table
 from engine.sandbox.litellm_registry import LiteLLMRegistry
 from engine.sandbox.moto_direct import (
+    DirectAutoScaling,
     DirectCloudFormation,
     DirectDynamoDB,
+    DirectEcs,
     DirectIam,
     DirectLambda,
     DirectSecretsManager,
@@ -84,12 +86,8 @@ from engine.stack_template import (
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
-    from mypy_boto3_autoscaling.type_defs import ScheduledUpdateGroupActionRequestTypeDef
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_ecs import ECSClient
-    from mypy_boto3_secretsmanager import SecretsManagerClient
-    from mypy_boto3_ssm import SSMClient
 
 log = logging.getLogger(__name__)
 
@@ -474,23 +472,8 @@ class SandboxDeployment:
         return client
 
     @property
-    def ssm(self) -> SSMClient:
-        client: SSMClient = self.client("ssm")
-        return client
-
-    @property
-    def secretsmanager(self) -> SecretsManagerClient:
-        client: SecretsManagerClient = self.client("secretsmanager")
-        return client
-
-    @property
     def cloudformation(self) -> CloudFormationClient:
         client: CloudFormationClient = self.client("cloudformation")
-        return client
-
-    @property
-    def ecs(self) -> ECSClient:
-        client: ECSClient = self.client("ecs")
         return client
 
     @property
@@ -788,22 +771,19 @@ class SandboxDeployment:
     def start_update_rollout(self, model: CatalogModel) -> None:
         """The Updating model: LISA's HandleEcsUpdate registered a new revision and updated the service."""
         resources = self.resources[model.model_id]
-        current = self.ecs.describe_task_definition(taskDefinition=resources.task_family)["taskDefinition"]
+        ecs = DirectEcs(self.account_id, self.region)
         logs = ContainerLogs(resource_names(self.deployment_name, model.model_id).log_group, self.region)
-        definition: Any = seeded_container_definition(model.config, logs=logs)
-        registered = self.ecs.register_task_definition(
-            family=resources.task_family,
-            taskRoleArn=current.get("taskRoleArn", ""),
-            executionRoleArn=current.get("executionRoleArn", ""),
-            networkMode="bridge",
-            requiresCompatibilities=["EC2"],
-            containerDefinitions=[definition],
-        )
-        self.ecs.update_service(
-            cluster=resources.cluster,
-            service=resources.service,
-            taskDefinition=registered["taskDefinition"]["taskDefinitionArn"],
-        )
+        with self.simulator.lock:
+            current = ecs.describe_task_definition(taskDefinition=resources.task_family)
+            registered = ecs.register_task_definition(
+                family=resources.task_family,
+                taskRoleArn=getattr(current, "task_role_arn", None),
+                executionRoleArn=getattr(current, "execution_role_arn", None),
+                networkMode="bridge",
+                requiresCompatibilities=["EC2"],
+                containerDefinitions=[seeded_container_definition(model.config, logs=logs)],
+            )
+            ecs.update_service(cluster=resources.cluster, service=resources.service, taskDefinition=registered.arn)
 
     # -- the models table --------------------------------------------------------------------------------------
 
@@ -821,10 +801,10 @@ class SandboxDeployment:
                 arguments = [action.put_arguments(group) for action in actions]
                 for argument in arguments:
                     del argument["AutoScalingGroupName"]
-                requests = cast("list[ScheduledUpdateGroupActionRequestTypeDef]", arguments)
-                failed = self.autoscaling.batch_put_scheduled_update_group_action(
-                    AutoScalingGroupName=group, ScheduledUpdateGroupActions=requests
-                )["FailedScheduledUpdateGroupActions"]
+                with self.simulator.lock:
+                    failed = DirectAutoScaling(self.account_id, self.region).batch_put_scheduled_update_group_action(
+                        AutoScalingGroupName=group, ScheduledUpdateGroupActions=arguments
+                    )
                 if failed:
                     raise SandboxError(f"the sandbox could not put {model.model_id}'s scheduled actions: {failed}")
         self.configs[model.model_id] = copy.deepcopy(config)

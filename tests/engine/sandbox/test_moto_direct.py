@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from engine.sandbox.moto_direct import (
+    DirectAutoScaling,
     DirectCloudFormation,
     DirectDynamoDB,
+    DirectEcs,
     DirectIam,
     DirectLambda,
     DirectSecretsManager,
@@ -158,3 +160,70 @@ def test_a_stack(fresh_sandbox: Sandbox) -> None:
     }
     assert resources["direct"] == resources["requested"]
     assert len(resources["direct"]) == 2
+
+
+def test_scheduled_actions(fresh_sandbox: Sandbox) -> None:
+    group = fresh_sandbox.resources("bge-large-en").auto_scaling_group
+    action = {"Recurrence": "0 9 * * 1", "TimeZone": "Europe/Berlin", "MinSize": 1, "MaxSize": 2, "DesiredCapacity": 1}
+    refused = DirectAutoScaling(fresh_sandbox.account_id, fresh_sandbox.region).batch_put_scheduled_update_group_action(
+        AutoScalingGroupName=group,
+        ScheduledUpdateGroupActions=[{"ScheduledActionName": "direct", **action}],
+    )
+    autoscaling = fresh_sandbox.client("autoscaling")
+    answer = autoscaling.batch_put_scheduled_update_group_action(
+        AutoScalingGroupName=group,
+        ScheduledUpdateGroupActions=[{"ScheduledActionName": "requested", **action}],
+    )
+    assert answer["FailedScheduledUpdateGroupActions"] == []
+    assert refused == []
+    actions = {
+        a["ScheduledActionName"]: a
+        for a in autoscaling.describe_scheduled_actions(AutoScalingGroupName=group)["ScheduledUpdateGroupActions"]
+    }
+    varying = ("ScheduledActionName", "ScheduledActionARN", "StartTime", "Time")
+    assert without(actions["direct"], *varying) == without(actions["requested"], *varying)
+    assert actions["direct"]["DesiredCapacity"] == 1
+
+
+def test_a_new_revision_rolled_out(fresh_sandbox: Sandbox) -> None:
+    """The seeded Updating model's rollout: a revision like the current one with a new container, and the service
+    moved to it (the simulator starts the rollout either way)."""
+    ecs = fresh_sandbox.client("ecs")
+    direct = DirectEcs(fresh_sandbox.account_id, fresh_sandbox.region)
+    revisions = {}
+    for model_id, how in (("bge-large-en", "direct"), ("llama3-1-70b-instruct", "requested")):
+        resources = fresh_sandbox.resources(model_id)
+        current = ecs.describe_task_definition(taskDefinition=resources.task_family)["taskDefinition"]
+        container = {**current["containerDefinitions"][0], "environment": [{"name": "NEW", "value": "1"}]}
+        arguments: dict[str, Any] = {
+            "family": resources.task_family,
+            "containerDefinitions": [container],
+            "networkMode": "bridge",
+            "requiresCompatibilities": ["EC2"],
+            "taskRoleArn": current["taskRoleArn"],
+            "executionRoleArn": current["executionRoleArn"],
+        }
+        if how == "direct":
+            assert (
+                direct.describe_task_definition(taskDefinition=resources.task_family).arn
+                == (current["taskDefinitionArn"])
+            )
+            arn = direct.register_task_definition(**arguments).arn
+            direct.update_service(cluster=resources.cluster, service=resources.service, taskDefinition=arn)
+        else:
+            arn = ecs.register_task_definition(**arguments)["taskDefinition"]["taskDefinitionArn"]
+            ecs.update_service(cluster=resources.cluster, service=resources.service, taskDefinition=arn)
+        (service,) = ecs.describe_services(cluster=resources.cluster, services=[resources.service])["services"]
+        assert service["taskDefinition"] == arn
+        primary = next(d for d in service["deployments"] if d["status"] == "PRIMARY")
+        revision = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        revisions[how] = (current["revision"] + 1, revision, primary["taskDefinition"], primary["rolloutState"])
+    for how, (expected, revision, primary_arn, rollout) in revisions.items():
+        assert revision["revision"] == expected, how
+        assert primary_arn == revision["taskDefinitionArn"], how
+        assert rollout == "IN_PROGRESS", how
+    varying = ("family", "taskDefinitionArn", "revision", "registeredAt", "taskRoleArn", "executionRoleArn", "name")
+    assert without(revisions["direct"][1], *varying, "containerDefinitions") == without(
+        revisions["requested"][1], *varying, "containerDefinitions"
+    )
+    assert revisions["direct"][1]["containerDefinitions"][0]["environment"] == [{"name": "NEW", "value": "1"}]
