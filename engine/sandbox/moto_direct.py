@@ -24,6 +24,7 @@ from moto.ecs.models import TaskDefinition, ecs_backends
 from moto.iam.models import iam_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.ssm.models import ssm_backends
+from moto.stepfunctions.models import stepfunctions_backends
 
 _ABSENT: Any = None
 """A parameter the request leaves out: moto's handler passes None, where the backend's annotations say otherwise."""
@@ -230,3 +231,25 @@ class DirectAutoScaling:
             name=AutoScalingGroupName, actions=[dict(action) for action in ScheduledUpdateGroupActions]
         )
         return [(str(failure.scheduled_action_name), str(failure.error_message)) for failure in refused]
+
+
+class DirectStepFunctions:
+    """CreateStateMachine; returns the machine's ARN."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self._backend = stepfunctions_backends[account_id][region]
+
+    def create_state_machine(self, *, name: str, definition: str, roleArn: str) -> str:
+        machine = self._backend.create_state_machine(
+            name=name,
+            definition=definition,
+            roleArn=roleArn,
+            tags=None,
+            publish=None,
+            loggingConfiguration=None,
+            tracingConfiguration=None,
+            encryptionConfiguration=None,
+            version_description=None,
+            sm_type=None,
+        )
+        return str(machine.arn)

@@ -226,8 +226,8 @@ class Sandbox:
         if self.lisa_actors:  # after that first step: the seeded instances were there before LISA's monitor
             self.status_monitor = StatusMonitor(
                 simulator,
-                self.client("dynamodb"),
-                self.client("autoscaling"),
+                self.client_on_first_use("dynamodb"),
+                self.client_on_first_use("autoscaling"),
                 deployment.table_name,
                 delay_s=self.monitor_delay_s,
             )
@@ -312,6 +312,11 @@ class Sandbox:
                 client.meta.events.register("before-send", self._server.answer_in_process)
                 self._clients[service_name] = client
             return client
+
+    def client_on_first_use(self, service_name: str) -> Any:
+        """`client(service_name)`, made when first used: for LISA's actors and API, which a sandbox starts with
+        seven clients that most sandboxes never use."""
+        return _ClientOnFirstUse(self, service_name)
 
     @property
     def simulator(self) -> Simulator:
@@ -519,6 +524,21 @@ def _register_key(account_id: str, key_id: str | None = None, secret: str | None
         key.secret_access_key = secret or key.secret_access_key
         iam.access_keys[key_id] = key
     return key.access_key_id, key.secret_access_key
+
+
+class _ClientOnFirstUse:
+    """Stands for a sandbox's boto3 client of one service, which the sandbox makes when an attribute is first
+    asked for (and then keeps, as `Sandbox.client` does)."""
+
+    def __init__(self, sandbox: Sandbox, service_name: str) -> None:
+        self._sandbox = sandbox
+        self._service_name = service_name
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._sandbox.client(self._service_name)
+        return getattr(self._client, name)
 
 
 def _forget_account(account_id: str) -> None:

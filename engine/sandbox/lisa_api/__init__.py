@@ -35,7 +35,8 @@ __all__ = ["ApiRequest", "Execution", "LisaApiServer", "start_lisa_api"]
 def start_lisa_api(sandbox: Sandbox) -> LisaApiServer:
     deployment = sandbox.deployment
     extras = deployment.extras
-    tables = Tables(sandbox.client("dynamodb"), deployment.table_name, extras.guardrails_table if extras else None)
+    dynamodb = sandbox.client_on_first_use("dynamodb")
+    tables = Tables(dynamodb, deployment.table_name, extras.guardrails_table if extras else None)
 
     def create_stack(config: Mapping[str, Any]) -> tuple[str, str, str, str]:
         model = CatalogModel(config=dict(config), status=ModelStatus.CREATING)
@@ -49,9 +50,9 @@ def start_lisa_api(sandbox: Sandbox) -> LisaApiServer:
 
     world = World(
         tables=tables,
-        autoscaling=sandbox.client("autoscaling"),
-        ecs=sandbox.client("ecs"),
-        cloudformation=sandbox.client("cloudformation"),
+        autoscaling=sandbox.client_on_first_use("autoscaling"),
+        ecs=sandbox.client_on_first_use("ecs"),
+        cloudformation=sandbox.client_on_first_use("cloudformation"),
         litellm=LiteLLMClient(sandbox.litellm.admin_url, sandbox.management_key),
         litellm_settings=sandbox.litellm_settings,
         schedule=schedule,
@@ -61,19 +62,19 @@ def start_lisa_api(sandbox: Sandbox) -> LisaApiServer:
     )
     machines = [CREATE_MODEL, UPDATE_MODEL, DELETE_MODEL]
     view = StepFunctionsView(
-        sandbox.client("stepfunctions"), sandbox.account_id, sandbox.region, sandbox.deployment_name
+        sandbox.client_on_first_use("stepfunctions"), sandbox.account_id, sandbox.region, sandbox.deployment_name
     )
     view.register(machines)
     executions = Executions(world, {m.name: m for m in machines}, listeners=[view])
-    models = ModelRoutes(tables, world.autoscaling, sandbox.client("ssm"), sandbox.prefix, executions)
+    models = ModelRoutes(tables, world.autoscaling, sandbox.client_on_first_use("ssm"), sandbox.prefix, executions)
     authorizer = Authorizer(
-        sandbox.client("dynamodb"),
-        sandbox.client("secretsmanager"),
+        dynamodb,
+        sandbox.client_on_first_use("secretsmanager"),
         deployment.secret_name,
         token_table_name(sandbox.deployment_name),
     )
     schedules = ScheduleRoutes(tables, world.autoscaling, sandbox.region, sandbox.account_id)
-    configuration = ConfigurationRoutes(sandbox.client("dynamodb"), deployment.configuration.table_name)
+    configuration = ConfigurationRoutes(dynamodb, deployment.configuration.table_name)
     server = LisaApiServer(models, schedules, configuration, authorizer, host="127.0.0.1")
     server.start()
     return server

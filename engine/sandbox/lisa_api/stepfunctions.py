@@ -16,6 +16,7 @@ from typing import Any
 from moto.stepfunctions.models import stepfunctions_backends
 
 from engine.sandbox.lisa_api.executions import Execution, Machine
+from engine.sandbox.moto_direct import DirectStepFunctions
 
 
 def state_machine_name(machine: str, deployment_name: str) -> str:
@@ -33,6 +34,7 @@ class StepFunctionsView:
         self._executions: dict[str, str] = {}
 
     def register(self, machines: list[Machine]) -> None:
+        """The machines, made as the sandbox's deployment is (`moto_direct`): before any request."""
         role = f"arn:aws:iam::{self.account_id}:role/{self.deployment_name}-ModelApiRole"
         for machine in machines:
             states = {
@@ -44,12 +46,11 @@ class StepFunctionsView:
                 }
                 for name in machine.states
             }
-            created = self.client.create_state_machine(
+            self.arns[machine.name] = DirectStepFunctions(self.account_id, self.region).create_state_machine(
                 name=state_machine_name(machine.name, self.deployment_name),
                 definition=json.dumps({"StartAt": machine.first, "States": states}),
                 roleArn=role,
             )
-            self.arns[machine.name] = created["stateMachineArn"]
 
     def __call__(self, execution: Execution) -> None:
         """An execution started (RUNNING) or ended."""

@@ -19,6 +19,7 @@ from engine.sandbox.moto_direct import (
     DirectLambda,
     DirectSecretsManager,
     DirectSsm,
+    DirectStepFunctions,
 )
 from engine.sandbox.server import Sandbox
 
@@ -227,3 +228,19 @@ def test_a_new_revision_rolled_out(fresh_sandbox: Sandbox) -> None:
         revisions["requested"][1], *varying, "containerDefinitions"
     )
     assert revisions["direct"][1]["containerDefinitions"][0]["environment"] == [{"name": "NEW", "value": "1"}]
+
+
+def test_a_state_machine(fresh_sandbox: Sandbox) -> None:
+    role = DirectIam(fresh_sandbox.account_id).create_role(RoleName="machines", AssumeRolePolicyDocument=TRUST)
+    definition = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+    arn = DirectStepFunctions(fresh_sandbox.account_id, fresh_sandbox.region).create_state_machine(
+        name="direct", definition=definition, roleArn=role
+    )
+    stepfunctions = fresh_sandbox.client("stepfunctions")
+    requested = stepfunctions.create_state_machine(name="requested", definition=definition, roleArn=role)
+    described = {
+        name: stepfunctions.describe_state_machine(stateMachineArn=machine)
+        for name, machine in (("direct", arn), ("requested", requested["stateMachineArn"]))
+    }
+    varying = ("name", "stateMachineArn", "creationDate", "ResponseMetadata", "revisionId")
+    assert without(described["direct"], *varying) == without(described["requested"], *varying)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import gc
+import json
 import socket
 import threading
+import urllib.request
 import weakref
+from typing import Any
 
+import botocore.session
 import moto
 import pytest
 from moto.autoscaling.models import FakeAutoScalingGroup
@@ -127,6 +131,27 @@ def test_a_stopped_sandbox_is_let_go_from_memory_while_another_runs() -> None:
         gc.collect()
         assert [ref() for ref in kept] == [None, None]
         assert len(other.client("dynamodb").scan(TableName=other.table_name)["Items"]) == len(CATALOG)
+
+
+def test_a_sandbox_makes_boto3_clients_only_when_they_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seeding writes into moto's backends, and LISA's actors and API make their clients on first use: a start
+    made seven clients that most sandboxes never used (most of what a start cost). LISA's API still answers."""
+    made: list[str] = []
+    create_client = botocore.session.Session.create_client
+
+    def counted(session: botocore.session.Session, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(service_name)
+        return create_client(session, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counted)
+    with Sandbox(ambient=False) as sandbox:
+        assert made == []
+        request = urllib.request.Request(f"{sandbox.lisa_api_url}/models/mistral-7b-instruct")
+        request.add_header("Authorization", f"Bearer {sandbox.lisa_api_admin_token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read())["model"]["modelId"] == "mistral-7b-instruct"
+        assert "dynamodb" in made
+        assert {"ecs", "cloudformation", "stepfunctions"}.isdisjoint(made)
 
 
 def test_deleting_a_stack_removes_its_ecs_resources(fresh_sandbox: Sandbox) -> None:
