@@ -39,7 +39,7 @@ import boto3
 from moto.cloudformation.models import Stack
 from moto.cloudformation.utils import generate_stack_id
 from moto.core.base_backend import AccountSpecificBackend, BackendDict
-from moto.core.model_instances import model_data, reset_model_data
+from moto.core.model_instances import reset_model_data
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ec2.exceptions import InvalidInstanceIdError
 from moto.ec2.models import EC2Backend
@@ -265,7 +265,6 @@ class Sandbox:
         if self.account_id:
             _forget_account(self.account_id)
             _release_account(self.account_id)
-            _forget_untracked_models()
         self._server = self._simulator = self._deployment = None
         self._session = None
         with self._clients_lock:
@@ -546,8 +545,10 @@ def _forget_account(account_id: str) -> None:
 
     moto keeps two more references to it: the regions of each account's backends are cached per backend object
     (`AccountSpecificBackend._generate_regions`, an lru_cache that holds up to 128 of them), and every model object
-    it makes is listed on its class for its dashboard (`instances_tracked`). Without letting go of those, each
-    sandbox a process had run stayed in memory, and every full garbage collection walked them all."""
+    it makes is listed on its class for its dashboard (`instances_tracked`), most of them with nothing that names
+    their account. Without letting go of those, each sandbox a process had run stayed in memory, and every full
+    garbage collection walked them all. The lists are emptied as moto's own reset empties them: the sandbox never
+    reads them, and a live sandbox's objects stay where its backends hold them."""
     instances: list[BackendDict[Any]] = list(getattr(BackendDict, "_instances", []))
     for backend_dict in instances:
         with contextlib.suppress(KeyError):
@@ -555,19 +556,7 @@ def _forget_account(account_id: str) -> None:
     cached_regions = getattr(AccountSpecificBackend._generate_regions, "cache_clear", None)
     if cached_regions is not None:
         cached_regions()  # the cache is only read when a backend object is made: nothing live is slower for it
-    for models in model_data.values():
-        for model in models.values():
-            tracked = getattr(model, "instances_tracked", None)
-            if tracked:
-                tracked[:] = [instance for instance in tracked if getattr(instance, "account_id", None) != account_id]
-
-
-def _forget_untracked_models() -> None:
-    """moto's dashboard list of model objects, emptied once no sandbox runs in the process: the objects that carry
-    no account id (items, events, attachments) can only be let go of this way, as moto's own reset does."""
-    with _ACCOUNTS_LOCK:
-        if not _LIVE_ACCOUNTS:
-            reset_model_data()
+    reset_model_data()
 
 
 def _check_port_free(port: int) -> None:

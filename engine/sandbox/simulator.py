@@ -142,6 +142,7 @@ _REQUIRED_INTERNALS: Final[tuple[tuple[type, str], ...]] = (
     (EC2ContainerServiceBackend, "delete_cluster"),
     (EC2ContainerServiceBackend, "deregister_task_definition"),
     (CloudFormationBackend, "get_stack"),
+    (Subnet, "_base_avail_ip_iterator"),
     (DynamoHandler, "scan"),
     (DynamoHandler, "query"),
     (DynamoHandler, "put_item"),
@@ -230,6 +231,9 @@ def _install_response_patches() -> None:
     * A subnet's private addresses are handed out one launch at a time: moto draws them from one generator per
       subnet without a lock, and two instances launched at once in a subnet (a stack's group and the
       simulator's replacement, say) failed the second with "generator already executing" (HTTP 500).
+    * A subnet keeps its own iterator over its addresses: moto keeps it in a functools.cache keyed by the subnet,
+      for the life of the process, which kept every stopped sandbox's subnets, and through their instances its
+      whole world, in memory.
     """
     global _PATCHED
     with _PATCH_LOCK:
@@ -246,6 +250,13 @@ def _install_response_patches() -> None:
         original_addresses = {
             name: getattr(Subnet, name) for name in ("get_available_subnet_ip", "request_ip", "del_subnet_ip")
         }
+        subnet_hosts = Subnet._base_avail_ip_iterator.__wrapped__
+
+        def base_avail_ip_iterator(self: Subnet) -> Any:
+            hosts = self.__dict__.get(_SUBNET_HOSTS)
+            if hosts is None:
+                hosts = self.__dict__[_SUBNET_HOSTS] = subnet_hosts(self)
+            return hosts
 
         @functools.wraps(original_instance_init)
         def instance_init(self: InstanceState, *args: Any, **kwargs: Any) -> None:
@@ -321,11 +332,14 @@ def _install_response_patches() -> None:
         setattr(FakeTargetGroup, "health_for", health_for)  # noqa: B010
         for name, original in original_addresses.items():
             setattr(Subnet, name, _one_at_a_time(original, _SUBNET_ADDRESSES))
+        setattr(Subnet, "_base_avail_ip_iterator", base_avail_ip_iterator)  # noqa: B010
         _PATCHED = True
 
 
 _DYNAMO_WRITES = threading.Lock()
 _SUBNET_ADDRESSES = threading.Lock()
+_SUBNET_HOSTS = "_sandbox_hosts"
+"""Where a subnet keeps its iterator over its addresses (`_install_response_patches`)."""
 
 
 def _one_at_a_time(method: Callable[..., Any], lock: threading.Lock) -> Callable[..., Any]:

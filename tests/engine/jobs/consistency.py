@@ -20,7 +20,7 @@ from engine.schedules.gateway import ScheduledActions
 from engine.schedules.record import stored_arns
 from engine.schema.enums import ModelStatus
 from engine.stack_template import stack_name
-from tests.engine.jobs.sandbox_world import world_on
+from tests.engine.jobs.sandbox_world import gateways_on
 from tests.waiting import poll
 
 SETTLED = (ModelStatus.IN_SERVICE, ModelStatus.STOPPED)
@@ -34,7 +34,7 @@ models on one sandbox)."""
 def _gateways(sandbox: Sandbox) -> Gateways:
     endpoint, gateways = _GATEWAYS.get(sandbox, ("", None))
     if gateways is None or endpoint != sandbox.endpoint_url:
-        gateways = world_on(sandbox).aws
+        gateways = gateways_on(sandbox)  # not a World: it holds the sandbox, which must not outlive its key here
         _GATEWAYS[sandbox] = (sandbox.endpoint_url, gateways)
     return gateways
 

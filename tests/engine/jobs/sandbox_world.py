@@ -42,9 +42,15 @@ class World:
         self.events.append(event)
 
 
-def world_on(sandbox: Sandbox) -> World:
+def gateways_on(sandbox: Sandbox) -> Gateways:
+    """The engine's gateways on the sandbox's deployment (they hold no reference to the sandbox)."""
     clients = AwsClients(sandbox.session(), version="test", endpoint_url=sandbox.endpoint_url)
-    aws = Gateways.for_deployment(clients, discover_deployment(clients, sandbox.prefix))
+    return Gateways.for_deployment(clients, discover_deployment(clients, sandbox.prefix))
+
+
+def world_on(sandbox: Sandbox) -> World:
+    aws = gateways_on(sandbox)
+    clients = aws.clients
     world = World(sandbox, aws)
 
     def count(model: Any, **_: Any) -> None:

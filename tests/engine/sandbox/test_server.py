@@ -13,9 +13,10 @@ from typing import Any
 import botocore.session
 import moto
 import pytest
-from moto.autoscaling.models import FakeAutoScalingGroup
+from moto.autoscaling.models import FakeAutoScalingGroup, autoscaling_backends
 from moto.cloudformation.models import cloudformation_backends
 from moto.dynamodb.models import dynamodb_backends
+from moto.ec2.models import ec2_backends
 
 import engine.sandbox.simulator as simulator_module
 from engine.sandbox.catalog import CATALOG
@@ -117,19 +118,24 @@ def test_stop_is_clean_and_a_new_sandbox_starts_fresh() -> None:
 
 
 def test_a_stopped_sandbox_is_let_go_from_memory_while_another_runs() -> None:
-    """A stopped sandbox's stacks and tables do not stay alive in the process: moto's cache of regions per backend
-    and its dashboard's list of model objects kept every earlier sandbox's state."""
+    """A stopped sandbox's stacks, tables, groups and subnets do not stay alive in the process: moto's cache of
+    regions per backend, its dashboard's list of model objects and its cache of each subnet's addresses kept every
+    earlier sandbox's state."""
     with Sandbox(ambient=False, lisa_actors=False) as other:
         sandbox = Sandbox(ambient=False)
         sandbox.start()
         assert sandbox.account_id != other.account_id
         stack = cloudformation_backends[sandbox.account_id][sandbox.region].get_stack("lisa-bge-large-en")
         table = dynamodb_backends[sandbox.account_id][sandbox.region].get_table(sandbox.table_name)
-        kept = [weakref.ref(stack), weakref.ref(table)]
-        del stack, table
+        groups = autoscaling_backends[sandbox.account_id][sandbox.region].autoscaling_groups
+        group = groups[sandbox.resources("bge-large-en").auto_scaling_group]
+        ec2 = ec2_backends[sandbox.account_id][sandbox.region]
+        (subnet,) = [ec2.get_subnet(state.instance.subnet_id) for state in group.instance_states]
+        kept = [weakref.ref(stack), weakref.ref(table), weakref.ref(group), weakref.ref(subnet)]
+        del stack, table, groups, group, ec2, subnet
         sandbox.stop()
         gc.collect()
-        assert [ref() for ref in kept] == [None, None]
+        assert [ref() for ref in kept] == [None, None, None, None]
         assert len(other.client("dynamodb").scan(TableName=other.table_name)["Items"]) == len(CATALOG)
 
 
