@@ -173,6 +173,7 @@ def _open_aws_target(args: argparse.Namespace, *, store: ConnectionStore | None 
         from engine.sandbox.server import Sandbox  # moto is heavy to import: only when a sandbox is wanted
 
         with Sandbox(ambient=False, extra_models=getattr(args, "sandbox_extra_models", 0) or 0) as sandbox:
+            sandbox.warm_request_path()
             clients = AwsClients(sandbox.session(), version=__version__, endpoint_url=sandbox.endpoint_url)
             label = f"sandbox {sandbox.endpoint_url} (in-process)"
             yield Target(clients, sandbox.prefix, label, True, sandbox, cache_key=SANDBOX_CACHE_KEY)

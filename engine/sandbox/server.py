@@ -312,6 +312,24 @@ class Sandbox:
                 self._clients[service_name] = client
             return client
 
+    def warm_request_path(self) -> None:
+        """One read of each service a console reads first, over the loopback socket as a console's requests come:
+        moto's first request to a service parses that service's model and builds its app (30-220 ms each), which
+        otherwise fell on the first refresh of a console reading this sandbox from another process (`sandbox
+        serve`, the window's inventory helper). Its seeding makes no request, so nothing else has made them."""
+        deployment = self.deployment
+        session = self.session()
+
+        def client(service_name: str) -> Any:
+            return session.client(service_name, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+
+        client("dynamodb").scan(TableName=deployment.table_name, Limit=1)
+        client("ecs").list_clusters(maxResults=1)
+        client("autoscaling").describe_auto_scaling_groups(MaxRecords=1)
+        client("cloudformation").list_stacks()
+        client("ssm").get_parameters(Names=[f"{self.prefix}/modelTableName"])
+        client("secretsmanager").describe_secret(SecretId=deployment.secret_name)
+
     def client_on_first_use(self, service_name: str) -> Any:
         """`client(service_name)`, made when first used: for LISA's actors and API, which a sandbox starts with
         seven clients that most sandboxes never use."""

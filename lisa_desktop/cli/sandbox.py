@@ -99,6 +99,7 @@ def run_serve(args: argparse.Namespace, out: TextIO) -> int:
         lisa_actors=not args.no_lisa_actors,
     )
     with sandbox:
+        sandbox.warm_request_path()
         if args.redeploy_every is not None:
             LisaActors.of(sandbox).redeploy_every(args.redeploy_every)
         for name, after in fired:
