@@ -426,8 +426,8 @@ class JobRecorder:
             if phase is Phase.DONE:
                 self.done_steps.append(step)
             self.journal._point(self.job_id, self._seq, step, phase, data)
-        if self._crash_at is not None and written == self._crash_at:
-            os._exit(CRASH_EXIT_CODE)
+            if self._crash_at is not None and written == self._crash_at:
+                os._exit(CRASH_EXIT_CODE)  # still holding the guard: no other thread writes a point after this one
         if self._fail_at is not None and written == self._fail_at:
             raise InjectedFault(f"fault injected after journal point {written} ({step} {phase})")
 
