@@ -314,7 +314,7 @@ class Sandbox:
 
     def warm_request_path(self) -> None:
         """One read of each service a console reads first, over the loopback socket as a console's requests come:
-        moto's first request to a service parses that service's model and builds its app (30-220 ms each), which
+        moto's first request to a service parses that service's model and builds its app, which
         otherwise fell on the first refresh of a console reading this sandbox from another process (`sandbox
         serve`, the window's inventory helper). Its seeding makes no request, so nothing else has made them."""
         deployment = self.deployment
