@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import gc
 import json
 import os
 import select
@@ -238,10 +237,6 @@ def _serve() -> None:
     warm = new_session(region_name="us-east-1", aws_access_key_id="warm-up", aws_secret_access_key="warm-up")
     for service in SERVICE_MODELS:
         warm.client(service, endpoint_url="http://127.0.0.1:9")  # type: ignore[call-overload]
-    # What a fork server does (the gc module's documentation): the objects made so far are left out of every
-    # collection from now on, in the children too, whose collections and interpreter shutdown otherwise walked all
-    # of them and so wrote to, and copied, every page they sit on.
-    gc.freeze()
     # A child's end wakes the loop (no polling): SIGCHLD writes to a pipe the loop selects on.
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
